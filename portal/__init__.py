@@ -1,0 +1,81 @@
+"""Ачык Шаар (Open City): the Flask application.
+
+``create_app`` is the only place where the application is wired; importing the package
+reads no configuration, opens no database and writes no file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from portal.config import Settings, check_production_safety, load_settings
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _asset_dir(name: str) -> str:
+    """static/ or templates/: inside the installed wheel, else at the repository's top level."""
+    bundled = PACKAGE_DIR / name
+    return str(bundled if bundled.is_dir() else PACKAGE_DIR.parent / name)
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the portal application from defaults, ``PORTAL_*`` variables and ``config``."""
+    settings = load_settings(config)
+    check_production_safety(settings)
+    app = Flask(
+        __name__,
+        static_folder=_asset_dir("static"),
+        template_folder=_asset_dir("templates"),
+        instance_relative_config=True,
+    )
+    _apply_settings(app, settings)
+
+    from portal import database, errors, i18n, security, templating
+    from portal.extensions import db
+
+    database.init_app(app, settings)
+    db.init_app(app)
+    i18n.init_app(app)
+    templating.init_app(app)
+    security.init_app(app, settings)
+    errors.init_app(app)
+    _register_blueprints(app)
+
+    from portal.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _apply_settings(app: Flask, settings: Settings) -> None:
+    values = asdict(settings)
+    extra = values.pop("extra")
+    app.config.update(values)
+    app.config.update(extra)
+    app.config["PORTAL_SETTINGS"] = settings
+    if settings.DEBUG or settings.TESTING:
+        app.config["SESSION_COOKIE_SECURE"] = False
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=(settings.MAX_PHOTOS + 1) * settings.MAX_PHOTO_BYTES,
+        JSON_SORT_KEYS=False,
+    )
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.api import bp as api_bp
+    from portal.citizen import bp as citizen_bp
+    from portal.datasets import bp as datasets_bp
+    from portal.open311 import bp as open311_bp
+    from portal.public import bp as public_bp
+    from portal.staff import bp as staff_bp
+
+    for blueprint in (public_bp, citizen_bp, api_bp, open311_bp, datasets_bp, staff_bp):
+        app.register_blueprint(blueprint)

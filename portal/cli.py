@@ -1,0 +1,197 @@
+"""The ``portal`` command (also ``flask --app portal …``).
+
+Expected mistakes (a negative count, a busy port, an unreachable database, a missing
+secret) end with a one-line message and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import sys
+import time
+from datetime import date
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from portal.config import ConfigError
+
+
+def _cli_app() -> Flask:
+    """The application for maintenance commands.
+
+    They serve no requests, so without PORTAL_SECRET_KEY a throwaway random key is used.
+    """
+    from portal import create_app
+
+    overrides = {}
+    if not os.environ.get("PORTAL_SECRET_KEY"):
+        overrides["SECRET_KEY"] = secrets.token_hex(32)
+    try:
+        return create_app(overrides)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _connected_engine():
+    from portal.database import check_connection
+    from portal.extensions import db
+
+    try:
+        check_connection(db.engine)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    return db.engine
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """Create the tables and install the cities, services and categories."""
+    from portal.extensions import db
+    from portal.services.reference import install_reference_data
+
+    _connected_engine()
+    db.create_all()
+    installed = install_reference_data()
+    click.echo("Database ready" + (" (reference data installed)." if installed else "."))
+
+
+@click.command("seed-demo")
+@click.option("--appeals", "count", type=click.IntRange(min=0), default=5000, show_default=True,
+              help="How many demo appeals to add.")  # fmt: skip
+@click.option("--seed", type=int, default=1, show_default=True, help="Random seed.")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Date the demo history ends (default: today).")  # fmt: skip
+@with_appcontext
+def seed_demo_command(count: int, seed: int, today) -> None:
+    """Add realistic demo appeals (deterministic for a given seed and date)."""
+    from portal.demo.generate import seed_demo
+    from portal.extensions import db
+    from portal.services.core import work_calendar
+    from portal.services.reference import install_reference_data
+
+    engine = _connected_engine()
+    db.create_all()
+    install_reference_data()
+    started = time.perf_counter()
+    day = today.date() if today else date.today()
+    with engine.begin() as conn, click.progressbar(length=count, label="Appeals") as bar:
+        stats = seed_demo(conn, count, seed=seed, today=day, calendar=work_calendar(),
+                          progress=bar.update)  # fmt: skip
+    elapsed = time.perf_counter() - started
+    click.echo(
+        f"Added {stats.appeals} appeals, {stats.events} events, {stats.answers} answers, "
+        f"{stats.ratings} ratings in {elapsed:.1f} s."
+    )
+
+
+@click.command("create-staff")
+@click.option("--email", required=True)
+@click.option("--name", required=True, help="Private: never shown to the public.")
+@click.option("--role", required=True, type=click.Choice(["admin", "moderator", "service"]))
+@click.option("--service", "service_code", default=None, help="Service code (service staff).")
+@click.password_option(help="At least 10 characters (prompted when omitted).")
+@with_appcontext
+def create_staff_command(email, name, role, service_code, password) -> None:
+    """Create a staff account."""
+    from portal.services.core import ServiceError
+    from portal.services.reference import create_staff
+
+    _connected_engine()
+    try:
+        user = create_staff(email=email, name=name, password=password, role=role,
+                            service_code=service_code)  # fmt: skip
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"Created {user.role.value} account {user.email}.")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
+              help="More than 1 runs gunicorn with that many worker processes.")  # fmt: skip
+@with_appcontext
+def serve_command(host: str, port: int, workers: int) -> None:
+    """Serve the portal (development server, or gunicorn with --workers > 1)."""
+    _ensure_port_free(host, port)
+    _connected_engine()
+    if workers > 1:
+        _exec_gunicorn(host, port, workers)
+    if not os.environ.get("PORTAL_SECRET_KEY"):
+        click.echo("Note: PORTAL_SECRET_KEY is not set; using a random key for this run.")
+    click.echo(f"Serving Ачык Шаар on http://{host}:{port}/ (Ctrl+C to stop)")
+    current_app.run(host=host, port=port, debug=current_app.debug, use_reloader=False)
+
+
+def _ensure_port_free(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise click.ClickException(
+                f"cannot listen on {host}:{port}: {exc.strerror or exc} "
+                "(is another server running? try --port)"
+            ) from None
+
+
+def _exec_gunicorn(host: str, port: int, workers: int) -> None:
+    """Replace this process with gunicorn; each worker builds its own app from PORTAL_*."""
+    if not os.environ.get("PORTAL_SECRET_KEY"):
+        raise click.ClickException(
+            "PORTAL_SECRET_KEY must be set for several workers (they must share it)"
+        )
+    gunicorn = shutil.which("gunicorn")
+    if gunicorn is None:
+        raise click.ClickException("gunicorn is not installed (pip install gunicorn)")
+    args = [gunicorn, "--workers", str(workers), "--bind", f"{host}:{port}", "portal.wsgi:app"]
+    click.echo(f"Starting gunicorn with {workers} workers on http://{host}:{port}/")
+    sys.stdout.flush()
+    os.execv(gunicorn, args)
+
+
+COMMANDS = (init_db_command, seed_demo_command, create_staff_command, serve_command)
+
+
+def register_commands(app: Flask) -> None:
+    """Make the commands reachable as ``flask --app portal …`` too."""
+    for command in COMMANDS:
+        app.cli.add_command(command)
+    for extra in _extra_commands():
+        app.cli.add_command(extra)
+
+
+def _extra_commands() -> list[click.Command]:
+    """Commands contributed by other modules (publish, remind, import…)."""
+    from importlib import import_module
+
+    found = []
+    for module_name in ("portal.datasets.commands", "portal.staff.commands"):
+        try:
+            module = import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        found.extend(getattr(module, "COMMANDS", ()))
+    return found
+
+
+cli = FlaskGroup(
+    name="portal",
+    create_app=_cli_app,
+    add_default_commands=False,
+    add_version_option=False,
+    load_dotenv=False,
+    help="Ачык Шаар (Open City) portal: set up, seed, serve and publish.",
+)
+
+
+def main() -> None:
+    """Entry point of the ``portal`` console script."""
+    cli.main(prog_name="portal")

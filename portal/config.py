@@ -1,0 +1,142 @@
+"""Every setting of the portal, with its default and why it exists.
+
+Each setting can be overridden by an environment variable named ``PORTAL_<NAME>``
+(e.g. ``PORTAL_DATABASE_URL``) or by the ``config`` mapping given to ``create_app``.
+Values from the environment are converted to the type of the default.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+DEFAULT_SECRET_KEY = "dev-only-insecure-secret-key"
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message is shown to the operator as is."""
+
+
+@dataclass
+class Settings:
+    """Portal settings. Comments are the documentation (README lists them too)."""
+
+    # Flask session and CSRF signing key; the portal refuses to start with the default
+    # outside DEBUG/TESTING.
+    SECRET_KEY: str = DEFAULT_SECRET_KEY
+    # Development mode: debugger, auto-reload, no Secure cookies.
+    DEBUG: bool = False
+    # Test mode (set by the test suite).
+    TESTING: bool = False
+    # SQLAlchemy URL; empty means a SQLite file ``portal.db`` in the instance folder (WAL).
+    # PostgreSQL: postgresql+psycopg://user@host:5432/dbname
+    DATABASE_URL: str = ""
+    # SQLite busy timeout in seconds: how long a writer waits for another writer.
+    SQLITE_BUSY_TIMEOUT: float = 15.0
+    # Optional Redis URL (redis://host:6379/0); when set, rate limits and caches are shared
+    # by every worker and host instead of living in each process's memory.
+    REDIS_URL: str = ""
+    # Public base URL used in e-mailed links (tracking and rating links).
+    BASE_URL: str = "http://127.0.0.1:5000"
+    # Interface languages; the first is the default.
+    LANGUAGES: tuple[str, ...] = ("ru", "ky", "en")
+    # Time zone in which dates are shown and working days are counted.
+    TIMEZONE: str = "Asia/Bishkek"
+    # Answer deadline in working days when a category does not set its own (Kyrgyz law: 14).
+    DEFAULT_DEADLINE_DAYS: int = 14
+    # Dates (YYYY-MM-DD, comma-separated) declared non-working by government decree in
+    # addition to the statutory holidays of the ``holidays`` package.
+    EXTRA_HOLIDAYS: tuple[str, ...] = ()
+    # Dates declared working days (transferred weekends).
+    EXTRA_WORKING_DAYS: tuple[str, ...] = ()
+    # Days a rating link stays valid after the answer it rates.
+    RATING_TOKEN_TTL_DAYS: int = 60
+    # Publish an appeal without moderation when the scrubber found nothing risky.
+    AUTO_PUBLISH: bool = False
+    # Largest accepted photo upload in bytes, and how many photos an appeal may carry.
+    MAX_PHOTO_BYTES: int = 10 * 1024 * 1024
+    MAX_PHOTOS: int = 3
+    # Longest side of a stored (re-encoded) photo in pixels.
+    PHOTO_MAX_SIDE: int = 2048
+    # Rate limit for submitting appeals, per client address (Flask-Limiter syntax).
+    SUBMIT_RATE_LIMIT: str = "10 per hour"
+    # Rate limit for failed staff logins, per client address.
+    LOGIN_RATE_LIMIT: str = "10 per 15 minutes"
+    # Map tiles: URL template and attribution (any XYZ tile server, e.g. a city's own).
+    TILE_URL: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    TILE_ATTRIBUTION: str = "© OpenStreetMap contributors"
+    # Outgoing mail: "log" writes messages to the application log (development),
+    # "smtp" sends through SMTP_HOST.
+    MAIL_BACKEND: str = "log"
+    MAIL_FROM: str = "noreply@achyk-shaar.kg"
+    SMTP_HOST: str = "localhost"
+    SMTP_PORT: int = 25
+    SMTP_USER: str = ""
+    SMTP_PASSWORD: str = ""
+    SMTP_STARTTLS: bool = False
+    # API keys accepted by Open311 POST requests (comma-separated); empty disables POST.
+    OPEN311_API_KEYS: tuple[str, ...] = ()
+    # Folder of dated open-data snapshots written by ``portal publish``; empty means
+    # ``snapshots`` in the instance folder.
+    SNAPSHOT_DIR: str = ""
+    # Default and largest page size of lists and API pages.
+    PAGE_SIZE: int = 25
+    MAX_PAGE_SIZE: int = 200
+    # Mark the session cookie Secure (HTTPS only); switched off in DEBUG/TESTING.
+    SESSION_COOKIE_SECURE: bool = True
+    # Extra values not declared above (only from the ``config`` mapping, never from env).
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _convert(name: str, raw: str, default: Any) -> Any:
+    """Convert an environment string to the type of the setting's default."""
+    if isinstance(default, bool):
+        lowered = raw.strip().lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off", ""}:
+            return False
+        raise ConfigError(f"PORTAL_{name} must be true or false, got {raw!r}")
+    if isinstance(default, tuple):
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    try:
+        return type(default)(raw)
+    except ValueError:
+        raise ConfigError(
+            f"PORTAL_{name} must be a {type(default).__name__}, got {raw!r}"
+        ) from None
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Build settings from defaults, then ``PORTAL_*`` environment variables, then overrides."""
+    environ = os.environ if environ is None else environ
+    settings = Settings()
+    for spec in fields(Settings):
+        if spec.name == "extra":
+            continue
+        raw = environ.get(f"PORTAL_{spec.name}")
+        if raw is not None:
+            setattr(settings, spec.name, _convert(spec.name, raw, getattr(settings, spec.name)))
+    known = {spec.name for spec in fields(Settings)}
+    for key, value in (overrides or {}).items():
+        if key in known and key != "extra":
+            setattr(settings, key, value)
+        else:
+            settings.extra[key] = value
+    return settings
+
+
+def check_production_safety(settings: Settings) -> None:
+    """Refuse to run in production with the well-known development secret."""
+    if settings.DEBUG or settings.TESTING:
+        return
+    if settings.SECRET_KEY == DEFAULT_SECRET_KEY or len(settings.SECRET_KEY) < 16:
+        raise ConfigError(
+            "PORTAL_SECRET_KEY is not set: set it to a long random value "
+            "(python -c 'import secrets; print(secrets.token_hex(32))') "
+            "or run with PORTAL_DEBUG=1 for development"
+        )

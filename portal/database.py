@@ -1,0 +1,47 @@
+"""Database wiring: the URL, SQLite pragmas (WAL, busy timeout), connectivity checks."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+
+from flask import Flask
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from portal.config import ConfigError, Settings
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    """Choose the database URL (default: SQLite in the instance folder) and engine options."""
+    url = settings.DATABASE_URL
+    if not url:
+        os.makedirs(app.instance_path, exist_ok=True)
+        url = f"sqlite:///{os.path.join(app.instance_path, 'portal.db')}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    options: dict = {"pool_pre_ping": True}
+    if url.startswith("sqlite"):
+        options["connect_args"] = {"timeout": settings.SQLITE_BUSY_TIMEOUT}
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", options)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """WAL lets readers work while one writer writes; foreign keys are off by default."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def check_connection(engine: Engine) -> None:
+    """Raise ConfigError with a one-line reason when the database cannot be reached."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        reason = str(exc.orig if getattr(exc, "orig", None) else exc).strip().splitlines()[0]
+        raise ConfigError(f"cannot reach the database {engine.url!r}: {reason}") from None

@@ -1,0 +1,5 @@
+"""Open-data downloads, data package and data dictionary."""
+
+from flask import Blueprint
+
+bp = Blueprint("datasets", __name__, url_prefix="/datasets")

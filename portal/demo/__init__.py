@@ -1,0 +1,1 @@
+"""Realistic demo data: Bishkek and Osh, their services, categories and appeals."""

@@ -1,0 +1,483 @@
+"""Fast, deterministic generation of a city-scale demo database.
+
+A million appeals (plus their events, answers and ratings) must be written in minutes, so
+rows are built as plain tuples and written in batches: COPY on PostgreSQL, executemany
+on SQLite. Working days are looked up in a precomputed index instead of being counted.
+Asia/Bishkek has had no daylight saving time since 2005, so local dates are UTC+6.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import Connection, func, select, text
+
+from opendata.geomask import BBox, mask_point
+from portal.demo import texts
+from portal.demo.reference import CATEGORIES, CITIES, SERVICES
+from portal.models import (
+    Answer,
+    Appeal,
+    AppealPrivate,
+    Category,
+    City,
+    Contact,
+    District,
+    PublicIdCounter,
+    Rating,
+    Service,
+    StatusEvent,
+)
+from portal.services.core import format_public_id
+from portal.workdays import WorkCalendar
+
+LOCAL_OFFSET = 6 * 3600  # Asia/Bishkek, UTC+06:00 all year
+DAY = 86400
+HISTORY_DAYS = 730
+BATCH = 20_000
+
+APPEAL_COLUMNS = (
+    "id", "public_id", "city_id", "district_id", "category_id", "service_id", "status",
+    "resolution", "rejection_reason", "duplicate_of_id", "public_text", "public_lat",
+    "public_lon", "location_precision_m", "submitted_at", "published_at", "acknowledged_at",
+    "first_answer_at", "last_answer_at", "closed_at", "reopened_at", "withdrawn_at", "due_at",
+    "deadline_extended", "extension_reason", "first_answer_workdays", "answered_on_time",
+    "reopen_count", "reroute_count", "last_score", "last_solved", "photo_count", "updated_at",
+)  # fmt: skip
+PRIVATE_COLUMNS = (
+    "appeal_id", "raw_text", "lat", "lon", "address_text", "language", "moderated_text",
+)  # fmt: skip
+CONTACT_COLUMNS = ("appeal_id", "name", "email", "phone")
+ANSWER_COLUMNS = (
+    "id", "appeal_id", "service_id", "round", "created_at", "public_text", "private_raw_text",
+    "private_internal_note", "private_staff_id", "needs_moderation",
+)  # fmt: skip
+RATING_COLUMNS = (
+    "id", "appeal_id", "answer_id", "service_id", "created_at", "score", "solved", "reason",
+    "public_comment", "private_comment",
+)  # fmt: skip
+EVENT_COLUMNS = (
+    "id", "appeal_id", "kind", "created_at", "service_id", "to_service_id", "public_note",
+    "private_staff_id",
+)  # fmt: skip
+
+TABLES = (
+    (Appeal.__table__, APPEAL_COLUMNS),
+    (AppealPrivate.__table__, PRIVATE_COLUMNS),
+    (Contact.__table__, CONTACT_COLUMNS),
+    (Answer.__table__, ANSWER_COLUMNS),
+    (Rating.__table__, RATING_COLUMNS),
+    (StatusEvent.__table__, EVENT_COLUMNS),
+)
+
+EXTENSION_REASON = "Требуется закупка материалов, работы запланированы"
+REROUTE_NOTE = "Вопрос относится к компетенции другой службы"
+REJECT_NOTES = {"spam": "Спам", "duplicate": "Повторное обращение", "not_municipal": "Не относится к ведению мэрии"}  # fmt: skip
+
+
+@dataclass
+class SeedStats:
+    """What a seeding run wrote."""
+
+    appeals: int = 0
+    events: int = 0
+    answers: int = 0
+    ratings: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+
+
+class WorkdayIndex:
+    """O(1) working-day arithmetic over a fixed range of dates (ordinals)."""
+
+    def __init__(self, calendar: WorkCalendar, first: date, last: date) -> None:
+        self.first = first.toordinal()
+        days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+        self.workdays = [d.toordinal() for d in days if calendar.is_working_day(d)]
+        # position[i]: number of working days up to and including ordinal first + i
+        self.position = [bisect.bisect_right(self.workdays, d.toordinal()) for d in days]
+
+    def add(self, ordinal: int, days: int) -> int:
+        """Ordinal of the ``days``-th working day after ``ordinal``."""
+        return self.workdays[self.position[ordinal - self.first] + days - 1]
+
+    def between(self, start: int, end: int) -> int:
+        """Working days after ``start`` up to and including ``end``."""
+        if end <= start:
+            return 0
+        return self.position[end - self.first] - self.position[start - self.first]
+
+
+def local_ordinal(ts: float) -> int:
+    """Ordinal of the local (Bishkek) date of a UTC epoch timestamp."""
+    return int((ts + LOCAL_OFFSET) // DAY) + 719163  # 719163 = date(1970, 1, 1).toordinal()
+
+
+def end_of_local_day(ordinal: int) -> float:
+    """UTC timestamp of 23:59:59 Bishkek time on the given date ordinal."""
+    return (ordinal - 719163) * DAY + DAY - 1 - LOCAL_OFFSET
+
+
+class Generator:
+    """Builds rows for one city-scale demo database; deterministic for a seed and date."""
+
+    def __init__(self, conn: Connection, seed: int, today: date, calendar: WorkCalendar):
+        self.rng = random.Random(seed)
+        self.now = datetime.combine(today, datetime.min.time(), UTC).timestamp() + 12 * 3600
+        self.index = WorkdayIndex(
+            calendar, today - timedelta(days=HISTORY_DAYS + 5), today + timedelta(days=400)
+        )
+        self._load_reference(conn)
+
+    def _load_reference(self, conn: Connection) -> None:
+        profiles = {s.code: s for s in SERVICES}
+        weights = {c.code: c.weight for c in CATEGORIES}
+        self.cities = []
+        for city in conn.execute(select(City)).all():
+            districts = conn.execute(
+                select(District.id, District.center_lat, District.center_lon).where(
+                    District.city_id == city.id
+                )
+            ).all()
+            services = {
+                row.id: profiles[row.code]
+                for row in conn.execute(select(Service.id, Service.code).where(Service.city_id == city.id))
+            }  # fmt: skip
+            categories = conn.execute(
+                select(Category.id, Category.code, Category.privacy_tier, Category.deadline_days,
+                       Category.default_service_id).where(Category.city_id == city.id)
+            ).all()  # fmt: skip
+            ref = next(r for r in CITIES if r.code == city.code)
+            self.cities.append(
+                {
+                    "row": city,
+                    "bbox": BBox(city.min_lat, city.min_lon, city.max_lat, city.max_lon),
+                    "districts": districts,
+                    "services": services,
+                    "service_ids": list(services),
+                    "categories": categories,
+                    "category_weights": [weights[c.code] for c in categories],
+                    "hot_spots": ref.hot_spots,
+                }
+            )
+        self.city_weights = [3 if c["row"].code == "BSK" else 1 for c in self.cities]
+
+    # --- one appeal ------------------------------------------------------------------
+
+    def point(self, city: dict) -> tuple[float, float]:
+        rng, bbox = self.rng, city["bbox"]
+        if rng.random() < 0.6:
+            spots = city["hot_spots"]
+            lat0, lon0, _ = rng.choices(spots, weights=[s[2] for s in spots])[0]
+            lat, lon = rng.gauss(lat0, 0.008), rng.gauss(lon0, 0.011)
+        else:
+            lat = rng.uniform(bbox.min_lat + 0.005, bbox.max_lat - 0.005)
+            lon = rng.uniform(bbox.min_lon + 0.005, bbox.max_lon - 0.005)
+        return bbox.clamp(lat=lat, lon=lon)
+
+    def appeal(self, appeal_id: int, ids: dict) -> dict:
+        """All rows of one appeal: {table: [rows]}, plus its status."""
+        rng, index = self.rng, self.index
+        city = rng.choices(self.cities, weights=self.city_weights)[0]
+        category = rng.choices(city["categories"], weights=city["category_weights"])[0]
+        lat, lon = self.point(city)
+        district = min(
+            city["districts"], key=lambda d: (d.center_lat - lat) ** 2 + (d.center_lon - lon) ** 2
+        )
+        submitted = self.now - rng.random() ** 0.8 * HISTORY_DAYS * DAY
+        if category.code in ("no_heating", "hot_water") and rng.random() < 0.7:
+            submitted = self._winter(submitted)
+        lang = rng.choices(("ru", "ky", "en"), weights=(75, 18, 7))[0]
+        raw_text, public_text = texts.appeal_text(rng, lang, category.code)
+        year = datetime.fromtimestamp(submitted, UTC).year
+        number = ids["counters"][(city["row"].code, year)] = (
+            ids["counters"].get((city["row"].code, year), 0) + 1
+        )
+        deadline = category.deadline_days or 14
+        due = end_of_local_day(index.add(local_ordinal(submitted), deadline))
+        row = {
+            "id": appeal_id,
+            "public_id": format_public_id(city["row"].code, year, number),
+            "city_id": city["row"].id, "district_id": district.id, "category_id": category.id,
+            "service_id": category.default_service_id, "submitted_at": submitted, "due_at": due,
+            "reopen_count": 0, "reroute_count": 0, "photo_count": 0, "deadline_extended": False,
+        }  # fmt: skip
+        private = (appeal_id, raw_text, round(lat, 6), round(lon, 6),
+                   "возле дома" if rng.random() < 0.1 else None, lang, None)  # fmt: skip
+        out = {"private": [private], "events": [], "answers": [], "ratings": [], "contacts": []}
+        if rng.random() < 0.4:
+            name = rng.choice(texts.FIRST_NAMES)
+            out["contacts"].append(
+                (
+                    appeal_id,
+                    name,
+                    f"user{appeal_id}@example.kg" if rng.random() < 0.5 else None,
+                    f"+996 555 {appeal_id % 1000000:06d}",
+                )  # fmt: skip
+            )
+        self._event(out, ids, appeal_id, "submitted", submitted, row["service_id"])
+        self._lifecycle(row, out, ids, city, category, public_text, lat, lon)
+        row["updated_at"] = max(e[3] for e in out["events"])
+        out["appeal"] = row
+        return out
+
+    def _winter(self, ts: float) -> float:
+        """Move a timestamp into the heating season (October–March) of its year."""
+        moment = datetime.fromtimestamp(ts, UTC)
+        if moment.month in (4, 5, 6, 7, 8, 9):
+            moment = moment.replace(
+                month=self.rng.choice((10, 11, 12, 1, 2, 3)), day=min(moment.day, 28)
+            )
+        return min(moment.timestamp(), self.now - 3600)  # fmt: skip
+
+    def _event(self, out, ids, appeal_id, kind, at, service_id, to_service=None, note=None):
+        ids["event"] += 1
+        out["events"].append(
+            (ids["event"], appeal_id, kind, at, service_id, to_service, note, None)
+        )
+
+    def _lifecycle(self, row, out, ids, city, category, public_text, lat, lon) -> None:
+        rng, now, aid = self.rng, self.now, row["id"]
+        submitted = row["submitted_at"]
+        if now - submitted < 2 * DAY and rng.random() < 0.6:
+            row["status"] = "submitted"  # still in the moderation queue
+            return
+        if rng.random() < 0.02:
+            reason = rng.choice(tuple(REJECT_NOTES))
+            row.update(status="rejected", rejection_reason=reason)
+            self._event(out, ids, aid, "rejected", submitted + 3600 * rng.uniform(1, 20),
+                        row["service_id"], note=REJECT_NOTES[reason])  # fmt: skip
+            return
+        published = submitted + 3600 * rng.uniform(0.5, 20)
+        masked = mask_point(lat=lat, lon=lon, tier=category.privacy_tier.value, city=city["bbox"])
+        row.update(status="published", published_at=published, public_text=public_text)
+        if masked:
+            row.update(public_lat=masked.lat, public_lon=masked.lon,
+                       location_precision_m=masked.precision_m)  # fmt: skip
+        self._event(out, ids, aid, "published", published, row["service_id"])
+        service_id = row["service_id"]
+        clock = published
+        if rng.random() < 0.04:  # first sent to the wrong service, then rerouted
+            wrong = rng.choice([s for s in city["service_ids"] if s != service_id])
+            self._event(out, ids, aid, "rerouted", clock + DAY * rng.uniform(0.5, 3), wrong,
+                        to_service=service_id, note=REROUTE_NOTE)  # fmt: skip
+            clock += 3 * DAY
+            row["reroute_count"] = 1
+        profile = city["services"][service_id]
+        if rng.random() < 0.7:
+            row["acknowledged_at"] = clock + 3600 * rng.uniform(1, 40)
+            row["status"] = "acknowledged"
+            self._event(out, ids, aid, "acknowledged", row["acknowledged_at"], service_id)
+        answer_at = self._answer_time(submitted, profile, clock)
+        if answer_at is None or answer_at > now:
+            self._still_open(row, out, ids, service_id)
+            return
+        self._answer(row, out, ids, service_id, answer_at, round_=1)
+        self._rate_and_follow_up(row, out, ids, service_id, profile)
+
+    def _answer_time(self, submitted: float, profile, not_before: float) -> float | None:
+        rng = self.rng
+        if rng.random() > profile.answer_rate:
+            return None
+        days = max(0, round(profile.median_days * math.exp(rng.gauss(0, 0.6))))
+        ordinal = (
+            self.index.add(local_ordinal(submitted), days) if days else local_ordinal(submitted)
+        )
+        at = (ordinal - 719163) * DAY - LOCAL_OFFSET + 3600 * rng.uniform(9, 18)
+        return max(at, not_before + 3600)  # fmt: skip
+
+    def _still_open(self, row, out, ids, service_id) -> None:
+        rng = self.rng
+        if rng.random() < 0.3:
+            row["status"] = "in_progress"
+            start = row.get("acknowledged_at") or row["published_at"]
+            self._event(out, ids, row["id"], "in_progress", min(start + DAY, self.now), service_id)
+        if rng.random() < 0.03:
+            row.update(deadline_extended=True, extension_reason=EXTENSION_REASON)
+            row["due_at"] = end_of_local_day(self.index.add(local_ordinal(row["due_at"]), 10))
+            at = min(row["published_at"] + 2 * DAY, self.now)
+            self._event(out, ids, row["id"], "deadline_extended", at, service_id,
+                        note=EXTENSION_REASON)  # fmt: skip
+        row["service_id"] = service_id
+
+    def _answer(self, row, out, ids, service_id, at, round_) -> int:
+        rng = self.rng
+        kind = rng.choices(("done", "planned", "refused"), weights=(70, 20, 10))[0]
+        raw, public = texts.answer_text(rng, kind)
+        ids["answer"] += 1
+        out["answers"].append((ids["answer"], row["id"], service_id, round_, at, public, raw,
+                               None, None, False))  # fmt: skip
+        self._event(out, ids, row["id"], "answered", at, service_id)
+        if round_ == 1:
+            row["first_answer_at"] = at
+            row["first_answer_workdays"] = self.index.between(
+                local_ordinal(row["submitted_at"]), local_ordinal(at)
+            )
+            row["answered_on_time"] = at <= row["due_at"]
+        row.update(status="answered", last_answer_at=at)
+        return ids["answer"]
+
+    def _rate_and_follow_up(self, row, out, ids, service_id, profile) -> None:
+        rng, now = self.rng, self.now
+        answer_id, answered = ids["answer"], row["last_answer_at"]
+        if now - answered < DAY or rng.random() > 0.6:
+            if now - answered > 60 * DAY and rng.random() < 0.5:
+                row.update(status="closed", resolution="solved", closed_at=answered + 30 * DAY)
+                self._event(out, ids, row["id"], "closed", row["closed_at"], service_id)
+            return
+        rated = min(answered + DAY * rng.uniform(0.1, 7), now)
+        score = min(5, max(1, round(rng.gauss(profile.mean_score, 1.1))))
+        solved = "yes" if score >= 4 else "partly" if score == 3 else "no"
+        if rng.random() < 0.15:
+            solved = "partly"
+        reason = rng.choice(("not_resolved", "unclear", "inaccurate", "not_answered")) if score <= 2 else None  # fmt: skip
+        comment = rng.choice(texts.COMMENTS[score]) if rng.random() < 0.4 else None
+        ids["rating"] += 1
+        out["ratings"].append((ids["rating"], row["id"], answer_id, service_id, rated, score,
+                               solved, reason, comment, comment))  # fmt: skip
+        self._event(out, ids, row["id"], "rated", rated, service_id)
+        row.update(last_score=score, last_solved=solved)
+        if (score <= 2 or solved == "no") and rng.random() < 0.5 and row["reopen_count"] == 0:
+            reopened = rated + 60
+            row.update(status="reopened", reopened_at=reopened, reopen_count=1)
+            row["due_at"] = end_of_local_day(self.index.add(local_ordinal(reopened), 14))
+            self._event(out, ids, row["id"], "reopened", reopened, service_id)
+            second = reopened + DAY * rng.uniform(1, 20)
+            if second < now and rng.random() < 0.6:
+                self._answer(row, out, ids, service_id, second, round_=2)
+            return
+        row.update(status="closed", resolution="rated", closed_at=rated)
+        self._event(out, ids, row["id"], "closed", rated, service_id)
+
+
+def _appeal_tuple(row: dict, as_time: Callable[[float | None], object]) -> tuple:
+    times = {"submitted_at", "published_at", "acknowledged_at", "first_answer_at",
+             "last_answer_at", "closed_at", "reopened_at", "withdrawn_at", "due_at", "updated_at"}  # fmt: skip
+    return tuple(
+        as_time(row.get(name)) if name in times else row.get(name) for name in APPEAL_COLUMNS
+    )
+
+
+class BulkWriter:
+    """Writes row tuples fast: COPY on PostgreSQL, executemany on SQLite."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.postgres = conn.dialect.name == "postgresql"
+
+    def as_time(self, ts: float | None):
+        if ts is None:
+            return None
+        moment = datetime.fromtimestamp(ts, UTC).replace(tzinfo=None, microsecond=0)
+        return moment if self.postgres else moment.isoformat(" ", "microseconds")
+
+    def write(self, table, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        if not rows:
+            return
+        raw = self.conn.connection.driver_connection
+        if self.postgres:
+            with raw.cursor() as cursor:
+                with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+        else:
+            marks = ", ".join("?" * len(columns))
+            raw.executemany(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})", rows)  # fmt: skip
+
+
+def seed_demo(
+    conn: Connection,
+    count: int,
+    *,
+    seed: int = 1,
+    today: date | None = None,
+    calendar: WorkCalendar | None = None,
+    progress: Callable[[int], None] = lambda n: None,
+) -> SeedStats:
+    """Append ``count`` demo appeals to the database behind ``conn`` (reference data must exist)."""
+    today = today or date.today()
+    generator = Generator(conn, seed, today, calendar or WorkCalendar())
+    writer = BulkWriter(conn)
+    ids = _next_ids(conn)
+    stats = SeedStats()
+    for batch in _batches(generator, count, ids):
+        _write_batch(writer, batch, stats)
+        progress(len(batch))
+    _save_counters(conn, ids["counters"])
+    if writer.postgres:
+        _reset_sequences(conn)
+    return stats
+
+
+def _batches(generator: Generator, count: int, ids: dict) -> Iterator[list[dict]]:
+    batch: list[dict] = []
+    for _ in range(count):
+        ids["appeal"] += 1
+        batch.append(generator.appeal(ids["appeal"], ids))
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _write_batch(writer: BulkWriter, batch: list[dict], stats: SeedStats) -> None:
+    as_time = writer.as_time
+    tables = {"private": [], "contacts": [], "answers": [], "ratings": [], "events": []}
+    appeals = []
+    for item in batch:
+        appeals.append(_appeal_tuple(item["appeal"], as_time))
+        status = item["appeal"]["status"]
+        stats.by_status[status] = stats.by_status.get(status, 0) + 1
+        for name in tables:
+            tables[name].extend(item[name])
+    tables["answers"] = [(*r[:4], as_time(r[4]), *r[5:]) for r in tables["answers"]]
+    tables["ratings"] = [(*r[:4], as_time(r[4]), *r[5:]) for r in tables["ratings"]]
+    tables["events"] = [(*r[:3], as_time(r[3]), *r[4:]) for r in tables["events"]]
+    writer.write(Appeal.__table__, APPEAL_COLUMNS, appeals)
+    writer.write(AppealPrivate.__table__, PRIVATE_COLUMNS, tables["private"])
+    writer.write(Contact.__table__, CONTACT_COLUMNS, tables["contacts"])
+    writer.write(Answer.__table__, ANSWER_COLUMNS, tables["answers"])
+    writer.write(Rating.__table__, RATING_COLUMNS, tables["ratings"])
+    writer.write(StatusEvent.__table__, EVENT_COLUMNS, tables["events"])
+    stats.appeals += len(appeals)
+    stats.events += len(tables["events"])
+    stats.answers += len(tables["answers"])
+    stats.ratings += len(tables["ratings"])
+
+
+def _next_ids(conn: Connection) -> dict:
+    def top(column) -> int:
+        return conn.execute(select(func.coalesce(func.max(column), 0))).scalar_one()
+
+    counters = {(c.city_code, c.year): c.last_number for c in conn.execute(select(PublicIdCounter))}
+    return {
+        "appeal": top(Appeal.id), "event": top(StatusEvent.id), "answer": top(Answer.id),
+        "rating": top(Rating.id), "counters": counters,
+    }  # fmt: skip
+
+
+def _save_counters(conn: Connection, counters: dict) -> None:
+    table = PublicIdCounter.__table__
+    for (city_code, year), last in counters.items():
+        updated = conn.execute(
+            table.update()
+            .where(table.c.city_code == city_code, table.c.year == year)
+            .values(last_number=last)
+        )
+        if updated.rowcount == 0:
+            conn.execute(table.insert().values(city_code=city_code, year=year, last_number=last))
+
+
+def _reset_sequences(conn: Connection) -> None:
+    for table in ("appeals", "status_events", "answers", "ratings"):
+        conn.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
+            )
+        )

@@ -1,0 +1,80 @@
+"""Translatable labels of the domain's codes (statuses, event kinds, groups…)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+STATUS = {
+    "submitted": _l("In moderation"),
+    "rejected": _l("Rejected"),
+    "published": _l("New"),
+    "acknowledged": _l("Acknowledged"),
+    "in_progress": _l("In progress"),
+    "answered": _l("Answered"),
+    "reopened": _l("Reopened"),
+    "closed": _l("Closed"),
+    "withdrawn": _l("Withdrawn"),
+}
+
+EVENT = {
+    "submitted": _l("Appeal submitted"),
+    "published": _l("Published after moderation"),
+    "rejected": _l("Rejected by moderation"),
+    "acknowledged": _l("Acknowledged by the service"),
+    "in_progress": _l("Work in progress"),
+    "answered": _l("The service answered"),
+    "rated": _l("The citizen rated the answer"),
+    "reopened": _l("Reopened by the citizen"),
+    "rerouted": _l("Passed to another service"),
+    "deadline_extended": _l("Deadline extended"),
+    "closed": _l("Closed"),
+    "withdrawn": _l("Withdrawn"),
+}
+
+RESOLUTION = {
+    "solved": _l("Solved"),
+    "not_responsible": _l("Not the city's responsibility"),
+    "duplicate": _l("Duplicate"),
+    "rated": _l("Closed after rating"),
+}
+
+REJECTION = {
+    "spam": _l("Spam"),
+    "abuse": _l("Abusive content"),
+    "duplicate": _l("Duplicate of another appeal"),
+    "not_municipal": _l("Not a municipal matter"),
+}
+
+SOLVED = {"yes": _l("Yes"), "partly": _l("Partly"), "no": _l("No")}
+
+SCORE = {
+    1: _l("Extremely unsatisfactory"),
+    2: _l("Unsatisfactory"),
+    3: _l("Satisfactory"),
+    4: _l("Good"),
+    5: _l("Excellent"),
+}
+
+RATING_REASON = {
+    "not_answered": _l("The question was not answered"),
+    "unclear": _l("The answer is unclear"),
+    "not_resolved": _l("The problem was not resolved"),
+    "inaccurate": _l("The answer is inaccurate"),
+}
+
+CATEGORY_GROUP = {
+    "roads": _l("Roads and pavements"),
+    "lighting": _l("Street lighting"),
+    "sanitation": _l("Waste and cleanliness"),
+    "water": _l("Water and sewerage"),
+    "heating": _l("Heating and hot water"),
+    "housing": _l("Housing and courtyards"),
+    "greenery": _l("Parks and greenery"),
+    "transport": _l("Transport"),
+    "construction": _l("Construction"),
+    "animals": _l("Animals"),
+    "environment": _l("Environment"),
+    "social": _l("Social matters"),
+    "energy": _l("Electricity and gas"),
+    "trade": _l("Street trade"),
+}

@@ -1,0 +1,497 @@
+"""The domain's tables (SQLAlchemy 2 typed models).
+
+Privacy is visible in the names: everything private lives either in a table of its own
+(``appeal_private``, ``contacts``) or in a column whose name starts with ``private_``.
+Public queries (``portal.queries``) never select from those; a test enforces it.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy import Enum as SAEnum
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+
+
+def utcnow() -> datetime:
+    """The current instant, timezone-aware in UTC (the only way times are stored)."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes stored as UTC on every backend (SQLite keeps no offsets)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use timezone-aware datetimes")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def _enum(enum_cls: type[enum.Enum]) -> SAEnum:
+    """Store enums by value as plain strings (portable, readable in dumps)."""
+    return SAEnum(
+        enum_cls,
+        native_enum=False,
+        length=24,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class PrivacyTier(enum.StrEnum):
+    """How precisely a category's location may be published."""
+
+    PUBLIC = "public"  # public space (pothole, street light): ~100 m
+    HOME = "home"  # problems from inside a home (heating, noise): a few hundred metres
+    SENSITIVE = "sensitive"  # counts only, no point at all
+
+
+class AppealStatus(enum.StrEnum):
+    SUBMITTED = "submitted"  # waiting for moderation, not public
+    REJECTED = "rejected"  # refused by moderation (spam, abuse, duplicate, not municipal)
+    PUBLISHED = "published"  # public, waiting for the service
+    ACKNOWLEDGED = "acknowledged"  # the service registered it
+    IN_PROGRESS = "in_progress"  # the service is working on it
+    ANSWERED = "answered"  # the service answered; the citizen may rate
+    REOPENED = "reopened"  # the citizen was not satisfied; back with the service
+    CLOSED = "closed"  # done (see Appeal.resolution)
+    WITHDRAWN = "withdrawn"  # removed after publication; kept as a tombstone
+
+
+#: Statuses in which the service still owes an answer.
+OPEN_STATUSES = (
+    AppealStatus.PUBLISHED,
+    AppealStatus.ACKNOWLEDGED,
+    AppealStatus.IN_PROGRESS,
+    AppealStatus.REOPENED,
+)
+#: Statuses visible to the public.
+PUBLIC_STATUSES = (
+    *OPEN_STATUSES,
+    AppealStatus.ANSWERED,
+    AppealStatus.CLOSED,
+)
+
+
+class Resolution(enum.StrEnum):
+    SOLVED = "solved"
+    NOT_RESPONSIBLE = "not_responsible"  # not the city's responsibility
+    DUPLICATE = "duplicate"
+    RATED = "rated"  # closed after the citizen rated the answer
+
+
+class RejectionReason(enum.StrEnum):
+    SPAM = "spam"
+    ABUSE = "abuse"
+    DUPLICATE = "duplicate"
+    NOT_MUNICIPAL = "not_municipal"
+
+
+class EventKind(enum.StrEnum):
+    SUBMITTED = "submitted"
+    PUBLISHED = "published"
+    REJECTED = "rejected"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    ANSWERED = "answered"
+    RATED = "rated"
+    REOPENED = "reopened"
+    REROUTED = "rerouted"
+    DEADLINE_EXTENDED = "deadline_extended"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+
+
+class Solved(enum.StrEnum):
+    YES = "yes"
+    PARTLY = "partly"
+    NO = "no"
+
+
+class RatingReason(enum.StrEnum):
+    NOT_ANSWERED = "not_answered"
+    UNCLEAR = "unclear"
+    NOT_RESOLVED = "not_resolved"
+    INACCURATE = "inaccurate"
+
+
+class TokenPurpose(enum.StrEnum):
+    TRACK = "track"  # follow the appeal (long-lived)
+    RATE = "rate"  # rate one answer (single use, expires)
+
+
+class StaffRole(enum.StrEnum):
+    ADMIN = "admin"
+    MODERATOR = "moderator"
+    SERVICE = "service"  # service staff, bound to one service
+
+
+# --- Reference data --------------------------------------------------------------------
+
+
+class City(db.Model):
+    __tablename__ = "cities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(3), unique=True)  # "BSK", prefix of public ids
+    slug: Mapped[str] = mapped_column(String(32), unique=True)  # "bishkek", used in URLs
+    name_ru: Mapped[str] = mapped_column(String(100))
+    name_ky: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+    min_lat: Mapped[float] = mapped_column(Float)
+    max_lat: Mapped[float] = mapped_column(Float)
+    min_lon: Mapped[float] = mapped_column(Float)
+    max_lon: Mapped[float] = mapped_column(Float)
+
+    districts: Mapped[list[District]] = relationship(back_populates="city")
+
+    def contains(self, *, lat: float, lon: float) -> bool:
+        """True when the point lies inside the city's extent."""
+        return self.min_lat <= lat <= self.max_lat and self.min_lon <= lon <= self.max_lon
+
+
+class District(db.Model):
+    __tablename__ = "districts"
+    __table_args__ = (UniqueConstraint("city_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    city_id: Mapped[int] = mapped_column(ForeignKey("cities.id"))
+    slug: Mapped[str] = mapped_column(String(32))
+    name_ru: Mapped[str] = mapped_column(String(100))
+    name_ky: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+    # Districts are approximated by their centres: a point belongs to the nearest one.
+    center_lat: Mapped[float] = mapped_column(Float)
+    center_lon: Mapped[float] = mapped_column(Float)
+
+    city: Mapped[City] = relationship(back_populates="districts")
+
+
+class Service(db.Model):
+    """A municipal service or enterprise that answers appeals (e.g. Бишкекводоканал)."""
+
+    __tablename__ = "services"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)  # stable public code
+    city_id: Mapped[int] = mapped_column(ForeignKey("cities.id"))
+    name_ru: Mapped[str] = mapped_column(String(200))
+    name_ky: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    # Where reminders go; an organisation's address, not a person's.
+    email: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    city: Mapped[City] = relationship()
+
+
+class Category(db.Model):
+    """A problem type in one city, routed by default to one service."""
+
+    __tablename__ = "categories"
+    __table_args__ = (UniqueConstraint("city_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    city_id: Mapped[int] = mapped_column(ForeignKey("cities.id"))
+    code: Mapped[str] = mapped_column(String(40))  # same code in every city ("pothole")
+    group: Mapped[str] = mapped_column(String(40))  # "roads", "utilities", …
+    name_ru: Mapped[str] = mapped_column(String(200))
+    name_ky: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    default_service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    # None: the portal's DEFAULT_DEADLINE_DAYS applies.
+    deadline_days: Mapped[int | None] = mapped_column(SmallInteger)
+    privacy_tier: Mapped[PrivacyTier] = mapped_column(_enum(PrivacyTier))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    city: Mapped[City] = relationship()
+    default_service: Mapped[Service] = relationship()
+
+
+class PublicIdCounter(db.Model):
+    """Last number handed out per city and year: public ids are never reused."""
+
+    __tablename__ = "public_id_counters"
+
+    city_code: Mapped[str] = mapped_column(String(3), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# --- Appeals -----------------------------------------------------------------------------
+
+
+class Appeal(db.Model):
+    """The public face of an appeal. Private data is in AppealPrivate and Contact."""
+
+    __tablename__ = "appeals"
+    __table_args__ = (
+        Index("ix_appeals_status_city", "status", "city_id"),
+        Index("ix_appeals_service_status_due", "service_id", "status", "due_at"),
+        Index("ix_appeals_published_at", "published_at"),
+        Index("ix_appeals_submitted_at", "submitted_at"),
+        Index("ix_appeals_public_point", "public_lat", "public_lon"),
+        Index("ix_appeals_category", "category_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(20), unique=True)  # "BSK-2026-000123"
+    city_id: Mapped[int] = mapped_column(ForeignKey("cities.id"))
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))  # current service
+    status: Mapped[AppealStatus] = mapped_column(_enum(AppealStatus))
+    resolution: Mapped[Resolution | None] = mapped_column(_enum(Resolution))
+    rejection_reason: Mapped[RejectionReason | None] = mapped_column(_enum(RejectionReason))
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("appeals.id"))
+
+    # Published (derived) data: scrubbed text and masked point; empty until published.
+    public_text: Mapped[str | None] = mapped_column(Text)
+    public_lat: Mapped[float | None] = mapped_column(Float)
+    public_lon: Mapped[float | None] = mapped_column(Float)
+    location_precision_m: Mapped[int | None] = mapped_column(Integer)
+
+    # Lifecycle timestamps (UTC).
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_answer_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_answer_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A service may extend the deadline once, with a public reason.
+    deadline_extended: Mapped[bool] = mapped_column(Boolean, default=False)
+    extension_reason: Mapped[str | None] = mapped_column(Text)
+
+    # Denormalised figures, maintained by portal.services, so that lists, exports and
+    # performance figures need no per-row joins at city scale.
+    first_answer_workdays: Mapped[int | None] = mapped_column(SmallInteger)
+    answered_on_time: Mapped[bool | None] = mapped_column(Boolean)
+    reopen_count: Mapped[int] = mapped_column(SmallInteger, default=0)
+    reroute_count: Mapped[int] = mapped_column(SmallInteger, default=0)
+    last_score: Mapped[int | None] = mapped_column(SmallInteger)
+    last_solved: Mapped[Solved | None] = mapped_column(_enum(Solved))
+    photo_count: Mapped[int] = mapped_column(SmallInteger, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    city: Mapped[City] = relationship()
+    district: Mapped[District | None] = relationship()
+    category: Mapped[Category] = relationship()
+    service: Mapped[Service] = relationship()
+    private: Mapped[AppealPrivate] = relationship(
+        back_populates="appeal", uselist=False, cascade="all, delete-orphan"
+    )
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="appeal", order_by="Answer.created_at"
+    )
+    events: Mapped[list[StatusEvent]] = relationship(
+        back_populates="appeal", order_by="StatusEvent.id"
+    )
+
+    def is_overdue(self, now: datetime | None = None) -> bool:
+        """Open, with no answer in this round, and past its deadline."""
+        now = now or utcnow()
+        return self.status in OPEN_STATUSES and now > self.due_at
+
+
+class AppealPrivate(db.Model):
+    """What the citizen typed and where exactly: never published, kept for audit."""
+
+    __tablename__ = "appeal_private"
+
+    appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id"), primary_key=True)
+    raw_text: Mapped[str] = mapped_column(Text)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    address_text: Mapped[str | None] = mapped_column(String(300))
+    language: Mapped[str] = mapped_column(String(2))  # ru / ky / en
+    # Text edited by a moderator before publishing (the raw text is kept as it was).
+    moderated_text: Mapped[str | None] = mapped_column(Text)
+
+    appeal: Mapped[Appeal] = relationship(back_populates="private")
+
+
+class Contact(db.Model):
+    """How to reach the citizen: used only to send tracking and rating links."""
+
+    __tablename__ = "contacts"
+
+    appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id"), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(40))
+
+
+class Answer(db.Model):
+    """A service's answer in one round (a reopened appeal gets a new round)."""
+
+    __tablename__ = "answers"
+    __table_args__ = (Index("ix_answers_appeal", "appeal_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    round: Mapped[int] = mapped_column(SmallInteger, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    public_text: Mapped[str | None] = mapped_column(Text)  # scrubbed; None until moderated
+    private_raw_text: Mapped[str] = mapped_column(Text)
+    private_internal_note: Mapped[str | None] = mapped_column(Text)
+    private_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    # True while the scrubber's findings wait for a moderator.
+    needs_moderation: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    appeal: Mapped[Appeal] = relationship(back_populates="answers")
+    service: Mapped[Service] = relationship()
+    rating: Mapped[Rating | None] = relationship(back_populates="answer", uselist=False)
+
+
+class StatusEvent(db.Model):
+    """Append-only log of every transition; the public timeline is built from it."""
+
+    __tablename__ = "status_events"
+    __table_args__ = (Index("ix_status_events_appeal", "appeal_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id"))
+    kind: Mapped[EventKind] = mapped_column(_enum(EventKind))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"))
+    to_service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"))
+    public_note: Mapped[str | None] = mapped_column(Text)  # reroute/extension/reject reason
+    private_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+
+    appeal: Mapped[Appeal] = relationship(back_populates="events")
+    service: Mapped[Service | None] = relationship(foreign_keys=[service_id])
+    to_service: Mapped[Service | None] = relationship(foreign_keys=[to_service_id])
+
+
+@event.listens_for(StatusEvent, "before_update")
+@event.listens_for(StatusEvent, "before_delete")
+def _status_events_are_append_only(mapper, connection, target) -> None:
+    raise ValueError("status events are append-only")
+
+
+class Rating(db.Model):
+    """The citizen's rating of one answer: one per answer round."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (
+        UniqueConstraint("answer_id"),
+        CheckConstraint("score BETWEEN 1 AND 5", name="ck_ratings_score"),
+        Index("ix_ratings_appeal", "appeal_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id"))
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))  # who was rated
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    score: Mapped[int] = mapped_column(SmallInteger)
+    solved: Mapped[Solved] = mapped_column(_enum(Solved))
+    reason: Mapped[RatingReason | None] = mapped_column(_enum(RatingReason))
+    public_comment: Mapped[str | None] = mapped_column(Text)  # scrubbed
+    private_comment: Mapped[str | None] = mapped_column(Text)  # as typed
+
+    answer: Mapped[Answer] = relationship(back_populates="rating")
+
+
+class AccessToken(db.Model):
+    """Capability links sent to the citizen; only a SHA-256 of the token is stored."""
+
+    __tablename__ = "access_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[TokenPurpose] = mapped_column(_enum(TokenPurpose))
+    appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id"), index=True)
+    answer_id: Mapped[int | None] = mapped_column(ForeignKey("answers.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    appeal: Mapped[Appeal] = relationship()
+
+
+class Photo(db.Model):
+    """A re-encoded photo (no EXIF, at most PHOTO_MAX_SIDE px); originals are not kept."""
+
+    __tablename__ = "photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)  # random, in URLs
+    appeal_id: Mapped[int | None] = mapped_column(ForeignKey("appeals.id"), index=True)
+    answer_id: Mapped[int | None] = mapped_column(ForeignKey("answers.id"))
+    content_type: Mapped[str] = mapped_column(String(40))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StaffUser(db.Model):
+    """A staff account. Its name is private: the public sees only the service."""
+
+    __tablename__ = "staff_users"
+    __table_args__ = (
+        CheckConstraint(
+            "(role = 'service') = (service_id IS NOT NULL)", name="ck_staff_service_binding"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(200), unique=True)
+    private_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[StaffRole] = mapped_column(_enum(StaffRole))
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    service: Mapped[Service | None] = relationship()
+
+    # Flask-Login protocol
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)

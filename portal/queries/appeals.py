@@ -1,0 +1,149 @@
+"""Public appeals: lists, one appeal, its timeline and answers."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import aliased
+
+from opendata.records import AnswerRecord, AppealRecord, TimelineEntry
+from portal.extensions import db
+from portal.models import (
+    PUBLIC_STATUSES,
+    Answer,
+    Appeal,
+    Category,
+    City,
+    District,
+    Rating,
+    Service,
+    StatusEvent,
+)
+
+#: The allowlist of appeal columns a public query may read, in AppealRecord order.
+PUBLIC_APPEAL_COLUMNS = (
+    Appeal.public_id,
+    City.slug.label("city"),
+    District.slug.label("district"),
+    Category.code.label("category"),
+    Service.code.label("service"),
+    Appeal.status,
+    Appeal.resolution,
+    Appeal.public_text,
+    Appeal.public_lat,
+    Appeal.public_lon,
+    Appeal.location_precision_m,
+    Appeal.submitted_at,
+    Appeal.published_at,
+    Appeal.acknowledged_at,
+    Appeal.first_answer_at,
+    Appeal.closed_at,
+    Appeal.due_at,
+    Appeal.deadline_extended,
+    Appeal.extension_reason,
+    Appeal.first_answer_workdays,
+    Appeal.answered_on_time,
+    Appeal.reopen_count,
+    Appeal.last_score,
+    Appeal.last_solved,
+    Appeal.photo_count,
+    Appeal.updated_at,
+)
+
+
+def public_appeals_select() -> Select:
+    """SELECT of public appeal columns over published appeals (add filters and order)."""
+    return (
+        select(*PUBLIC_APPEAL_COLUMNS)
+        .join(City, City.id == Appeal.city_id)
+        .outerjoin(District, District.id == Appeal.district_id)
+        .join(Category, Category.id == Appeal.category_id)
+        .join(Service, Service.id == Appeal.service_id)
+        .where(Appeal.status.in_(PUBLIC_STATUSES))
+    )
+
+
+def to_record(row) -> AppealRecord:
+    """An AppealRecord from a row of PUBLIC_APPEAL_COLUMNS (enums become plain codes)."""
+    values = list(row)
+    for index in (5, 6, 23):  # status, resolution, last_solved
+        if values[index] is not None:
+            values[index] = str(values[index].value)
+    return AppealRecord(*values)
+
+
+def recent_public_appeals(limit: int = 20, city: str | None = None) -> list[AppealRecord]:
+    """The most recently published appeals, newest first."""
+    query = public_appeals_select()
+    if city:
+        query = query.where(City.slug == city)
+    query = query.order_by(Appeal.published_at.desc(), Appeal.id.desc()).limit(limit)
+    return [to_record(row) for row in db.session.execute(query)]
+
+
+def get_public_appeal(public_id: str) -> AppealRecord | None:
+    """One published appeal by its public id, or None (unpublished ones are not found)."""
+    row = db.session.execute(public_appeals_select().where(Appeal.public_id == public_id)).first()
+    return to_record(row) if row else None
+
+
+def public_timeline(public_id: str) -> list[TimelineEntry]:
+    """The appeal's public events in order; staff members are never named."""
+    source, target = aliased(Service), aliased(Service)
+    query = (
+        select(
+            StatusEvent.kind,
+            StatusEvent.created_at,
+            source.code,
+            target.code,
+            StatusEvent.public_note,
+        )
+        .join(Appeal, Appeal.id == StatusEvent.appeal_id)
+        .outerjoin(source, source.id == StatusEvent.service_id)
+        .outerjoin(target, target.id == StatusEvent.to_service_id)
+        .where(Appeal.public_id == public_id)
+        .order_by(StatusEvent.created_at, StatusEvent.id)
+    )
+    return [
+        TimelineEntry(str(kind.value), at, service, to_service, note)
+        for kind, at, service, to_service, note in db.session.execute(query)
+    ]
+
+
+def public_answers(public_id: str) -> list[AnswerRecord]:
+    """Published answers (moderated ones only) with their ratings, oldest first."""
+    query = (
+        select(
+            Answer.id,
+            Appeal.public_id,
+            Service.code,
+            Answer.round,
+            Answer.created_at,
+            Answer.public_text,
+            Rating.score,
+            Rating.solved,
+            Rating.reason,
+            Rating.public_comment,
+        )
+        .join(Appeal, Appeal.id == Answer.appeal_id)
+        .join(Service, Service.id == Answer.service_id)
+        .outerjoin(Rating, Rating.answer_id == Answer.id)
+        .where(Appeal.public_id == public_id, Answer.public_text.is_not(None))
+        .order_by(Answer.created_at, Answer.id)
+    )
+    return [
+        AnswerRecord(
+            id,
+            appeal,
+            service,
+            round_,
+            created,
+            text,
+            score,
+            solved.value if solved else None,
+            reason.value if reason else None,
+            comment,
+        )  # fmt: skip
+        for id, appeal, service, round_, created, text, score, solved, reason, comment in (
+            db.session.execute(query)
+        )
+    ]

@@ -1,0 +1,40 @@
+"""Jinja helpers shared by every template: dates in Asia/Bishkek, labels, navigation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, current_app, url_for
+from flask_babel import format_date, format_datetime
+
+from portal import labels
+from portal.models import utcnow
+
+
+def local_datetime(value: datetime | None, style: str = "medium") -> str:
+    """A stored UTC instant shown in the portal's time zone and language."""
+    return format_datetime(value, style) if value else "—"
+
+
+def local_date(value: datetime | None, style: str = "medium") -> str:
+    return format_date(value, style) if value else "—"
+
+
+def label(kind: str, code: str | None) -> str:
+    """The translated label of a code, e.g. label("STATUS", "answered")."""
+    if code is None:
+        return "—"
+    return str(getattr(labels, kind).get(code, code))
+
+
+def nav_link(endpoint: str, **values) -> str | None:
+    """URL of an endpoint, or None if that part of the portal is not installed."""
+    if endpoint not in current_app.view_functions:
+        return None
+    return url_for(endpoint, **values)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["local_datetime"] = local_datetime
+    app.jinja_env.filters["local_date"] = local_date
+    app.jinja_env.globals.update(label=label, nav_link=nav_link, now_utc=utcnow)

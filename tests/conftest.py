@@ -1,0 +1,135 @@
+"""Shared fixtures: app, client, runner, factories; SQLite by default, PostgreSQL on demand.
+
+Set PORTAL_TEST_DATABASE_URL (postgresql+psycopg://…) to run the whole suite on
+PostgreSQL: each test session gets a schema of its own (so parallel runs never meet) and
+each test starts from empty tables. Set PORTAL_TEST_REDIS_URL to keep rate limits in Redis.
+Set PORTAL_TEST_FORBID_SKIPS=1 (CI does) to turn any skipped test into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from portal import create_app
+from portal.extensions import db
+from portal.services.reference import install_reference_data
+
+pytest_plugins = ["tests.factories"]
+
+PG_URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
+REDIS_URL = os.environ.get("PORTAL_TEST_REDIS_URL", "")
+
+
+@pytest.fixture(scope="session")
+def pg_schema_url() -> Iterator[str | None]:
+    """A PostgreSQL URL whose search_path is a fresh schema, dropped at the end."""
+    if not PG_URL:
+        yield None
+        return
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    yield url.render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture
+def database_url(pg_schema_url, tmp_path) -> str:
+    """Where this test's database lives (a fresh SQLite file unless on PostgreSQL)."""
+    return pg_schema_url or f"sqlite:///{tmp_path / 'portal.db'}"
+
+
+def test_settings(database_url: str, **overrides) -> dict:
+    """Settings every test app starts from."""
+    settings = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": REDIS_URL,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex[:8]}",
+        "SERVER_NAME": "portal.test",
+    }
+    settings.update(overrides)
+    return settings
+
+
+@pytest.fixture
+def make_app(database_url, tmp_path):
+    """Factory: an app on this test's database with overridden settings."""
+    made = []
+
+    def build(**overrides):
+        overrides.setdefault("SNAPSHOT_DIR", str(tmp_path / "snapshots"))
+        app = create_app(test_settings(database_url, **overrides))
+        made.append(app)
+        return app
+
+    yield build
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    """The portal on an empty database holding the reference data (cities, services…)."""
+    app = make_app()
+    with app.app_context():
+        if PG_URL:
+            _empty_tables()
+        db.create_all()
+        install_reference_data()
+    with app.app_context():
+        yield app
+        db.session.remove()
+
+
+def _empty_tables() -> None:
+    db.create_all()
+    names = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+    db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    db.session.commit()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Skip PostgreSQL/Redis-only tests when those services are not configured."""
+    for item in items:
+        if "postgres" in item.keywords and not PG_URL:
+            item.add_marker(pytest.mark.skip(reason="PORTAL_TEST_DATABASE_URL not set"))
+        if "redis" in item.keywords and not REDIS_URL:
+            item.add_marker(pytest.mark.skip(reason="PORTAL_TEST_REDIS_URL not set"))
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """In CI a skipped test is a test that did not run: fail the run."""
+    if os.environ.get("PORTAL_TEST_FORBID_SKIPS") != "1":
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if skipped:
+        for report in skipped:
+            reporter.write_line(f"FORBIDDEN SKIP: {report.nodeid}: {report.longrepr}")
+        session.exitstatus = 1
