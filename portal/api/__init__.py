@@ -1,4 +1,4 @@
-"""JSON API under /api/v1 (CSRF-exempt: it uses no cookies for authentication)."""
+"""JSON API under /api (CSRF-exempt: it uses no cookies for authentication)."""
 
 from flask import Blueprint
 
@@ -7,4 +7,5 @@ from portal.extensions import csrf
 bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)
 
-from portal.api import views  # noqa: E402,F401  (routes register on import)
+# Each module registers its routes on import.
+from portal.api import appeals, citizen, views  # noqa: E402,F401

@@ -3,3 +3,6 @@
 from flask import Blueprint
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+# Each module registers its routes on import.
+from portal.staff import moderation, views  # noqa: E402,F401

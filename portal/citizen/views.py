@@ -1,0 +1,3 @@
+"""Citizen routes: appeal form, receipt, tracking and rating page, photos."""
+
+from portal.citizen import bp  # noqa: F401

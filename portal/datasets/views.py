@@ -1,0 +1,3 @@
+"""Routes of the datasets blueprint."""
+
+from portal.datasets import bp  # noqa: F401

@@ -1,0 +1,101 @@
+"""The public filters shared by the map, the appeal list, the API and every download.
+
+One schema, so that a view shared by URL shows the same appeals on the map, in the list
+and in the CSV/GeoJSON files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, ValidationError, post_load, validate, validates_schema
+from marshmallow import fields as f
+
+from portal.models import PUBLIC_STATUSES
+
+#: Map marker classes besides the raw statuses.
+STATUS_CHOICES = tuple(s.value for s in PUBLIC_STATUSES)
+CODE = validate.Regexp(r"^[a-z0-9_-]{1,40}$", error=_l("Unknown code."))
+
+
+@dataclass(frozen=True)
+class AppealFilters:
+    """Validated filters; None means "any"."""
+
+    city: str | None = None
+    category: str | None = None
+    service: str | None = None
+    status: str | None = None
+    district: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    overdue: bool = False
+    bbox: tuple[float, float, float, float] | None = None  # min_lon, min_lat, max_lon, max_lat
+
+    def query_args(self) -> dict[str, str]:
+        """The filters as URL query arguments (to build twin links and shared views)."""
+        args = {}
+        for spec in fields(self):
+            value = getattr(self, spec.name)
+            if value in (None, False):
+                continue
+            if spec.name == "bbox":
+                value = ",".join(f"{v:.6f}" for v in value)
+            elif value is True:
+                value = "1"
+            args[spec.name] = str(value)
+        return args
+
+
+class BBoxField(f.Field):
+    """ "min_lon,min_lat,max_lon,max_lat" in WGS84 degrees."""
+
+    default_error_messages = {
+        "invalid": _l("bbox must be four numbers: min_lon,min_lat,max_lon,max_lat.")
+    }
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            parts = tuple(float(p) for p in str(value).split(","))
+        except ValueError:
+            raise self.make_error("invalid") from None
+        if len(parts) != 4:
+            raise self.make_error("invalid")
+        min_lon, min_lat, max_lon, max_lat = parts
+        if not (-180 <= min_lon < max_lon <= 180 and -90 <= min_lat < max_lat <= 90):
+            raise self.make_error("invalid")
+        return parts
+
+
+class AppealFiltersSchema(Schema):
+    """Query-string filters; unknown arguments (page, zoom, lang…) are ignored."""
+
+    class Meta:
+        unknown = "exclude"
+
+    city = f.String(validate=CODE)
+    category = f.String(validate=CODE)
+    service = f.String(validate=CODE)
+    status = f.String(validate=validate.OneOf(STATUS_CHOICES, error=_l("Unknown status.")))
+    district = f.String(validate=CODE)
+    date_from = f.Date(error_messages={"invalid": _l("Use a date like 2026-01-31.")})
+    date_to = f.Date(error_messages={"invalid": _l("Use a date like 2026-01-31.")})
+    overdue = f.Boolean(load_default=False)
+    bbox = BBoxField()
+
+    @validates_schema
+    def check_dates(self, data, **kwargs):
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise ValidationError(_l("The start date is after the end date."), "date_to")
+
+    @post_load
+    def make_filters(self, data, **kwargs) -> AppealFilters:
+        return AppealFilters(**data)
+
+
+def parse_filters(args) -> AppealFilters:
+    """Validate query arguments (empty values mean "any"); raises ValidationError."""
+    cleaned = {key: value for key, value in args.items() if value not in ("", None)}
+    return AppealFiltersSchema().load(cleaned)

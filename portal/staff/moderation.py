@@ -1,0 +1,3 @@
+"""Moderation queue routes."""
+
+from portal.staff import bp  # noqa: F401

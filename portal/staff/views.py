@@ -1,0 +1,3 @@
+"""Staff area routes: login, service inbox, actions, administration."""
+
+from portal.staff import bp  # noqa: F401
