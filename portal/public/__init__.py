@@ -1,7 +1,8 @@
-"""Public pages: home, appeals, the map, about pages, health check."""
+"""Public pages: home, appeals, the map, performance, privacy, health check."""
 
 from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from portal.public import views  # noqa: E402,F401  (routes register on import)
+# Each module registers its routes on import.
+from portal.public import performance, privacy, views  # noqa: E402,F401

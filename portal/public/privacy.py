@@ -1,0 +1,3 @@
+"""The public "How we protect privacy" page."""
+
+from portal.public import bp  # noqa: F401
