@@ -64,6 +64,11 @@ class Settings:
     SUBMIT_RATE_LIMIT: str = "10 per hour"
     # Rate limit for failed staff logins, per client address.
     LOGIN_RATE_LIMIT: str = "10 per 15 minutes"
+    # Failed passwords in a row after which a staff account is locked, and for how long.
+    LOGIN_MAX_FAILURES: int = 5
+    LOGIN_LOCKOUT_MINUTES: int = 15
+    # Reminders (``portal remind``) list appeals due within this many working days.
+    REMIND_DUE_WITHIN_WORKDAYS: int = 2
     # Map tiles: URL template and attribution (any XYZ tile server, e.g. a city's own).
     TILE_URL: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     TILE_ATTRIBUTION: str = "© OpenStreetMap contributors"
