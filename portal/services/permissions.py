@@ -1,23 +1,42 @@
 """Authorization in one place: who may do what to which appeal.
 
 Every staff view and API call asks ``ensure_can`` before acting; a refusal raises
-Forbidden (HTTP 403) before anything is written.
+Forbidden (HTTP 403) before anything is written. Views and use cases never compare roles
+or service ids themselves: they call ``can``/``ensure_can``/``inbox_service_id``.
 """
 
 from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from portal.models import Appeal, StaffRole, StaffUser
+from portal.models import Appeal, AppealStatus, StaffRole, StaffUser
 from portal.services.core import Forbidden
+
+#: Appeals no municipal service may see or act on.
+HIDDEN_STATUSES = frozenset({AppealStatus.SUBMITTED, AppealStatus.REJECTED})
+
+_SERVICE = frozenset({StaffRole.SERVICE})
 
 #: action -> roles allowed to perform it (service staff also need ownership of the appeal)
 ACTION_ROLES: dict[str, frozenset[StaffRole]] = {
     "moderate": frozenset({StaffRole.MODERATOR, StaffRole.ADMIN}),
     "administer": frozenset({StaffRole.ADMIN}),
-    "work_appeal": frozenset({StaffRole.SERVICE}),
-    "view_inbox": frozenset({StaffRole.SERVICE}),
+    "view_inbox": _SERVICE,
+    # Actions on one appeal: only the staff of the service the appeal is routed to.
+    "work_appeal": _SERVICE,
+    "view_appeal": _SERVICE,
+    "acknowledge": _SERVICE,
+    "answer": _SERVICE,
+    "set_status": _SERVICE,
+    "reroute": _SERVICE,
+    "extend_deadline": _SERVICE,
 }
+
+#: Actions that only make sense on a given appeal (asking without one is refused).
+APPEAL_ACTIONS = frozenset(
+    {"work_appeal", "view_appeal", "acknowledge", "answer", "set_status", "reroute",
+     "extend_deadline"}
+)  # fmt: skip
 
 
 def can(user: StaffUser | None, action: str, appeal: Appeal | None = None) -> bool:
@@ -26,8 +45,15 @@ def can(user: StaffUser | None, action: str, appeal: Appeal | None = None) -> bo
         return False
     if user.role not in ACTION_ROLES.get(action, frozenset()):
         return False
-    if user.role is StaffRole.SERVICE and appeal is not None:
-        return appeal.service_id == user.service_id
+    if action in APPEAL_ACTIONS and appeal is None:
+        return False
+    if user.role is StaffRole.SERVICE:
+        if user.service_id is None:
+            return False
+        if appeal is not None:
+            # Routed to the user's service, and past moderation (services never see
+            # appeals that are waiting for moderation or were rejected).
+            return appeal.service_id == user.service_id and appeal.status not in HIDDEN_STATUSES
     return True
 
 
@@ -35,3 +61,9 @@ def ensure_can(user: StaffUser | None, action: str, appeal: Appeal | None = None
     """Raise Forbidden unless ``can(user, action, appeal)``."""
     if not can(user, action, appeal):
         raise Forbidden(_("You are not allowed to do this."))
+
+
+def inbox_service_id(user: StaffUser | None) -> int:
+    """The one service whose appeals ``user`` may list (Forbidden for everybody else)."""
+    ensure_can(user, "view_inbox")
+    return user.service_id  # type: ignore[union-attr]

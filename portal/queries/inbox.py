@@ -1,0 +1,220 @@
+"""The service inbox and reminder lists: appeals routed to one service, by deadline.
+
+Staff-only reads. The caller passes the service id returned by
+``permissions.inbox_service_id`` — these functions never decide who may see what.
+Sorted by deadline (earliest first), so overdue appeals come first; served by the
+``ix_appeals_service_status_due`` index.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Select, case, func, select
+
+from portal.extensions import db
+from portal.models import (
+    OPEN_STATUSES,
+    Appeal,
+    AppealStatus,
+    Category,
+    City,
+    District,
+    Service,
+    utcnow,
+)
+from portal.schemas.staff import InboxFilters
+from portal.workdays import WorkCalendar
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    public_id: str
+    city: str
+    category: str
+    district: str | None
+    status: str
+    text: str | None
+    submitted_at: datetime
+    due_at: datetime
+    deadline_extended: bool
+    reroute_count: int
+    reopen_count: int
+    #: Working days until the deadline (0: due today; negative: overdue by that many).
+    workdays_left: int
+
+    @property
+    def overdue(self) -> bool:
+        return self.status in {s.value for s in OPEN_STATUSES} and self.due_at < utcnow()
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    rows: list[InboxRow]
+    total: int
+    overdue: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def workdays_left(calendar: WorkCalendar, today: date, due_at: datetime) -> int:
+    """Working days from ``today`` to the deadline's day; negative once it has passed."""
+    due_day = calendar.local_date(due_at)
+    if due_day >= today:
+        return calendar.working_days_between(today, due_day)
+    return -max(1, calendar.working_days_between(due_day, today))
+
+
+def _filtered(query: Select, service_id: int, filters: InboxFilters, now: datetime) -> Select:
+    query = query.where(Appeal.service_id == service_id)
+    if filters.status:
+        query = query.where(Appeal.status == AppealStatus(filters.status))
+    else:
+        query = query.where(Appeal.status.in_(OPEN_STATUSES))
+    if filters.category:
+        query = query.where(
+            Appeal.category_id.in_(select(Category.id).where(Category.code == filters.category))
+        )
+    if filters.district:
+        query = query.where(
+            Appeal.district_id.in_(select(District.id).where(District.slug == filters.district))
+        )
+    if filters.overdue:
+        query = query.where(Appeal.status.in_(OPEN_STATUSES), Appeal.due_at < now)
+    if filters.public_id:
+        query = query.where(Appeal.public_id == filters.public_id)
+    return query
+
+
+def inbox_page(
+    service_id: int,
+    filters: InboxFilters,
+    *,
+    per_page: int,
+    calendar: WorkCalendar,
+    now: datetime | None = None,
+) -> InboxPage:
+    """One page of the service's appeals, earliest deadline (overdue) first."""
+    now = now or utcnow()
+    counts = db.session.execute(
+        _filtered(
+            select(
+                func.count(),
+                func.coalesce(
+                    func.sum(
+                        case((Appeal.status.in_(OPEN_STATUSES) & (Appeal.due_at < now), 1), else_=0)
+                    ),
+                    0,
+                ),
+            ).select_from(Appeal),
+            service_id,
+            filters,
+            now,
+        )
+    ).one()
+    ids = (
+        _filtered(select(Appeal.id), service_id, filters, now)
+        .order_by(Appeal.due_at, Appeal.id)
+        .limit(per_page)
+        .offset((filters.page - 1) * per_page)
+        .subquery()
+    )
+    query = (
+        select(
+            Appeal.public_id,
+            City.slug,
+            Category.code,
+            District.slug,
+            Appeal.status,
+            Appeal.public_text,
+            Appeal.submitted_at,
+            Appeal.due_at,
+            Appeal.deadline_extended,
+            Appeal.reroute_count,
+            Appeal.reopen_count,
+        )
+        .join(ids, ids.c.id == Appeal.id)
+        .join(City, City.id == Appeal.city_id)
+        .join(Category, Category.id == Appeal.category_id)
+        .outerjoin(District, District.id == Appeal.district_id)
+        .order_by(Appeal.due_at, Appeal.id)
+    )
+    today = calendar.local_date(now)
+    rows = [
+        InboxRow(
+            public_id,
+            city,
+            category,
+            district,
+            status.value,
+            text,
+            submitted,
+            due,
+            bool(extended),
+            reroutes or 0,
+            reopens or 0,
+            workdays_left(calendar, today, due),
+        )  # fmt: skip
+        for public_id, city, category, district, status, text, submitted, due, extended, reroutes, reopens in db.session.execute(
+            query
+        )
+    ]
+    return InboxPage(rows, counts[0], int(counts[1] or 0), filters.page, per_page)
+
+
+# --- Reminders --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReminderItem:
+    public_id: str
+    category: str
+    due_at: datetime
+    overdue: bool
+
+
+@dataclass
+class ServiceReminder:
+    service_code: str
+    service_name: str
+    email: str
+    due_soon: list[ReminderItem]
+    overdue: list[ReminderItem]
+
+
+def reminders(*, now: datetime, due_before: datetime) -> list[ServiceReminder]:
+    """Per active service with an address: open appeals due before ``due_before``.
+
+    Appeals past their deadline at ``now`` are listed as overdue, the others as due soon.
+    """
+    query = (
+        select(
+            Service.code,
+            Service.name_ru,
+            Service.email,
+            Appeal.public_id,
+            Category.name_ru,
+            Appeal.due_at,
+        )
+        .join(Appeal, Appeal.service_id == Service.id)
+        .join(Category, Category.id == Appeal.category_id)
+        .where(
+            Service.active.is_(True),
+            Service.email.is_not(None),
+            Service.email != "",
+            Appeal.status.in_(OPEN_STATUSES),
+            Appeal.due_at <= due_before,
+        )
+        .order_by(Service.code, Appeal.due_at, Appeal.id)
+    )
+    found: dict[str, ServiceReminder] = {}
+    for code, name, email, public_id, category, due_at in db.session.execute(query):
+        reminder = found.setdefault(code, ServiceReminder(code, name, email, [], []))
+        item = ReminderItem(public_id, category, due_at, due_at < now)
+        (reminder.overdue if item.overdue else reminder.due_soon).append(item)
+    return list(found.values())
