@@ -1,0 +1,84 @@
+"""Outgoing e-mail: tracking and rating links, reminders.
+
+MAIL_BACKEND "log" writes each message to the application log (development); "smtp"
+sends it through SMTP_HOST with the SMTP_* settings. ``send_after_commit`` queues a
+message until the current database transaction commits, so that a rolled-back use case
+never tells anyone about something that did not happen.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+_PENDING_KEY = "portal.pending_mail"
+
+
+class MailError(RuntimeError):
+    """The message could not be handed to the mail server."""
+
+
+def build_message(to: str, subject: str, body: str) -> EmailMessage:
+    """A plain-text UTF-8 message from MAIL_FROM to ``to``."""
+    config = current_app.config
+    message = EmailMessage()
+    message["From"] = config["MAIL_FROM"]
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain=config["MAIL_FROM"].rpartition("@")[2] or None)
+    message.set_content(body)
+    return message
+
+
+def send_mail(to: str, subject: str, body: str) -> None:
+    """Send one plain-text message now through the configured backend."""
+    config = current_app.config
+    backend = config["MAIL_BACKEND"]
+    if backend == "log":
+        current_app.logger.info("mail to %s\nSubject: %s\n\n%s", to, subject, body)
+        return
+    if backend != "smtp":
+        raise MailError(f"unknown MAIL_BACKEND {backend!r}; use 'log' or 'smtp'")
+    message = build_message(to, subject, body)
+    try:
+        with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=30) as smtp:
+            if config["SMTP_STARTTLS"]:
+                smtp.starttls()
+            if config["SMTP_USER"]:
+                smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise MailError(f"cannot send mail through {config['SMTP_HOST']}: {exc}") from exc
+
+
+def send_after_commit(session: Session, to: str, subject: str, body: str) -> None:
+    """Queue a message that is sent only when ``session`` commits (dropped on rollback)."""
+    _install_listeners()
+    session.info.setdefault(_PENDING_KEY, []).append((to, subject, body))
+
+
+def _install_listeners() -> None:
+    if not event.contains(Session, "after_commit", _flush_pending):
+        event.listen(Session, "after_commit", _flush_pending)
+        event.listen(Session, "after_rollback", _drop_pending)
+
+
+def _flush_pending(session: Session) -> None:
+    pending = session.info.pop(_PENDING_KEY, None)
+    for to, subject, body in pending or ():
+        try:
+            send_mail(to, subject, body)
+        except MailError:
+            # The use case is already stored; a lost e-mail must not turn it into an error
+            # page. The citizen still has the link on the receipt.
+            current_app.logger.exception("could not send mail to %s", to)
+
+
+def _drop_pending(session: Session) -> None:
+    session.info.pop(_PENDING_KEY, None)
