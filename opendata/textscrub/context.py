@@ -1,0 +1,118 @@
+"""Words around a candidate name that say "this is a person", "a place" or "an official".
+
+All patterns are case-insensitive: they read the truecased working copy of the text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from opendata.textscrub.lexicon import fold
+from opendata.textscrub.tokens import Token
+
+# A word right before a name that introduces a private person.
+_PERSON_CUE = re.compile(
+    r"(?i:(?<![\w-])(?:"
+    r"меня\s+зовут|мо[её]\s+имя|зовут|звать|по\s+имени|ф\.?и\.?о\.?|я|с\s+уважением"
+    r"|представил(?:ся|ась)(?:\s+как)?|некий|некая|сосед\w*|гражданин\w*|гражданк\w*"
+    r"|жител\w*|жилец|жильц\w*|владел\w*|хозя\w*|собственник\w*|заявител\w*|плательщик\w*"
+    r"|водител\w*|мастер\w*|электрик\w*|сантехник\w*|бригадир\w*|продав\w*|управляющ\w*"
+    r"|председател\w*|старш\w*\s+по\s+дому|инициатор\w*|контакт\w*|муж\w*|жена|жены|жене"
+    r"|сын\w*|доч\w*|мам\w*|пап\w*|от[её]ц|отца|отцу|мать|матери|брат\w*|сестр\w*"
+    r"|бабушк\w*|дедушк\w*|внук\w*|внучк\w*|воспитател\w*|учител\w*|врач\w*"
+    r"|менин\s+атым|атым|аты-ж[өо]н\w*|коңшу\w*|кошуна\w*|кызым\w*|уулум\w*|апам|атам"
+    r"|апасы|атасы|күйөө\w*|аялым|агам|эжем|иним|синдим|айдоочу\w*"
+    r"|my\s+name\s+is|name|i\s+am|i'm|this\s+is|call\s+me|regards|sincerely|contact"
+    r"|mr|mrs|ms|miss|dr|neighbou?r\w*|daughter|son|wife|husband|friend|father|mother"
+    r"|brother|sister|driver|landlord|landlady|colleague|tenant|owner|resident"
+    r"))[\s,:.—–-]{0,4}$"
+)
+# A self-introduction: the next word is a name even when typed in lower case.
+_INTRO_CUE = re.compile(
+    r"(?i:(?<![\w-])(?:меня\s+зовут|мо[её]\s+имя|звать|менин\s+атым|атым|my\s+name\s+is"
+    r"|i\s+am|i'm|name))[\s,:—–-]{1,4}$"
+)
+# A word right before a place name: ул. Ахунбаева, проспект Чуй, школа имени Гагарина.
+_PLACE_BEFORE = re.compile(
+    r"(?i:(?<![\w-])(?:"
+    r"ул\.?|пр\.|пр-т\.?|просп\.|пер\.|б-р\.?|мкр\.?|ж/м|пл\.|им\.|г\.|с\.|пос\."
+    r"|улиц\w*|проспект\w*|переул\w*|бульвар\w*|микрорайон\w*|жилмассив\w*|массив\w*"
+    r"|площад\w*|парк\w*|сквер\w*|(?<!по\s)имени|памятник\w*|монумент\w*|остановк\w*|рын\w*|базар\w*"
+    r"|город\w*|район\w*|сел[оа]|пос[её]л\w*|станци\w*|метро|кафе|ресторан\w*|магазин\w*"
+    r"|тц|трц|жк|тсж|осоо|оао|зао|мп|гп|угол|углу|между|пересечени\w*|перекр[её]ст\w*"
+    r"|named\s+after"
+    r"))\s*$"
+)
+# English prepositions of place: "in Asanbai", "on Toktogul" (weaker: given names pass).
+_PREPOSITION_BEFORE = re.compile(r"(?i:(?<![\w-])(?:in|on|at|near|along|to|from|via))\s+$")
+# A word right after a place name: Ахунбаев көчөсү, Chui Avenue, Ататүрк паркы.
+_PLACE_AFTER = re.compile(
+    r"(?i:\s*(?:"
+    r"-\s*\d+|көчө\w*|проспект\w*|бульвар\w*|кичи\s*район\w*|микрорайон\w*|район\w*|мкр"
+    r"|ж/м|айыл\w*|парк\w*|аянт\w*|базар\w*|рын\w*|мектеб\w*|эстелиг\w*|атындагы\w*"
+    r"|street|st|avenue|ave|boulevard|blvd|road|rd|lane|square|park|bazaar|market"
+    r"|mall|school|microdistrict|district|village"
+    r")(?![\w]))"
+)
+# Senior officials are named in their role and stay: мэр, вице-мэр, аким, министр…
+_ROLE = re.compile(
+    r"(?:вице-)?мэр(?:а|у|ом|е|и|дин|ге)?|аким\w*|министр\w*|замминистра|глав(?:а|ы|е|у|ой)"
+    r"|губернатор\w*|президент\w*|премьер\w*|депутат\w*|спикер\w*|полпред\w*|посол|посла"
+    r"|башчы\w*|(?:vice-)?mayor\w*|minister\w*|governor|president|ambassador|premier"
+)
+_QUOTED = re.compile(r"«[^»]{0,80}»|\"[^\"]{0,80}\"|“[^”]{0,80}”|„[^“”]{0,80}[“”]")
+_CONJ = re.compile(r"\s*(?:и|менен|жана|and|&)\s*")
+
+
+def person_cue_before(text: str, start: int) -> bool:
+    """A word like "сосед", "меня зовут" or "my name is" comes right before `start`."""
+    return _PERSON_CUE.search(text[max(0, start - 40) : start]) is not None
+
+
+def intro_cue_before(text: str, start: int) -> bool:
+    """ "меня зовут", "менин атым", "my name is" comes right before `start`."""
+    return _INTRO_CUE.search(text[max(0, start - 30) : start]) is not None
+
+
+def place_before(text: str, start: int) -> bool:
+    """A street/place word ("ул.", "проспект", "имени") comes right before `start`."""
+    return _PLACE_BEFORE.search(text[max(0, start - 30) : start]) is not None
+
+
+def preposition_before(text: str, start: int) -> bool:
+    """An English preposition of place ("in", "on", "near") comes right before `start`."""
+    return _PREPOSITION_BEFORE.search(text[max(0, start - 10) : start]) is not None
+
+
+def place_after(text: str, end: int) -> bool:
+    """A street/place word ("көчөсү", "Street", "паркы") or "-1" follows `end`."""
+    return _PLACE_AFTER.match(text, end) is not None
+
+
+def is_role(word: str) -> bool:
+    """The word names a senior official's role (мэр, министр, mayor…)."""
+    return _ROLE.fullmatch(fold(word)) is not None
+
+
+def quoted_ranges(text: str) -> list[tuple[int, int]]:
+    """Spans inside quotes: names in «…» are organisations, cafés, residential complexes."""
+    return [m.span() for m in _QUOTED.finditer(text)]
+
+
+def joined_by_conjunction(text: str, left: Token, right: Token) -> bool:
+    """Two words joined by "и"/"менен"/"and" (a list of streets, say)."""
+    return _CONJ.fullmatch(text[left.end : right.start]) is not None
+
+
+def official_nearby(tokens: list[Token], i: int, j: int, text: str) -> bool:
+    """A role word stands within five words before the name (same sentence) or just after it."""
+    for k in range(i - 1, max(-1, i - 6), -1):
+        if is_role(tokens[k].text):
+            return True
+        if tokens[k].sent_start:
+            break
+    if j + 1 < len(tokens) and re.fullmatch(
+        r"\s*[,—–-]\s*", text[tokens[j].end : tokens[j + 1].start]
+    ):
+        return any(is_role(t.text) for t in tokens[j + 1 : j + 4])
+    return False

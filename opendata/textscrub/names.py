@@ -1,0 +1,306 @@
+"""Private persons' names: NER hits, cue words and name lists, vetted by context.
+
+Pipeline on the (truecased) working copy of a text:
+1. seeds — natasha PER hits (Cyrillic texts), a word after a person cue ("сосед",
+   "меня зовут", "my name is"), a known given name, a patronymic, "X уулу Y", a surname
+   with initials;
+2. each seed grows over neighbouring name-shaped words (surnames, patronymics, initials);
+3. a seed is dropped when it is a place (street cue, gazetteer entry, «quoted» name,
+   NER location) or a senior official named in role;
+4. a re-pass removes other case forms of every accepted name ("Асанов" → "Асанову").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from opendata.textscrub import context, ner
+from opendata.textscrub.lexicon import (
+    StemSet,
+    first_names,
+    fold,
+    gazetteer,
+    not_names,
+    short_surnames,
+)
+from opendata.textscrub.tokens import Token, is_initial, tokenize
+
+_SURNAME = re.compile(
+    r"[^\W\d_'’-]{2,}(?:ов|ев|ин|ын|енко|дзе|швили|ян|ov|ev|in|enko|yan|ian)"
+    r"(?:а|у|ым|ой|ом|е|ы|ого|ому|ых|ыми|ой|a|y|u)?"
+    r"(?:га|ка|ге|ке|дын|нын|тын|дин|нин|ны|ну|ды|ду|да|та|ден|дан|тан|нан)?"
+)
+_PATRONYMIC = re.compile(r"[^\W\d_]{2,}(?:ович|евич|овн|евн|ичн|ovich|evich|ovn|evn)\w{0,3}")
+_PARTICLES = frozenset({"уулу", "кызы", "uulu", "kyzy", "оглы", "ogly"})
+
+
+@dataclass
+class _Text:
+    """One text under analysis: tokens of the working copy and what we know of them."""
+
+    work: str
+    caseless: bool  # the original was all lower or all upper case
+    tokens: list[Token] = field(default_factory=list)
+    gazetteer: dict[int, int] = field(default_factory=dict)  # token -> first token of its entry
+    ner_names: set[int] = field(default_factory=set)  # tokens inside NER PER hits
+    places: set[int] = field(default_factory=set)  # tokens known to be places/organisations
+
+    def gap(self, a: int, b: int) -> str:
+        return self.work[self.tokens[a].end : self.tokens[b].start]
+
+
+def find_persons(work: str, lang: str, caseless: bool = False) -> list[tuple[int, int]]:
+    """Character spans of private persons' names in `work` (a truecased copy)."""
+    t = _Text(work, caseless, tokenize(work))
+    t.gazetteer = _gazetteer_cover(t.tokens)
+    seeds = _ner_seeds(t) if lang != "en" else []
+    seeds += _rule_seeds(t)
+    accepted: list[tuple[int, int]] = []
+    for i, j, cued in seeds:
+        i, j = _grow(t, i, j)
+        if not _rejected(t, i, j, cued):
+            accepted.append((i, j))
+    accepted += _repass(t, accepted)
+    return [_char_span(t, i, j) for i, j in accepted]
+
+
+# ---------------------------------------------------------------- word shapes
+
+
+def _shape(t: _Text, k: int) -> str | None:
+    """What kind of name word tokens[k] is, if any."""
+    tok = t.tokens[k]
+    word = tok.text
+    if is_initial(tok, t.work):
+        return "initial"
+    if fold(word) in _PARTICLES:
+        return "particle"
+    if fold(word) in not_names() or context.is_role(word):
+        return None
+    if word in first_names():
+        return "first"
+    if fold(word) in short_surnames():
+        return "short"
+    if _PATRONYMIC.fullmatch(fold(word)):
+        return "patronymic"
+    if len(word) >= 5 and _SURNAME.fullmatch(fold(word)):
+        return "surname"
+    return None
+
+
+def _capitalised(t: _Text, k: int) -> bool:
+    word = t.tokens[k].text
+    return word[0].isupper() and fold(word) not in not_names() and not context.is_role(word)
+
+
+def _latin(word: str) -> bool:
+    return word.isascii()
+
+
+# ---------------------------------------------------------------- seeds
+
+
+def _ner_seeds(t: _Text) -> list[tuple[int, int, bool]]:
+    seeds = []
+    for start, end, kind in ner.entities(t.work):
+        idx = [k for k, tok in enumerate(t.tokens) if start <= tok.start and tok.end <= end]
+        if kind != "PER":
+            t.places.update(idx)
+            continue
+        idx = _trim(t, idx)
+        t.ner_names.update(idx)
+        if idx:
+            seeds.append((idx[0], idx[-1], False))
+    return seeds
+
+
+def _trim(t: _Text, idx: list[int]) -> list[int]:
+    """Cut words off a NER hit that cannot be part of a name ("Коңшум", "Бишкекводоканала")."""
+
+    def bad(k: int, edge_only: bool) -> bool:
+        tok = t.tokens[k]
+        if not _capitalised(t, k) and _shape(t, k) != "particle":
+            return True
+        if _shape(t, k) is not None:
+            return False
+        return _in_gazetteer(t, k) or (tok.sent_start and (edge_only or len(idx) == 1))
+
+    if idx and _is_gazetteer_name(t, idx[0], idx[-1]):
+        return []
+    while idx and bad(idx[0], edge_only=True):
+        idx = idx[1:]
+    while idx and bad(idx[-1], edge_only=False):
+        idx = idx[:-1]
+    return idx
+
+
+def _rule_seeds(t: _Text) -> list[tuple[int, int, bool]]:
+    seeds = []
+    for k, tok in enumerate(t.tokens):
+        shape = _shape(t, k)
+        if context.intro_cue_before(t.work, tok.start) and fold(tok.text) not in not_names():
+            seeds.append((k, k, True))  # "меня зовут айбек": case does not matter
+            continue
+        cued = context.person_cue_before(t.work, tok.start)
+        if cued and t.caseless and shape in ("first", "surname", "patronymic"):
+            seeds.append((k, k, True))  # "бригадир султанбеков" in a lower-case text
+            continue
+        if not _capitalised(t, k) and shape != "particle":
+            continue
+        if cued:
+            seeds.append((k, k, True))
+        elif shape in ("first", "patronymic"):
+            seeds.append((k, k, False))
+        elif shape == "particle" and 0 < k < len(t.tokens) - 1:
+            if _capitalised(t, k - 1) and _capitalised(t, k + 1):
+                seeds.append((k - 1, k + 1, False))
+        elif shape == "surname" and _next_to_initial(t, k):
+            seeds.append((k, k, False))
+    return seeds
+
+
+def _next_to_initial(t: _Text, k: int) -> bool:
+    before = k > 0 and is_initial(t.tokens[k - 1], t.work) and _adjacent(t, k - 1, k)
+    after = k + 1 < len(t.tokens) and is_initial(t.tokens[k + 1], t.work) and _adjacent(t, k, k + 1)
+    return before or after
+
+
+# ---------------------------------------------------------------- growing and vetting
+
+
+def _adjacent(t: _Text, a: int, b: int) -> bool:
+    gap = t.gap(a, b)
+    return gap.strip() == "" or (is_initial(t.tokens[a], t.work) and gap.strip() == ".")
+
+
+def _companion(t: _Text, k: int, latin_seed: bool) -> bool:
+    """tokens[k] may extend a neighbouring name."""
+    tok = t.tokens[k]
+    if k in t.places or context.place_after(t.work, tok.end) and k not in t.ner_names:
+        return False
+    shape = _shape(t, k)
+    if shape == "particle":
+        return True
+    if not _capitalised(t, k):
+        return False
+    if shape is not None or k in t.ner_names:
+        return True
+    return latin_seed and _latin(tok.text) and len(tok.text) > 1
+
+
+def _grow(t: _Text, i: int, j: int) -> tuple[int, int]:
+    latin = _latin(t.tokens[i].text)
+    while j + 1 < len(t.tokens) and _adjacent(t, j, j + 1) and _companion(t, j + 1, latin):
+        j += 1
+    while i > 0 and _adjacent(t, i - 1, i) and _companion(t, i - 1, latin):
+        if context.place_before(t.work, t.tokens[i - 1].start):
+            break
+        i -= 1
+    # A particle is a bridge, never an edge: "Бакыт кызы" alone is not a full name.
+    while i < j and _shape(t, i) == "particle":
+        i += 1
+    while j > i and _shape(t, j) == "particle":
+        j -= 1
+    return i, j
+
+
+def _rejected(t: _Text, i: int, j: int, cued: bool) -> bool:
+    """The words tokens[i..j] are a place, an official, or no name at all."""
+    span = range(i, j + 1)
+    shapes = [_shape(t, k) for k in span]
+    if all(s in ("initial", "particle") for s in shapes):
+        return True
+    if any(k in t.places for k in span) or _quoted(t, i, j):
+        return True
+    first, last = t.tokens[i], t.tokens[j]
+    if context.place_before(t.work, first.start) or context.place_after(t.work, last.end):
+        return True
+    if context.official_nearby(t.tokens, i, j, t.work):
+        return True
+    named = any(s in ("first", "surname", "patronymic") for s in shapes)
+    if _is_gazetteer_name(t, i, j) and not (cued and named):
+        return True
+    if _latin(first.text) and context.preposition_before(t.work, first.start):
+        return "first" not in shapes
+    return not cued and i == j and _listed_with_place(t, i)
+
+
+def _gazetteer_cover(tokens: list[Token]) -> dict[int, int]:
+    """Map each token inside a gazetteer name to the first token of that name."""
+    words = [tok.text for tok in tokens]
+    cover: dict[int, int] = {}
+    k = 0
+    while k < len(words):
+        n = gazetteer().match_at(words, k)
+        cover.update({m: k for m in range(k, k + n)})
+        k += max(n, 1)
+    return cover
+
+
+def _is_gazetteer_name(t: _Text, i: int, j: int) -> bool:
+    """All words (initials aside) lie inside one gazetteer name: "Ч. Айтматова", "Жибек"."""
+    ids = {t.gazetteer.get(k) for k in range(i, j + 1) if not is_initial(t.tokens[k], t.work)}
+    return len(ids) == 1 and None not in ids
+
+
+def _in_gazetteer(t: _Text, k: int) -> bool:
+    return k in t.gazetteer
+
+
+def _listed_with_place(t: _Text, k: int) -> bool:
+    """ "между Боконбаева и Киевской": a word joined by "и" to a place is a place."""
+    before = k > 0 and context.joined_by_conjunction(t.work, t.tokens[k - 1], t.tokens[k])
+    after = k + 1 < len(t.tokens) and context.joined_by_conjunction(
+        t.work, t.tokens[k], t.tokens[k + 1]
+    )
+    return (before and _is_place(t, k - 1)) or (after and _is_place(t, k + 1))
+
+
+def _is_place(t: _Text, k: int) -> bool:
+    tok = t.tokens[k]
+    return (
+        k in t.places
+        or _in_gazetteer(t, k)
+        or context.place_before(t.work, tok.start)
+        or context.place_after(t.work, tok.end)
+    )
+
+
+def _quoted(t: _Text, i: int, j: int) -> bool:
+    a, b = t.tokens[i].start, t.tokens[j].end
+    return any(qa < a and b < qb for qa, qb in context.quoted_ranges(t.work))
+
+
+# ---------------------------------------------------------------- re-pass
+
+
+def _repass(t: _Text, accepted: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Find other case forms of accepted names elsewhere in the text."""
+    covered = {k for i, j in accepted for k in range(i, j + 1)}
+    words = [
+        t.tokens[k].text
+        for k in covered
+        if _shape(t, k) not in ("initial", "particle") and len(t.tokens[k].text) >= 3
+    ]
+    if not words:
+        return []
+    known = StemSet(words)
+    found: list[tuple[int, int]] = []
+    for k, tok in enumerate(t.tokens):
+        if k in covered or not (_capitalised(t, k) or t.caseless) or tok.text not in known:
+            continue
+        if fold(tok.text) in not_names():
+            continue
+        i, j = _grow(t, k, k)
+        if not _rejected(t, i, j, cued=False):
+            found.append((i, j))
+            covered.update(range(i, j + 1))
+    return found
+
+
+def _char_span(t: _Text, i: int, j: int) -> tuple[int, int]:
+    end = t.tokens[j].end
+    if is_initial(t.tokens[j], t.work):
+        end += 1  # keep the initial's dot with it
+    return t.tokens[i].start, end

@@ -1,0 +1,157 @@
+"""Pattern rules for e-mails, bank cards, ID numbers, car plates and house/flat numbers.
+
+Each finder returns (start, end, type) triples. Patterns are case-insensitive so texts
+typed in lower case or capitals are covered too; phones live in `phones.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from opendata.textscrub.lexicon import wordset
+
+Hit = tuple[int, int, str]
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def find_emails(text: str) -> Iterator[Hit]:
+    """E-mail addresses."""
+    for m in _EMAIL.finditer(text):
+        yield m.start(), m.end(), "EMAIL"
+
+
+# ---------------------------------------------------------------- bank cards and IDs
+
+_DIGIT_RUN = re.compile(r"(?<![\w+])\d(?:[ -]?\d){12,18}(?![\w])")
+_CARD_CUE = re.compile(r"(?i:карт\w*|card|visa|mastercard|элкарт|elcart)\W{0,20}$")
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        n = int(ch) * (2 if i % 2 else 1)
+        total += n - 9 if n > 9 else n
+    return total % 10 == 0
+
+
+def find_cards(text: str) -> Iterator[Hit]:
+    """Card numbers: 13–19 digits, Luhn-valid, grouped in fours, or named as a card."""
+    for m in _DIGIT_RUN.finditer(text):
+        digits = re.sub(r"\D", "", m.group())
+        grouped = re.fullmatch(r"\d{4}(?:[ -]\d{4}){3}(?:[ -]\d{1,3})?", m.group()) is not None
+        pin_like = len(digits) == 14 and digits[0] in "12" and m.group().isdigit()
+        cued = _CARD_CUE.search(text[max(0, m.start() - 40) : m.start()]) is not None
+        if not pin_like and (_luhn(digits) or grouped or cued):
+            yield m.start(), m.end(), "CARD"
+
+
+_ID_PATTERNS = [
+    # 14-digit personal number (ПИН/ИНН) of a citizen: starts with 1 or 2 (sex digit).
+    re.compile(r"(?<![\d\w])[12]\d{13}(?![\d\w])"),
+    re.compile(
+        r"(?i:\b(?:ИНН|ПИН|PIN|INN|TIN)\b|персональн\w*\s+номер\w*|жеке\s+номер\w*)"
+        r"\W{0,5}(\d[\d -]{8,18}\d)"
+    ),
+    # Passport / ID card: ID1234567, AN 1234567, AC1234567 (Latin or Cyrillic letters).
+    re.compile(r"(?<![\w])(?i:ID|AN|AC|AA|AB|AD|АН|АС|АА|КР)\s?№?\s?\d{7}(?![\d\w])"),
+    re.compile(
+        r"(?i:паспорт\w*|passport|удостоверени\w*|id[- ]?карт\w*|id\s+card)"
+        r"\W{0,4}(?:(?i:серия|series|номер|number|no\.?|№)\W{0,3})*"
+        r"([A-ZА-Я]{0,2}\s?\d{6,9})(?![\d\w])",
+        re.IGNORECASE,
+    ),
+    # Utility personal account: лицевой счёт / л/с / жеке эсеп / account no. + digits.
+    re.compile(
+        r"(?i:лицев\w*\s+сч[её]т\w*|(?<![\w])л/сч?|(?<![\w])л\.\s?с\.|жеке\s+эсеп\w*"
+        r"|эсеп\s+номер\w*|абонентск\w*\s+(?:номер\w*|сч[её]т\w*)|код\s+плательщика"
+        r"|(?:personal\s+|utility\s+)?account(?:\s+(?:no\.?|number|#))?)"
+        r"\W{0,5}(?:(?i:№|no\.?|#|n)\W{0,3})?(\d(?:[\d -]{2,18}\d)?)(?![\d\w])"
+    ),
+]
+
+
+def find_id_numbers(text: str) -> Iterator[Hit]:
+    """PIN/ИНН, passport and ID card numbers, personal account numbers."""
+    for pattern in _ID_PATTERNS:
+        for m in pattern.finditer(text):
+            group = 1 if pattern.groups else 0
+            if sum(ch.isdigit() for ch in m.group(group)) >= 4:
+                yield m.start(group), m.end(group), "ID_NUMBER"
+
+
+# ---------------------------------------------------------------- car plates
+
+_PLATE_LETTER = "A-Za-zАВЕКМНОРСТУХавекмнорстух"
+_PLATE_PATTERNS = [
+    # Current format: 01 KG 123 ABC / 01KG123ABC / 01 123 ABC.
+    re.compile(rf"(?<![\w])\d{{2}}\s?(?:(?i:KG)\s?)?\d{{3}}\s?([{_PLATE_LETTER}]{{3}})(?![\w])"),
+    # Older format: B 1234 AB (Latin letters only; "a"/"i" are English words, not regions).
+    re.compile(r"(?<![\w])[B-HJ-Zb-hj-z]\s?\d{4}\s?([A-Za-z]{2})(?![\w])"),
+]
+# Words that follow a number but are not plate letters: currencies, units, English words.
+_NOT_PLATE = wordset(
+    "сом сум тыс руб млн как нас вас все кто что тех мне нам som sum kgs usd eur rub kzt "
+    "and the are was for but not ago am pm at by in on of to or is it km kg as an be do go "
+    "he if me my no so up us we"
+)
+
+
+def find_car_plates(text: str) -> Iterator[Hit]:
+    """Kyrgyz car plates in the current and the older format."""
+    for pattern in _PLATE_PATTERNS:
+        for m in pattern.finditer(text):
+            if m.group(1).lower() not in _NOT_PLATE:
+                yield m.start(), m.end(), "CAR_PLATE"
+
+
+# ---------------------------------------------------------------- house and flat numbers
+
+_NUM = r"\d+(?:[а-яa-z](?![\w]))?(?:\s?/\s?\d+(?:[а-яa-z](?![\w]))?)?"
+_MORE = r"(?:\s*(?:,|(?i:и|and)|&)\s*\d{1,4}(?:[а-яa-z](?![\w]))?(?![\d\w])(?!\s*[\d(-]))*"
+# Counts and times after a number mean it is not a house number: "дома 2 дня", "ул. Ленина 5 мая".
+_NOT_UNIT = (
+    r"(?!\s*(?:дн|дня|дней|недел|месяц|год|лет|час|мин|раз|сом|%|этаж|человек|чел\b"
+    r"|января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря"
+    r"|day|week|month|year|hour|min|time|som|floor|stor|jan|feb|mar|apr|may|jun|jul|aug"
+    r"|sep|oct|nov|dec|am\b|pm\b|жыл|күн|ай\b|саат|жума|мүнөт|киши|кабат|[:.,]\d))"
+)
+_UNIT_BEFORE = (
+    r"(?<![\w])(?i:кв\.?|квартир(?:а|ы|е|у|ой)?|д\.|дом(?:а|е|у|ом)?|корп\.?|корпус\w*"
+    r"|подъезд\w*|под\.|үй(?:ү|дө|дүн)?|батир\w*|apt\.?|apartment|flat|unit|building|bldg\.?"
+    r"|house|block|entrance)"
+)
+_STREET = r"(?i:ул\.?|улиц\w*|пр\.|пр-т\.?|проспект\w*|пер\.|переул\w*|бульвар\w*|б-р\.?)"
+_STREET_NAME = r"[^\W\d_][\w'’-]*(?:\s+[А-ЯA-ZЁҮӨҢ][\w'’-]*)?"
+_EN_WORD = r"(?!(?i:on|at|in|to|near|along|from|via|the|and|of|by|for)\b)[^\W\d_][\w'’-]*"
+_EN_STREET = r"(?i:street|st\.?|avenue|ave\.?|road|rd\.?|lane|boulevard|blvd\.?|prospekt|prospect)"
+_ADDRESS_PATTERNS = [
+    # кв. 45, дом 23, д. 5, подъезд 2, apt 4, house No. 23, кв. 5, 6, 9
+    re.compile(rf"{_UNIT_BEFORE}\s*(?i:№|no\.?|#|n)?\s*{_NUM}{_MORE}(?![\w]){_NOT_UNIT}"),
+    # 12 квартиры, 15-үй, 42-батир, 3-подъезд
+    re.compile(rf"(?<![\w/-]){_NUM}\s*-?\s*(?i:квартир\w*|үй\w*|батир\w*|подъезд\w*|корпус\w*)"),
+    # ул. Киевская 120 / ул. Салиева, 15 / Ахунбаев көчөсү, 12: the house number
+    re.compile(rf"{_STREET}\s*{_STREET_NAME},?\s+({_NUM})(?![\w]){_NOT_UNIT}"),
+    re.compile(rf"[^\W\d_]+\s+(?i:көчөсү\w*),?\s+({_NUM})(?![\w-]){_NOT_UNIT}"),
+    # "Киевская 120, кв. 45": the house number just before a flat number
+    re.compile(rf"(?<![\w/-])({_NUM}),?\s*(?=(?i:кв\.?\s*\d|квартир|apt|apartment|flat|батир))"),
+    # 14 Orozbekova Street / 7 Gorky St.
+    re.compile(
+        rf"(?<![\w/.:-])(\d+[a-z]?)\s+(?={_EN_WORD}(?:\s+{_EN_WORD})?\s+{_EN_STREET}(?![\w]))"
+    ),
+]
+
+
+def find_address_units(text: str) -> Iterator[Hit]:
+    """House, building, entrance and flat numbers of a home."""
+    for pattern in _ADDRESS_PATTERNS:
+        for m in pattern.finditer(text):
+            group = 1 if pattern.groups else 0
+            yield m.start(group), m.end(group), "ADDRESS_UNIT"
+
+
+def find_all(text: str) -> list[Hit]:
+    """Every pattern hit (phones excluded), overlaps not yet resolved."""
+    finders = (find_emails, find_cards, find_id_numbers, find_car_plates, find_address_units)
+    return [hit for finder in finders for hit in finder(text)]

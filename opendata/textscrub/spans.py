@@ -1,0 +1,52 @@
+"""The PiiSpan record, overlap resolution and merging of neighbouring spans."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+PII_TYPES = ("EMAIL", "CARD", "ID_NUMBER", "PHONE", "CAR_PLATE", "ADDRESS_UNIT", "PERSON")
+# When two detections overlap, the more specific (earlier) type wins.
+_PRIORITY = {t: i for i, t in enumerate(PII_TYPES)}
+# What may sit between two spans of the same type that should become one placeholder.
+_JOINERS = {
+    "PERSON": re.compile(r"\s*"),
+    "ADDRESS_UNIT": re.compile(r"[\s,;]*(?:(?:и|and|&)\s*)?"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PiiSpan:
+    """A piece of personal data: text[start:end] of the given type."""
+
+    start: int
+    end: int
+    type: str
+    text: str
+
+
+def resolve(spans: list[PiiSpan]) -> list[PiiSpan]:
+    """Drop spans that overlap a higher-priority (or longer) span; return them sorted."""
+    kept: list[PiiSpan] = []
+    for span in sorted(spans, key=lambda s: (_PRIORITY[s.type], s.start - s.end, s.start)):
+        if all(span.end <= k.start or span.start >= k.end for k in kept):
+            kept.append(span)
+    return sorted(kept, key=lambda s: s.start)
+
+
+def merge_neighbours(spans: list[PiiSpan], text: str) -> list[PiiSpan]:
+    """Join same-type neighbours ("дом 23" + "кв. 14") so they get one placeholder."""
+    merged: list[PiiSpan] = []
+    for span in spans:
+        prev = merged[-1] if merged else None
+        joiner = _JOINERS.get(span.type)
+        if (
+            prev is not None
+            and prev.type == span.type
+            and joiner is not None
+            and joiner.fullmatch(text[prev.end : span.start])
+        ):
+            merged[-1] = PiiSpan(prev.start, span.end, span.type, text[prev.start : span.end])
+        else:
+            merged.append(span)
+    return merged
