@@ -21,10 +21,12 @@ def translation_directories() -> list[str]:
 
 
 def select_locale() -> str:
-    """The interface language of this request."""
-    from flask import current_app
+    """The interface language of this request (the default one outside a request)."""
+    from flask import current_app, has_request_context
 
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return languages[0]  # services run from the CLI and tests too
     wanted = request.args.get("lang") or request.cookies.get(LANG_COOKIE)
     if wanted in languages:
         return wanted
