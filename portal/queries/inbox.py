@@ -218,3 +218,112 @@ def reminders(*, now: datetime, due_before: datetime) -> list[ServiceReminder]:
         item = ReminderItem(public_id, category, due_at, due_at < now)
         (reminder.overdue if item.overdue else reminder.due_soon).append(item)
     return list(found.values())
+
+
+# --- One appeal, as its service sees it ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StaffAnswer:
+    round: int
+    created_at: datetime
+    raw_text: str
+    public_text: str | None
+    internal_note: str | None
+    needs_moderation: bool
+    photo_ids: list[str]
+
+
+@dataclass(frozen=True)
+class AppealCase:
+    """Everything the service needs to work on an appeal (private data included).
+
+    Contact details are not included: they serve only to send the citizen's links.
+    """
+
+    appeal: Appeal
+    city: str
+    category: str
+    district: str | None
+    service: str
+    raw_text: str
+    public_text: str | None
+    lat: float | None
+    lon: float | None
+    address: str | None
+    photo_ids: list[str]
+    answers: list[StaffAnswer]
+    timeline: list
+    workdays_left: int
+    overdue: bool
+
+
+def appeal_case(appeal: Appeal, *, calendar: WorkCalendar, now: datetime | None = None):
+    """The staff view of an appeal the caller is already authorized to see."""
+    from portal.models import Answer, Photo
+    from portal.queries.appeals import public_timeline
+
+    now = now or utcnow()
+    private = appeal.private
+    photos = db.session.execute(
+        select(Photo.public_id, Photo.answer_id)
+        .where(Photo.appeal_id == appeal.id)
+        .order_by(Photo.id)
+    ).all()
+    answers = [
+        StaffAnswer(
+            a.round,
+            a.created_at,
+            a.private_raw_text,
+            a.public_text,
+            a.private_internal_note,
+            a.needs_moderation,
+            [p for p, answer_id in photos if answer_id == a.id],
+        )  # fmt: skip
+        for a in db.session.scalars(
+            select(Answer).where(Answer.appeal_id == appeal.id).order_by(Answer.created_at)
+        )
+    ]
+    return AppealCase(
+        appeal=appeal,
+        city=appeal.city.slug,
+        category=appeal.category.code,
+        district=appeal.district.slug if appeal.district else None,
+        service=appeal.service.code,
+        raw_text=private.raw_text if private else "",
+        public_text=appeal.public_text,
+        lat=private.lat if private else None,
+        lon=private.lon if private else None,
+        address=private.address_text if private else None,
+        photo_ids=[p for p, answer_id in photos if answer_id is None],
+        answers=answers,
+        timeline=public_timeline(appeal.public_id),
+        workdays_left=workdays_left(calendar, calendar.local_date(now), appeal.due_at),
+        overdue=appeal.is_overdue(now),
+    )
+
+
+def reroute_targets(appeal: Appeal) -> list[Service]:
+    """Active services of the appeal's city other than its current one."""
+    return list(
+        db.session.scalars(
+            select(Service)
+            .where(
+                Service.city_id == appeal.city_id,
+                Service.active.is_(True),
+                Service.id != appeal.service_id,
+            )
+            .order_by(Service.code)
+        )
+    )
+
+
+def staff_photo(public_id: str):
+    """(photo, its appeal) by the photo's public id, or None."""
+    from portal.models import Photo
+
+    return db.session.execute(
+        select(Photo, Appeal)
+        .join(Appeal, Appeal.id == Photo.appeal_id)
+        .where(Photo.public_id == public_id)
+    ).first()
