@@ -1,3 +1,152 @@
-"""Citizen API: submit an appeal, rate an answer."""
+"""Citizen API: submit an appeal, follow it, rate an answer, reopen.
 
-from portal.api import bp  # noqa: F401
+The same schemas and use cases as the web form. Errors: 400 ``{"errors": {field: [...]}}``;
+an unknown link 404, an expired one 410, a used one or a second rating 409 (same shape).
+JSON bodies carry photos as base64 strings (``"photos": ["..."]``); multipart bodies as
+files named ``photos``.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, request, url_for
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+
+from portal.api import bp
+from portal.citizen.forms import parse_submission, ui_language
+from portal.citizen.views import submit_limit
+from portal.extensions import limiter
+from portal.schemas import error_dict
+from portal.schemas.rating import RatingSchema
+from portal.services.core import ServiceError
+from portal.services.rating import TokenRefused, rate_answer, reopen_appeal
+from portal.services.submission import submit_appeal
+from portal.services.tokens import TokenProblem, resolve
+
+
+def errors_response(errors: dict, status: int = 400):
+    return jsonify(errors=errors), status
+
+
+def _body() -> tuple[dict, dict] | None:
+    """(fields, photos) from a JSON or a multipart/form body; None for a non-object JSON."""
+    if request.is_json:
+        payload = request.get_json(silent=True)
+        if not isinstance(payload, dict):
+            return None
+        photos = payload.get("photos") or []
+        fields = {key: value for key, value in payload.items() if key != "photos"}
+        return fields, {"photos": photos if isinstance(photos, list) else [photos]}
+    return request.form, {"photos": request.files.getlist("photos")}
+
+
+@bp.post("/v1/appeals")
+@limiter.shared_limit(submit_limit, scope="appeal-submit")
+def submit_appeal_api():
+    """Submit an appeal; 201 with its public id, deadline and the private tracking link."""
+    body = _body()
+    if body is None:
+        return errors_response({"_schema": [_("Send a JSON object.")]})
+    fields, photos = body
+    data, raw_photos, errors = parse_submission(fields, photos)
+    if errors:
+        return errors_response(errors)
+    try:
+        result = submit_appeal(data, raw_photos, language=ui_language())
+    except ServiceError as error:
+        return errors_response(error.errors or {"_schema": [error.message]}, error.status_code)
+    appeal = result.appeal
+    body = {
+        "public_id": appeal.public_id,
+        "status": appeal.status.value,
+        "submitted_at": appeal.submitted_at.isoformat(),
+        "due_at": result.due_at.isoformat(),
+        "tracking_url": url_for("citizen.track", token=result.tracking_token, _external=True),
+        "tracking_token": result.tracking_token,
+    }
+    return jsonify(body), 201
+
+
+def _token_error(problem: TokenProblem | TokenRefused):
+    return errors_response({"token": [problem.message]}, TokenRefused.STATUS[problem.code])
+
+
+@bp.get("/v1/track/<token>")
+def track_api(token: str):
+    """The appeal as its citizen sees it, and whether an answer can be rated now."""
+    try:
+        access = resolve(token)
+    except TokenProblem as problem:
+        if problem.access is None:
+            return _token_error(problem)
+        access = problem.access
+    appeal = access.appeal
+    response = jsonify(
+        public_id=appeal.public_id,
+        status=appeal.status.value,
+        submitted_at=appeal.submitted_at.isoformat(),
+        due_at=appeal.due_at.isoformat(),
+        reopen_count=appeal.reopen_count,
+        answers=[
+            {
+                "id": answer.id,
+                "round": answer.round,
+                "created_at": answer.created_at.isoformat(),
+                "text": answer.public_text or answer.private_raw_text,
+                "rating": (
+                    {"score": answer.rating.score, "solved": answer.rating.solved.value}
+                    if answer.rating
+                    else None
+                ),
+            }
+            for answer in appeal.answers
+        ],
+        timeline=[
+            {"kind": event.kind.value, "at": event.created_at.isoformat()}
+            for event in appeal.events
+        ],
+        can_rate_answer=access.rateable.id if access.rateable else None,
+        can_reopen=access.reopenable is not None,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/v1/track/<token>/rating")
+def rate_api(token: str):
+    """Rate the answer the link allows rating: 201, or 400/404/409/410 with errors."""
+    payload = request.get_json(silent=True) if request.is_json else request.form
+    try:
+        data = RatingSchema().load(payload if payload is not None else {})
+    except ValidationError as error:
+        return errors_response(error_dict(error))
+    try:
+        result = rate_answer(token, data)
+    except TokenRefused as refused:
+        return _token_error(refused)
+    except ServiceError as error:
+        return errors_response({"_schema": [error.message]}, error.status_code)
+    return jsonify(
+        status=result.appeal.status.value,
+        score=result.rating.score,
+        solved=result.rating.solved.value,
+        closed=result.closed,
+        can_reopen=result.may_reopen,
+    ), 201
+
+
+@bp.post("/v1/track/<token>/reopen")
+def reopen_api(token: str):
+    """Reopen after an unsatisfied rating: the new deadline, or 409 when not possible."""
+    try:
+        appeal = reopen_appeal(token)
+    except TokenRefused as refused:
+        return _token_error(refused)
+    except ServiceError as error:
+        return errors_response({"_schema": [error.message]}, error.status_code)
+    current_app.logger.info("appeal %s reopened by its citizen", appeal.public_id)
+    return jsonify(
+        status=appeal.status.value,
+        due_at=appeal.due_at.isoformat(),
+        reopen_count=appeal.reopen_count,
+    )

@@ -1,0 +1,72 @@
+"""What the citizen pages need besides the use cases: choices for the form, request parsing.
+
+Kept apart from the routes so that the views stay a few lines each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import current_app, request
+from flask_babel import get_locale
+from marshmallow import ValidationError
+
+from portal import labels
+from portal.i18n import localized
+from portal.queries.reference import load_reference
+from portal.schemas import error_dict
+from portal.schemas.appeal import AppealSubmissionSchema, PhotoUploadSchema
+
+
+@dataclass
+class CategoryGroup:
+    code: str
+    label: str
+    categories: list[tuple[str, str]] = field(default_factory=list)  # (code, name)
+
+
+def form_choices() -> dict:
+    """Cities (with their extents for the map) and categories grouped, in the UI language."""
+    ref = load_reference()
+    cities = [
+        {"slug": slug, "name": localized(city), "bbox": (city.extra or {}).get("bbox")}
+        for slug, city in ref.cities.items()
+    ]
+    groups: dict[str, CategoryGroup] = {}
+    seen: set[str] = set()
+    for (_city, code), category in ref.categories.items():
+        if code in seen:
+            continue  # the same codes exist in every city
+        seen.add(code)
+        group = category.group or "other"
+        if group not in groups:
+            groups[group] = CategoryGroup(group, str(labels.CATEGORY_GROUP.get(group, group)))
+        groups[group].categories.append((code, localized(category)))
+    for group in groups.values():
+        group.categories.sort(key=lambda item: item[1])
+    return {"cities": cities, "category_groups": list(groups.values())}
+
+
+def ui_language() -> str:
+    return str(get_locale() or current_app.config["LANGUAGES"][0])
+
+
+def parse_submission(form, files) -> tuple[dict | None, list[bytes], dict[str, list[str]]]:
+    """Validate the appeal fields and the photos together: (data, photos, errors)."""
+    errors: dict[str, list[str]] = {}
+    data = None
+    photos: list[bytes] = []
+    try:
+        data = AppealSubmissionSchema().load(form)
+    except ValidationError as error:
+        errors.update(error_dict(error))
+    try:
+        photos = PhotoUploadSchema().load(files)["photos"]
+    except ValidationError as error:
+        errors.update(error_dict(error))
+    return data, photos, errors
+
+
+def request_form_values() -> dict:
+    """What the user typed, to show it again next to the errors."""
+    return {key: request.form.get(key, "") for key in request.form}

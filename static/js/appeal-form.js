@@ -1,0 +1,132 @@
+/* Ачык Шаар — the appeal form: pick the place on a Leaflet map, preview before sending.
+ *
+ * Progressive enhancement: without this script (or without map tiles) the latitude and
+ * longitude fields and the "Preview" button still work. No network access except the
+ * portal itself and the configured tile server.
+ */
+(function () {
+  "use strict";
+  var form = document.getElementById("appeal-form");
+  if (!form) return;
+
+  var latInput = document.getElementById("lat");
+  var lonInput = document.getElementById("lon");
+  var citySelect = document.getElementById("city");
+  var mapEl = document.getElementById("map");
+  var statusEl = document.getElementById("map-status");
+  var cities = {};
+  try {
+    JSON.parse(mapEl.dataset.cities || "[]").forEach(function (c) { cities[c.slug] = c; });
+  } catch (e) { /* no extents: the map shows the whole region */ }
+
+  /* ---- map ---------------------------------------------------------------------- */
+  var map = null, marker = null, outline = null;
+  if (window.L && mapEl) {
+    map = L.map(mapEl, { zoomControl: true, attributionControl: true });
+    var tiles = L.tileLayer(mapEl.dataset.tileUrl, {
+      maxZoom: 19, attribution: mapEl.dataset.tileAttribution
+    });
+    var tileErrorShown = false;
+    tiles.on("tileerror", function () {
+      if (tileErrorShown) return;
+      tileErrorShown = true;
+      mapEl.classList.add("tiles-failed");
+      statusEl.textContent = mapEl.dataset.tilesFailed;
+    });
+    tiles.addTo(map);
+    map.on("click", function (e) { setPoint(e.latlng.lat, e.latlng.lng, false); });
+    showCity();
+    if (latInput.value && lonInput.value) setPoint(parseFloat(latInput.value), parseFloat(lonInput.value), true);
+  }
+
+  function cityBounds() {
+    var city = cities[citySelect.value];
+    if (!city || !city.bbox) {
+      var all = Object.keys(cities).map(function (k) { return cities[k].bbox; }).filter(Boolean);
+      if (!all.length) return null;
+      city = { bbox: [
+        Math.min.apply(null, all.map(function (b) { return b[0]; })),
+        Math.min.apply(null, all.map(function (b) { return b[1]; })),
+        Math.max.apply(null, all.map(function (b) { return b[2]; })),
+        Math.max.apply(null, all.map(function (b) { return b[3]; }))
+      ] };
+    }
+    var b = city.bbox; // min_lon, min_lat, max_lon, max_lat
+    return L.latLngBounds([b[1], b[0]], [b[3], b[2]]);
+  }
+
+  function showCity() {
+    if (!map) return;
+    var bounds = cityBounds();
+    if (!bounds) { map.setView([41.5, 74.5], 6); return; }
+    if (outline) map.removeLayer(outline);
+    // The city's outline stays visible when tiles fail, so the map remains usable.
+    outline = L.rectangle(bounds, { color: "#0b6bcb", weight: 2, fill: true, fillOpacity: 0.04, interactive: false }).addTo(map);
+    map.fitBounds(bounds);
+  }
+
+  function setPoint(lat, lon, fromInputs) {
+    if (!isFinite(lat) || !isFinite(lon)) return;
+    if (!fromInputs) {
+      latInput.value = lat.toFixed(6);
+      lonInput.value = lon.toFixed(6);
+    }
+    if (!map) return;
+    if (marker) marker.setLatLng([lat, lon]);
+    else marker = L.marker([lat, lon], { keyboard: false }).addTo(map);
+  }
+
+  citySelect.addEventListener("change", showCity);
+  [latInput, lonInput].forEach(function (input) {
+    input.addEventListener("change", function () {
+      setPoint(parseFloat(latInput.value.replace(",", ".")), parseFloat(lonInput.value.replace(",", ".")), true);
+    });
+  });
+
+  /* ---- preview before sending ------------------------------------------------------ */
+  var previewBox = document.getElementById("preview");
+  var previewText = document.getElementById("preview-text");
+  var description = document.getElementById("description");
+  var previewed = !previewBox.hidden;
+
+  function showPreview() {
+    var data = new FormData();
+    data.append("description", description.value);
+    var token = form.querySelector("input[name=csrf_token]");
+    if (token) data.append("csrf_token", token.value);
+    return fetch(form.dataset.previewUrl, {
+      method: "POST", body: data, credentials: "same-origin",
+      headers: { "Accept": "application/json" }
+    }).then(function (r) {
+      if (!r.ok) throw new Error(r.status);
+      return r.json();
+    }).then(function (result) {
+      previewText.textContent = result.text;
+      document.getElementById("preview-note-scrubbed").hidden = !result.scrubbed;
+      document.getElementById("preview-note-raw").hidden = result.scrubbed;
+    }).catch(function () {
+      previewText.textContent = description.value;
+      document.getElementById("preview-note-scrubbed").hidden = true;
+      document.getElementById("preview-note-raw").hidden = false;
+    }).then(function () {
+      previewBox.hidden = false;
+      previewed = true;
+      previewBox.scrollIntoView({ behavior: "smooth", block: "start" });
+      document.getElementById("confirm-send").focus();
+    });
+  }
+
+  description.addEventListener("input", function () { previewed = false; previewBox.hidden = true; });
+  document.getElementById("preview-button").addEventListener("click", function (e) {
+    e.preventDefault();
+    showPreview();
+  });
+  form.addEventListener("submit", function (e) {
+    var submitter = e.submitter;
+    if (submitter && submitter.id === "preview-button") return;
+    if (!previewed) {
+      e.preventDefault();
+      showPreview();
+    }
+  });
+})();
