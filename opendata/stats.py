@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 
 #: Public cells describing fewer received appeals than this are suppressed.
 MIN_CELL = 5
@@ -42,8 +42,10 @@ MIN_RATINGS = 10
 #: Scores are on the national 1–5 scale.
 SCORE_MIN, SCORE_MAX = 1, 5
 
-#: How figures may be grouped.
-GROUPINGS = ("service", "category", "district", "month", "service_month")
+#: How figures may be grouped ("category_district" feeds the hot-spot table).
+GROUPINGS = ("service", "category", "district", "month", "service_month", "category_district")
+#: The default window: this many complete calendar months before the current one.
+DEFAULT_WINDOW_MONTHS = 12
 
 # Two-sided 95 % quantiles of Student's t (0.975 quantile) for 1–30 degrees of freedom.
 _T975 = (
@@ -71,6 +73,22 @@ def t_quantile_975(df: int) -> float:
     g3 = (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384
     g4 = (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160
     return z + g1 / df + g2 / df**2 + g3 / df**3 + g4 / df**4
+
+
+def default_window(today: date, months: int = DEFAULT_WINDOW_MONTHS) -> tuple[date, date]:
+    """The last ``months`` complete calendar months before ``today``'s month (inclusive)."""
+    end = date(today.year, today.month, 1) - timedelta(days=1)
+    start_index = end.year * 12 + end.month - 1 - (months - 1)
+    return date(start_index // 12, start_index % 12 + 1, 1), end
+
+
+def month_starts(window_start: date, window_end: date) -> list[date]:
+    """First day of every calendar month that the window touches, in order."""
+    starts, current = [], date(window_start.year, window_start.month, 1)
+    while current <= window_end:
+        starts.append(current)
+        current = date(current.year + current.month // 12, current.month % 12 + 1, 1)
+    return starts
 
 
 # --- Histograms -------------------------------------------------------------------------

@@ -159,3 +159,15 @@ def test_opendata_stats_imports_neither_flask_nor_sqlalchemy():
     names |= {n.module.split(".")[0] for n in ast.walk(tree)
               if isinstance(n, ast.ImportFrom) and n.module}  # fmt: skip
     assert not names & {"flask", "sqlalchemy", "portal"}
+
+
+def test_default_window_is_the_last_twelve_complete_months():
+    assert stats.default_window(date(2026, 11, 22)) == (date(2025, 11, 1), date(2026, 10, 31))
+    assert stats.default_window(date(2026, 1, 1)) == (date(2025, 1, 1), date(2025, 12, 31))
+    assert stats.default_window(date(2026, 3, 5), months=1) == (date(2026, 2, 1), date(2026, 2, 28))
+
+
+def test_month_starts_cover_partial_months():
+    assert stats.month_starts(date(2025, 11, 15), date(2026, 1, 2)) == [
+        date(2025, 11, 1), date(2025, 12, 1), date(2026, 1, 1)
+    ]  # fmt: skip

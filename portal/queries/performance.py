@@ -1,0 +1,410 @@
+"""Service performance: counts in SQL, figures in ``opendata.stats``, results cached.
+
+One aggregate query scans the appeals received in the window once and returns counts at
+the finest grain (city, service, category, district, month, working days to first
+answer). Every grouping (service, category, district, month, service × month, category ×
+district) is rolled up from it in Python, and every figure is derived by
+``opendata.stats``; medians are exact because working days are small integers counted
+in a histogram.
+
+Results are cached (Redis when PORTAL_REDIS_URL is set, else in this process) under a key
+made of the window, the city, the *data version* (the id of the newest status event, so
+that every new event — answer, rating, reopening, extension, publication — invalidates)
+and the current date in Asia/Bishkek (deadlines end at 23:59:59 local time, so "overdue
+now" can only change at midnight without an event). A short TTL bounds staleness anyway.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import and_, case, func, or_, select
+
+from opendata import stats
+from opendata.stats import Counts, PerformanceRow
+from portal.extensions import db
+from portal.models import (
+    OPEN_STATUSES,
+    PUBLIC_STATUSES,
+    Appeal,
+    Category,
+    City,
+    District,
+    Service,
+    Solved,
+    StatusEvent,
+    utcnow,
+)
+from portal.workdays import BISHKEK
+
+CACHE_TTL_SECONDS = 600
+CACHE_PREFIX = "portal:performance:v1"
+_SUM_FIELDS = ("received", "answered", "on_time", "deadline_known", "overdue_open",
+               "reopened", "solved_yes", "solved_partly")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DataVersion:
+    """The newest status event: its id versions the cache, its time is "last update"."""
+
+    event_id: int
+    updated_at: datetime | None
+
+
+@dataclass(frozen=True)
+class PerformanceSet:
+    """Every grouping of one window and city, as published (suppressed, ranked)."""
+
+    window_start: date
+    window_end: date
+    city: str | None
+    computed_at: datetime
+    data_version: int
+    updated_at: datetime | None
+    groups: dict[str, list[PerformanceRow]]
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "window_start": self.window_start.isoformat(),
+                "window_end": self.window_end.isoformat(),
+                "city": self.city,
+                "computed_at": self.computed_at.isoformat(),
+                "data_version": self.data_version,
+                "updated_at": self.updated_at.isoformat() if self.updated_at else None,
+                "groups": {g: [r.as_dict() for r in rows] for g, rows in self.groups.items()},
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> PerformanceSet:
+        data = json.loads(text)
+        start, end = (
+            date.fromisoformat(data["window_start"]),
+            date.fromisoformat(data["window_end"]),
+        )
+
+        def row(values: dict) -> PerformanceRow:
+            values.update(window_start=start, window_end=end)
+            return PerformanceRow(**values)
+
+        updated = data["updated_at"]
+        return cls(
+            start,
+            end,
+            data["city"],
+            datetime.fromisoformat(data["computed_at"]),
+            data["data_version"],
+            datetime.fromisoformat(updated) if updated else None,
+            {g: [row(v) for v in rows] for g, rows in data["groups"].items()},
+        )
+
+
+# --- Public entry points -----------------------------------------------------------------
+
+
+def performance_rows(
+    group_by: str, window_start: date, window_end: date, city: str | None = None
+) -> list[PerformanceRow]:
+    """Published rows of one grouping (small cells suppressed, services ranked).
+
+    ``group_by`` is one of ``opendata.stats.GROUPINGS``. Rows have ``suppressed=True`` and
+    no figures when fewer than ``stats.MIN_CELL`` appeals were received.
+    """
+    if group_by not in stats.GROUPINGS:
+        raise ValueError(f"unknown grouping {group_by!r}")
+    return performance_set(window_start, window_end, city).groups[group_by]
+
+
+def monthly_service_performance(
+    window_start: date, window_end: date, city: str | None = None
+) -> list[PerformanceRow]:
+    """The "monthly service performance" dataset: one row per service and month."""
+    return performance_rows("service_month", window_start, window_end, city)
+
+
+def performance_set(
+    window_start: date, window_end: date, city: str | None = None
+) -> PerformanceSet:
+    """Every grouping for a window, from the cache when the data has not changed."""
+    if window_start > window_end:
+        raise ValueError("window_start is after window_end")
+    version = data_version()
+    today = utcnow().astimezone(BISHKEK).date()
+    key = ":".join(
+        (CACHE_PREFIX, city or "*", window_start.isoformat(), window_end.isoformat(),
+         str(version.event_id), today.isoformat())
+    )  # fmt: skip
+    cache = _cache()
+    cached = cache.get(key)
+    if cached is not None:
+        return PerformanceSet.from_json(cached)
+    result = compute_performance_set(window_start, window_end, city, version=version)
+    cache.set(key, result.to_json(), CACHE_TTL_SECONDS)
+    return result
+
+
+def data_version() -> DataVersion:
+    """The newest status event (one index lookup)."""
+    row = db.session.execute(
+        select(StatusEvent.id, StatusEvent.created_at).order_by(StatusEvent.id.desc()).limit(1)
+    ).first()
+    return DataVersion(row[0], row[1]) if row else DataVersion(0, None)
+
+
+def compute_performance_set(
+    window_start: date,
+    window_end: date,
+    city: str | None = None,
+    *,
+    version: DataVersion | None = None,
+    now: datetime | None = None,
+) -> PerformanceSet:
+    """Run the aggregate query and build every grouping (no cache)."""
+    now = now or utcnow()
+    version = version or data_version()
+    months = stats.month_starts(window_start, window_end)
+    groups = _fold(_count_rows(window_start, window_end, city, months, now))
+    names = _names()
+    city_slug = city
+    published: dict[str, list[PerformanceRow]] = {}
+    for group_by in stats.GROUPINGS:
+        rows = [
+            stats.build_row(group_by, window_start, window_end,
+                            _key(group_by, key, names, months, city_slug), counts)
+            for key, counts in groups[group_by].items()
+        ]  # fmt: skip
+        rows.sort(key=_sort_key)
+        if group_by == "service":
+            rows = stats.rank_rows(rows)
+        published[group_by] = rows
+    return PerformanceSet(
+        window_start, window_end, city, now, version.event_id, version.updated_at, published
+    )
+
+
+# --- SQL ----------------------------------------------------------------------------------
+
+
+def local_start(day: date) -> datetime:
+    """Midnight at the start of ``day`` in Asia/Bishkek (an aware instant)."""
+    return datetime.combine(day, datetime.min.time(), tzinfo=BISHKEK)
+
+
+def _count_rows(window_start, window_end, city, months, now):
+    """Counts per (city, service, category, district, month index, working days)."""
+    begin, end = local_start(window_start), local_start(window_end + timedelta(days=1))
+    month = case(
+        *[(Appeal.submitted_at < local_start(m), i) for i, m in enumerate(months[1:])],
+        else_=len(months) - 1,
+    )
+    answered = Appeal.first_answer_at.is_not(None)
+    overdue = and_(Appeal.status.in_(OPEN_STATUSES), Appeal.due_at < now)
+    deadline_known = or_(
+        Appeal.answered_on_time.is_not(None), and_(Appeal.first_answer_at.is_(None), overdue)
+    )
+
+    def count_if(condition):
+        return func.sum(case((condition, 1), else_=0))
+
+    query = (
+        select(
+            Appeal.city_id,
+            Appeal.service_id,
+            Appeal.category_id,
+            Appeal.district_id,
+            month.label("month"),
+            Appeal.first_answer_workdays,
+            func.count(),
+            count_if(answered),
+            count_if(Appeal.answered_on_time.is_(True)),
+            count_if(deadline_known),
+            count_if(overdue),
+            count_if(Appeal.reopen_count > 0),
+            count_if(Appeal.last_solved == Solved.YES),
+            count_if(Appeal.last_solved == Solved.PARTLY),
+            *[count_if(Appeal.last_score == score) for score in range(1, 6)],
+        )
+        .where(
+            Appeal.status.in_(PUBLIC_STATUSES),
+            Appeal.submitted_at >= begin,
+            Appeal.submitted_at < end,
+        )
+        .group_by(
+            Appeal.city_id,
+            Appeal.service_id,
+            Appeal.category_id,
+            Appeal.district_id,
+            month,
+            Appeal.first_answer_workdays,
+        )  # fmt: skip
+    )
+    if city:
+        query = query.where(
+            Appeal.city_id == select(City.id).where(City.slug == city).scalar_subquery()
+        )
+    return db.session.execute(query).all()
+
+
+def _fold(rows) -> dict[str, dict[tuple, Counts]]:
+    """Roll the finest-grain counts up into every grouping."""
+    finest: dict[tuple, list] = {}
+    workdays: dict[tuple, dict[int, int]] = {}
+    for city_id, service_id, category_id, district_id, month, days, *sums in rows:
+        key = (city_id, service_id, category_id, district_id, month)
+        acc = finest.get(key)
+        if acc is None:
+            finest[key] = list(sums)
+        else:
+            for i, value in enumerate(sums):
+                acc[i] += value
+        if days is not None:
+            histogram = workdays.setdefault(key, {})
+            histogram[days] = histogram.get(days, 0) + sums[1]  # answered ones
+    groups: dict[str, dict[tuple, Counts]] = {g: {} for g in stats.GROUPINGS}
+    for key, sums in finest.items():
+        city_id, service_id, category_id, district_id, month = key
+        cell = Counts(
+            **dict(zip(_SUM_FIELDS, sums[:8], strict=True)),
+            workdays=workdays.get(key, {}),
+            scores={s: n for s, n in zip(range(1, 6), sums[8:], strict=True) if n},
+        )
+        for group_by, group_key in (
+            ("service", (city_id, service_id)),
+            ("category", (city_id, category_id)),
+            ("district", (city_id, district_id)),
+            ("month", (month,)),
+            ("service_month", (city_id, service_id, month)),
+            ("category_district", (city_id, category_id, district_id)),
+        ):
+            target = groups[group_by].get(group_key)
+            if target is None:
+                groups[group_by][group_key] = target = Counts()
+            target.add(cell)
+    return groups
+
+
+@dataclass(frozen=True)
+class _Names:
+    cities: dict[int, str]
+    services: dict[int, str]
+    categories: dict[int, str]
+    districts: dict[int, str]
+
+
+def _names() -> _Names:
+    """Public codes of the reference rows (a few hundred at most)."""
+    return _Names(
+        dict(db.session.execute(select(City.id, City.slug)).all()),
+        dict(db.session.execute(select(Service.id, Service.code)).all()),
+        dict(db.session.execute(select(Category.id, Category.code)).all()),
+        dict(db.session.execute(select(District.id, District.slug)).all()),
+    )
+
+
+def _key(group_by: str, key: tuple, names: _Names, months: list[date], city: str | None) -> dict:
+    if group_by == "month":
+        return {"city": city, "month": months[key[0]].strftime("%Y-%m")}
+    out: dict[str, Any] = {"city": names.cities[key[0]]}
+    if group_by in ("service", "service_month"):
+        out["service"] = names.services[key[1]]
+    if group_by == "service_month":
+        out["month"] = months[key[2]].strftime("%Y-%m")
+    if group_by in ("category", "category_district"):
+        out["category"] = names.categories[key[1]]
+    if group_by == "district":
+        out["district"] = names.districts.get(key[1])
+    if group_by == "category_district":
+        out["district"] = names.districts.get(key[2])
+    return out
+
+
+def _sort_key(row: PerformanceRow) -> tuple:
+    return tuple(
+        (value is None, value or "")
+        for value in (row.city, row.service, row.category, row.district, row.month)
+    )
+
+
+# --- Cache --------------------------------------------------------------------------------
+
+
+class MemoryCache:
+    """A small LRU with expiry, for one process (used without Redis)."""
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self.items: OrderedDict[str, tuple[float, str]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str) -> str | None:
+        with self.lock:
+            item = self.items.get(key)
+            if item is None:
+                return None
+            if item[0] < time.monotonic():
+                del self.items[key]
+                return None
+            self.items.move_to_end(key)
+            return item[1]
+
+    def set(self, key: str, value: str, ttl: int) -> None:
+        with self.lock:
+            self.items[key] = (time.monotonic() + ttl, value)
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+
+
+class RedisCache:
+    """The same interface over Redis, shared by every worker and host."""
+
+    def __init__(self, url: str) -> None:
+        import redis
+
+        self.client = redis.Redis.from_url(url)
+
+    def get(self, key: str) -> str | None:
+        try:
+            value = self.client.get(key)
+        except Exception:  # noqa: BLE001 - a cache outage must not break the page
+            return None
+        return value.decode() if value is not None else None
+
+    def set(self, key: str, value: str, ttl: int) -> None:
+        with contextlib.suppress(Exception):  # a cache outage must not break the page
+            self.client.set(key, value, ex=ttl)
+
+    def clear(self) -> None:
+        try:
+            for key in self.client.scan_iter(f"{CACHE_PREFIX}:*"):
+                self.client.delete(key)
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def _cache() -> MemoryCache | RedisCache:
+    """The application's performance cache (created on first use)."""
+    cache = current_app.extensions.get("portal.performance_cache")
+    if cache is None:
+        url = current_app.config.get("REDIS_URL")
+        cache = RedisCache(url) if url else MemoryCache()
+        current_app.extensions["portal.performance_cache"] = cache
+    return cache
+
+
+def clear_cache() -> None:
+    """Forget every cached result of this application (tests, benchmarks)."""
+    _cache().clear()
