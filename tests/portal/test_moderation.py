@@ -1,0 +1,262 @@
+"""Moderation use cases: the publishing gate, rejection, answers, auto-publish."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from opendata.geomask import TIER_PRECISION_M, distance_m
+from portal.extensions import db
+from portal.models import (
+    Answer,
+    Appeal,
+    AppealStatus,
+    EventKind,
+    RejectionReason,
+    StatusEvent,
+    utcnow,
+)
+from portal.services.core import Conflict, Forbidden, NotFound, ServiceError
+from portal.services.moderation import (
+    approve_answer,
+    auto_publish_if_clean,
+    publish_appeal,
+    reject_appeal,
+    screen_text,
+)
+
+PII_TEXT = (
+    "Меня зовут Зарылбек Сентинелов, тел. +996 555 987 654, "
+    "почта sentinel.person@example.kg, кв. 987. Во дворе яма."
+)
+CLEAN_TEXT = "Глубокая яма на дороге возле остановки, машины объезжают по встречке."
+
+
+def events(appeal: Appeal) -> list[StatusEvent]:
+    return list(
+        db.session.scalars(
+            select(StatusEvent).where(StatusEvent.appeal_id == appeal.id).order_by(StatusEvent.id)
+        )
+    )
+
+
+@pytest.fixture
+def moderator(make_staff):
+    return make_staff(role="moderator")
+
+
+def test_publish_scrubs_the_text_masks_the_point_and_keeps_the_original(make_appeal, moderator):
+    appeal = make_appeal(status="submitted", text=PII_TEXT, lat=42.876543, lon=74.598765)
+    published = publish_appeal(appeal.id, moderator)
+    db.session.expire_all()
+    appeal = db.session.get(Appeal, published.id)
+    assert appeal.status is AppealStatus.PUBLISHED
+    assert appeal.published_at is not None
+    for secret in ("Сентинелов", "987 654", "sentinel.person", "кв. 987"):
+        assert secret not in appeal.public_text
+    assert "[ИМЯ]" in appeal.public_text and "[ТЕЛЕФОН]" in appeal.public_text
+    assert appeal.private.raw_text == PII_TEXT  # kept for audit
+    assert appeal.private.moderated_text is None
+    assert appeal.location_precision_m == TIER_PRECISION_M["public"]
+    assert (appeal.public_lat, appeal.public_lon) != (42.876543, 74.598765)
+    assert distance_m(42.876543, 74.598765, appeal.public_lat, appeal.public_lon) <= 100
+    kinds = [e.kind for e in events(appeal)]
+    assert kinds[-1] is EventKind.PUBLISHED
+    assert events(appeal)[-1].private_staff_id == moderator.id
+
+
+def test_the_moderators_edit_is_published_and_kept_apart_from_the_raw_text(make_appeal, moderator):
+    appeal = make_appeal(status="submitted", text=PII_TEXT)
+    publish_appeal(appeal.id, moderator, public_text="  Во дворе яма.  ")
+    db.session.expire_all()
+    appeal = db.session.get(Appeal, appeal.id)
+    assert appeal.public_text == "Во дворе яма."
+    assert appeal.private.moderated_text == "Во дворе яма."
+    assert appeal.private.raw_text == PII_TEXT
+
+
+def test_home_problems_are_generalised_and_sensitive_ones_get_no_point(make_appeal, moderator):
+    home = make_appeal(status="submitted", category="no_heating", lat=42.8712, lon=74.6001)
+    sensitive = make_appeal(status="submitted", category="social_help")
+    publish_appeal(home.id, moderator)
+    publish_appeal(sensitive.id, moderator)
+    db.session.expire_all()
+    home, sensitive = db.session.get(Appeal, home.id), db.session.get(Appeal, sensitive.id)
+    assert home.location_precision_m == TIER_PRECISION_M["home"]
+    assert distance_m(42.8712, 74.6001, home.public_lat, home.public_lon) <= 600
+    assert sensitive.status is AppealStatus.PUBLISHED
+    assert (sensitive.public_lat, sensitive.public_lon, sensitive.location_precision_m) == (
+        None,
+        None,
+        None,
+    )
+
+
+def test_masking_is_the_same_for_the_same_point(make_appeal, moderator):
+    first = make_appeal(status="submitted", lat=42.8801, lon=74.5902)
+    second = make_appeal(status="submitted", lat=42.8801, lon=74.5902)
+    publish_appeal(first.id, moderator)
+    publish_appeal(second.id, moderator)
+    db.session.expire_all()
+    a, b = db.session.get(Appeal, first.id), db.session.get(Appeal, second.id)
+    assert (a.public_lat, a.public_lon) == (b.public_lat, b.public_lon)
+
+
+@pytest.mark.parametrize("status", ["published", "rejected", "answered", "closed"])
+def test_only_submitted_appeals_can_be_moderated(make_appeal, moderator, status):
+    appeal = make_appeal(status=status)
+    with pytest.raises(Conflict):
+        publish_appeal(appeal.id, moderator)
+    with pytest.raises(Conflict):
+        reject_appeal(appeal.id, moderator, "spam")
+
+
+def test_publishing_twice_is_a_conflict(make_appeal, moderator):
+    appeal = make_appeal(status="submitted")
+    publish_appeal(appeal.id, moderator)
+    with pytest.raises(Conflict):
+        publish_appeal(appeal.id, moderator)
+    assert [e.kind for e in events(appeal)].count(EventKind.PUBLISHED) == 1
+
+
+def test_an_unknown_appeal_is_not_found(moderator):
+    with pytest.raises(NotFound):
+        publish_appeal(999_999, moderator)
+    with pytest.raises(NotFound):
+        reject_appeal(999_999, moderator, "spam")
+
+
+def test_only_moderators_and_admins_moderate(make_appeal, make_staff):
+    appeal = make_appeal(status="submitted")
+    service_user = make_staff(role="service", service=appeal.service.code)
+    for user in (None, service_user):
+        with pytest.raises(Forbidden):
+            publish_appeal(appeal.id, user)
+        with pytest.raises(Forbidden):
+            reject_appeal(appeal.id, user, "spam")
+    inactive = make_staff(role="moderator")
+    inactive.active = False
+    db.session.commit()
+    with pytest.raises(Forbidden):
+        publish_appeal(appeal.id, inactive)
+    db.session.expire_all()
+    assert db.session.get(Appeal, appeal.id).status is AppealStatus.SUBMITTED
+    publish_appeal(appeal.id, make_staff(role="admin"))
+
+
+@pytest.mark.parametrize("reason", ["spam", "abuse", "not_municipal"])
+def test_reject_with_a_reason(make_appeal, moderator, reason):
+    appeal = make_appeal(status="submitted", text=PII_TEXT)
+    reject_appeal(appeal.id, moderator, reason)
+    db.session.expire_all()
+    appeal = db.session.get(Appeal, appeal.id)
+    assert appeal.status is AppealStatus.REJECTED
+    assert appeal.rejection_reason is RejectionReason(reason)
+    assert appeal.public_text is None and appeal.public_lat is None
+    last = events(appeal)[-1]
+    assert last.kind is EventKind.REJECTED and last.public_note
+
+
+def test_reject_as_a_duplicate_of_a_published_appeal(make_appeal, moderator):
+    original = make_appeal(status="published")
+    appeal = make_appeal(status="submitted")
+    reject_appeal(appeal.id, moderator, "duplicate", original.public_id.lower())
+    db.session.expire_all()
+    appeal = db.session.get(Appeal, appeal.id)
+    assert appeal.duplicate_of_id == original.id
+    assert original.public_id in events(appeal)[-1].public_note
+
+
+def test_a_duplicate_needs_an_existing_published_original(make_appeal, moderator):
+    appeal = make_appeal(status="submitted")
+    hidden = make_appeal(status="submitted")
+    for duplicate_of in (None, "BSK-2000-000001", hidden.public_id, appeal.public_id):
+        with pytest.raises(ServiceError) as caught:
+            reject_appeal(appeal.id, moderator, "duplicate", duplicate_of)
+        assert "duplicate_of" in caught.value.errors
+    with pytest.raises(ServiceError) as caught:
+        reject_appeal(appeal.id, moderator, "boring")
+    assert "reason" in caught.value.errors
+    db.session.expire_all()
+    assert db.session.get(Appeal, appeal.id).status is AppealStatus.SUBMITTED
+    assert [e.kind for e in events(appeal)] == [EventKind.SUBMITTED]
+
+
+def test_auto_publish_is_off_by_default(app, make_appeal):
+    appeal = make_appeal(status="submitted", text=CLEAN_TEXT)
+    assert app.config["AUTO_PUBLISH"] is False
+    assert auto_publish_if_clean(appeal) is False
+    assert appeal.status is AppealStatus.SUBMITTED
+
+
+def test_auto_publish_publishes_clean_appeals_only_and_does_not_commit(app, make_appeal):
+    app.config["AUTO_PUBLISH"] = True
+    clean = make_appeal(status="submitted", text=CLEAN_TEXT)
+    risky = make_appeal(status="submitted", text=PII_TEXT)
+    assert auto_publish_if_clean(risky) is False
+    assert auto_publish_if_clean(clean) is True
+    assert clean.status is AppealStatus.PUBLISHED and clean.public_text == CLEAN_TEXT
+    db.session.rollback()  # the caller's transaction decides
+    db.session.expire_all()
+    assert db.session.get(Appeal, clean.id).status is AppealStatus.SUBMITTED
+    auto_publish_if_clean(db.session.get(Appeal, clean.id))
+    db.session.commit()
+    db.session.expire_all()
+    stored = db.session.get(Appeal, clean.id)
+    assert stored.status is AppealStatus.PUBLISHED
+    assert events(stored)[-1].kind is EventKind.PUBLISHED
+    assert events(stored)[-1].private_staff_id is None
+
+
+def flagged_answer(appeal: Appeal, raw: str) -> Answer:
+    answer = Answer(
+        appeal_id=appeal.id, service_id=appeal.service_id, round=1, created_at=utcnow(),
+        public_text=None, private_raw_text=raw, needs_moderation=True,
+    )  # fmt: skip
+    db.session.add(answer)
+    appeal.status = AppealStatus.ANSWERED
+    db.session.commit()
+    return answer
+
+
+def test_screen_text_holds_back_risky_texts():
+    assert screen_text("Яма заделана.", "ru") == ("Яма заделана.", False)
+    assert screen_text("Звоните Айпери Модераторовой: 0555 123 456", "ru") == (None, True)
+    assert screen_text("   ", "ru") == (None, False)
+
+
+def test_approve_answer_publishes_the_scrubbed_or_edited_text(make_appeal, moderator):
+    appeal = make_appeal()
+    raw = "Ответ подготовил инженер Айпери Модераторова, звоните 0555 123 456."
+    scrubbed = flagged_answer(appeal, raw)
+    edited = flagged_answer(appeal, raw)
+    approve_answer(scrubbed.id, moderator)
+    approve_answer(edited.id, moderator, public_text="Ответ подготовлен службой.")
+    db.session.expire_all()
+    scrubbed, edited = db.session.get(Answer, scrubbed.id), db.session.get(Answer, edited.id)
+    assert "Модераторова" not in scrubbed.public_text and "[ИМЯ]" in scrubbed.public_text
+    assert scrubbed.private_raw_text == raw and not scrubbed.needs_moderation
+    assert edited.public_text == "Ответ подготовлен службой."
+    with pytest.raises(Conflict):
+        approve_answer(scrubbed.id, moderator)
+    with pytest.raises(NotFound):
+        approve_answer(999_999, moderator)
+
+
+def test_approve_answer_needs_a_moderator(make_appeal, make_staff):
+    appeal = make_appeal()
+    answer = flagged_answer(appeal, "Звоните Айпери: 0555 123 456")
+    with pytest.raises(Forbidden):
+        approve_answer(answer.id, make_staff(role="service", service=appeal.service.code))
+    db.session.expire_all()
+    assert db.session.get(Answer, answer.id).needs_moderation is True
+
+
+def test_published_at_is_the_moderation_time(make_appeal, moderator):
+    appeal = make_appeal(status="submitted", submitted_at=utcnow() - timedelta(days=3))
+    before = utcnow()
+    publish_appeal(appeal.id, moderator)
+    db.session.expire_all()
+    assert db.session.get(Appeal, appeal.id).published_at >= before - timedelta(seconds=1)
