@@ -1,0 +1,220 @@
+"""Citizens' photos: judged by content, re-encoded without EXIF/GPS, served only when public."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import Appeal, AppealStatus, Photo
+from portal.photos import PhotoRejected, process_photo
+
+MB = 1024 * 1024
+GPS_IFD = 0x8825
+
+
+def jpeg_with_gps(size=(800, 600), color=(200, 30, 30), orientation: int | None = None) -> bytes:
+    """A JPEG carrying sentinel camera data and a GPS position (42.875 N, 74.603 E)."""
+    image = Image.new("RGB", size, color)
+    exif = Image.Exif()
+    exif[0x010F] = "SentinelCam"  # Make
+    exif[0x0131] = "SentinelSoftware"  # Software
+    exif[GPS_IFD] = {1: "N", 2: (42.0, 52.0, 30.0), 3: "E", 4: (74.0, 36.0, 10.0)}
+    if orientation:
+        exif[0x0112] = orientation
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+def image_bytes(fmt: str, size=(64, 48), mode="RGB", **options) -> bytes:
+    out = io.BytesIO()
+    Image.new(mode, size, 128 if mode in ("L", "1", "P") else (10, 120, 200)).save(
+        out, fmt, **options
+    )
+    return out.getvalue()
+
+
+def process(raw: bytes, max_bytes: int = 10 * MB, max_side: int = 2048):
+    return process_photo(raw, max_bytes=max_bytes, max_side=max_side)
+
+
+def test_stored_photo_has_no_exif_and_no_gps():
+    raw = jpeg_with_gps()
+    assert b"SentinelCam" in raw  # the fixture really carries metadata
+    photo = process(raw)
+    stored = Image.open(io.BytesIO(photo.data))
+    assert stored.format == "JPEG"
+    assert dict(stored.getexif()) == {}
+    assert "exif" not in stored.info
+    assert b"SentinelCam" not in photo.data and b"SentinelSoftware" not in photo.data
+    assert photo.content_type == "image/jpeg"
+
+
+def test_large_photo_is_scaled_to_the_longest_side():
+    photo = process(jpeg_with_gps(size=(4000, 1000)), max_side=2048)
+    assert (photo.width, photo.height) == (2048, 512)
+    assert Image.open(io.BytesIO(photo.data)).size == (2048, 512)
+
+
+def test_orientation_is_applied_before_exif_is_dropped():
+    photo = process(jpeg_with_gps(size=(400, 200), orientation=6))  # rotated 90°
+    assert (photo.width, photo.height) == (200, 400)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        image_bytes("PNG", mode="RGBA"),
+        image_bytes("PNG", mode="P", transparency=0),
+        image_bytes("WEBP"),
+        image_bytes("JPEG", mode="L"),
+    ],
+    ids=["png-rgba", "png-palette", "webp", "jpeg-grey"],
+)
+def test_png_webp_and_jpeg_are_accepted_and_become_jpeg(raw):
+    photo = process(raw)
+    assert Image.open(io.BytesIO(photo.data)).format == "JPEG"
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        (b"", "empty"),
+        (image_bytes("GIF", mode="P"), "not_image"),
+        (image_bytes("BMP"), "not_image"),
+        (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n", "not_image"),
+        (b"<?php system($_GET['c']); ?>", "not_image"),
+        (b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>", "not_image"),
+        (jpeg_with_gps()[:400], "broken"),
+    ],
+    ids=["empty", "gif", "bmp", "pdf", "php", "svg", "truncated-jpeg"],
+)
+def test_uploads_are_judged_by_content(raw, code):
+    with pytest.raises(PhotoRejected) as rejected:
+        process(raw)
+    assert rejected.value.code == code
+
+
+def test_too_large_upload_is_refused_before_decoding():
+    with pytest.raises(PhotoRejected) as rejected:
+        process(jpeg_with_gps(), max_bytes=1000)
+    assert rejected.value.code == "too_large"
+
+
+def test_decompression_bomb_is_refused():
+    # 12 000 × 12 000 one-bit pixels: a few kilobytes on disk, 144 megapixels decoded.
+    bomb = image_bytes("PNG", size=(12_000, 12_000), mode="1")
+    assert len(bomb) < 100_000
+    with pytest.raises(PhotoRejected) as rejected:
+        process(bomb)
+    assert rejected.value.code == "bomb"
+
+
+def test_moderately_huge_image_is_refused_too():
+    bomb = image_bytes("PNG", size=(8_000, 6_000), mode="1")  # 48 MP, below Pillow's warning
+    with pytest.raises(PhotoRejected) as rejected:
+        process(bomb)
+    assert rejected.value.code == "bomb"
+
+
+# --- Through the form and the photo URL --------------------------------------------------
+
+
+def appeal_form(**overrides) -> dict:
+    data = {
+        "city": "bishkek",
+        "category": "pothole",
+        "description": "Глубокая яма на проезжей части, машины объезжают по встречной полосе.",
+        "lat": "42.8746",
+        "lon": "74.6122",
+        "consent": "true",
+    }
+    data.update(overrides)
+    return data
+
+
+def submit_with_photos(client, *photos: tuple[bytes, str]):
+    data = appeal_form()
+    data["photos"] = [(io.BytesIO(raw), name) for raw, name in photos]
+    return client.post("/appeals/new", data=data, content_type="multipart/form-data")
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_form_upload_stores_a_clean_copy(client):
+    response = submit_with_photos(client, (jpeg_with_gps(size=(3000, 2000)), "IMG_0001.JPG"))
+    assert response.status_code == 302
+    photo = db.session.scalars(select(Photo)).one()
+    assert photo.content_type == "image/jpeg" and max(photo.width, photo.height) == 2048
+    assert b"SentinelCam" not in photo.data
+    assert dict(Image.open(io.BytesIO(photo.data)).getexif()) == {}
+    assert len(photo.public_id) == 32  # 128 random bits, not guessable
+    assert db.session.scalars(select(Appeal)).one().photo_count == 1
+
+
+@pytest.mark.parametrize(
+    ("raw", "name", "message"),
+    [
+        (b"GIF89a not really", "holiday.jpg", "Only JPEG, PNG and WebP photos are accepted."),
+        (image_bytes("GIF", mode="P"), "cat.gif", "Only JPEG, PNG and WebP photos are accepted."),
+        (
+            image_bytes("PNG", size=(12_000, 12_000), mode="1"),
+            "bomb.png",
+            "The image is too large to process.",
+        ),
+        (jpeg_with_gps()[:300], "cut.jpg", "The photo could not be read"),
+    ],
+    ids=["text-named-jpg", "gif", "bomb", "truncated"],
+)
+def test_form_rejects_bad_photos_and_stores_nothing(client, raw, name, message):
+    response = submit_with_photos(client, (jpeg_with_gps(), "good.jpg"), (raw, name))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert message in page
+    assert "Photo 2" in page
+    assert "машины объезжают" in page  # what the user typed is kept
+    assert count(Appeal) == 0 and count(Photo) == 0
+
+
+def test_form_rejects_a_photo_over_the_size_limit(app, client):
+    app.config.update(MAX_PHOTO_BYTES=1 * MB, MAX_CONTENT_LENGTH=4 * MB)
+    out = io.BytesIO()
+    Image.effect_noise((1400, 1400), 90).convert("RGB").save(out, "JPEG", quality=100)
+    big = out.getvalue()
+    assert MB < len(big) < 4 * MB  # over the photo limit, under the request limit
+    response = submit_with_photos(client, (big, "big.jpg"))
+    assert response.status_code == 400
+    assert "The photo is larger than 1 MB." in response.get_data(as_text=True)
+    assert count(Appeal) == 0 and count(Photo) == 0
+
+
+def test_too_many_photos_are_refused(client):
+    photos = [(jpeg_with_gps(), f"p{i}.jpg") for i in range(4)]
+    response = submit_with_photos(client, *photos)
+    assert response.status_code == 400
+    assert "Attach at most 3 photos." in response.get_data(as_text=True)
+    assert count(Appeal) == 0
+
+
+def test_photo_is_served_only_after_publication(client, app):
+    submit_with_photos(client, (jpeg_with_gps(), "a.jpg"))
+    photo = db.session.scalars(select(Photo)).one()
+    assert client.get(f"/photos/{photo.public_id}").status_code == 404
+    appeal = db.session.scalars(select(Appeal)).one()
+    appeal.status = AppealStatus.PUBLISHED
+    db.session.commit()
+    response = client.get(f"/photos/{photo.public_id}")
+    assert response.status_code == 200
+    assert response.mimetype == "image/jpeg"
+    assert "max-age=31536000" in response.headers["Cache-Control"]
+    assert b"SentinelCam" not in response.data
+    assert client.get("/photos/0123456789abcdef0123456789abcdef").status_code == 404
+    appeal.status = AppealStatus.REJECTED
+    db.session.commit()
+    assert client.get(f"/photos/{photo.public_id}").status_code == 404
