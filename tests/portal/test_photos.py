@@ -124,6 +124,14 @@ def test_moderately_huge_image_is_refused_too():
 # --- Through the form and the photo URL --------------------------------------------------
 
 
+@pytest.fixture
+def client(app):
+    """A client reading the English interface (messages below are the English msgids)."""
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
 def appeal_form(**overrides) -> dict:
     data = {
         "city": "bishkek",
