@@ -1,41 +1,156 @@
-"""Routes of the public blueprint (thin: query, then render)."""
+"""Routes of the public blueprint (thin: validate, query, render)."""
 
 from __future__ import annotations
 
-from flask import abort, jsonify, render_template
+from flask import abort, current_app, jsonify, render_template, request, url_for
+from marshmallow import ValidationError
 
+from portal import maps
 from portal.database import check_connection
 from portal.extensions import db
 from portal.public import bp
+from portal.public.links import download_links, listing_twins
 from portal.queries.appeals import (
     get_public_appeal,
     public_answers,
+    public_photo_ids,
     public_timeline,
-    recent_public_appeals,
+    recent_public_answers,
 )
+from portal.queries.map import headline, page_of_appeals, pages
 from portal.queries.reference import load_reference
+from portal.schemas import error_dict
+from portal.schemas.filters import STATUS_CHOICES, AppealFilters, parse_filters
+from portal.schemas.map import PageArgs, parse_page
+
+#: Where the map opens without a city filter (Bishkek's centre) and at which zoom.
+DEFAULT_VIEW = (42.8746, 74.6122, 12)
+
+
+def _static(path: str) -> str:
+    return url_for("static", filename=path)
+
+
+def _filters() -> tuple[AppealFilters, dict[str, list[str]]]:
+    """The shared filters of the query string, or no filter and the translated errors."""
+    try:
+        return parse_filters(request.args), {}
+    except ValidationError as error:
+        return AppealFilters(), error_dict(error)
+
+
+def _start_view(filters: AppealFilters, ref) -> tuple[float, float, int]:
+    if filters.city and filters.city in ref.cities:
+        min_lon, min_lat, max_lon, max_lat = ref.cities[filters.city].extra["bbox"]
+        return (min_lat + max_lat) / 2, (min_lon + max_lon) / 2, 12
+    return DEFAULT_VIEW
+
+
+def _map_context(filters: AppealFilters, errors: dict) -> dict:
+    ref = load_reference()
+    lat, lon, zoom = _start_view(filters, ref)
+    parts = maps.viewport_map(
+        lat=lat,
+        lon=lon,
+        zoom=zoom,
+        tile_url=current_app.config["TILE_URL"],
+        attribution=current_app.config["TILE_ATTRIBUTION"],
+        static_url=_static,
+    )
+    return {
+        "ref": ref,
+        "filters": filters,
+        "errors": errors,
+        "statuses": STATUS_CHOICES,
+        "map": parts,
+        "twins": listing_twins(filters),
+        "api_map": url_for("api.map_data"),
+        "api_appeal": url_for("api.appeal_detail", public_id="ID"),
+        "appeal_url": url_for("public.appeal_detail", public_id="ID"),
+    }
 
 
 @bp.get("/")
 def home():
-    """Recent public appeals."""
+    """The map, headline figures of the chosen city and the latest answers."""
+    filters, errors = _filters()
+    city_only = AppealFilters(city=filters.city)
+    context = _map_context(filters, errors)
     return render_template(
-        "public/home.html", appeals=recent_public_appeals(limit=20), ref=load_reference()
+        "public/home.html",
+        **context,
+        headline=headline(city_only),
+        answers=recent_public_answers(limit=5, city=filters.city),
+    ), (400 if errors else 200)
+
+
+@bp.get("/map")
+def map_page():
+    """The public map on its own (the same template as the home page's map)."""
+    filters, errors = _filters()
+    return render_template("public/map.html", **_map_context(filters, errors)), (
+        400 if errors else 200
     )
+
+
+@bp.get("/appeals")
+def appeal_list():
+    """Server-rendered, paginated list with the map's filters (works without JavaScript)."""
+    filters, errors = _filters()
+    try:
+        paging = parse_page(
+            request.args,
+            default=current_app.config["PAGE_SIZE"],
+            maximum=current_app.config["MAX_PAGE_SIZE"],
+        )
+    except ValidationError as error:
+        errors = {**errors, **error_dict(error)}
+        paging = PageArgs(page=1, per_page=current_app.config["PAGE_SIZE"])
+    records, total = page_of_appeals(filters, page=paging.page, per_page=paging.per_page)
+    return render_template(
+        "public/appeals.html",
+        ref=load_reference(),
+        filters=filters,
+        errors=errors,
+        statuses=STATUS_CHOICES,
+        appeals=records,
+        total=total,
+        page=paging.page,
+        per_page=paging.per_page,
+        pages=pages(total, paging.per_page),
+        twins=listing_twins(filters, page=paging.page),
+    ), (400 if errors else 200)
 
 
 @bp.get("/appeals/<public_id>")
 def appeal_detail(public_id: str):
-    """One published appeal with its timeline and answers."""
+    """One published appeal: text, photos, facts, location, timeline, answers, rating."""
     appeal = get_public_appeal(public_id)
     if appeal is None:
         abort(404)
+    location = None
+    if appeal.lat is not None and appeal.lon is not None:
+        location = maps.location_map(
+            lat=appeal.lat,
+            lon=appeal.lon,
+            precision_m=appeal.precision_m,
+            tile_url=current_app.config["TILE_URL"],
+            attribution=current_app.config["TILE_ATTRIBUTION"],
+            static_url=_static,
+        )
     return render_template(
         "public/appeal.html",
         appeal=appeal,
         timeline=public_timeline(public_id),
         answers=public_answers(public_id),
+        photos=public_photo_ids(public_id),
+        location=location,
         ref=load_reference(),
+        twins={
+            "json": url_for("api.appeal_detail", public_id=public_id),
+            "geojson": url_for("api.appeal_geojson", public_id=public_id),
+        },
+        downloads=download_links(AppealFilters()),
     )
 
 

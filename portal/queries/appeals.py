@@ -14,6 +14,7 @@ from portal.models import (
     Category,
     City,
     District,
+    Photo,
     Rating,
     Service,
     StatusEvent,
@@ -78,6 +79,29 @@ def recent_public_appeals(limit: int = 20, city: str | None = None) -> list[Appe
         query = query.where(City.slug == city)
     query = query.order_by(Appeal.published_at.desc(), Appeal.id.desc()).limit(limit)
     return [to_record(row) for row in db.session.execute(query)]
+
+
+def public_appeals_by_ids(ids: list[int]) -> dict[int, AppealRecord]:
+    """Published appeals by their internal ids (for pages chosen from the map index)."""
+    if not ids:
+        return {}
+    query = public_appeals_select().add_columns(Appeal.id).where(Appeal.id.in_(ids))
+    return {row[-1]: to_record(row[:-1]) for row in db.session.execute(query)}
+
+
+def public_photo_ids(public_id: str) -> list[str]:
+    """Public ids of an appeal's (re-encoded) photos, oldest first."""
+    query = (
+        select(Photo.public_id)
+        .join(Appeal, Appeal.id == Photo.appeal_id)
+        .where(
+            Appeal.public_id == public_id,
+            Appeal.status.in_(PUBLIC_STATUSES),
+            Photo.answer_id.is_(None),
+        )
+        .order_by(Photo.created_at, Photo.id)
+    )
+    return list(db.session.scalars(query))
 
 
 def get_public_appeal(public_id: str) -> AppealRecord | None:
@@ -147,3 +171,27 @@ def public_answers(public_id: str) -> list[AnswerRecord]:
             db.session.execute(query)
         )
     ]
+
+
+def recent_public_answers(limit: int = 5, city: str | None = None) -> list[tuple]:
+    """The latest published answers: (appeal public id, category, city, service, at, text)."""
+    query = (
+        select(
+            Appeal.public_id,
+            Category.code,
+            City.slug,
+            Service.code,
+            Answer.created_at,
+            Answer.public_text,
+        )
+        .join(Appeal, Appeal.id == Answer.appeal_id)
+        .join(City, City.id == Appeal.city_id)
+        .join(Category, Category.id == Appeal.category_id)
+        .join(Service, Service.id == Answer.service_id)
+        .where(Answer.public_text.is_not(None), Appeal.status.in_(PUBLIC_STATUSES))
+        .order_by(Answer.id.desc())
+        .limit(limit)
+    )
+    if city:
+        query = query.where(City.slug == city)
+    return [tuple(row) for row in db.session.execute(query)]

@@ -14,11 +14,13 @@ def test_home_shows_an_empty_state_without_appeals(client):
     assert "Пока не опубликовано ни одного обращения" in page or "No appeals" in page
 
 
-def test_home_lists_published_appeals_but_not_those_in_moderation(client, make_appeal):
+def test_home_lists_recent_answers_of_published_appeals_only(client, make_appeal, make_answer):
     published = make_appeal(status=AppealStatus.PUBLISHED)
+    make_answer(published, text="Яма заделана бригадой.")
     waiting = make_appeal(status=AppealStatus.SUBMITTED)
     page = client.get("/").get_data(as_text=True)
     assert published.public_id in page
+    assert "Яма заделана бригадой." in page
     assert waiting.public_id not in page
 
 
@@ -70,9 +72,9 @@ def test_errors_come_in_the_format_of_each_area(client):
 
 def test_language_is_chosen_remembered_and_negotiated(client):
     english = client.get("/?lang=en")
-    assert "Recent appeals" in english.get_data(as_text=True)
+    assert "Recent answers" in english.get_data(as_text=True)
     assert "lang=en" in english.headers["Set-Cookie"]
-    assert "Recent appeals" in client.get("/").get_data(as_text=True)  # cookie remembered
+    assert "Recent answers" in client.get("/").get_data(as_text=True)  # cookie remembered
     kyrgyz = client.get("/", headers={"Accept-Language": "ky"}, environ_base={})
     assert kyrgyz.status_code == 200
 
