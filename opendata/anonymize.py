@@ -80,9 +80,11 @@ def find_pii(text: str, lang: str | None = None) -> list[PiiSpan]:
         return []
     lang = _check_lang(lang) or detect_language(text)
     hits = list(rules.find_all(text)) + list(phones.find_phones(text))
+    contacts = [(a, b) for a, b, kind in hits if kind in ("PHONE", "EMAIL")]
     mode = case_mode(text)
     work = truecase(text) if mode else text
-    hits += [(a, b, "PERSON") for a, b in find_persons(work, lang, caseless=mode is not None)]
+    persons = find_persons(work, lang, caseless=mode is not None, contacts=contacts)
+    hits += [(a, b, "PERSON") for a, b in persons]
     blocked = placeholder_spans(text)
     spans = [
         PiiSpan(a, b, kind, text[a:b])

@@ -50,12 +50,18 @@ class _Text:
         return self.work[self.tokens[a].end : self.tokens[b].start]
 
 
-def find_persons(work: str, lang: str, caseless: bool = False) -> list[tuple[int, int]]:
-    """Character spans of private persons' names in `work` (a truecased copy)."""
+def find_persons(
+    work: str, lang: str, caseless: bool = False, contacts: list[tuple[int, int]] = ()
+) -> list[tuple[int, int]]:
+    """Character spans of private persons' names in `work` (a truecased copy).
+
+    `contacts` are the spans of phones and e-mails: a word set off by a comma right
+    before or after one ("Сайкал, 0555 44 33 22") is taken for a signature.
+    """
     t = _Text(work, caseless, tokenize(work))
     t.gazetteer = _gazetteer_cover(t.tokens)
     seeds = _ner_seeds(t) if lang != "en" else []
-    seeds += _rule_seeds(t)
+    seeds += _rule_seeds(t) + _signature_seeds(t, contacts)
     accepted: list[tuple[int, int]] = []
     for i, j, cued in seeds:
         i, j = _grow(t, i, j)
@@ -90,8 +96,12 @@ def _shape(t: _Text, k: int) -> str | None:
 
 
 def _capitalised(t: _Text, k: int) -> bool:
+    """Capitalised like a name: not a stop word, and not an acronym (ИНН, ЦУМ, КНУ)."""
     word = t.tokens[k].text
-    return word[0].isupper() and fold(word) not in not_names() and not context.is_role(word)
+    if not word[0].isupper() or fold(word) in not_names() or context.is_role(word):
+        return False
+    shouted = len(word) > 1 and word.isupper() and not t.caseless
+    return not shouted or (len(word) >= 4 and _shape(t, k) in ("first", "surname", "patronymic"))
 
 
 def _latin(word: str) -> bool:
@@ -105,8 +115,8 @@ def _ner_seeds(t: _Text) -> list[tuple[int, int, bool]]:
     seeds = []
     for start, end, kind in ner.entities(t.work):
         idx = [k for k, tok in enumerate(t.tokens) if start <= tok.start and tok.end <= end]
-        if kind != "PER":
-            t.places.update(idx)
+        if kind != "PER":  # NER calls any word in capitals an ORG: ignore those
+            t.places.update(k for k in idx if not t.tokens[k].text.isupper())
             continue
         idx = _trim(t, idx)
         t.ner_names.update(idx)
@@ -157,6 +167,21 @@ def _rule_seeds(t: _Text) -> list[tuple[int, int, bool]]:
                 seeds.append((k - 1, k + 1, False))
         elif shape == "surname" and _next_to_initial(t, k):
             seeds.append((k, k, False))
+    return seeds
+
+
+_SIGNATURE_GAP = re.compile(r"\s*[,—–-]\s*")
+
+
+def _signature_seeds(t: _Text, contacts: list[tuple[int, int]]) -> list[tuple[int, int, bool]]:
+    seeds = []
+    for a, b in contacts:
+        for k, tok in enumerate(t.tokens):
+            if a < tok.end and tok.start < b:
+                continue  # inside the contact itself
+            gap = t.work[tok.end : a] if tok.end <= a else t.work[b : tok.start]
+            if _SIGNATURE_GAP.fullmatch(gap) and _capitalised(t, k):
+                seeds.append((k, k, False))
     return seeds
 
 
@@ -211,8 +236,8 @@ def _rejected(t: _Text, i: int, j: int, cued: bool) -> bool:
     shapes = [_shape(t, k) for k in span]
     if all(s in ("initial", "particle") for s in shapes):
         return True
-    if any(k in t.places for k in span) or _quoted(t, i, j):
-        return True
+    if _quoted(t, i, j) or (not cued and any(k in t.places for k in span)):
+        return True  # a cue word outweighs NER's LOC/ORG label
     first, last = t.tokens[i], t.tokens[j]
     if context.place_before(t.work, first.start) or context.place_after(t.work, last.end):
         return True

@@ -112,17 +112,19 @@ _NUM = r"\d+(?:[а-яa-z](?![\w]))?(?:\s?/\s?\d+(?:[а-яa-z](?![\w]))?)?"
 _MORE = r"(?:\s*(?:,|(?i:и|and)|&)\s*\d{1,4}(?:[а-яa-z](?![\w]))?(?![\d\w])(?!\s*[\d(-]))*"
 # Counts and times after a number mean it is not a house number: "дома 2 дня", "ул. Ленина 5 мая".
 _NOT_UNIT = (
-    r"(?!\s*(?:дн|дня|дней|недел|месяц|год|лет|час|мин|раз|сом|%|этаж|человек|чел\b"
-    r"|января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря"
-    r"|day|week|month|year|hour|min|time|som|floor|stor|jan|feb|mar|apr|may|jun|jul|aug"
-    r"|sep|oct|nov|dec|am\b|pm\b|жыл|күн|ай\b|саат|жума|мүнөт|киши|кабат|[:.,]\d))"
+    r"(?!(?i:\s*(?:(?:дн[яе]\w*|день|недел\w*|месяц\w*|год\w*|лет|час\w{0,2}|мин\w*|раз|раза"
+    r"|сом\w*|этаж\w*|человек\w*|чел|январ\w*|феврал\w*|март\w*|апрел\w*|ма[йяе]|июн\w*"
+    r"|июл\w*|август\w*|сентябр\w*|октябр\w*|ноябр\w*|декабр\w*|days?|weeks?|months?|years?"
+    r"|hours?|min\w*|times?|som|floors?|stor\w*|jan\w*|feb\w*|mar\w*|apr\w*|may|june?"
+    r"|july?|aug\w*|sep\w*|oct\w*|nov\w*|dec\w*|am|pm|жыл\w*|күн\w*|ай|саат\w*|жума\w*"
+    r"|мүнөт\w*|киши|кабат\w*)(?![\w])|%|[:.,]\d)))"
 )
 _UNIT_BEFORE = (
     r"(?<![\w])(?i:кв\.?|квартир(?:а|ы|е|у|ой)?|д\.|дом(?:а|е|у|ом)?|корп\.?|корпус\w*"
     r"|подъезд\w*|под\.|үй(?:ү|дө|дүн)?|батир\w*|apt\.?|apartment|flat|unit|building|bldg\.?"
     r"|house|block|entrance)"
 )
-_STREET = r"(?i:ул\.?|улиц\w*|пр\.|пр-т\.?|проспект\w*|пер\.|переул\w*|бульвар\w*|б-р\.?)"
+_STREET = r"(?<![\w])(?i:ул\.?|улиц\w*|пр\.|пр-т\.?|проспект\w*|пер\.|переул\w*|бульвар\w*|б-р\.?)"
 _STREET_NAME = r"[^\W\d_][\w'’-]*(?:\s+[А-ЯA-ZЁҮӨҢ][\w'’-]*)?"
 _EN_WORD = r"(?!(?i:on|at|in|to|near|along|from|via|the|and|of|by|for)\b)[^\W\d_][\w'’-]*"
 _EN_STREET = r"(?i:street|st\.?|avenue|ave\.?|road|rd\.?|lane|boulevard|blvd\.?|prospekt|prospect)"
@@ -134,6 +136,10 @@ _ADDRESS_PATTERNS = [
     # ул. Киевская 120 / ул. Салиева, 15 / Ахунбаев көчөсү, 12: the house number
     re.compile(rf"{_STREET}\s*{_STREET_NAME},?\s+({_NUM})(?![\w]){_NOT_UNIT}"),
     re.compile(rf"[^\W\d_]+\s+(?i:көчөсү\w*),?\s+({_NUM})(?![\w-]){_NOT_UNIT}"),
+    # "на Жукеева-Пудовкина 77", "по Московской 12": a capitalised street and a number
+    re.compile(
+        rf"(?<![\w])(?i:на|по)\s+[А-ЯЁҮӨҢ][а-яёүөң][\w'’-]*,?\s+({_NUM})(?![\w-]){_NOT_UNIT}"
+    ),
     # "Киевская 120, кв. 45": the house number just before a flat number
     re.compile(rf"(?<![\w/-])({_NUM}),?\s*(?=(?i:кв\.?\s*\d|квартир|apt|apartment|flat|батир))"),
     # 14 Orozbekova Street / 7 Gorky St.
