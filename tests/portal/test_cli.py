@@ -12,9 +12,6 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import Appeal, AppealPrivate, AppealStatus, Category, Service, StaffUser
 
-pytestmark = []
-
-
 def test_init_db_is_idempotent(runner):
     first = runner.invoke(args=["init-db"])
     assert first.exit_code == 0, first.output
@@ -119,8 +116,14 @@ def test_unreachable_database_is_one_clear_line(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def test_several_workers_need_a_shared_secret(tmp_path):
-    result = _portal("serve", "--workers", "2", "--port", "0",
+    result = _portal("serve", "--workers", "2", "--port", str(_free_port()),
                      PORTAL_DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite")  # fmt: skip
     assert result.returncode == 1
     assert "PORTAL_SECRET_KEY must be set" in result.stderr
