@@ -1,0 +1,440 @@
+"""Streaming writers of the open datasets: CSV, GeoJSON, GeoJSONSeq and JSON.
+
+Every writer takes an iterable of rows — tuples (or SQL rows) whose values are in the
+order of ``Dataset.fields`` (see :mod:`opendata.schema`) — and yields ``bytes`` chunks of
+about ``CHUNK_BYTES``, so that a download of a million appeals runs in constant memory.
+Values are plain: ``str``, ``int``, ``float``, ``bool`` (or 0/1), ``datetime`` or None.
+
+Conventions (the same in every format):
+
+* Datetimes are ISO 8601 in Asia/Bishkek time with the offset, e.g.
+  ``2026-03-01T14:05:00+06:00``. A naive datetime, or a string as SQLite stores it
+  (``YYYY-MM-DD HH:MM:SS[.ffffff]``), is taken as UTC. Seconds are the finest unit.
+* Missing values: an empty CSV cell; ``null`` in JSON and GeoJSON (never "").
+* CSV follows RFC 4180: UTF-8 (no BOM; the ``excel.csv`` variant starts with a BOM so that
+  spreadsheet programs detect UTF-8), a header row, CRLF line ends, fields with a comma,
+  quote or line break quoted. Booleans are ``true``/``false``.
+* CSV formula injection (OWASP): a free-text cell (``Field.free_text``) that begins with
+  ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading apostrophe ``'``,
+  so that a spreadsheet shows it as text instead of running it. JSON and GeoJSON carry
+  every text unchanged.
+* GeoJSON follows RFC 7946: ``[lon, lat]`` (this module is the only place that writes
+  that order), no ``crs`` member, the feature ``id`` is the record's primary key, at most
+  6 decimals; features without a published point have ``"geometry": null``.
+* GeoJSONSeq follows RFC 8142: each feature is preceded by RS (0x1E) and ends with LF.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import islice
+from zoneinfo import ZoneInfo
+
+import orjson
+
+from opendata.schema import Dataset
+
+TIMEZONE = ZoneInfo("Asia/Bishkek")
+#: Rows encoded per batch, and the size streamed downloads aim for per chunk.
+BATCH_ROWS = 2000
+CHUNK_BYTES = 64 * 1024
+BOM = "\ufeff".encode()
+RS = b"\x1e"
+#: First characters that make a spreadsheet evaluate a cell (OWASP CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+# --- Values --------------------------------------------------------------------------------
+
+
+class _OffsetChanged(Exception):
+    """A value falls in an hour whose UTC offset differs from the inlined one."""
+
+
+class _LocalHours(dict):
+    """UTC hour "YYYY-MM-DD HH" → local "YYYY-MM-DDTHH", filled on demand.
+
+    Row converters inline ``H[v[:13]] + v[13:19] + OFFSET`` (minutes and seconds copied):
+    exact because Asia/Bishkek's offset has only ever changed on whole hours. An hour with
+    another offset than ``offset`` raises _OffsetChanged (the caller falls back).
+    """
+
+    def __init__(self, tz: ZoneInfo, offset: str) -> None:
+        super().__init__()
+        self.tz, self.offset = tz, offset
+
+    def __missing__(self, key: str) -> str:
+        moment = datetime.fromisoformat(key + ":00:00").replace(tzinfo=UTC).astimezone(self.tz)
+        stamp = moment.isoformat(timespec="seconds")  # 2026-03-01T14:00:00+06:00
+        if stamp[19:] != self.offset:
+            raise _OffsetChanged(key)
+        if len(self) > 100_000:
+            self.clear()
+        self[key] = prefix = stamp[:13]
+        return prefix
+
+
+class LocalTime:
+    """UTC instants → ISO 8601 local time with offset (e.g. ``2026-03-01T14:05:00+06:00``).
+
+    Accepts aware datetimes, naive ones (UTC) and strings as SQLite stores them
+    (``YYYY-MM-DD HH:MM:SS[.ffffff]``, UTC).
+    """
+
+    def __init__(self, tz: ZoneInfo = TIMEZONE) -> None:
+        self.tz = tz
+        now = datetime.now(tz).isoformat(timespec="seconds")
+        self.offset = now[19:]
+        self.hours = _LocalHours(tz, self.offset)
+
+    def __call__(self, value: datetime | str | None) -> str | None:
+        if value is None:
+            return None
+        if value.__class__ is str:
+            value = datetime.fromisoformat(value)
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(self.tz).isoformat(timespec="seconds")
+
+
+def guard_formula(text: str | None) -> str | None:
+    """A free-text CSV cell made safe for spreadsheets (see the module docstring)."""
+    if text and text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+# --- Row converters (generated per dataset and format: one call per row, no inner calls) ----
+
+_CSV_BOOL = {True: "true", False: "false", None: ""}
+_JSON_BOOL = {True: True, False: False, None: None}
+
+
+def _cells(dataset: Dataset, *, for_csv: bool, raw_times: bool) -> list[str]:
+    """Python expressions over row ``r`` giving each field's output value.
+
+    ``raw_times``: datetimes arrive as SQLite strings (inline fast path), else as objects.
+    """
+    empty = '""' if for_csv else "None"
+    out = []
+    for index, spec in enumerate(dataset.fields):
+        cell = f"r[{index}]"
+        if spec.type == "datetime":
+            if raw_times:
+                cell = f"(H[v[:13]] + v[13:19] + OFFSET if (v := {cell}) else {empty})"
+            else:
+                cell = f"(iso(v) if (v := {cell}) is not None else {empty})"
+        elif spec.type == "boolean":
+            cell = f"{'CB' if for_csv else 'JB'}[{cell}]"
+        # Numbers (masked coordinates) are rounded to 6 decimals at the gate (geomask):
+        # written as stored, like every other value; GeoJSON geometry rounds again.
+        elif spec.free_text and for_csv:
+            cell = f'("\'" + v if (v := {cell}) and v.startswith(FS) else v)'
+        out.append(cell)
+    return out
+
+
+def _compile(body: str, times: LocalTime) -> Callable[[Sequence], object]:
+    namespace = {
+        "H": times.hours, "OFFSET": times.offset, "iso": times, "CB": _CSV_BOOL, "JB": _JSON_BOOL,
+        "FS": FORMULA_STARTS,
+    }  # fmt: skip
+    exec(compile(f"def convert(r):\n    return {body}\n", "<opendata.exports>", "exec"), namespace)  # noqa: S102
+    return namespace["convert"]
+
+
+def _times_are_raw(dataset: Dataset, rows: Sequence[Sequence]) -> bool:
+    """Whether the datetimes in these rows are SQLite strings (rather than datetimes)."""
+    columns = [i for i, spec in enumerate(dataset.fields) if spec.type == "datetime"]
+    for row in rows:
+        for index in columns:
+            value = row[index]
+            if value is not None:
+                return value.__class__ is str and len(value) >= 19
+    return True
+
+
+class RowConverter:
+    """Builds, on the first batch, the fastest converter for the rows' value types."""
+
+    def __init__(self, dataset: Dataset, kind: str) -> None:
+        self.dataset, self.kind = dataset, kind  # kind: "csv", "json" or "feature"
+        self.times = LocalTime()
+        self.convert: Callable[[Sequence], object] | None = None
+        self.raw: bool | None = None
+
+    def __call__(self, rows: Sequence[Sequence]) -> list:
+        raw = _times_are_raw(self.dataset, rows) and self.raw is not False
+        if self.convert is None or raw != self.raw:
+            self.raw, self.convert = raw, self._build(raw)
+        try:
+            return list(map(self.convert, rows))
+        except _OffsetChanged:  # an hour outside the current offset: the general path
+            self.raw, self.convert = False, self._build(False)
+            return list(map(self.convert, rows))
+
+    def _build(self, raw: bool) -> Callable[[Sequence], object]:
+        dataset = self.dataset
+        cells = _cells(dataset, for_csv=self.kind == "csv", raw_times=raw)
+        if self.kind == "csv":
+            return _compile("(" + ", ".join(cells) + ",)", self.times)
+        pairs = [f"{spec.name!r}: {cell}" for spec, cell in zip(dataset.fields, cells, strict=True)]
+        if self.kind == "json":
+            return _compile("{" + ", ".join(pairs) + "}", self.times)
+        names = dataset.names
+        lat, lon = (names.index(name) for name in dataset.geometry)
+        fid = names.index(dataset.primary_key[0])
+        properties = ", ".join(p for i, p in enumerate(pairs) if i not in (lat, lon, fid))
+        geometry = (
+            f"(None if (y := r[{lat}]) is None or (x := r[{lon}]) is None else "
+            "{'type': 'Point', 'coordinates': [round(x, 6), round(y, 6)]})"
+        )
+        return _compile(
+            f"{{'type': 'Feature', 'id': r[{fid}], 'geometry': {geometry}, "
+            f"'properties': {{{properties}}}}}",
+            self.times,
+        )
+
+
+# --- Encoders: header, batches of rows, trailer -------------------------------------------
+
+
+class _ListSink:
+    """A file-like object collecting what csv.writer writes."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.write = self.parts.append
+
+    def take(self) -> str:
+        text = "".join(self.parts)
+        self.parts.clear()
+        return text
+
+
+class CsvEncoder:
+    def __init__(self, dataset: Dataset, *, bom: bool = False) -> None:
+        self.dataset, self.bom = dataset, bom
+        self.converter = RowConverter(dataset, "csv")
+        self.sink = _ListSink()
+        self.writer = csv.writer(self.sink, lineterminator="\r\n")
+
+    def head(self) -> bytes:
+        self.writer.writerow(self.dataset.names)
+        return (BOM if self.bom else b"") + self.sink.take().encode()
+
+    def encode(self, rows: Sequence[Sequence]) -> bytes:
+        if not rows:
+            return b""
+        self.writer.writerows(self.converter(rows))
+        return self.sink.take().encode()
+
+    def tail(self) -> bytes:
+        return b""
+
+
+class JsonEncoder:
+    """A JSON array of objects, one per line."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        self.converter = RowConverter(dataset, "json")
+        self.first = True
+
+    def head(self) -> bytes:
+        return b"["
+
+    def _join(self, items: list[bytes]) -> bytes:
+        if not items:
+            return b""
+        body = b",\n".join(items)
+        prefix = b"\n" if self.first else b",\n"
+        self.first = False
+        return prefix + body
+
+    def encode(self, rows: Sequence[Sequence]) -> bytes:
+        if not rows:
+            return b""
+        return self._join(list(map(orjson.dumps, self.converter(rows))))
+
+    def tail(self) -> bytes:
+        return b"]\n" if self.first else b"\n]\n"
+
+
+class FeatureBuilder:
+    """Rows → serialized GeoJSON Features (RFC 7946): ``[lon, lat]``, id, properties."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        if dataset.geometry is None:
+            raise ValueError(f"dataset {dataset.name!r} has no geometry")
+        self.converter = RowConverter(dataset, "feature")
+
+    def features(self, rows: Sequence[Sequence]) -> list[bytes]:
+        if not rows:
+            return []
+        return list(map(orjson.dumps, self.converter(rows)))
+
+
+class GeoJsonEncoder(JsonEncoder):
+    """A FeatureCollection (RFC 7946), one feature per line."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        self.builder = FeatureBuilder(dataset)
+        self.first = True
+
+    def head(self) -> bytes:
+        return b'{"type":"FeatureCollection","features":['
+
+    def encode(self, rows: Sequence[Sequence]) -> bytes:
+        return self.encode_features(self.builder.features(rows))
+
+    def encode_features(self, features: list[bytes]) -> bytes:
+        return self._join(features)
+
+    def tail(self) -> bytes:
+        return b"]}\n" if self.first else b"\n]}\n"
+
+
+class GeoJsonSeqEncoder:
+    """GeoJSON text sequence (RFC 8142): RS, feature, LF."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        self.builder = FeatureBuilder(dataset)
+
+    def head(self) -> bytes:
+        return b""
+
+    def encode(self, rows: Sequence[Sequence]) -> bytes:
+        return self.encode_features(self.builder.features(rows))
+
+    def encode_features(self, features: list[bytes]) -> bytes:
+        if not features:
+            return b""
+        return RS + b"\n\x1e".join(features) + b"\n"
+
+    def tail(self) -> bytes:
+        return b""
+
+
+@dataclass(frozen=True)
+class Format:
+    """A download format: URL/file suffix, media type and encoder."""
+
+    suffix: str
+    media_type: str
+    title: str
+    make_encoder: Callable[[Dataset], object]
+    geo: bool = False
+
+
+FORMATS: dict[str, Format] = {
+    "csv": Format("csv", "text/csv; charset=utf-8", "CSV", CsvEncoder),
+    "excel.csv": Format(
+        "excel.csv",
+        "text/csv; charset=utf-8",
+        "CSV (Excel)",
+        lambda d: CsvEncoder(d, bom=True),
+    ),  # fmt: skip
+    "geojson": Format("geojson", "application/geo+json", "GeoJSON", GeoJsonEncoder, geo=True),
+    "geojsonseq": Format(
+        "geojsonseq", "application/geo+json-seq", "GeoJSONSeq", GeoJsonSeqEncoder, geo=True
+    ),
+    "json": Format("json", "application/json", "JSON", JsonEncoder),
+}
+
+
+def batches(rows: Iterable[Sequence], size: int = BATCH_ROWS) -> Iterator[list[Sequence]]:
+    """Lists of up to ``size`` rows (rows may also arrive already batched)."""
+    iterator = iter(rows)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def stream(
+    fmt: str,
+    dataset: Dataset,
+    rows: Iterable[Sequence],
+    *,
+    batched: Iterable[Sequence[Sequence]] | None = None,
+    chunk_bytes: int = CHUNK_BYTES,
+) -> Iterator[bytes]:
+    """The file ``fmt`` of ``dataset`` as a stream of byte chunks.
+
+    ``batched`` may give the rows already grouped (e.g. ``Result.partitions()``).
+    """
+    spec = FORMATS[fmt]
+    if spec.geo and dataset.geometry is None:
+        raise ValueError(f"{dataset.name} has no geometry: no {fmt} file")
+    encoder = spec.make_encoder(dataset)
+    pending = [encoder.head()]
+    size = len(pending[0])
+    for batch in batched if batched is not None else batches(rows):
+        piece = encoder.encode(batch)
+        pending.append(piece)
+        size += len(piece)
+        if size >= chunk_bytes:
+            yield b"".join(pending)
+            pending, size = [], 0
+    pending.append(encoder.tail())
+    yield b"".join(pending)
+
+
+def csv_rows(dataset: Dataset, rows: Iterable[Sequence], *, bom: bool = False) -> Iterator[bytes]:
+    return stream("excel.csv" if bom else "csv", dataset, rows)
+
+
+def geojson_feature_collection(dataset: Dataset, rows: Iterable[Sequence]) -> Iterator[bytes]:
+    return stream("geojson", dataset, rows)
+
+
+def geojson_seq(dataset: Dataset, rows: Iterable[Sequence]) -> Iterator[bytes]:
+    return stream("geojsonseq", dataset, rows)
+
+
+def json_array(dataset: Dataset, rows: Iterable[Sequence]) -> Iterator[bytes]:
+    return stream("json", dataset, rows)
+
+
+class MultiWriter:
+    """Writes one pass over the rows into several formats at once (for snapshots).
+
+    ``outputs`` maps a format to a binary file. CSV cells are encoded once for both CSV
+    variants and features once for GeoJSON and GeoJSONSeq.
+    """
+
+    def __init__(self, dataset: Dataset, outputs: dict[str, object]) -> None:
+        self.dataset, self.outputs = dataset, outputs
+        self.encoders = {fmt: FORMATS[fmt].make_encoder(dataset) for fmt in outputs}
+        self.rows = 0
+        self._features = FeatureBuilder(dataset) if dataset.geometry else None
+
+    def __enter__(self) -> MultiWriter:
+        for fmt, out in self.outputs.items():
+            out.write(self.encoders[fmt].head())
+        return self
+
+    def write(self, batch: Sequence[Sequence]) -> None:
+        done: dict[str, bytes] = {}
+        features = None
+        for fmt, out in self.outputs.items():
+            encoder = self.encoders[fmt]
+            if fmt in ("csv", "excel.csv"):
+                other = "excel.csv" if fmt == "csv" else "csv"
+                data = done.get(other)
+                if data is None:
+                    data = done[fmt] = encoder.encode(batch)
+            elif FORMATS[fmt].geo:
+                if features is None:
+                    features = self._features.features(batch)
+                data = encoder.encode_features(features)
+            else:
+                data = encoder.encode(batch)
+            out.write(data)
+        self.rows += len(batch)
+
+    def __exit__(self, *exc) -> None:
+        if exc[0] is None:
+            for fmt, out in self.outputs.items():
+                out.write(self.encoders[fmt].tail())
