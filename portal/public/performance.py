@@ -1,3 +1,192 @@
-"""Service performance pages (/performance and its JSON/CSV twins)."""
+"""Service performance pages (/performance and its JSON/CSV twins, /performance/about).
 
-from portal.public import bp  # noqa: F401
+Thin views: validate the query string, take the figures from
+``portal.queries.performance`` (which takes them from ``opendata.stats``), render.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import orjson
+from flask import Response, render_template, request, url_for
+from marshmallow import ValidationError
+
+from opendata import stats
+from portal.models import utcnow
+from portal.public import bp
+from portal.queries.performance import PerformanceSet, performance_set
+from portal.queries.reference import load_reference
+from portal.schemas import error_dict
+from portal.schemas.performance import PerformanceQuery, parse_performance_query
+from portal.workdays import BISHKEK
+
+LICENCE = {"name": "CC BY 4.0", "url": "https://creativecommons.org/licenses/by/4.0/"}
+SOURCE = "Achyk Shaar (Open City): citizens' appeals to the city services of Bishkek and Osh"
+#: Columns of the CSV twin, in order.
+CSV_COLUMNS = (
+    "group_by", "window_start", "window_end", "city", "service", "category", "district",
+    "month", "suppressed", "too_few_ratings", "rank", *stats.FIGURES,
+)  # fmt: skip
+#: Groupings a page section shows, in page order.
+PAGE_GROUPS = ("service", "service_month", "category", "district", "month", "category_district")
+CACHE_SECONDS = 60
+
+
+def _today():
+    return utcnow().astimezone(BISHKEK).date()
+
+
+def _parse(ref) -> PerformanceQuery:
+    return parse_performance_query(request.args, today=_today(), cities=tuple(ref.cities))
+
+
+def _twins(query: PerformanceQuery) -> dict:
+    """Links between the HTML page, its JSON and CSV twins and the definitions page."""
+    args = query.query_args(group="")
+    return {
+        "html": url_for("public.performance", **args),
+        "json": url_for("public.performance_json", **args),
+        "csv": {g: url_for("public.performance_csv", **args, group=g) for g in PAGE_GROUPS},
+        "about": url_for("public.performance_about"),
+    }
+
+
+def _metadata(query: PerformanceQuery, result: PerformanceSet) -> dict:
+    twins = _twins(query)
+    absolute = request.host_url.rstrip("/")
+    return {
+        "window": {
+            "start": query.window_start.isoformat(),
+            "end": query.window_end.isoformat(),
+            "time_zone": "Asia/Bishkek",
+            "basis": "appeals submitted on the days of the window (inclusive)",
+            "default": query.default_window,
+        },
+        "city": query.city,
+        "licence": LICENCE,
+        "source": SOURCE,
+        # Figures are recomputed on every new event: they include all data up to this time.
+        "last_update": result.computed_at.isoformat(timespec="seconds"),
+        "data_version": result.data_version,
+        "rules": {"min_cell": stats.MIN_CELL, "min_ratings": stats.MIN_RATINGS},
+        "links": {
+            "html": absolute + twins["html"],
+            "about": absolute + twins["about"],
+            "csv": {g: absolute + url for g, url in twins["csv"].items()},
+        },
+    }
+
+
+@bp.get("/performance")
+def performance():
+    """Figures per service, category, district and month for a stated window."""
+    ref = load_reference()
+    errors, status = {}, 200
+    try:
+        query = _parse(ref)
+    except ValidationError as error:
+        errors, status = error_dict(error), 400
+        query = parse_performance_query({}, today=_today(), cities=tuple(ref.cities))
+    result = performance_set(query.window_start, query.window_end, query.city)
+    page = render_template(
+        "performance/index.html",
+        query=query,
+        result=result,
+        ref=ref,
+        errors=errors,
+        args=request.args,
+        twins=_twins(query),
+        months=[
+            m.strftime("%Y-%m") for m in stats.month_starts(query.window_start, query.window_end)
+        ],
+        month_date=_month_date,
+        licence=LICENCE,
+        rules={"min_cell": stats.MIN_CELL, "min_ratings": stats.MIN_RATINGS},
+    )
+    return page, status
+
+
+@bp.get("/performance.json")
+def performance_json():
+    """The page's figures as JSON (every grouping, or ``?group=`` for one)."""
+    ref = load_reference()
+    try:
+        query = _parse(ref)
+    except ValidationError as error:
+        return Response(
+            orjson.dumps({"errors": error_dict(error)}), 400, mimetype="application/json"
+        )
+    result = performance_set(query.window_start, query.window_end, query.city)
+    groups = (query.group,) if query.group else stats.GROUPINGS
+    payload = _metadata(query, result)
+    payload["groups"] = {g: [row.as_dict() for row in result.groups[g]] for g in groups}
+    response = Response(orjson.dumps(payload), mimetype="application/json")
+    response.headers["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
+    response.headers["Link"] = _link_header(query)
+    return response
+
+
+@bp.get("/performance.csv")
+def performance_csv():
+    """One grouping (``?group=``, default service) as CSV (UTF-8, RFC 4180)."""
+    ref = load_reference()
+    try:
+        query = _parse(ref)
+    except ValidationError as error:
+        return Response(
+            orjson.dumps({"errors": error_dict(error)}), 400, mimetype="application/json"
+        )
+    group = query.group or "service"
+    result = performance_set(query.window_start, query.window_end, query.city)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in result.groups[group]:
+        values = row.as_dict()
+        writer.writerow(_csv_value(values[column]) for column in CSV_COLUMNS)
+    name = f"performance-{group}-{query.window_start}-{query.window_end}"
+    if query.city:
+        name += f"-{query.city}"
+    response = Response(out.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    response.headers["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
+    response.headers["Link"] = _link_header(query)
+    response.headers["Last-Modified"] = result.computed_at.strftime("%a, %d %b %Y %H:%M:%S GMT")
+    return response
+
+
+@bp.get("/performance/about")
+def performance_about():
+    """How to read these figures: definitions and caveats."""
+    return render_template(
+        "performance/about.html",
+        rules={"min_cell": stats.MIN_CELL, "min_ratings": stats.MIN_RATINGS},
+        window=stats.default_window(_today()),
+    )
+
+
+def _month_date(month: str) -> date:
+    """ "2026-03" -> date(2026, 3, 1), for month names in templates."""
+    return date.fromisoformat(f"{month}-01")
+
+
+def _csv_value(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _link_header(query: PerformanceQuery) -> str:
+    twins = _twins(query)
+    return ", ".join(
+        (
+            f'<{twins["html"]}>; rel="alternate"; type="text/html"',
+            f'<{twins["about"]}>; rel="describedby"; type="text/html"',
+            f'<{LICENCE["url"]}>; rel="license"',
+        )
+    )
