@@ -20,7 +20,17 @@ from portal.queries.appeals import (
     public_photo_ids,
     public_timeline,
 )
-from portal.queries.map import heat_view, map_view, page_of_appeals, pages, point_geometry
+from portal.queries.map import (
+    POINT_LIMIT,
+    POINT_ZOOM,
+    POINTS_BELOW,
+    MapSettings,
+    heat_view,
+    map_view,
+    page_of_appeals,
+    pages,
+    point_geometry,
+)
 from portal.schemas import error_dict
 from portal.schemas.filters import parse_filters
 from portal.schemas.map import parse_map_query, parse_page
@@ -79,7 +89,13 @@ def map_data():
     if query.layer == "heat":
         payload = heat_view(query.filters, zoom=query.zoom)
     else:
-        payload = map_view(query.filters, zoom=query.zoom)
+        config = current_app.config
+        settings = MapSettings(
+            point_zoom=config.get("MAP_POINT_ZOOM", POINT_ZOOM),
+            points_below=config.get("MAP_POINTS_BELOW", POINTS_BELOW),
+            point_limit=config.get("MAP_POINT_LIMIT", POINT_LIMIT),
+        )
+        payload = map_view(query.filters, zoom=query.zoom, settings=settings)
     payload["meta"]["list"] = listing_twins(query.filters)["html"]
     response = _json(payload, mimetype="application/geo+json")
     response.headers["Cache-Control"] = f"public, max-age={MAP_CACHE_SECONDS}"

@@ -8,7 +8,7 @@ The payloads are GeoJSON FeatureCollections with a ``meta`` member (counts, mode
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import numpy as np
@@ -126,9 +126,9 @@ def map_view(
     settings = settings or MapSettings()
     now = now or utcnow()
     index = point_index()
-    matching = index.mask(filters, now)
+    matching = index.mask(replace(filters, bbox=None), now)
     without_location = int(np.count_nonzero(matching & ~index.has_point))
-    in_view = matching & index.has_point
+    in_view = matching & index.in_bbox(filters.bbox)
     total = int(np.count_nonzero(in_view))
     meta = {"zoom": zoom, "total": total, "without_location": without_location}
     if zoom >= settings.point_zoom or total <= settings.points_below:

@@ -152,11 +152,21 @@ class PointIndex:
         if filters.overdue:
             keep &= self.overdue(now)
         if filters.bbox:
-            min_lon, min_lat, max_lon, max_lat = filters.bbox
-            with np.errstate(invalid="ignore"):
-                keep &= (self.lat >= min_lat) & (self.lat <= max_lat)
-                keep &= (self.lon >= min_lon) & (self.lon <= max_lon)
+            keep &= self.in_bbox(filters.bbox)
         return keep
+
+    def in_bbox(self, bbox: tuple[float, float, float, float] | None) -> np.ndarray:
+        """Appeals with a published point inside ``bbox`` (anywhere when None)."""
+        if bbox is None:
+            return self.has_point
+        min_lon, min_lat, max_lon, max_lat = bbox
+        with np.errstate(invalid="ignore"):
+            return (
+                (self.lat >= min_lat)
+                & (self.lat <= max_lat)
+                & (self.lon >= min_lon)
+                & (self.lon <= max_lon)
+            )
 
 
 def data_version(conn) -> tuple:

@@ -342,6 +342,5 @@
   });
   map.on("moveend", schedule);
   readHash();
-  writeUrl();
-  load();
+  schedule();  // one request for the initial view, whatever readHash moved
 })();

@@ -1,0 +1,244 @@
+"""The public map: self-hosted assets, constant page size, the per-viewport map API."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Appeal, AppealStatus, utcnow
+from portal.queries.appeals import public_appeals_select, to_record
+from portal.queries.filters import apply_filters
+from portal.queries.map_index import IndexHolder, build_index, point_index
+from portal.schemas.filters import AppealFilters
+
+BISHKEK_BBOX = "74.48,42.80,74.72,42.93"
+
+
+def spread(make_appeal, n: int, **kwargs) -> list[Appeal]:
+    """``n`` appeals on distinct points of a grid in central Bishkek (~200 m apart)."""
+    return [
+        make_appeal(lat=42.85 + 0.002 * (i // 10), lon=74.58 + 0.002 * (i % 10), **kwargs)
+        for i in range(n)
+    ]
+
+
+def test_map_page_uses_only_self_hosted_assets(client):
+    page = client.get("/map").get_data(as_text=True)
+    sources = re.findall(r'<script[^>]+src="([^"]+)"', page)
+    links = re.findall(r'<link[^>]+href="([^"]+)"', page)
+    assert any(s.endswith("vendor/leaflet/leaflet.js") for s in sources)
+    assert any(s.endswith("vendor/leaflet.heat/leaflet-heat.js") for s in sources)
+    assert any(s.endswith("js/map.js") for s in sources)
+    for url in sources + links:
+        assert url.startswith("/static/"), url
+    assert "cdn" not in page.lower()
+    assert "bootstrap" not in page.lower() and "jquery" not in page.lower()
+
+
+def test_map_page_uses_the_configured_tiles(make_app):
+    app = make_app(TILE_URL="https://tiles.city.kg/{z}/{x}/{y}.png", TILE_ATTRIBUTION="© Мэрия")
+    with app.app_context():
+        db.create_all()
+        from portal.services.reference import install_reference_data
+
+        install_reference_data()
+        page = app.test_client().get("/map").get_data(as_text=True)
+    assert "https://tiles.city.kg/{z}/{x}/{y}.png" in page
+    assert "\\u00a9 \\u041c\\u044d\\u0440\\u0438\\u044f" in page or "© Мэрия" in page
+
+
+def test_map_page_does_not_grow_with_the_number_of_appeals(client, make_appeal):
+    empty = len(client.get("/map").data)
+    empty_home = len(client.get("/").data)
+    spread(make_appeal, 60)
+    full = len(client.get("/map").data)
+    assert full == empty
+    assert len(client.get("/").data) < empty_home + 6_000  # recent answers/figures only
+    assert full < 60_000
+
+
+def test_home_and_map_share_the_map_template(client):
+    for url in ("/", "/map"):
+        page = client.get(url).get_data(as_text=True)
+        assert 'id="map-app"' in page and 'id="map_appeals"' in page
+        assert "data-filters" in page
+
+
+def test_low_zoom_returns_clusters_with_counts_by_status(client, make_appeal, app):
+    spread(make_appeal, 30)
+    spread(make_appeal, 5, status=AppealStatus.CLOSED)
+    app.config["MAP_POINTS_BELOW"] = 0
+    response = client.get(f"/api/v1/map?zoom=11&bbox={BISHKEK_BBOX}&city=bishkek")
+    assert response.status_code == 200
+    assert response.mimetype == "application/geo+json"
+    data = response.json
+    assert data["meta"]["mode"] == "clusters"
+    assert data["meta"]["total"] == 35
+    assert sum(f["properties"]["count"] for f in data["features"]) == 35
+    classes = {}
+    for feature in data["features"]:
+        for name, n in feature["properties"]["classes"].items():
+            classes[name] = classes.get(name, 0) + n
+    assert classes == {"new": 30, "closed": 5}
+    lon, lat = data["features"][0]["geometry"]["coordinates"]
+    assert 42.8 < lat < 42.93 and 74.48 < lon < 74.72
+
+
+def test_high_zoom_returns_individual_appeals_capped_with_an_honest_hint(client, make_appeal, app):
+    spread(make_appeal, 12)
+    app.config["MAP_POINT_LIMIT"] = 5
+    data = client.get(f"/api/v1/map?zoom=17&bbox={BISHKEK_BBOX}").json
+    assert data["meta"]["mode"] == "points"
+    assert data["meta"]["total"] == 12
+    assert data["meta"]["shown"] == 5
+    assert data["meta"]["more"] == 7
+    props = data["features"][0]["properties"]
+    assert set(props) >= {"id", "status", "class", "category", "service", "submitted", "due"}
+    assert props["class"] == "new"
+
+
+def test_points_respect_the_bbox_and_the_filters(client, make_appeal):
+    inside = make_appeal(lat=42.874, lon=74.612, category="street_light")
+    make_appeal(lat=42.874, lon=74.612, category="pothole")
+    make_appeal(lat=40.53, lon=72.80, city="osh", category="street_light")
+    data = client.get("/api/v1/map?zoom=17&bbox=74.60,42.86,74.62,42.88&category=street_light").json
+    assert [f["properties"]["id"] for f in data["features"]] == [inside.public_id]
+
+
+def test_overdue_appeals_get_the_overdue_class_and_filter(client, make_appeal):
+    late = make_appeal(submitted_at=utcnow() - timedelta(days=60), lat=42.87, lon=74.60)
+    make_appeal(lat=42.88, lon=74.61)
+    data = client.get(f"/api/v1/map?zoom=17&bbox={BISHKEK_BBOX}&overdue=1").json
+    assert [f["properties"]["id"] for f in data["features"]] == [late.public_id]
+    assert data["features"][0]["properties"]["class"] == "overdue"
+
+
+def test_sensitive_appeals_are_counted_but_not_placed(client, make_appeal):
+    make_appeal(category="social_help")
+    make_appeal()
+    data = client.get(f"/api/v1/map?zoom=17&bbox={BISHKEK_BBOX}").json
+    assert data["meta"]["total"] == 1
+    assert data["meta"]["without_location"] == 1
+
+
+def test_heat_layer_suppresses_cells_with_fewer_than_five_appeals(client, make_appeal):
+    for _ in range(6):
+        make_appeal(lat=42.874, lon=74.612, category="pothole")
+    for _ in range(3):
+        make_appeal(lat=42.82, lon=74.50, category="pothole")
+    make_appeal(lat=42.82, lon=74.50, category="street_light")
+    data = client.get(f"/api/v1/map?zoom=13&bbox={BISHKEK_BBOX}&layer=heat&category=pothole").json
+    assert data["meta"]["mode"] == "heat"
+    assert data["meta"]["total"] == 9
+    assert [f["properties"]["count"] for f in data["features"]] == [6]
+    assert data["meta"]["suppressed_cells"] == 1
+
+
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("zoom=11&bbox=1,2,3", "bbox"),
+        ("zoom=11&bbox=74.7,42.8,74.5,42.9", "bbox"),  # west > east
+        ("zoom=11&bbox=a,b,c,d", "bbox"),
+        ("zoom=99", "zoom"),
+        ("zoom=eleven", "zoom"),
+        ("bbox=" + BISHKEK_BBOX, "zoom"),
+        ("zoom=11&date_from=2026-13-01", "date_from"),
+        ("zoom=11&date_from=2026-05-01&date_to=2026-04-01", "date_to"),
+        ("zoom=11&status=lost", "status"),
+        ("zoom=11&category=<script>", "category"),
+        ("zoom=11&layer=tiles", "layer"),
+    ],
+)
+def test_invalid_map_requests_get_a_400_with_a_clear_message(client, query, field):
+    response = client.get(f"/api/v1/map?{query}")
+    assert response.status_code == 400
+    errors = response.json["errors"]
+    assert field in errors and all(isinstance(m, str) and m for m in errors[field])
+
+
+def test_map_api_messages_are_translated(client):
+    response = client.get("/api/v1/map?zoom=99&lang=ru")
+    assert response.status_code == 400
+    assert response.json["errors"]["zoom"]
+
+
+FILTER_CASES = [
+    AppealFilters(),
+    AppealFilters(city="bishkek"),
+    AppealFilters(city="osh"),
+    AppealFilters(category="pothole"),
+    AppealFilters(service="bsk-roads"),
+    AppealFilters(status="closed"),
+    AppealFilters(overdue=True),
+    AppealFilters(district="leninsky"),
+    AppealFilters(bbox=(74.55, 42.84, 74.65, 42.90)),
+    AppealFilters(date_from=(utcnow() - timedelta(days=10)).date()),
+    AppealFilters(date_to=(utcnow() - timedelta(days=10)).date()),
+    AppealFilters(city="bishkek", category="pothole", overdue=True),
+]
+
+
+@pytest.mark.parametrize("filters", FILTER_CASES, ids=lambda f: str(f.query_args()))
+def test_the_index_selects_exactly_what_the_sql_filters_select(app, make_appeal, filters):
+    now = utcnow()
+    statuses = ["published", "in_progress", "answered", "closed", "reopened", "submitted"]
+    for i in range(24):
+        make_appeal(
+            city="osh" if i % 5 == 0 else "bishkek",
+            category=("pothole", "street_light", "social_help")[i % 3],
+            status=statuses[i % len(statuses)],
+            submitted_at=now - timedelta(days=3 * i + 1),
+            lat=(40.53 if i % 5 == 0 else 42.83) + 0.004 * i,
+            lon=(72.79 if i % 5 == 0 else 74.53) + 0.005 * i,
+        )
+    expected = {
+        to_record(row).public_id
+        for row in db.session.execute(apply_filters(public_appeals_select(), filters))
+    }
+    index = point_index()
+    ids = set(index.ids[index.mask(filters, now)].tolist())
+    got = set(db.session.scalars(select(Appeal.public_id).where(Appeal.id.in_(ids))))
+    assert got == expected
+
+
+def test_the_index_sees_new_appeals_and_transitions(app, make_appeal, make_answer):
+    first = make_appeal()
+    assert point_index().size == 1
+    second = make_appeal()
+    assert point_index().size == 2
+    make_answer(second)
+    index = point_index()
+    position = index.ids.tolist().index(second.id)
+    assert index.status[position] == list(index_status_codes()).index("answered")
+    assert first.id in index.ids.tolist()
+
+
+def index_status_codes():
+    from portal.queries.map_index import STATUS_CODES
+
+    return STATUS_CODES
+
+
+def test_background_refresh_keeps_serving_the_old_index_until_the_new_one_is_ready(
+    app, make_appeal
+):
+    make_appeal()
+    holder = IndexHolder(db.engine, refresh_seconds=0, sync=False)
+    assert holder.get().size == 1
+    make_appeal()
+    stale = holder.get()  # starts the refresh in a thread, answers at once
+    holder._worker.join(timeout=10)
+    assert stale.size in (1, 2)
+    assert holder.get().size == 2
+
+
+def test_index_loads_only_public_appeals(app, make_appeal):
+    make_appeal(status=AppealStatus.SUBMITTED)
+    make_appeal(status=AppealStatus.REJECTED)
+    make_appeal()
+    assert build_index(db.engine).size == 1

@@ -1,0 +1,86 @@
+"""The server-rendered appeal list, the appeal page and the home page's figures."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from portal.extensions import db
+from portal.models import Photo, utcnow
+
+HOSTILE = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+
+
+def test_list_is_server_rendered_and_paginated(client, make_appeal):
+    now = utcnow()
+    made = [make_appeal(submitted_at=now - timedelta(days=i)) for i in range(5)]
+    page = client.get("/appeals?per_page=2").get_data(as_text=True)
+    assert made[0].public_id in page and made[1].public_id in page
+    assert made[2].public_id not in page
+    assert 'rel="next"' in page and "page=2" in page
+    last = client.get("/appeals?per_page=2&page=3").get_data(as_text=True)
+    assert made[4].public_id in last and 'rel="prev"' in last
+
+
+def test_list_filters_and_links_its_twins(client, make_appeal):
+    light = make_appeal(category="street_light")
+    pothole = make_appeal(category="pothole")
+    page = client.get("/appeals?category=street_light").get_data(as_text=True)
+    assert light.public_id in page and pothole.public_id not in page
+    assert "/api/v1/appeals?category=street_light" in page
+    assert "/map?category=street_light" in page
+    assert 'value="street_light" selected' in page
+
+
+def test_list_shows_a_translated_message_for_invalid_filters(client, make_appeal):
+    make_appeal()
+    response = client.get("/appeals?date_from=yesterday&lang=en")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Use a date like 2026-01-31." in page
+    assert "appeal-card" in page  # the unfiltered list is still shown
+
+
+def test_hostile_text_is_escaped_in_the_list(client, make_appeal):
+    make_appeal(public_text=HOSTILE)
+    page = client.get("/appeals").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page
+    assert "<img src=x" not in page
+    assert "&lt;script&gt;" in page
+
+
+def test_appeal_page_shows_facts_location_map_photos_and_twins(client, make_appeal):
+    appeal = make_appeal(submitted_at=utcnow() - timedelta(days=40))
+    db.session.add(
+        Photo(
+            public_id="ph0to1d",
+            appeal_id=appeal.id,
+            content_type="image/jpeg",
+            width=10,
+            height=10,
+            data=b"\xff\xd8\xff",
+        )
+    )
+    db.session.commit()
+    page = client.get(f"/appeals/{appeal.public_id}?lang=en").get_data(as_text=True)
+    assert "Overdue" in page
+    assert 'id="map_location"' in page and "L.circle" in page
+    assert "/photos/ph0to1d" in page
+    assert f"/api/v1/appeals/{appeal.public_id}.geojson" in page
+    assert f"/api/v1/appeals/{appeal.public_id}" in page
+    assert "accurate to about 100 m" in page
+
+
+def test_appeal_page_without_a_public_location(client, make_appeal):
+    appeal = make_appeal(category="social_help")
+    page = client.get(f"/appeals/{appeal.public_id}?lang=en").get_data(as_text=True)
+    assert 'id="map_location"' not in page
+    assert "not published" in page
+
+
+def test_home_shows_headline_figures_for_the_chosen_city(client, make_appeal, make_answer):
+    make_appeal(submitted_at=utcnow() - timedelta(days=40))  # overdue
+    answered = make_appeal(city="osh", lat=40.53, lon=72.80)
+    make_answer(answered)
+    bishkek = client.get("/?city=bishkek&lang=en").get_data(as_text=True)
+    assert "Open appeals now" in bishkek and "of which overdue: 1" in bishkek
+    assert "last 365 days" in bishkek
