@@ -17,6 +17,11 @@ Hit = tuple[int, int, str]
 _INTERNATIONAL = re.compile(r"(?<![\w+])\+\d[\d\s().-]{7,18}\d(?![\d])")
 # 0555 123 456, 0 (312) 62-45-67, 996 700 123 456: Kyrgyz numbers with trunk or country code.
 _NATIONAL = re.compile(r"(?<![\w+.])(?:996|0)[\s-]*\(?\d{3,4}\)?(?:[\s-]*\d){5,7}(?![\d])")
+# 555 12 34 56, 700123456: a mobile number typed without the trunk 0.
+_MOBILE = re.compile(
+    r"(?<![\w+.,])[2579]\d{2}(?:[\s-]?\d{3}[\s-]?\d{3}|[\s-]?\d{2}[\s-]?\d{2}[\s-]?\d{2})"
+    r"(?![\d]|[.,]\d|\s*(?i:сом|som|тыс|млн|руб|usd|\$))"
+)
 # Local landline without area code: 54-32-10, 5-67-89, 623456 — only after a phone cue.
 _LOCAL = re.compile(r"(?<![\w+/.:№#-])(?:\d{1,3}(?:[\s-]\d{2}){2}|\d{5,6})(?![\w/:-]|[.\s]\d)")
 _CUE = re.compile(
@@ -35,6 +40,9 @@ def find_phones(text: str) -> Iterator[Hit]:
             yield m.start(), m.end(), "PHONE"
     for m in _NATIONAL.finditer(text):
         if _digits(m.group()) == (12 if m.group().startswith("996") else 10):
+            yield m.start(), m.end(), "PHONE"
+    for m in _MOBILE.finditer(text):
+        if phonenumbers.is_valid_number(phonenumbers.parse(re.sub(r"\D", "", m.group()), "KG")):
             yield m.start(), m.end(), "PHONE"
     for m in _LOCAL.finditer(text):
         if _CUE.search(text[max(0, m.start() - 40) : m.start()]):

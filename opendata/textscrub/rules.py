@@ -108,7 +108,7 @@ def find_car_plates(text: str) -> Iterator[Hit]:
 
 # ---------------------------------------------------------------- house and flat numbers
 
-_NUM = r"\d+(?:[а-яa-z](?![\w]))?(?:\s?/\s?\d+(?:[а-яa-z](?![\w]))?)?"
+_NUM = r"\d+(?:[а-яa-zА-ЯA-Z](?![\w]))?(?:\s?/\s?\d+(?:[а-яa-zА-ЯA-Z](?![\w]))?)?"
 _MORE = r"(?:\s*(?:,|(?i:и|and)|&)\s*\d{1,4}(?:[а-яa-z](?![\w]))?(?![\d\w])(?!\s*[\d(-]))*"
 # Counts and times after a number mean it is not a house number: "дома 2 дня", "ул. Ленина 5 мая".
 _NOT_UNIT = (
@@ -130,7 +130,7 @@ _EN_WORD = r"(?!(?i:on|at|in|to|near|along|from|via|the|and|of|by|for)\b)[^\W\d_
 _EN_STREET = r"(?i:street|st\.?|avenue|ave\.?|road|rd\.?|lane|boulevard|blvd\.?|prospekt|prospect)"
 _ADDRESS_PATTERNS = [
     # кв. 45, дом 23, д. 5, подъезд 2, apt 4, house No. 23, кв. 5, 6, 9
-    re.compile(rf"{_UNIT_BEFORE}\s*(?i:№|no\.?|#|n)?\s*{_NUM}{_MORE}(?![\w]){_NOT_UNIT}"),
+    re.compile(rf"{_UNIT_BEFORE}\s*(?i:№|no\.?|#|n|is|:)?\s*{_NUM}{_MORE}(?![\w]){_NOT_UNIT}"),
     # 12 квартиры, 15-үй, 42-батир, 3-подъезд
     re.compile(rf"(?<![\w/-]){_NUM}\s*-?\s*(?i:квартир\w*|үй\w*|батир\w*|подъезд\w*|корпус\w*)"),
     # ул. Киевская 120 / ул. Салиева, 15 / Ахунбаев көчөсү, 12: the house number
