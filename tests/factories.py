@@ -176,5 +176,11 @@ def login_as(client):
         with client.session_transaction() as session:
             session["_user_id"] = str(user.id)
             session["_fresh"] = True
+        # The test's app context (and so ``g``) outlives requests: forget the user
+        # Flask-Login cached there, so that switching users within a test takes effect.
+        from flask import g, has_app_context
+
+        if has_app_context():
+            g.pop("_login_user", None)
 
     return login
