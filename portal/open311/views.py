@@ -11,7 +11,8 @@ Choices this API makes (the specification leaves them to each server):
 - Status: ``closed`` when the appeal is closed, ``open`` otherwise (an answered appeal
   stays open until the citizen rates it or the service closes it); ``status_notes`` has
   the detail or the latest answer.
-- GET requests without dates covers the last 90 days; a window may span at most 90 days.
+- GET requests without any date covers the last 90 days (the specification's default);
+  given dates are used as they are (paging keeps answers small).
   Extensions: ``page``/``page_size`` (default PAGE_SIZE, at most MAX_PAGE_SIZE),
   ``updated_after``/``updated_before`` and ``extensions=true`` (``notes`` = the public
   timeline, ``extended_attributes`` = portal status, answers and their ratings).
@@ -167,7 +168,7 @@ def discovery(fmt: str):
 def service_list(fmt: str):
     """The categories of a city (jurisdiction_id, default bishkek)."""
     args = _load(JurisdictionArgsSchema(), request.args)
-    city = _city(args["jurisdiction_id"])
+    city = _city(args.get("jurisdiction_id"))
     return respond(
         [serializers.service(item) for item in queries.service_types(city)], "services", "service"
     )
@@ -177,7 +178,7 @@ def service_list(fmt: str):
 def service_definition(service_code: str, fmt: str):
     """A category's extra attributes (none: every category takes the same fields)."""
     args = _load(JurisdictionArgsSchema(), request.args)
-    city = _city(args["jurisdiction_id"])
+    city = _city(args.get("jurisdiction_id"))
     found = queries.service_types(city, service_code) if len(service_code) <= 40 else []
     if not found:
         raise Open311Error(404, [_("service_code %(code)s was not found.", code=service_code)])
@@ -215,7 +216,7 @@ def service_request(service_request_id: str, fmt: str):
         raise Open311Error(
             404, [_("service_request_id %(id)s was not found.", id=service_request_id)]
         )
-    return _requests_response([record], extensions=args["extensions"])
+    return _requests_response([record], extensions=args.get("extensions", False))
 
 
 @bp.post(f"/requests.{FORMAT}")

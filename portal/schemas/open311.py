@@ -1,15 +1,17 @@
 """Input schemas of the Open311 GeoReport v2 API (query strings and POST bodies).
 
 Open311 sends lists as comma-separated values (``service_code=pothole,garbage``) and
-dates in W3C format (``2010-01-01T00:00:00Z``). A date-time without an offset, or a plain
-date, is read in the portal's time zone (Asia/Bishkek).
+dates in W3C format, i.e. RFC 3339 (``2010-01-01T00:00:00Z`` or with an offset). The
+grammar is strict and exactly what the OpenAPI document promises: no empty values, no
+spaces, ASCII digits, ``true``/``false``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import (
@@ -24,69 +26,107 @@ from marshmallow import (
 from marshmallow import fields as f
 
 from portal.schemas.appeal import AppealSubmissionSchema
-from portal.workdays import BISHKEK
 
-#: Longest period one GET requests call may cover (the specification's 90 days).
+#: Window of GET requests when no date is given (the specification's 90 days).
 MAX_WINDOW = timedelta(days=90)
 #: How many ids one ``service_request_id`` list may hold.
 MAX_IDS = 100
+#: Largest page number.
+MAX_PAGE = 1_000_000
 
+# The query grammar, shared with the OpenAPI document (portal.api.openapi): what these
+# patterns accept is exactly what the schemas below accept.
 CODE_RE = r"^[a-z0-9_-]{1,40}$"
-PUBLIC_ID_RE = r"^[A-Z]{3}-\d{4}-\d{6}$"
+PUBLIC_ID_RE = r"^[A-Z]{3}-[0-9]{4}-[0-9]{6}$"
+_CODE = r"[a-z0-9_-]{1,40}"
+_ID = r"[A-Z]{3}-[0-9]{4}-[0-9]{6}"
+CODE_LIST_RE = rf"^{_CODE}(,{_CODE}){{0,{MAX_IDS - 1}}}$"
+ID_LIST_RE = rf"^{_ID}(,{_ID}){{0,{MAX_IDS - 1}}}$"
+STATUS_LIST_RE = r"^(open|closed)(,(open|closed))?$"
 STATUSES = ("open", "closed")
+_RFC3339 = re.compile(
+    r"^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?"
+    r"(Z|([+-])([0-9]{2}):([0-9]{2}))$",
+    re.ASCII,
+)
+_INTEGER = re.compile(r"^-?[0-9]+$", re.ASCII)
+
+
+def parse_rfc3339(value: str) -> datetime | None:
+    """An RFC 3339 date-time (``2010-01-01T00:00:00Z``, offsets allowed) in UTC, or None.
+
+    Instants beyond what Python can hold in UTC (year 1 east of Greenwich, year 9999 west
+    of it) are clamped to the first or last representable instant.
+    """
+    match = _RFC3339.match(value)
+    if match is None:
+        return None
+    year, month, day, hour, minute, second = (int(match.group(i)) for i in range(1, 7))
+    fraction = match.group(7)
+    micro = int((fraction[1:] + "000000")[:6]) if fraction else 0
+    try:
+        if match.group(8) == "Z":
+            zone = UTC
+        else:
+            sign = -1 if match.group(9) == "-" else 1
+            hours, minutes = int(match.group(10)), int(match.group(11))
+            if hours > 23 or minutes > 59:
+                return None
+            zone = timezone(sign * timedelta(hours=hours, minutes=minutes))
+        local = datetime(year, month, day, hour, minute, second, micro, tzinfo=zone)
+    except ValueError:  # month 13, February 30, second 60…
+        return None
+    try:
+        return local.astimezone(UTC)
+    except OverflowError:
+        edge = datetime.min if local.year == 1 else datetime.max
+        return edge.replace(tzinfo=UTC)
 
 
 class W3CDateTime(f.Field):
-    """A W3C/ISO 8601 date-time (``Z`` or an offset); naive values and dates are local."""
+    """An RFC 3339 date-time (the specification's W3C format: ``2010-01-01T00:00:00Z``)."""
 
     default_error_messages = {
         "invalid": _l("Use a date-time like 2026-01-31T00:00:00+06:00."),
     }
 
     def _deserialize(self, value, attr, data, **kwargs) -> datetime:
-        if not isinstance(value, str) or not 1 <= len(value) <= 40:
-            raise self.make_error("invalid")
-        text = value.strip().replace(" ", "T", 1) if "T" not in value else value.strip()
-        try:
-            if len(text) == 10:
-                moment = datetime.combine(date.fromisoformat(text), time.min)
-            else:
-                moment = datetime.fromisoformat(text)
-        except ValueError:
-            raise self.make_error("invalid") from None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=BISHKEK)
-        if not 1900 <= moment.year <= 9998:
+        moment = parse_rfc3339(value) if isinstance(value, str) else None
+        if moment is None:
             raise self.make_error("invalid")
         return moment
 
 
+class StrictInteger(f.Integer):
+    """An integer written with ASCII digits only (no spaces, no ``1.0``, no ``١``)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and not _INTEGER.match(value):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class StrictBoolean(f.Boolean):
+    """``true`` or ``false`` (as OpenAPI serialises booleans in a query string)."""
+
+    truthy = {"true", True}
+    falsy = {"false", False}
+
+
 class CommaList(f.Field):
-    """``a,b,c`` → ``("a", "b", "c")``, each item checked by ``item_pattern``."""
+    """``a,b,c`` → ``("a", "b", "c")`` (duplicates dropped); the whole matches ``pattern``."""
 
-    default_error_messages = {
-        "invalid": _l("Give one or more values separated by commas."),
-        "too_many": _l("Give at most %(max)d values."),
-    }
+    default_error_messages = {"invalid": _l("Give one or more values separated by commas.")}
 
-    def __init__(self, item_pattern: str, *, max_items: int = MAX_IDS, error=None, **kwargs):
+    def __init__(self, pattern: str, *, error=None, **kwargs):
         super().__init__(**kwargs)
-        self.item = validate.Regexp(
-            item_pattern, error=error or self.default_error_messages["invalid"]
-        )
-        self.max_items = max_items
+        self.pattern = re.compile(pattern, re.ASCII)
+        self.error = error or self.default_error_messages["invalid"]
 
     def _deserialize(self, value, attr, data, **kwargs) -> tuple[str, ...]:
-        if not isinstance(value, str):
-            raise self.make_error("invalid")
-        items = tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
-        if not items:
-            raise self.make_error("invalid")
-        if len(items) > self.max_items:
-            raise ValidationError(str(self.error_messages["too_many"]) % {"max": self.max_items})
-        for item in items:
-            self.item(item)
-        return items
+        if not isinstance(value, str) or not self.pattern.match(value):
+            raise ValidationError(str(self.error))
+        return tuple(dict.fromkeys(value.split(",")))
 
 
 class _Base(Schema):
@@ -94,20 +134,20 @@ class _Base(Schema):
         unknown = EXCLUDE  # api_key, lang, format… are not filters
 
     @pre_load
-    def drop_empty(self, data, **kwargs):
-        """An empty query argument means "not given"."""
+    def mapping_only(self, data, **kwargs):
         if not isinstance(data, Mapping):
             raise ValidationError(str(_l("Send the fields as a form or a JSON object.")))
-        return {key: value for key, value in data.items() if value not in ("", None)}
+        return dict(data.items())
+
+
+def _code(message) -> f.String:
+    return f.String(validate=validate.Regexp(CODE_RE, error=message))
 
 
 class JurisdictionArgsSchema(_Base):
     """Arguments of discovery, service list and service definition."""
 
-    jurisdiction_id = f.String(
-        validate=validate.Regexp(CODE_RE, error=_l("Unknown jurisdiction_id.")),
-        load_default=None,
-    )
+    jurisdiction_id = _code(_l("Unknown jurisdiction_id."))
 
 
 @dataclass(frozen=True)
@@ -131,32 +171,37 @@ class RequestQuery:
         return any((self.start_date, self.end_date, self.updated_after, self.updated_before))
 
 
-class RequestQuerySchema(_Base):
-    """GET requests: the specification's arguments plus page/page_size/updated_*/extensions."""
-
-    jurisdiction_id = f.String(
-        validate=validate.Regexp(CODE_RE, error=_l("Unknown jurisdiction_id."))
+def _integer(name: str, maximum: int | None = None) -> StrictInteger:
+    return StrictInteger(
+        strict=False,
+        validate=validate.Range(
+            min=1, max=maximum, error=_l("%(name)s must be 1 or more.", name=name)
+        ),
+        error_messages={"invalid": _l("%(name)s must be a whole number.", name=name)},
     )
-    service_request_id = CommaList(PUBLIC_ID_RE, error=_l("Unknown service_request_id."))
-    service_code = CommaList(CODE_RE, error=_l("Unknown service_code."))
-    status = CommaList(r"^(open|closed)$", max_items=2, error=_l("status must be open or closed."))
+
+
+def _boolean() -> StrictBoolean:
+    return StrictBoolean(error_messages={"invalid": _l("extensions must be true or false.")})
+
+
+class RequestQuerySchema(_Base):
+    """GET requests: the specification's arguments plus page/page_size/updated_*/extensions.
+
+    Ranges are not refused: a start after its end simply matches nothing.
+    """
+
+    jurisdiction_id = _code(_l("Unknown jurisdiction_id."))
+    service_request_id = CommaList(ID_LIST_RE, error=_l("Give up to 100 ids like BSK-2026-000123."))
+    service_code = CommaList(CODE_LIST_RE, error=_l("Give up to 100 service codes."))
+    status = CommaList(STATUS_LIST_RE, error=_l("status must be open or closed."))
     start_date = W3CDateTime()
     end_date = W3CDateTime()
     updated_after = W3CDateTime()
     updated_before = W3CDateTime()
-    page = f.Integer(
-        strict=False,
-        validate=validate.Range(min=1, max=1_000_000, error=_l("page must be 1 or more.")),
-        error_messages={"invalid": _l("page must be a whole number.")},
-    )
-    page_size = f.Integer(
-        strict=False,
-        validate=validate.Range(min=1, error=_l("page_size must be 1 or more.")),
-        error_messages={"invalid": _l("page_size must be a whole number.")},
-    )
-    extensions = f.Boolean(
-        error_messages={"invalid": _l("extensions must be true or false.")},
-    )
+    page = _integer("page", MAX_PAGE)
+    page_size = _integer("page_size")
+    extensions = _boolean()
 
     def __init__(self, *, max_page_size: int, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -164,23 +209,10 @@ class RequestQuerySchema(_Base):
 
     @validates_schema
     def check(self, data, **kwargs):
-        errors: dict[str, list[str]] = {}
         size = data.get("page_size")
         if size is not None and size > self.max_page_size:
-            errors["page_size"] = [
-                str(_l("page_size must be at most %(max)d.")) % {"max": self.max_page_size}
-            ]
-        start, end = data.get("start_date"), data.get("end_date")
-        if start and end:
-            if start > end:
-                errors["end_date"] = [str(_l("end_date is before start_date."))]
-            elif end - start > MAX_WINDOW:
-                errors["end_date"] = [str(_l("start_date and end_date may span at most 90 days."))]
-        after, before = data.get("updated_after"), data.get("updated_before")
-        if after and before and after > before:
-            errors["updated_before"] = [str(_l("updated_before is before updated_after."))]
-        if errors:
-            raise ValidationError(errors)
+            message = _l("page_size must be at most %(max)d.", max=self.max_page_size)
+            raise ValidationError(str(message), "page_size")
 
     @post_load
     def make(self, data, **kwargs) -> RequestQuery:
@@ -190,13 +222,8 @@ class RequestQuerySchema(_Base):
 class ExtensionsArgsSchema(_Base):
     """GET requests/<id>: jurisdiction and the extensions switch."""
 
-    jurisdiction_id = f.String(
-        validate=validate.Regexp(CODE_RE, error=_l("Unknown jurisdiction_id."))
-    )
-    extensions = f.Boolean(
-        load_default=False,
-        error_messages={"invalid": _l("extensions must be true or false.")},
-    )
+    jurisdiction_id = _code(_l("Unknown jurisdiction_id."))
+    extensions = _boolean()
 
 
 class ApiKeySchema(_Base):
