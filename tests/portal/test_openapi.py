@@ -1,0 +1,77 @@
+"""The OpenAPI 3.1 document: valid, served, and describing every API route that exists."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from openapi_spec_validator import OpenAPIV31SpecValidator, validate
+
+from portal.api.openapi import (
+    DOCUMENTED_PREFIXES,
+    OPERATIONS,
+    build_openapi,
+    openapi_paths,
+    undocumented_routes,
+)
+
+
+def test_document_is_valid_openapi_3_1(client):
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    document = response.get_json()
+    assert document["openapi"].startswith("3.1")
+    validate(document, cls=OpenAPIV31SpecValidator)
+
+
+def test_every_api_route_is_documented(app):
+    """Fails when a route under /api/v1 or /open311/v2 has no entry in OPERATIONS."""
+    missing = undocumented_routes(app)
+    assert missing == [], (
+        "Document these routes in portal/api/openapi.py (OPERATIONS): " + ", ".join(missing)
+    )
+
+
+def test_the_document_describes_exactly_the_existing_routes(app):
+    document = build_openapi(app)
+    described = {(method, path) for path, item in document["paths"].items() for method in item}
+    existing = set()
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith(DOCUMENTED_PREFIXES):
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                existing |= {(method.lower(), p) for p in openapi_paths(rule.rule)}
+    assert described == existing
+    assert ("get", "/open311/v2/requests.xml") in described
+    assert ("post", "/open311/v2/requests.json") in described
+    # Descriptions of routes that do not exist (yet) are not published.
+    assert described <= set(OPERATIONS)
+
+
+def test_an_undocumented_route_is_caught(make_app):
+    app = make_app()
+    extra = Blueprint("extra_for_test", __name__, url_prefix="/api/v1")
+    extra.add_url_rule("/secret-new-thing/<int:n>", "thing", lambda n: "", methods=["GET", "PUT"])
+    app.register_blueprint(extra)
+    assert undocumented_routes(app) == [
+        "GET /api/v1/secret-new-thing/{n}",
+        "PUT /api/v1/secret-new-thing/{n}",
+    ]
+    validate(build_openapi(app))
+
+
+def test_rules_become_openapi_paths():
+    assert openapi_paths("/open311/v2/requests/<service_request_id>.<any(json, xml):fmt>") == [
+        "/open311/v2/requests/{service_request_id}.json",
+        "/open311/v2/requests/{service_request_id}.xml",
+    ]
+    assert openapi_paths("/api/v1/appeals/<public_id>.geojson") == [
+        "/api/v1/appeals/{public_id}.geojson"
+    ]
+    assert openapi_paths("/api/v1/x/<int:n>/<path:rest>") == ["/api/v1/x/{n}/{rest}"]
+
+
+def test_page_size_limits_follow_the_settings(make_app):
+    app = make_app(MAX_PAGE_SIZE=77)
+    document = build_openapi(app)
+    params = document["paths"]["/open311/v2/requests.json"]["get"]["parameters"]
+    [page_size] = [p for p in params if p["name"] == "page_size"]
+    assert page_size["schema"]["maximum"] == 77
