@@ -12,7 +12,9 @@ import bisect
 import functools
 import itertools
 import math
+import multiprocessing
 import random
+from collections import namedtuple
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -124,53 +126,67 @@ def end_of_local_day(ordinal: int) -> float:
     return (ordinal - 719163) * DAY + DAY - 1 - LOCAL_OFFSET
 
 
+CityRow = namedtuple("CityRow", "id code min_lat min_lon max_lat max_lon")
+DistrictRow = namedtuple("DistrictRow", "id center_lat center_lon")
+CategoryRow = namedtuple("CategoryRow", "id code tier deadline_days default_service_id")
+
+
+def load_reference(conn: Connection) -> list[dict]:
+    """Cities with their districts, services and categories, as plain picklable data."""
+    profiles = {s.code: s for s in SERVICES}
+    weights = {c.code: c.weight for c in CATEGORIES}
+    cities = []
+    for city in conn.execute(select(City)).all():
+        districts = [
+            DistrictRow(*row)
+            for row in conn.execute(
+                select(District.id, District.center_lat, District.center_lon).where(
+                    District.city_id == city.id
+                )
+            )
+        ]
+        services = {
+            row.id: profiles[row.code]
+            for row in conn.execute(select(Service.id, Service.code).where(Service.city_id == city.id))
+        }  # fmt: skip
+        categories = [
+            CategoryRow(
+                row.id, row.code, row.privacy_tier.value, row.deadline_days, row.default_service_id
+            )  # fmt: skip
+            for row in conn.execute(select(Category).where(Category.city_id == city.id))
+        ]
+        ref = next(r for r in CITIES if r.code == city.code)
+        cities.append(
+            {
+                "row": CityRow(
+                    city.id, city.code, city.min_lat, city.min_lon, city.max_lat, city.max_lon
+                ),  # fmt: skip
+                "bbox": BBox(city.min_lat, city.min_lon, city.max_lat, city.max_lon),
+                "districts": districts,
+                "services": services,
+                "service_ids": list(services),
+                "categories": categories,
+                "category_cum": list(itertools.accumulate(weights[c.code] for c in categories)),
+                "hot_spots": ref.hot_spots,
+                "spot_cum": list(itertools.accumulate(spot[2] for spot in ref.hot_spots)),
+            }
+        )
+    return cities
+
+
 class Generator:
     """Builds rows for one city-scale demo database; deterministic for a seed and date."""
 
-    def __init__(self, conn: Connection, seed: int, today: date, calendar: WorkCalendar):
+    def __init__(self, reference: list[dict], seed: int, today: date, calendar: WorkCalendar):
         self.rng = random.Random(seed)
         self.now = datetime.combine(today, datetime.min.time(), UTC).timestamp() + 12 * 3600
         self.index = WorkdayIndex(
             calendar, today - timedelta(days=HISTORY_DAYS + 5), today + timedelta(days=400)
         )
-        self._load_reference(conn)
-
-    def _load_reference(self, conn: Connection) -> None:
-        profiles = {s.code: s for s in SERVICES}
-        weights = {c.code: c.weight for c in CATEGORIES}
-        self.cities = []
-        for city in conn.execute(select(City)).all():
-            districts = conn.execute(
-                select(District.id, District.center_lat, District.center_lon).where(
-                    District.city_id == city.id
-                )
-            ).all()
-            services = {
-                row.id: profiles[row.code]
-                for row in conn.execute(select(Service.id, Service.code).where(Service.city_id == city.id))
-            }  # fmt: skip
-            categories = conn.execute(
-                select(Category.id, Category.code, Category.privacy_tier, Category.deadline_days,
-                       Category.default_service_id).where(Category.city_id == city.id)
-            ).all()  # fmt: skip
-            ref = next(r for r in CITIES if r.code == city.code)
-            self.cities.append(
-                {
-                    "row": city,
-                    "bbox": BBox(city.min_lat, city.min_lon, city.max_lat, city.max_lon),
-                    "districts": districts,
-                    "services": services,
-                    "service_ids": list(services),
-                    "categories": categories,
-                    "category_cum": list(itertools.accumulate(weights[c.code] for c in categories)),
-                    "hot_spots": ref.hot_spots,
-                }
-            )
+        self.cities = reference
         self.city_cum = list(
             itertools.accumulate(3 if c["row"].code == "BSK" else 1 for c in self.cities)
         )
-        for city in self.cities:
-            city["spot_cum"] = list(itertools.accumulate(s[2] for s in city["hot_spots"]))
 
     # --- one appeal ------------------------------------------------------------------
 
@@ -258,7 +274,7 @@ class Generator:
                         row["service_id"], note=REJECT_NOTES[reason])  # fmt: skip
             return
         published = submitted + 3600 * rng.uniform(0.5, 20)
-        masked = mask_point(lat=lat, lon=lon, tier=category.privacy_tier.value, city=city["bbox"])
+        masked = mask_point(lat=lat, lon=lon, tier=category.tier, city=city["bbox"])
         row.update(status="published", published_at=published, public_text=public_text)
         if masked:
             row.update(public_lat=masked.lat, public_lon=masked.lon,
@@ -396,6 +412,12 @@ class BulkWriter:
         self.conn = conn
         self.postgres = conn.dialect.name == "postgresql"
 
+    def prepare(self) -> None:
+        """Seeding is re-runnable, so SQLite may skip fsyncs and use a large page cache."""
+        if not self.postgres:
+            self.conn.exec_driver_sql("PRAGMA synchronous=OFF")
+            self.conn.exec_driver_sql("PRAGMA cache_size=-262144")
+
     def write(self, table, columns: tuple[str, ...], rows: list[tuple]) -> None:
         if not rows:
             return
@@ -410,6 +432,10 @@ class BulkWriter:
             raw.executemany(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})", rows)  # fmt: skip
 
 
+#: Below this many appeals a second process costs more than it saves.
+PARALLEL_THRESHOLD = 50_000
+
+
 def seed_demo(
     conn: Connection,
     count: int,
@@ -419,55 +445,96 @@ def seed_demo(
     calendar: WorkCalendar | None = None,
     progress: Callable[[int], None] = lambda n: None,
 ) -> SeedStats:
-    """Append ``count`` demo appeals to the database behind ``conn`` (reference data must exist)."""
+    """Append ``count`` demo appeals to the database behind ``conn`` (reference data must exist).
+
+    For large counts, rows are generated in a second process while this one writes them,
+    so both cores work; the output is identical either way (one generator, in order).
+    """
     today = today or date.today()
-    generator = Generator(conn, seed, today, calendar or WorkCalendar())
+    calendar = calendar or WorkCalendar()
     writer = BulkWriter(conn)
+    writer.prepare()
     ids = _next_ids(conn)
+    job = (load_reference(conn), seed, today, sorted(calendar.extra_holidays),
+           sorted(calendar.extra_working_days), count, ids)  # fmt: skip
+    batches = _produce_in_process(*job) if count >= PARALLEL_THRESHOLD else _produce(*job)
     stats = SeedStats()
-    for batch in _batches(generator, count, ids):
-        _write_batch(writer, batch, stats)
-        progress(len(batch))
+    for tables, statuses in batches:
+        if tables is None:  # the producer's last message: final public-id counters
+            ids["counters"] = statuses
+            continue
+        for table, columns in TABLES:
+            writer.write(table, columns, tables[table.name])
+        stats.appeals += len(tables["appeals"])
+        stats.events += len(tables["status_events"])
+        stats.answers += len(tables["answers"])
+        stats.ratings += len(tables["ratings"])
+        for status, number in statuses.items():
+            stats.by_status[status] = stats.by_status.get(status, 0) + number
+        progress(len(tables["appeals"]))
     _save_counters(conn, ids["counters"])
     if writer.postgres:
         _reset_sequences(conn)
     return stats
 
 
-def _batches(generator: Generator, count: int, ids: dict) -> Iterator[list[dict]]:
+def _produce(reference, seed, today, holidays, working_days, count, ids) -> Iterator[tuple]:
+    """Generate batches of row tuples per table; finally (None, public-id counters)."""
+    generator = Generator(reference, seed, today, WorkCalendar(holidays, working_days))
     batch: list[dict] = []
     for _ in range(count):
         ids["appeal"] += 1
         batch.append(generator.appeal(ids["appeal"], ids))
         if len(batch) == BATCH:
-            yield batch
+            yield _tables(batch)
             batch = []
     if batch:
-        yield batch
+        yield _tables(batch)
+    yield None, ids["counters"]
 
 
-def _write_batch(writer: BulkWriter, batch: list[dict], stats: SeedStats) -> None:
-    tables = {"private": [], "contacts": [], "answers": [], "ratings": [], "events": []}
-    appeals = []
+def _producer_main(queue, *job) -> None:
+    for item in _produce(*job):
+        queue.put(item)
+
+
+def _produce_in_process(*job) -> Iterator[tuple]:
+    """Run _produce in a child process, a few batches ahead of the writer."""
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue(maxsize=4)
+    process = context.Process(target=_producer_main, args=(queue, *job), daemon=True)
+    process.start()
+    try:
+        while True:
+            item = queue.get(timeout=600)
+            yield item
+            if item[0] is None:
+                break
+    finally:
+        process.join(timeout=30)
+        if process.is_alive():
+            process.terminate()
+
+
+def _tables(batch: list[dict]) -> tuple[dict[str, list[tuple]], dict[str, int]]:
+    """Row tuples per table name for a batch of generated appeals, and status counts."""
+    parts = {"private": [], "contacts": [], "answers": [], "ratings": [], "events": []}
+    appeals, statuses = [], {}
     for item in batch:
         appeals.append(_appeal_tuple(item["appeal"]))
         status = item["appeal"]["status"]
-        stats.by_status[status] = stats.by_status.get(status, 0) + 1
-        for name in tables:
-            tables[name].extend(item[name])
-    tables["answers"] = [(*r[:4], as_time(r[4]), *r[5:]) for r in tables["answers"]]
-    tables["ratings"] = [(*r[:4], as_time(r[4]), *r[5:]) for r in tables["ratings"]]
-    tables["events"] = [(*r[:3], as_time(r[3]), *r[4:]) for r in tables["events"]]
-    writer.write(Appeal.__table__, APPEAL_COLUMNS, appeals)
-    writer.write(AppealPrivate.__table__, PRIVATE_COLUMNS, tables["private"])
-    writer.write(Contact.__table__, CONTACT_COLUMNS, tables["contacts"])
-    writer.write(Answer.__table__, ANSWER_COLUMNS, tables["answers"])
-    writer.write(Rating.__table__, RATING_COLUMNS, tables["ratings"])
-    writer.write(StatusEvent.__table__, EVENT_COLUMNS, tables["events"])
-    stats.appeals += len(appeals)
-    stats.events += len(tables["events"])
-    stats.answers += len(tables["answers"])
-    stats.ratings += len(tables["ratings"])
+        statuses[status] = statuses.get(status, 0) + 1
+        for name, rows in parts.items():
+            rows.extend(item[name])
+    tables = {
+        "appeals": appeals,
+        "appeal_private": parts["private"],
+        "contacts": parts["contacts"],
+        "answers": [(*r[:4], as_time(r[4]), *r[5:]) for r in parts["answers"]],
+        "ratings": [(*r[:4], as_time(r[4]), *r[5:]) for r in parts["ratings"]],
+        "status_events": [(*r[:3], as_time(r[3]), *r[4:]) for r in parts["events"]],
+    }
+    return tables, statuses
 
 
 def _next_ids(conn: Connection) -> dict:

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import Appeal, AppealPrivate, AppealStatus, Category, Service, StaffUser
 
+
 def test_init_db_is_idempotent(runner):
     first = runner.invoke(args=["init-db"])
     assert first.exit_code == 0, first.output
@@ -30,7 +31,9 @@ def test_seed_demo_adds_realistic_deterministic_appeals(runner, make_app, databa
     assert {AppealStatus.CLOSED, AppealStatus.ANSWERED, AppealStatus.PUBLISHED} <= statuses
     raw = list(db.session.scalars(select(AppealPrivate.raw_text)))
     assert any("Меня зовут" in text for text in raw)  # the anonymizer has work to do
-    public = list(db.session.scalars(select(Appeal.public_text).where(Appeal.public_text.is_not(None))))
+    public = list(
+        db.session.scalars(select(Appeal.public_text).where(Appeal.public_text.is_not(None)))
+    )
     assert not any("Меня зовут" in t and "[ИМЯ]" not in t for t in public)
     assert db.session.scalar(select(func.count()).where(Appeal.reopen_count > 0)) > 0
     assert db.session.scalar(select(func.count()).where(Appeal.reroute_count > 0)) > 0
@@ -47,8 +50,13 @@ def test_seed_demo_adds_realistic_deterministic_appeals(runner, make_app, databa
 def test_seeded_appeals_lie_inside_their_city(runner):
     runner.invoke(args=["seed-demo", "--appeals", "300", "--today", "2026-11-22"])
     rows = db.session.execute(
-        select(Appeal.public_id, Appeal.public_lat, Appeal.public_lon, AppealPrivate.lat,
-               AppealPrivate.lon).join(AppealPrivate)  # fmt: skip
+        select(
+            Appeal.public_id,
+            Appeal.public_lat,
+            Appeal.public_lon,
+            AppealPrivate.lat,
+            AppealPrivate.lon,
+        ).join(AppealPrivate)  # fmt: skip
     ).all()
     for public_id, public_lat, public_lon, lat, lon in rows:
         if public_id.startswith("BSK"):
@@ -135,3 +143,20 @@ def test_malformed_setting_is_one_clear_line(tmp_path):
     assert result.returncode == 1
     assert "PORTAL_PAGE_SIZE must be a int" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_seeding_in_a_second_process_writes_the_same_data(runner, monkeypatch):
+    from portal.demo import generate
+
+    args = ["seed-demo", "--appeals", "300", "--seed", "5", "--today", "2026-11-22"]
+    runner.invoke(args=args)
+    inline = sorted(db.session.execute(select(Appeal.public_id, Appeal.status, Appeal.due_at)))
+    db.session.remove()
+    db.drop_all()
+    runner.invoke(args=["init-db"])
+    monkeypatch.setattr(generate, "PARALLEL_THRESHOLD", 1)
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    assert (
+        sorted(db.session.execute(select(Appeal.public_id, Appeal.status, Appeal.due_at))) == inline
+    )
