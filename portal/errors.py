@@ -25,15 +25,21 @@ def _describe(error: HTTPException) -> str:
     return _messages().get(error.code or 500, error.description or "")
 
 
+def error_headers(error: HTTPException) -> dict[str, str]:
+    """Headers the error carries besides its body (``Allow`` of a 405, ``Retry-After``…)."""
+    return {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
+
+
 def handle_http_error(error: HTTPException):
     """Render the error in the format the client asked for."""
     code = error.code or 500
     message = _describe(error)
+    headers = error_headers(error)
     if request.path.startswith("/open311"):
-        return jsonify([{"code": code, "description": message}]), code
+        return jsonify([{"code": code, "description": message}]), code, headers
     if request.path.startswith("/api"):
-        return jsonify({"error": {"code": code, "message": message}}), code
-    return render_template("error.html", code=code, message=message), code
+        return jsonify({"error": {"code": code, "message": message}}), code, headers
+    return render_template("error.html", code=code, message=message), code, headers
 
 
 def handle_unexpected(error: Exception):
