@@ -4,15 +4,16 @@ Each query selects exactly the fields of its ``opendata.schema`` dataset, in ord
 labelled by field name (checked when the query is built), so that the writers in
 ``opendata.exports`` can never receive a column the allowlist does not name.
 
-Rows are streamed: SQLAlchemy compiles and executes the statement (binding parameters
-through the column types), then the DBAPI cursor is read in batches with ``fetchmany``
-(a server-side cursor on PostgreSQL), so memory does not depend on the number of rows and
+Rows are streamed: SQLAlchemy compiles the statement (rendering the validated filter
+values through the column types), and a DBAPI cursor — a server-side cursor on PostgreSQL —
+is read in batches with ``fetchmany``, so memory does not depend on the number of rows and
 no per-row ORM or Row objects are built. Values arrive raw: SQLite gives timestamps as
 UTC strings and booleans as 0/1, which the writers handle.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator, Sequence
 from datetime import date
 
@@ -243,14 +244,24 @@ def stream_rows(
         yield from _performance_batches(filters or AppealFilters(), **options)
         return
     query = dataset_query(name, filters or AppealFilters(), **options)
+    # Parameters are rendered inline by SQLAlchemy's literal processors (through the column
+    # types: datetimes become naive UTC, strings are quoted); every value comes from a
+    # validated filter. The DBAPI cursor is then read directly, without Row objects.
+    sql = str(query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
     with engine.connect() as conn:
-        result = conn.execution_options(stream_results=True, yield_per=batch_rows).execute(query)
-        cursor = result.cursor
+        raw = conn.connection.driver_connection
+        if engine.dialect.name == "postgresql":
+            cursor = raw.cursor(name=f"export_{uuid.uuid4().hex[:12]}")  # server-side
+            cursor.itersize = batch_rows
+        else:
+            cursor = raw.cursor()
         try:
+            cursor.execute(sql)
             while batch := cursor.fetchmany(batch_rows):
                 yield batch
         finally:
-            result.close()
+            cursor.close()
+            conn.rollback()
 
 
 def count_rows(engine: Engine, name: str, filters: AppealFilters | None = None, **options) -> int:

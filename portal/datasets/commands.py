@@ -1,0 +1,61 @@
+"""``portal publish``: write a dated snapshot of every dataset."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+
+@click.command("publish")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder of snapshots (default: the SNAPSHOT_DIR setting).")  # fmt: skip
+@with_appcontext
+def publish_command(out_dir: Path | None) -> None:
+    """Write today's snapshot of all datasets in all formats, with datapackage.json.
+
+    The snapshot goes to OUT/<YYYY-MM-DD>/ atomically: it is written into a temporary
+    folder and renamed into place only when complete.
+    """
+    from opendata.schema import DATASETS, PERFORMANCE
+    from portal.datasets.snapshots import publish_snapshot
+    from portal.datasets.views import local_today, snapshot_dir
+    from portal.extensions import db
+    from portal.models import utcnow
+    from portal.queries.exports import count_rows, stream_rows
+    from portal.schemas.filters import AppealFilters
+    from portal.workdays import BISHKEK
+
+    out_dir = out_dir or snapshot_dir()
+    engine = db.engine
+    options = {"categories": {"default_deadline": current_app.config["DEFAULT_DEADLINE_DAYS"]}}
+    # The performance figures are computed with the application's session, up front.
+    performance = list(stream_rows(engine, PERFORMANCE.name, AppealFilters()))
+    total = sum(
+        count_rows(engine, name, **options.get(name, {}))
+        for name in DATASETS
+        if name != PERFORMANCE.name
+    ) + sum(len(batch) for batch in performance)
+    started = time.perf_counter()
+    with click.progressbar(length=total, label="Rows") as bar:
+        path = publish_snapshot(
+            engine,
+            out_dir,
+            day=local_today(),
+            created=utcnow().astimezone(BISHKEK),
+            base_url=current_app.config["BASE_URL"],
+            progress=bar.update,
+            row_sources=lambda name: performance if name == PERFORMANCE.name else None,
+            dataset_options=options,
+        )
+    size = sum(p.stat().st_size for p in path.iterdir())
+    click.echo(
+        f"Published {total} rows ({size / 1e6:.1f} MB) to {path} "
+        f"in {time.perf_counter() - started:.1f} s."
+    )
+
+
+COMMANDS = (publish_command,)
