@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
@@ -36,6 +36,7 @@ from portal.services.tokens import (
     TokenProblem,
     is_unsatisfied,
     issue_token,
+    latest_answer,
     rating_deadline,
     resolve,
 )
@@ -106,6 +107,9 @@ def rate_answer(token: str, data: dict) -> RatingResult:
             access = _resolve_or_refuse(token)
             answer = access.rateable
             if answer is None:
+                latest = latest_answer(access.appeal)
+                if latest is not None and latest.rating is not None:
+                    raise Conflict(_("This answer has already been rated. Thank you."))
                 raise Conflict(_("There is no answer to rate at the moment."))
             appeal = access.appeal
             now = utcnow()
@@ -185,7 +189,3 @@ def _resolve_or_refuse_reopen(token: str):
         if problem.code == "used" and problem.access is not None:
             return problem.access
         raise TokenRefused(problem) from None
-
-
-def rating_for(answer_id: int) -> Rating | None:
-    return db.session.scalars(select(Rating).where(Rating.answer_id == answer_id)).first()
