@@ -12,12 +12,14 @@ from datetime import date
 
 import orjson
 from flask import Response, render_template, request, url_for
+from flask_babel import get_locale
+from markupsafe import Markup
 from marshmallow import ValidationError
 
 from opendata import stats
 from portal.models import utcnow
 from portal.public import bp
-from portal.queries.performance import PerformanceSet, performance_set
+from portal.queries.performance import PerformanceSet, cached_text, performance_set
 from portal.queries.reference import load_reference
 from portal.schemas import error_dict
 from portal.schemas.performance import PerformanceQuery, parse_performance_query
@@ -91,20 +93,28 @@ def performance():
         errors, status = error_dict(error), 400
         query = parse_performance_query({}, today=_today(), cities=tuple(ref.cities))
     result = performance_set(query.window_start, query.window_end, query.city)
+    context = {
+        "query": query,
+        "result": result,
+        "ref": ref,
+        "twins": _twins(query),
+        "licence": LICENCE,
+        "rules": {"min_cell": stats.MIN_CELL, "min_ratings": stats.MIN_RATINGS},
+        "month_date": _month_date,
+    }
+    months = stats.month_starts(query.window_start, query.window_end)
+    figures = cached_text(
+        f"{result.cache_key}:html:{get_locale()}",
+        lambda: render_template(
+            "performance/_figures.html", months=[m.strftime("%Y-%m") for m in months], **context
+        ),
+    )
     page = render_template(
         "performance/index.html",
-        query=query,
-        result=result,
-        ref=ref,
+        figures=Markup(figures),
         errors=errors,
         args=request.args,
-        twins=_twins(query),
-        months=[
-            m.strftime("%Y-%m") for m in stats.month_starts(query.window_start, query.window_end)
-        ],
-        month_date=_month_date,
-        licence=LICENCE,
-        rules={"min_cell": stats.MIN_CELL, "min_ratings": stats.MIN_RATINGS},
+        **context,
     )
     return page, status
 
@@ -121,9 +131,14 @@ def performance_json():
         )
     result = performance_set(query.window_start, query.window_end, query.city)
     groups = (query.group,) if query.group else stats.GROUPINGS
-    payload = _metadata(query, result)
-    payload["groups"] = {g: [row.as_dict() for row in result.groups[g]] for g in groups}
-    response = Response(orjson.dumps(payload), mimetype="application/json")
+
+    def payload() -> str:
+        data = _metadata(query, result)
+        data["groups"] = {g: [row.as_dict() for row in result.groups[g]] for g in groups}
+        return orjson.dumps(data).decode()
+
+    body = cached_text(f"{result.cache_key}:json:{query.group or '*'}:{request.host_url}", payload)
+    response = Response(body, mimetype="application/json")
     response.headers["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
     response.headers["Link"] = _link_header(query)
     return response

@@ -17,11 +17,13 @@ now" can only change at midnight without an event). A short TTL bounds staleness
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -46,6 +48,8 @@ from portal.models import (
 from portal.workdays import BISHKEK
 
 CACHE_TTL_SECONDS = 600
+#: How long a computation may hold the single-flight lock (then another request may try).
+COMPUTE_LOCK_SECONDS = 120
 CACHE_PREFIX = "portal:performance:v1"
 _SUM_FIELDS = ("received", "answered", "on_time", "deadline_known", "overdue_open",
                "reopened", "solved_yes", "solved_partly")  # fmt: skip
@@ -70,6 +74,8 @@ class PerformanceSet:
     data_version: int
     updated_at: datetime | None
     groups: dict[str, list[PerformanceRow]]
+    #: Where this result is cached; derived outputs (pages, JSON) extend it.
+    cache_key: str = ""
 
     def to_json(self) -> str:
         return json.dumps(
@@ -85,7 +91,7 @@ class PerformanceSet:
         )
 
     @classmethod
-    def from_json(cls, text: str) -> PerformanceSet:
+    def from_json(cls, text: str, cache_key: str = "") -> PerformanceSet:
         data = json.loads(text)
         start, end = (
             date.fromisoformat(data["window_start"]),
@@ -105,6 +111,7 @@ class PerformanceSet:
             data["data_version"],
             datetime.fromisoformat(updated) if updated else None,
             {g: [row(v) for v in rows] for g, rows in data["groups"].items()},
+            cache_key,
         )
 
 
@@ -134,22 +141,52 @@ def monthly_service_performance(
 def performance_set(
     window_start: date, window_end: date, city: str | None = None
 ) -> PerformanceSet:
-    """Every grouping for a window, from the cache when the data has not changed."""
+    """Every grouping for a window, from the cache when the data has not changed.
+
+    Single flight: while one request computes the figures of a new data version, other
+    requests for the same window get the previous version's figures (if any, computed
+    today) instead of piling the same heavy query on the database.
+    """
     if window_start > window_end:
         raise ValueError("window_start is after window_end")
     version = data_version()
     today = utcnow().astimezone(BISHKEK).date()
-    key = ":".join(
-        (CACHE_PREFIX, city or "*", window_start.isoformat(), window_end.isoformat(),
-         str(version.event_id), today.isoformat())
+    base = ":".join(
+        (_namespace(), city or "*", window_start.isoformat(), window_end.isoformat(),
+         today.isoformat())
     )  # fmt: skip
+    key = f"{base}:{version.event_id}"
     cache = _cache()
     cached = cache.get(key)
     if cached is not None:
-        return PerformanceSet.from_json(cached)
-    result = compute_performance_set(window_start, window_end, city, version=version)
-    cache.set(key, result.to_json(), CACHE_TTL_SECONDS)
-    return result
+        return PerformanceSet.from_json(cached, key)
+    lock = f"{base}:computing"
+    if not cache.add(lock, "1", COMPUTE_LOCK_SECONDS):
+        latest = cache.get(f"{base}:latest")
+        if latest is not None:
+            stale_key, _, text = latest.partition("\n")
+            return PerformanceSet.from_json(text, stale_key)
+    try:
+        result = compute_performance_set(window_start, window_end, city, version=version)
+        text = result.to_json()
+        cache.set(key, text, CACHE_TTL_SECONDS)
+        cache.set(f"{base}:latest", f"{key}\n{text}", CACHE_TTL_SECONDS)
+    finally:
+        cache.delete(lock)
+    return replace(result, cache_key=key)
+
+
+def cached_text(key: str, produce: Callable[[], str]) -> str:
+    """A derived output (rendered figures, JSON) cached next to the figures it shows.
+
+    ``key`` must start with a PerformanceSet's ``cache_key``, so it expires with it.
+    """
+    cache = _cache()
+    text = cache.get(key)
+    if text is None:
+        text = produce()
+        cache.set(key, text, CACHE_TTL_SECONDS)
+    return text
 
 
 def data_version() -> DataVersion:
@@ -363,6 +400,19 @@ class MemoryCache:
             while len(self.items) > self.size:
                 self.items.popitem(last=False)
 
+    def add(self, key: str, value: str, ttl: int) -> bool:
+        """Set only if absent (or expired); True when this call set it."""
+        with self.lock:
+            item = self.items.get(key)
+            if item is not None and item[0] >= time.monotonic():
+                return False
+            self.items[key] = (time.monotonic() + ttl, value)
+            return True
+
+    def delete(self, key: str) -> None:
+        with self.lock:
+            self.items.pop(key, None)
+
     def clear(self) -> None:
         with self.lock:
             self.items.clear()
@@ -387,12 +437,30 @@ class RedisCache:
         with contextlib.suppress(Exception):  # a cache outage must not break the page
             self.client.set(key, value, ex=ttl)
 
+    def add(self, key: str, value: str, ttl: int) -> bool:
+        try:
+            return bool(self.client.set(key, value, ex=ttl, nx=True))
+        except Exception:  # noqa: BLE001 - without Redis, everyone computes
+            return True
+
+    def delete(self, key: str) -> None:
+        with contextlib.suppress(Exception):
+            self.client.delete(key)
+
     def clear(self) -> None:
         try:
             for key in self.client.scan_iter(f"{CACHE_PREFIX}:*"):
                 self.client.delete(key)
         except Exception:  # noqa: BLE001
             pass
+
+
+def _namespace() -> str:
+    """Key prefix: one database's figures never meet another's in a shared Redis (the test
+    suite also gives each app its own RATELIMIT_KEY_PREFIX, reused here)."""
+    uri = current_app.config.get("SQLALCHEMY_DATABASE_URI", "")
+    digest = hashlib.sha1(uri.encode(), usedforsecurity=False).hexdigest()[:10]
+    return f"{CACHE_PREFIX}:{digest}{current_app.config.get('RATELIMIT_KEY_PREFIX', '')}"
 
 
 def _cache() -> MemoryCache | RedisCache:

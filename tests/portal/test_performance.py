@@ -326,3 +326,34 @@ def test_about_page_explains_definitions_and_caveats(client):
 def test_nav_links_to_the_performance_page(client):
     page = client.get("/").get_data(as_text=True)
     assert 'href="/performance"' in page
+
+
+def test_while_one_request_computes_others_get_the_previous_figures(fixture_appeals, make_appeal):
+    first = perf.performance_set(START, END)
+    make_appeal(service="bsk-roads", category="pothole", submitted_at=local(date(2025, 4, 1)))
+    base = first.cache_key.rsplit(":", 1)[0]
+    cache = perf._cache()
+    assert cache.add(f"{base}:computing", "1", 60)  # another request is computing
+    stale = perf.performance_set(START, END)
+    assert stale.cache_key == first.cache_key
+    assert by(stale.groups["service"], service="bsk-roads").received == 12
+    cache.delete(f"{base}:computing")
+    fresh = perf.performance_set(START, END)
+    assert fresh.cache_key != first.cache_key
+    assert by(fresh.groups["service"], service="bsk-roads").received == 13
+
+
+@pytest.mark.redis
+def test_redis_cache_round_trip(make_app):
+    import os
+
+    app = make_app(REDIS_URL=os.environ["PORTAL_TEST_REDIS_URL"])
+    with app.app_context():
+        cache = perf._cache()
+        assert isinstance(cache, perf.RedisCache)
+        key = f"{perf.CACHE_PREFIX}:test:{os.getpid()}"
+        cache.set(key, "value", 5)
+        assert cache.get(key) == "value"
+        assert cache.add(key + ":lock", "1", 5) and not cache.add(key + ":lock", "1", 5)
+        cache.delete(key + ":lock")
+        cache.delete(key)

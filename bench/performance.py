@@ -1,0 +1,158 @@
+"""Benchmark of /performance and /performance.json (12-month window): p50/p95, cold and warm.
+
+    python bench/performance.py                                   # fresh SQLite, 20,000 appeals
+    python bench/performance.py --appeals 200000
+    python bench/performance.py --database-url sqlite:////work/benchdb/bench-1m.db
+    python bench/performance.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench1m
+
+*Cold* requests find an empty cache (the figures are computed from the database: one
+aggregate query, roll-ups, statistics); *warm* requests are served from the cache (the key
+includes the newest status event, so a new event makes the next request cold again).
+The database is only read. Prints the timings and the figures per service.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from portal import create_app  # noqa: E402
+from portal.extensions import db  # noqa: E402
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return ordered[0]
+    position = (len(ordered) - 1) * q
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def seeded_sqlite(count: int) -> str:
+    """A fresh SQLite database with ``count`` demo appeals (deterministic)."""
+    from portal.demo.generate import seed_demo
+    from portal.services.core import work_calendar
+    from portal.services.reference import install_reference_data
+
+    folder = tempfile.mkdtemp(prefix="bench-performance-")
+    url = f"sqlite:///{os.path.join(folder, 'bench.db')}"
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "bench-secret-key-0123456789", "DATABASE_URL": url}
+    )
+    with app.app_context():
+        db.create_all()
+        install_reference_data()
+        started = time.perf_counter()
+        with db.engine.begin() as conn:
+            seed_demo(conn, count, seed=1, today=date.today(), calendar=work_calendar())
+        print(f"seeded {count:,} appeals in {time.perf_counter() - started:.1f} s ({url})")
+    return url
+
+
+def timed(client, path: str) -> tuple[float, int, bytes]:
+    started = time.perf_counter()
+    response = client.get(path)
+    elapsed = time.perf_counter() - started
+    return elapsed, response.status_code, response.data
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--database-url", default="", help="existing database (read only)")
+    parser.add_argument(
+        "--appeals", type=int, default=20_000, help="appeals to seed without --database-url"
+    )
+    parser.add_argument("--cold", type=int, default=5, help="cold requests per endpoint")
+    parser.add_argument("--warm", type=int, default=50, help="warm requests per endpoint")
+    parser.add_argument("--redis-url", default="", help="cache in Redis instead of in-process")
+    args = parser.parse_args()
+
+    url = args.database_url or seeded_sqlite(args.appeals)
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "bench-secret-key-0123456789", "DATABASE_URL": url,
+         "REDIS_URL": args.redis_url}
+    )  # fmt: skip
+    from sqlalchemy import func, select
+
+    from portal.models import Appeal
+    from portal.queries import performance as perf
+
+    with app.app_context():
+        total = db.session.scalar(select(func.count()).select_from(Appeal))
+        backend = db.engine.dialect.name
+    print(
+        f"database: {backend}, {total:,} appeals; cache: {'redis' if args.redis_url else 'in-process'}"
+    )
+
+    client = app.test_client()
+    results: dict[str, list[float]] = {}
+    payload = b""
+    for name, path in (("page", "/performance?lang=en"), ("json", "/performance.json")):
+        cold = []
+        for _ in range(args.cold):
+            with app.app_context():
+                perf.clear_cache()
+            elapsed, status, body = timed(client, path)
+            assert status == 200, status
+            cold.append(elapsed)
+        warm = []
+        for _ in range(args.warm):
+            elapsed, status, body = timed(client, path)
+            assert status == 200, status
+            warm.append(elapsed)
+        results[f"{name} cold"] = cold
+        results[f"{name} warm"] = warm
+        if name == "json":
+            payload = body
+
+    print(f"\n{'request':<12} {'n':>4} {'p50 ms':>9} {'p95 ms':>9} {'max ms':>9}")
+    for name, values in results.items():
+        print(
+            f"{name:<12} {len(values):>4} {percentile(values, 0.5) * 1000:>9.1f} "
+            f"{percentile(values, 0.95) * 1000:>9.1f} {max(values) * 1000:>9.1f}"
+        )
+    target = max(percentile(results["page warm"], 0.95), percentile(results["json warm"], 0.95))
+    print(f"\nwarm p95 (page and JSON): {target * 1000:.0f} ms — target ≤ 500 ms: "
+          f"{'met' if target <= 0.5 else 'NOT met'}")  # fmt: skip
+
+    import json
+
+    data = json.loads(payload)
+    window = data["window"]
+    print(
+        f"\nFigures per service, window {window['start']} – {window['end']} ({window['time_zone']}):"
+    )
+    print(f"{'rank':>4} {'service':<20} {'received':>9} {'median':>7} {'mean':>6} {'on time':>8} "
+          f"{'overdue':>8} {'ratings':>8} {'score (95% CI)':>20} {'solved':>7} {'reopen':>7}")  # fmt: skip
+    rows = data["groups"]["service"]
+    rows.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0, r["service"]))
+    for r in rows:
+        if r["suppressed"]:
+            print(f"{'':>4} {r['service']:<20} suppressed (< {data['rules']['min_cell']} appeals)")
+            continue
+        rank = str(r["rank"]) if r["rank"] else "—"
+        score = (f"{r['mean_score']:.2f} ({r['score_ci_low']:.2f}–{r['score_ci_high']:.2f})"
+                 if r["score_ci_low"] is not None else "too few ratings")  # fmt: skip
+        print(
+            f"{rank:>4} {r['service']:<20} {r['received']:>9,} {r['median_workdays'] or 0:>7.1f} "
+            f"{r['mean_workdays'] or 0:>6.1f} {(r['on_time_share'] or 0) * 100:>7.1f}% "
+            f"{r['overdue_open']:>8,} {r['ratings']:>8,} {score:>20} "
+            f"{(r['solved_share'] or 0) * 100:>6.1f}% {(r['reopen_rate'] or 0) * 100:>6.1f}%"
+        )
+    print(f"\nmedian of cold page timings: {statistics.median(results['page cold']) * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
