@@ -89,6 +89,16 @@ def make_app(database_url, tmp_path):
 def app(make_app):
     """The portal on an empty database holding the reference data (cities, services…)."""
     app = make_app()
+
+    @app.before_request
+    def _fresh_request_globals() -> None:
+        # The test's app context (and so ``g``) outlives requests, unlike in production:
+        # forget the locale and user cached there so each request chooses its own.
+        from flask import g
+
+        g.pop("_flask_babel", None)
+        g.pop("_login_user", None)
+
     with app.app_context():
         if PG_URL:
             _empty_tables()
