@@ -143,9 +143,12 @@ def performance_set(
 ) -> PerformanceSet:
     """Every grouping for a window, from the cache when the data has not changed.
 
-    Single flight: while one request computes the figures of a new data version, other
-    requests for the same window get the previous version's figures (if any, computed
-    today) instead of piling the same heavy query on the database.
+    When a new event has changed the data version and figures of an earlier version were
+    computed today, those are returned at once and the new figures are computed in a
+    background thread (one at a time per window and city): no request waits for the
+    aggregate query except the first of the day. Without background refresh (the default
+    under TESTING, or PERFORMANCE_BACKGROUND_REFRESH=False) the request computes them
+    itself, while concurrent requests get the previous figures (single flight).
     """
     if window_start > window_end:
         raise ValueError("window_start is after window_end")
@@ -161,19 +164,50 @@ def performance_set(
     if cached is not None:
         return PerformanceSet.from_json(cached, key)
     lock = f"{base}:computing"
-    if not cache.add(lock, "1", COMPUTE_LOCK_SECONDS):
-        latest = cache.get(f"{base}:latest")
-        if latest is not None:
-            stale_key, _, text = latest.partition("\n")
-            return PerformanceSet.from_json(text, stale_key)
+    latest = cache.get(f"{base}:latest")
+    background = current_app.config.get("PERFORMANCE_BACKGROUND_REFRESH", not current_app.testing)
+    if latest is not None and background:
+        if cache.add(lock, "1", COMPUTE_LOCK_SECONDS):
+            threading.Thread(
+                target=_refresh_in_background,
+                args=(current_app._get_current_object(), window_start, window_end, city, base),
+                name="performance-refresh",
+                daemon=True,
+            ).start()
+        return _from_latest(latest)
+    if not cache.add(lock, "1", COMPUTE_LOCK_SECONDS) and latest is not None:
+        return _from_latest(latest)
     try:
-        result = compute_performance_set(window_start, window_end, city, version=version)
-        text = result.to_json()
-        cache.set(key, text, CACHE_TTL_SECONDS)
-        cache.set(f"{base}:latest", f"{key}\n{text}", CACHE_TTL_SECONDS)
+        return _compute_and_store(window_start, window_end, city, base, version)
     finally:
         cache.delete(lock)
+
+
+def _from_latest(latest: str) -> PerformanceSet:
+    key, _, text = latest.partition("\n")
+    return PerformanceSet.from_json(text, key)
+
+
+def _compute_and_store(window_start, window_end, city, base, version) -> PerformanceSet:
+    key = f"{base}:{version.event_id}"
+    result = compute_performance_set(window_start, window_end, city, version=version)
+    text = result.to_json()
+    cache = _cache()
+    cache.set(key, text, CACHE_TTL_SECONDS)
+    cache.set(f"{base}:latest", f"{key}\n{text}", CACHE_TTL_SECONDS)
     return replace(result, cache_key=key)
+
+
+def _refresh_in_background(app, window_start, window_end, city, base) -> None:
+    """Compute the figures of the newest data version in a thread of its own."""
+    with app.app_context():
+        try:
+            _compute_and_store(window_start, window_end, city, base, data_version())
+        except Exception:  # noqa: BLE001 - logged; the next request tries again
+            app.logger.exception("performance figures: background refresh failed")
+        finally:
+            _cache().delete(f"{base}:computing")
+            db.session.remove()
 
 
 def cached_text(key: str, produce: Callable[[], str]) -> str:

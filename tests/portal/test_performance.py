@@ -357,3 +357,21 @@ def test_redis_cache_round_trip(make_app):
         assert cache.add(key + ":lock", "1", 5) and not cache.add(key + ":lock", "1", 5)
         cache.delete(key + ":lock")
         cache.delete(key)
+
+
+def test_background_refresh_serves_previous_figures_then_the_new_ones(
+    app, fixture_appeals, make_appeal
+):
+    import threading
+
+    app.config["PERFORMANCE_BACKGROUND_REFRESH"] = True
+    first = perf.performance_set(START, END)  # first of the day: computed by the request
+    make_appeal(service="bsk-roads", category="pothole", submitted_at=local(date(2025, 4, 1)))
+    stale = perf.performance_set(START, END)  # new version: previous figures at once
+    assert stale.cache_key == first.cache_key
+    for thread in threading.enumerate():
+        if thread.name == "performance-refresh":
+            thread.join(timeout=30)
+    fresh = perf.performance_set(START, END)
+    assert fresh.cache_key != first.cache_key
+    assert by(fresh.groups["service"], service="bsk-roads").received == 13
