@@ -1,0 +1,330 @@
+"""The datasets blueprint: downloads, filters, privacy, tombstones, datapackage, pages."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from flask import url_for
+from sqlalchemy import select
+
+from opendata import exports, schema
+from portal.extensions import db
+from portal.models import (
+    Answer,
+    AppealStatus,
+    City,
+    Rating,
+    RejectionReason,
+    Solved,
+)
+from portal.workdays import BISHKEK
+
+SECRET_TEXT = "Меня зовут Айгуль Тестова, телефон +996 555 123 456, квартира 12."
+SCRUBBED = "Меня зовут [ИМЯ], телефон [ТЕЛЕФОН], квартира [НОМЕР]."
+EXACT = (42.874321, 74.612345)
+
+
+def today() -> str:
+    return datetime.now(UTC).astimezone(BISHKEK).date().isoformat()
+
+
+def csv_rows(response) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True), newline="")))
+
+
+@pytest.fixture
+def appeals(app, make_appeal, make_answer):
+    """Published appeals in both cities, plus appeals that must never be published."""
+    made = {
+        "pothole": make_appeal(
+            text=SECRET_TEXT,
+            public_text=SCRUBBED,
+            lat=EXACT[0],
+            lon=EXACT[1],
+            contact={"email": "aigul@example.kg"},
+        ),  # fmt: skip
+        "heating": make_appeal(category="no_heating", lat=42.84, lon=74.55),
+        "osh": make_appeal(city="osh", category="pothole", lat=40.52, lon=72.80),
+        "old": make_appeal(submitted_at=datetime(2025, 1, 10, 6, tzinfo=UTC)),
+        "pending": make_appeal(status=AppealStatus.SUBMITTED, text="Ещё не проверено модератором"),
+        "rejected": make_appeal(status=AppealStatus.REJECTED, text="Спам спам спам"),
+    }
+    first = make_answer(made["pothole"], text="Первый ответ службы.",
+                        at=datetime.now(UTC) - timedelta(hours=5))  # fmt: skip
+    make_answer(made["pothole"], text="Последний ответ службы.",
+                at=datetime.now(UTC) - timedelta(hours=1))  # fmt: skip
+    db.session.add(
+        Answer(
+            appeal_id=made["heating"].id,
+            service_id=made["heating"].service_id,
+            round=1,
+            public_text=None,
+            private_raw_text="Черновик ответа с ФИО сотрудника",
+            private_internal_note="внутренняя заметка",
+        )  # fmt: skip
+    )
+    db.session.add(
+        Rating(
+            appeal_id=made["pothole"].id,
+            answer_id=first.id,
+            service_id=made["pothole"].service_id,
+            score=2,
+            solved=Solved.NO,
+            public_comment="Ответ не по существу",
+            private_comment="Айгуль недовольна",
+        )  # fmt: skip
+    )
+    made["pothole"].last_score, made["pothole"].last_solved = 2, Solved.NO
+    db.session.commit()
+    return made
+
+
+@pytest.fixture
+def withdrawn(app, make_appeal):
+    plain = make_appeal(text="Отозванное обращение")
+    plain.status = AppealStatus.WITHDRAWN
+    plain.withdrawn_at = datetime(2026, 3, 1, 6, tzinfo=UTC)
+    abusive = make_appeal(text="Оскорбительное обращение")
+    abusive.status = AppealStatus.WITHDRAWN
+    abusive.rejection_reason = RejectionReason.ABUSE
+    abusive.withdrawn_at = datetime(2026, 3, 2, 6, tzinfo=UTC)
+    db.session.commit()
+    return plain, abusive
+
+
+@pytest.mark.parametrize("fmt", list(exports.FORMATS))
+def test_download_headers_and_streaming(client, appeals, fmt):
+    response = client.get(f"/datasets/appeals.{fmt}")
+    assert response.status_code == 200
+    spec = exports.FORMATS[fmt]
+    assert response.headers["Content-Type"] == spec.media_type
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="appeals-{today()}.{spec.suffix}"'
+    )
+    assert response.is_streamed  # a generator, not a body built in memory
+    assert not isinstance(response.response, list | tuple | bytes)
+    assert response.headers["Link"] == '</datasets/datapackage.json>; rel="describedby"'
+
+
+def test_csv_content_type_is_exactly_the_issue_one(client, appeals):
+    assert client.get("/datasets/appeals.csv").headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert client.get("/datasets/appeals.geojson").mimetype == "application/geo+json"
+    assert client.get("/datasets/appeals.geojsonseq").mimetype == "application/geo+json-seq"
+
+
+def test_appeals_csv_has_only_published_appeals_with_public_fields(client, appeals):
+    rows = csv_rows(client.get("/datasets/appeals.csv"))
+    ids = {row["id"] for row in rows}
+    assert ids == {appeals[k].public_id for k in ("pothole", "heating", "osh", "old")}
+    pothole = next(r for r in rows if r["id"] == appeals["pothole"].public_id)
+    assert pothole["text"] == SCRUBBED
+    assert pothole["latest_answer_text"] == "Последний ответ службы."
+    assert pothole["rating_score"] == "2" and pothole["solved"] == "no"
+    assert pothole["submitted_at"].endswith("+06:00")
+    assert pothole["city"] == "bishkek" and pothole["category"] == "pothole"
+
+
+def test_private_data_appears_in_no_download(client, appeals, withdrawn):
+    forbidden = [
+        "Айгуль", "+996 555 123 456", "aigul@example.kg", str(EXACT[0]), str(EXACT[1]),
+        "Ещё не проверено", "Спам спам", "Черновик ответа", "внутренняя заметка", "недовольна",
+        "Отозванное обращение", "Оскорбительное",
+    ]  # fmt: skip
+    for dataset in schema.DATASETS.values():
+        for fmt in dataset.formats:
+            body = client.get(f"/datasets/{dataset.name}.{fmt}").get_data(as_text=True)
+            for sentinel in forbidden:
+                assert sentinel not in body, (dataset.name, fmt, sentinel)
+
+
+def test_withdrawn_appeals_stay_as_tombstones(client, appeals, withdrawn):
+    plain, abusive = withdrawn
+    rows = csv_rows(client.get("/datasets/withdrawn.csv"))
+    assert [(r["id"], r["reason"]) for r in rows] == [
+        (plain.public_id, "withdrawn"),
+        (abusive.public_id, "abuse"),
+    ]
+    assert rows[0]["withdrawn_at"] == "2026-03-01T12:00:00+06:00"
+    assert set(rows[0]) == {"id", "city", "withdrawn_at", "reason"}
+    appeal_ids = {r["id"] for r in csv_rows(client.get("/datasets/appeals.csv"))}
+    assert plain.public_id not in appeal_ids
+
+
+def test_answers_and_ratings(client, appeals):
+    answers = csv_rows(client.get("/datasets/answers.csv"))
+    assert [a["text"] for a in answers] == ["Первый ответ службы.", "Последний ответ службы."]
+    assert {a["appeal_id"] for a in answers} == {appeals["pothole"].public_id}
+    ratings = json.loads(client.get("/datasets/ratings.json").get_data())
+    assert ratings == [
+        {
+            "answer_id": int(answers[0]["id"]),
+            "appeal_id": appeals["pothole"].public_id,
+            "service": "bsk-roads",
+            "created_at": ratings[0]["created_at"],
+            "score": 2,
+            "solved": "no",
+            "reason": None,
+            "comment": "Ответ не по существу",
+        }
+    ]
+
+
+def test_reference_datasets(client, app):
+    services = csv_rows(client.get("/datasets/services.csv"))
+    assert {"bsk-roads", "osh-vodokanal"} <= {s["code"] for s in services}
+    assert all(s["name_ru"] and s["name_ky"] and s["name_en"] for s in services)
+    categories = csv_rows(client.get("/datasets/categories.csv?city=osh"))
+    assert categories and {c["city"] for c in categories} == {"osh"}
+    assert {c["privacy_tier"] for c in categories} <= {"public", "home", "sensitive"}
+    assert all(int(c["deadline_days"]) >= 1 for c in categories)
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("city=osh", {"osh"}),
+        ("city=bishkek&category=no_heating", {"heating"}),
+        ("status=published&city=osh", {"osh"}),
+        ("date_to=2025-12-31", {"old"}),
+        ("date_from=2026-01-01&city=bishkek", {"pothole", "heating"}),
+        ("bbox=72.7,40.4,72.9,40.6", {"osh"}),
+        ("bbox=74.0,42.0,75.0,43.0&category=pothole&date_from=2026-01-01", {"pothole"}),
+    ],
+)
+def test_shared_filters_apply_to_every_format(client, appeals, query, expected):
+    ids = {appeals[k].public_id for k in expected}
+    assert {r["id"] for r in csv_rows(client.get(f"/datasets/appeals.csv?{query}"))} == ids
+    collection = json.loads(client.get(f"/datasets/appeals.geojson?{query}").get_data())
+    assert {f["id"] for f in collection["features"]} == ids
+    objects = json.loads(client.get(f"/datasets/appeals.json?{query}").get_data())
+    assert {o["id"] for o in objects} == ids
+
+
+def test_filters_apply_to_answers_through_their_appeal(client, appeals):
+    assert csv_rows(client.get("/datasets/answers.csv?city=osh")) == []
+    assert len(csv_rows(client.get("/datasets/answers.csv?city=bishkek"))) == 2
+
+
+def test_map_download_link_carries_the_view(app, client, appeals):
+    with app.test_request_context():
+        url = url_for("datasets.download", name="appeals", fmt="csv", city="osh",
+                      bbox="72.7,40.4,72.9,40.6")  # fmt: skip
+    assert {r["id"] for r in csv_rows(client.get(url))} == {appeals["osh"].public_id}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "city=Bishkek!",
+        "status=rejected",
+        "bbox=1,2,3",
+        "date_from=2026-13-01",
+        "date_from=2026-02-01&date_to=2026-01-01",
+    ],  # fmt: skip
+)
+def test_bad_filters_are_a_400_with_errors(client, app, query):
+    response = client.get(f"/datasets/appeals.csv?{query}")
+    assert response.status_code == 400
+    assert response.is_json and response.get_json()["errors"]
+
+
+def test_unknown_datasets_and_formats_are_404(client, app):
+    assert client.get("/datasets/answers.geojson").status_code == 404
+    assert client.get("/datasets/contacts.csv").status_code == 404
+    assert client.get("/datasets/appeals.xlsx").status_code == 404
+
+
+def test_coordinates_lie_inside_their_city(client, app, appeals):
+    extents = {c.slug: c for c in db.session.scalars(select(City))}
+    features = json.loads(client.get("/datasets/appeals.geojson").get_data())["features"]
+    points = [f for f in features if f["geometry"]]
+    assert len(points) == 4
+    for feature in points:
+        lon, lat = feature["geometry"]["coordinates"]
+        assert extents[feature["properties"]["city"]].contains(lat=lat, lon=lon), feature["id"]
+        assert len(str(lon).split(".")[1]) <= 6 and len(str(lat).split(".")[1]) <= 6
+
+
+def test_download_is_read_in_batches(client, app, make_appeal, monkeypatch):
+    from portal.queries import exports as queries
+
+    for _ in range(7):
+        make_appeal()
+    batches = []
+    original = queries.stream_rows
+
+    def spy(*args, **kwargs):
+        kwargs["batch_rows"] = 2
+        for batch in original(*args, **kwargs):
+            batches.append(len(batch))
+            yield batch
+
+    monkeypatch.setattr("portal.datasets.views.stream_rows", spy)
+    response = client.get("/datasets/appeals.csv")
+    assert len(csv_rows(response)) == 7
+    assert batches == [2, 2, 2, 1]
+
+
+def test_service_performance_dataset_uses_the_performance_figures(client, app, appeals):
+    from portal.queries.exports import performance_window
+    from portal.queries.performance import monthly_service_performance
+    from portal.schemas.filters import AppealFilters
+
+    start, end = date(2025, 1, 1), date(2026, 12, 31)
+    rows = csv_rows(
+        client.get(f"/datasets/service_performance.csv?date_from={start}&date_to={end}")
+    )
+    expected = monthly_service_performance(start, end)
+    assert len(rows) == len(expected) > 0
+    assert [(r["service"], r["month"]) for r in rows] == [(e.service, e.month) for e in expected]
+    assert all(r["suppressed"] == "true" and r["received"] == "" for r in rows)  # < 5 appeals
+    assert performance_window(AppealFilters(date_from=start, date_to=end)) == (start, end)
+
+
+def test_datapackage_endpoint(client, app):
+    response = client.get("/datasets/datapackage.json")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    descriptor = response.get_json()
+    appeals = next(r for r in descriptor["resources"] if r["name"] == "appeals")
+    assert appeals["path"] == "http://portal.test/datasets/appeals.csv"
+    city = next(f for f in appeals["schema"]["fields"] if f["name"] == "city")
+    assert city["constraints"]["enum"] == ["bishkek", "osh"]
+    assert descriptor["licenses"][0]["path"] == "https://creativecommons.org/licenses/by/4.0/"
+
+
+def test_index_page(client, app):
+    page = client.get("/datasets/").get_data(as_text=True)
+    for dataset in schema.DATASETS.values():
+        for fmt in dataset.formats:
+            assert f"/datasets/{dataset.name}.{fmt}" in page
+    assert "CC-BY-4.0" in page and "/datasets/dictionary" in page
+    assert "/datasets/datapackage.json" in page and "/datasets/changelog" in page
+
+
+def test_dictionary_page_lists_every_field_and_its_anonymization(client, app):
+    page = client.get("/datasets/dictionary?lang=en").get_data(as_text=True)
+    for dataset in schema.DATASETS.values():
+        assert f'id="{dataset.name}"' in page
+        for spec in dataset.fields:
+            assert f'id="{dataset.name}-{spec.name}"' in page
+    assert "hexagonal cell" in page  # the masking note
+    assert "apostrophe" in page  # the CSV injection rule is documented
+
+
+def test_changelog_page(client, app):
+    page = client.get("/datasets/changelog").get_data(as_text=True)
+    assert schema.SCHEMA_VERSION in page
+
+
+def test_public_vocabulary_matches_the_portal():
+    from portal.models import PUBLIC_STATUSES, RatingReason, Resolution
+
+    assert set(schema.PUBLIC_STATUSES) == {s.value for s in PUBLIC_STATUSES}
+    assert set(schema.RESOLUTIONS) == {r.value for r in Resolution}
+    assert set(schema.SOLVED) == {s.value for s in Solved}
+    assert set(schema.RATING_REASONS) == {r.value for r in RatingReason}
+    assert set(schema.WITHDRAWAL_REASONS) == {r.value for r in RejectionReason} | {"withdrawn"}
