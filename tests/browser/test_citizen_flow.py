@@ -1,0 +1,135 @@
+"""A citizen on a phone: fills the form, clicks the map, attaches a photo, previews, sends,
+opens the tracking link, and after the service answers, rates the answer and reopens."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from PIL import Image
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Appeal, AppealStatus, EventKind, Photo
+from tests.portal.test_photos import jpeg_with_gps
+
+pytestmark = pytest.mark.browser
+
+PHONE = (390, 844)
+TEXT = "Во дворе третий день не горят фонари, вечером очень темно и опасно ходить."
+
+
+def test_citizen_submits_tracks_rates_and_reopens(
+    app, live_server, make_page, make_staff, external_requests, artifacts, tmp_path
+):
+    photo_path = tmp_path / "IMG_2041.jpg"
+    photo_path.write_bytes(jpeg_with_gps(size=(3000, 2000)))
+    page = make_page(viewport=PHONE)
+
+    # --- The form, in Russian (the default language) on a phone-sized screen ---------------
+    page.goto(f"{live_server}/appeals/new")
+    assert page.locator("html").get_attribute("lang") == "ru"
+    assert page.get_by_text("Этот текст будет опубликован.").is_visible()
+    page.select_option("#city", "bishkek")
+    page.select_option("#category", "pothole")
+    page.fill("#description", TEXT)
+    page.fill("#address", "ул. Ахунбаева, у школы")
+    # Tiles are unreachable in tests: the city outline is drawn and clicks still work.
+    page.wait_for_selector("#map.leaflet-container")
+    page.wait_for_selector("#map.tiles-failed", timeout=10_000)
+    assert page.locator("#map-status").inner_text().strip() != ""
+    box = page.locator("#map").bounding_box()
+    page.locator("#map").click(position={"x": box["width"] / 2, "y": box["height"] / 2})
+    page.wait_for_function("document.getElementById('lat').value !== ''")
+    lat = float(page.input_value("#lat"))
+    lon = float(page.input_value("#lon"))
+    assert 42.80 <= lat <= 42.93 and 74.48 <= lon <= 74.72
+    assert page.locator(".leaflet-marker-icon").count() == 1
+    page.set_input_files("#photos", str(photo_path))
+    page.fill("#email", "citizen@example.kg")
+    page.check("#consent")
+    # No horizontal scrolling on a phone.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE[0]
+    page.screenshot(path=str(artifacts / "appeal-form.png"), full_page=True)
+
+    # --- Preview, then send -------------------------------------------------------------------
+    page.click("#send")
+    page.wait_for_selector("#preview:not([hidden])")
+    assert "фонари" in page.inner_text("#preview-text")
+    page.screenshot(path=str(artifacts / "appeal-preview.png"), full_page=True)
+    page.click("#confirm-send")
+    page.wait_for_url(re.compile(r"/t/[A-Za-z0-9_-]{43,}\?receipt=1$"))
+    receipt = page.inner_text("main")
+    appeal = db.session.scalars(select(Appeal)).one()
+    assert appeal.public_id in receipt
+    assert "рабочих дней" in receipt
+    tracking_link = page.input_value("#tracking-link")
+    assert tracking_link.startswith(live_server + "/t/")
+    page.screenshot(path=str(artifacts / "receipt.png"), full_page=True)
+
+    # The stored photo is a clean copy.
+    photo = db.session.scalars(select(Photo)).one()
+    assert dict(Image.open(io.BytesIO(photo.data)).getexif()) == {}
+    assert abs(appeal.private.lat - lat) < 1e-6
+
+    # --- The service answers (through the service layer) ------------------------------------
+    from portal.services.moderation import publish_appeal
+    from portal.services.staff_actions import answer
+
+    publish_appeal(appeal.id, make_staff(role="moderator"))
+    answer(
+        make_staff(role="service", service=appeal.service.code),
+        appeal.public_id,
+        text="Заявка передана бригаде, фонари заменят в течение недели.",
+    )
+
+    # --- Rating and reopening on the tracking page -------------------------------------------
+    page.goto(tracking_link)
+    assert "Заявка передана бригаде" in page.inner_text("main")
+    page.check("input[name=score][value='2']")
+    page.check("input[name=solved][value='no']")
+    page.select_option("#reason", "not_resolved")
+    page.fill("#comment", "Фонари так и не починили.")
+    page.screenshot(path=str(artifacts / "rating.png"), full_page=True)
+    page.click("#rate-button")
+    page.wait_for_selector("#reopen-button")
+    assert "Спасибо за оценку." in page.inner_text("main")
+    answered_label = page.inner_text("#status")
+    page.click("#reopen-button")
+    page.wait_for_url(re.compile(r"reopened=1"))
+    assert "новым сроком" in page.inner_text("main")
+    assert page.inner_text("#status") != answered_label
+    page.screenshot(path=str(artifacts / "reopened.png"), full_page=True)
+
+    db.session.expire_all()
+    appeal = db.session.get(Appeal, appeal.id)
+    assert appeal.status is AppealStatus.REOPENED and appeal.last_score == 2
+    assert [e.kind for e in appeal.events][-2:] == [EventKind.RATED, EventKind.REOPENED]
+    assert external_requests == [] or all("127.0.0.1" in url for url in external_requests)
+
+
+@pytest.mark.parametrize(
+    ("lang", "heading", "send"),
+    [
+        ("ky", "Көйгөй тууралуу кабарлоо", "Кайрылууну жөнөтүү"),
+        ("en", "Report a problem", "Send appeal"),
+    ],
+    ids=["ky", "en"],
+)
+def test_form_is_usable_in_kyrgyz_and_english_on_a_phone(
+    live_server, make_page, artifacts, lang, heading, send
+):
+    page = make_page(viewport=PHONE)
+    page.goto(f"{live_server}/appeals/new?lang={lang}")
+    assert page.locator("h1").inner_text() == heading
+    assert page.locator("#send").inner_text() == send
+    # Submitting an empty form shows translated field errors (after the preview step).
+    page.click("#send")
+    page.wait_for_selector("#preview:not([hidden])")
+    page.click("#confirm-send")
+    page.wait_for_selector(".error-summary")
+    assert page.locator("html").get_attribute("lang") == lang
+    assert page.locator(".field-errors").count() >= 3
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE[0]
+    page.screenshot(path=str(artifacts / f"form-errors-{lang}.png"), full_page=True)
