@@ -33,6 +33,8 @@ from portal.services.tokens import TokenProblem, resolve
 
 #: Photos never change once stored (new photo, new id): cache them for a year.
 PHOTO_CACHE_SECONDS = 365 * 86400
+#: Previews run the scrubber (CPU): generous for people, a brake for scripts.
+PREVIEW_RATE_LIMIT = "30 per minute"
 
 
 def submit_limit() -> str:
@@ -78,6 +80,7 @@ def submit():
 
 
 @bp.post("/appeals/preview")
+@limiter.limit(PREVIEW_RATE_LIMIT)
 def preview():
     """What would be published of the description (JSON for the script, HTML without it)."""
     text = request.form.get("description", "").strip()
