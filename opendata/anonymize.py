@@ -82,7 +82,7 @@ def find_pii(text: str, lang: str | None = None) -> list[PiiSpan]:
     hits = list(rules.find_all(text)) + list(phones.find_phones(text))
     contacts = [(a, b) for a, b, kind in hits if kind in ("PHONE", "EMAIL")]
     mode = case_mode(text)
-    work = truecase(text) if mode else text
+    work = truecase(text, lang) if mode else text
     persons = find_persons(work, lang, caseless=mode is not None, contacts=contacts)
     hits += [(a, b, "PERSON") for a, b in persons]
     blocked = placeholder_spans(text)

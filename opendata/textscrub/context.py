@@ -5,11 +5,15 @@ All patterns are case-insensitive: they read the truecased working copy of the t
 
 from __future__ import annotations
 
+import functools
 import re
 
 from opendata.textscrub.lexicon import fold
 from opendata.textscrub.tokens import Token
 
+# Cue patterns are matched once per text; a cue "comes right before" a word when one of
+# its matches ends where the word starts. A cue ends at a dot ("ул.") or a word boundary.
+_WORD_END = r"(?:(?<=\.)|(?![\w]))"
 # A word right before a name that introduces a private person.
 _PERSON_CUE = re.compile(
     r"(?i:(?<![\w-])(?:"
@@ -24,13 +28,15 @@ _PERSON_CUE = re.compile(
     r"|апасы|атасы|күйөө\w*|аялым|агам|эжем|иним|синдим|айдоочу\w*"
     r"|my\s+name\s+is|name|i\s+am|i'm|this\s+is|call\s+me|regards|sincerely|contact"
     r"|mr|mrs|ms|miss|dr|neighbou?r\w*|daughter|son|wife|husband|friend|father|mother"
-    r"|brother|sister|driver|landlord|landlady|colleague|tenant|owner|resident"
-    r"))[\s,:.—–-]{0,4}$"
+    r"|brother|sister|driver|landlord|landlady|colleague|tenant|owner|resident|electrician"
+    r"|plumber|worker|foreman|janitor|cleaner|guard|seller|cashier|teacher|nurse|doctor"
+    r"|filed\s+by|signed\s+by|signed|sent\s+by|written\s+by"
+    rf"){_WORD_END})[\s,:.—–-]{{0,4}}"
 )
 # A self-introduction: the next word is a name even when typed in lower case.
 _INTRO_CUE = re.compile(
     r"(?i:(?<![\w-])(?:меня\s+зовут|мо[её]\s+имя|звать|менин\s+атым|атым|my\s+name\s+is"
-    r"|name))[\s,:—–-]{1,4}$"
+    r"|name))[\s,:—–-]{1,4}"
 )
 # A word right before a place name: ул. Ахунбаева, проспект Чуй, школа имени Гагарина.
 _PLACE_BEFORE = re.compile(
@@ -41,19 +47,19 @@ _PLACE_BEFORE = re.compile(
     r"|город\w*|район\w*|сел[оа]|пос[её]л\w*|станци\w*|метро|кафе|ресторан\w*|магазин\w*"
     r"|тц|трц|жк|тсж|осоо|оао|зао|мп|гп|угол|углу|между|пересечени\w*|перекр[её]ст\w*"
     r"|named\s+after"
-    r"))\s*$"
+    rf"){_WORD_END})\s*"
 )
 # English prepositions of place: "in Asanbai", "on Toktogul" (weaker: given names pass).
-_PREPOSITION_BEFORE = re.compile(r"(?i:(?<![\w-])(?:in|on|at|near|along|to|from|via))\s+$")
+_PREPOSITION_BEFORE = re.compile(r"(?i:(?<![\w-])(?:in|on|at|near|along|to|from|via))\s+")
 # A word right after a place name: Ахунбаев көчөсү, Chui Avenue, Ататүрк паркы.
-_PLACE_AFTER = re.compile(
-    r"(?i:\s*(?:"
-    r"-\s*\d+|көчө\w*|проспект\w*|бульвар\w*|кичи\s*район\w*|микрорайон\w*|район\w*|мкр"
+_PLACE_WORDS = (
+    r"көчө\w*|проспект\w*|бульвар\w*|кичи\s*район\w*|микрорайон\w*|район\w*|мкр"
     r"|ж/м|айыл\w*|парк\w*|аянт\w*|базар\w*|рын\w*|мектеб\w*|эстелиг\w*|атындагы\w*"
-    r"|street|st|avenue|ave|boulevard|blvd|road|rd|lane|square|park|bazaar|market"
+    r"|улиц\w*|street|st|avenue|ave|boulevard|blvd|road|rd|lane|square|park|bazaar|market"
     r"|mall|school|microdistrict|district|village"
-    r")(?![\w]))"
 )
+_PLACE_AFTER = re.compile(rf"(?i:\s*(?:-\s*\d+|{_PLACE_WORDS})(?![\w]))")
+_PLACE_WORD = re.compile(rf"(?i:{_PLACE_WORDS})")
 # Senior officials are named in their role and stay: мэр, вице-мэр, аким, министр…
 _ROLE = re.compile(
     r"(?:вице-)?мэр(?:а|у|ом|е|и|дин|ге)?|аким\w*|министр\w*|замминистра|глав(?:а|ы|е|у|ой)"
@@ -64,24 +70,30 @@ _QUOTED = re.compile(r"«[^»]{0,80}»|\"[^\"]{0,80}\"|“[^”]{0,80}”|„[^�
 _CONJ = re.compile(r"\s*(?:и|менен|жана|and|&)\s*")
 
 
+@functools.lru_cache(maxsize=64)
+def _ends(pattern: re.Pattern[str], text: str) -> frozenset[int]:
+    """Positions where matches of `pattern` end (one scan per text, not per word)."""
+    return frozenset(m.end() for m in pattern.finditer(text))
+
+
 def person_cue_before(text: str, start: int) -> bool:
     """A word like "сосед", "меня зовут" or "my name is" comes right before `start`."""
-    return _PERSON_CUE.search(text[max(0, start - 40) : start]) is not None
+    return start in _ends(_PERSON_CUE, text)
 
 
 def intro_cue_before(text: str, start: int) -> bool:
     """ "меня зовут", "менин атым", "my name is" comes right before `start`."""
-    return _INTRO_CUE.search(text[max(0, start - 30) : start]) is not None
+    return start in _ends(_INTRO_CUE, text)
 
 
 def place_before(text: str, start: int) -> bool:
     """A street/place word ("ул.", "проспект", "имени") comes right before `start`."""
-    return _PLACE_BEFORE.search(text[max(0, start - 30) : start]) is not None
+    return start in _ends(_PLACE_BEFORE, text)
 
 
 def preposition_before(text: str, start: int) -> bool:
     """An English preposition of place ("in", "on", "near") comes right before `start`."""
-    return _PREPOSITION_BEFORE.search(text[max(0, start - 10) : start]) is not None
+    return start in _ends(_PREPOSITION_BEFORE, text)
 
 
 def place_after(text: str, end: int) -> bool:
@@ -89,14 +101,21 @@ def place_after(text: str, end: int) -> bool:
     return _PLACE_AFTER.match(text, end) is not None
 
 
+def is_place_word(word: str) -> bool:
+    """The word itself names a kind of place: "көчөсү", "проспект", "Street"."""
+    return _PLACE_WORD.fullmatch(word) is not None
+
+
+@functools.lru_cache(maxsize=4096)
 def is_role(word: str) -> bool:
     """The word names a senior official's role (мэр, министр, mayor…)."""
     return _ROLE.fullmatch(fold(word)) is not None
 
 
-def quoted_ranges(text: str) -> list[tuple[int, int]]:
+@functools.lru_cache(maxsize=64)
+def quoted_ranges(text: str) -> tuple[tuple[int, int], ...]:
     """Spans inside quotes: names in «…» are organisations, cafés, residential complexes."""
-    return [m.span() for m in _QUOTED.finditer(text)]
+    return tuple(m.span() for m in _QUOTED.finditer(text))
 
 
 def joined_by_conjunction(text: str, left: Token, right: Token) -> bool:

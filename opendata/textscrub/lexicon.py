@@ -41,6 +41,7 @@ def wordset(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
+@functools.lru_cache(maxsize=65536)
 def fold(word: str) -> str:
     """Lower-case and fold Kyrgyz-specific letters so spelling variants compare equal."""
     return word.lower().translate(_FOLD)
@@ -55,14 +56,12 @@ def stem(word: str, min_len: int = 4) -> str:
     return w
 
 
-def stem_candidates(word: str) -> list[str]:
-    """Prefixes of the folded word that leave a known case ending behind."""
+@functools.lru_cache(maxsize=65536)
+def stem_candidates(word: str) -> tuple[str, ...]:
+    """The folded word and its prefixes that leave a known case ending behind."""
     w = fold(word)
-    out = [w]
-    for cut in range(1, min(_MAX_ENDING, len(w) - 2) + 1):
-        if w[-cut:] in ENDINGS:
-            out.append(w[:-cut])
-    return out
+    cuts = range(1, min(_MAX_ENDING, len(w) - 2) + 1)
+    return (w, *(w[:-cut] for cut in cuts if w[-cut:] in ENDINGS))
 
 
 def read_list(name: str) -> list[str]:
@@ -71,17 +70,29 @@ def read_list(name: str) -> list[str]:
     return [s for line in text.splitlines() if (s := line.strip()) and not s.startswith("#")]
 
 
+# Endings that may follow a short (3-letter) name stem: "Анна" → "Анны", "Анне".
+_SHORT_STEM_ENDINGS = wordset("а я у ю е и ы ой ей ом ем ою ею")
+
+
 class StemSet:
-    """A set of words matched in any case form: "Бакыт" also matches "Бакыту", "Бакытка"."""
+    """A set of words matched in any case form: "Бакыт" also matches "Бакыту", "Бакытка".
+
+    A stem cut from a name ("Мария" → "мари") never matches bare, and a three-letter
+    stem ("Инна" → "инн") only takes a Russian case ending, so "ИНН" and "калды" stay out.
+    """
 
     def __init__(self, words: list[str]) -> None:
-        self._stems: set[str] = set()
-        for word in words:
-            self._stems.add(fold(word))
-            self._stems.add(stem(word, min_len=3))
+        self._full = {fold(w) for w in words}
+        self._stems = {stem(w, min_len=3) for w in words} | self._full
 
     def __contains__(self, word: str) -> bool:
-        return any(c in self._stems for c in stem_candidates(word))
+        w = fold(word)
+        if w in self._full:
+            return True
+        for c in stem_candidates(word)[1:]:
+            if c in self._stems and (len(c) >= 4 or w[len(c) :] in _SHORT_STEM_ENDINGS):
+                return True
+        return False
 
 
 @dataclass(frozen=True)

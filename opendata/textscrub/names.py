@@ -24,6 +24,7 @@ from opendata.textscrub.lexicon import (
     not_names,
     short_surnames,
 )
+from opendata.textscrub.morph import proper_noun
 from opendata.textscrub.tokens import Token, is_initial, tokenize
 
 _SURNAME = re.compile(
@@ -33,6 +34,9 @@ _SURNAME = re.compile(
 )
 _PATRONYMIC = re.compile(r"[^\W\d_]{2,}(?:ович|евич|овн|евн|ичн|ovich|evich|ovn|evn)\w{0,3}")
 _PARTICLES = frozenset({"уулу", "кызы", "uulu", "kyzy", "оглы", "ogly"})
+_FAMILY = ("surname", "patronymic")
+# Kyrgyz honorifics follow a name: "Гүлсана эже", "Токтор ата".
+_HONORIFICS = frozenset({"эже", "байке", "ата", "апа", "мырза", "айым", "агай"})
 
 
 @dataclass
@@ -41,10 +45,12 @@ class _Text:
 
     work: str
     caseless: bool  # the original was all lower or all upper case
+    russian: bool = True  # the Russian dictionary can tell names from ordinary words
     tokens: list[Token] = field(default_factory=list)
     gazetteer: dict[int, int] = field(default_factory=dict)  # token -> first token of its entry
     ner_names: set[int] = field(default_factory=set)  # tokens inside NER PER hits
     places: set[int] = field(default_factory=set)  # tokens known to be places/organisations
+    shapes: dict[int, str | None] = field(default_factory=dict)
 
     def gap(self, a: int, b: int) -> str:
         return self.work[self.tokens[a].end : self.tokens[b].start]
@@ -58,7 +64,7 @@ def find_persons(
     `contacts` are the spans of phones and e-mails: a word set off by a comma right
     before or after one ("Сайкал, 0555 44 33 22") is taken for a signature.
     """
-    t = _Text(work, caseless, tokenize(work))
+    t = _Text(work, caseless, lang == "ru", tokenize(work))
     t.gazetteer = _gazetteer_cover(t.tokens)
     seeds = _ner_seeds(t) if lang != "en" else []
     seeds += _rule_seeds(t) + _signature_seeds(t, contacts)
@@ -75,7 +81,13 @@ def find_persons(
 
 
 def _shape(t: _Text, k: int) -> str | None:
-    """What kind of name word tokens[k] is, if any."""
+    """What kind of name word tokens[k] is, if any (memoised per text)."""
+    if k not in t.shapes:
+        t.shapes[k] = _compute_shape(t, k)
+    return t.shapes[k]
+
+
+def _compute_shape(t: _Text, k: int) -> str | None:
     tok = t.tokens[k]
     word = tok.text
     if is_initial(tok, t.work):
@@ -104,6 +116,16 @@ def _capitalised(t: _Text, k: int) -> bool:
     return not shouted or (len(word) >= 4 and _shape(t, k) in ("first", "surname", "patronymic"))
 
 
+def _uncommon(t: _Text, k: int) -> bool:
+    """A lower-case word that may be a name: not a stop word nor a common Russian word."""
+    word = t.tokens[k].text
+    if len(word) < 3 or fold(word) in not_names() or context.is_role(word):
+        return False
+    return _shape(t, k) in ("first", "surname", "patronymic") or (
+        t.russian and not word.isascii() and proper_noun(word) is not False
+    )
+
+
 def _latin(word: str) -> bool:
     return word.isascii()
 
@@ -128,46 +150,77 @@ def _ner_seeds(t: _Text) -> list[tuple[int, int, bool]]:
 def _trim(t: _Text, idx: list[int]) -> list[int]:
     """Cut words off a NER hit that cannot be part of a name ("Коңшум", "Бишкекводоканала")."""
 
-    def bad(k: int, edge_only: bool) -> bool:
+    def bad(k: int, leading: bool) -> bool:
         tok = t.tokens[k]
         if not _capitalised(t, k) and _shape(t, k) != "particle":
             return True
+        if context.is_place_word(tok.text):
+            return True
         if _shape(t, k) is not None:
             return False
-        return _in_gazetteer(t, k) or (tok.sent_start and (edge_only or len(idx) == 1))
+        if _in_gazetteer(t, k):
+            return True
+        # A sentence opener is a name only when a surname follows: "Жаңыл Сабырбекова".
+        before_surname = leading and k + 1 in idx and _shape(t, k + 1) in _FAMILY
+        return tok.sent_start and (leading or len(idx) == 1) and not before_surname
 
     if idx and _is_gazetteer_name(t, idx[0], idx[-1]):
         return []
-    while idx and bad(idx[0], edge_only=True):
+    while idx and bad(idx[0], leading=True):
         idx = idx[1:]
-    while idx and bad(idx[-1], edge_only=False):
+    while idx and bad(idx[-1], leading=False):
         idx = idx[:-1]
     return idx
 
 
 def _rule_seeds(t: _Text) -> list[tuple[int, int, bool]]:
-    seeds = []
-    for k, tok in enumerate(t.tokens):
-        shape = _shape(t, k)
-        if context.intro_cue_before(t.work, tok.start) and fold(tok.text) not in not_names():
-            seeds.append((k, k, True))  # "меня зовут айбек": case does not matter
-            continue
-        cued = context.person_cue_before(t.work, tok.start)
-        if cued and t.caseless and shape in ("first", "surname", "patronymic"):
-            seeds.append((k, k, True))  # "бригадир султанбеков" in a lower-case text
-            continue
-        if not _capitalised(t, k) and shape != "particle":
-            continue
-        if cued:
-            seeds.append((k, k, True))
-        elif shape in ("first", "patronymic"):
-            seeds.append((k, k, False))
-        elif shape == "particle" and 0 < k < len(t.tokens) - 1:
-            if _capitalised(t, k - 1) and _capitalised(t, k + 1):
-                seeds.append((k - 1, k + 1, False))
-        elif shape == "surname" and _next_to_initial(t, k):
-            seeds.append((k, k, False))
-    return seeds
+    return [seed for k in range(len(t.tokens)) if (seed := _rule_seed(t, k))]
+
+
+def _rule_seed(t: _Text, k: int) -> tuple[int, int, bool] | None:
+    """The seed (first, last, cued) that tokens[k] starts by rule, if any."""
+    tok, shape = t.tokens[k], _shape(t, k)
+    if context.intro_cue_before(t.work, tok.start) and fold(tok.text) not in not_names():
+        return k, k, True  # "меня зовут айбек": case does not matter
+    cued = context.person_cue_before(t.work, tok.start)
+    if cued and t.caseless and _uncommon(t, k):
+        return k, k, True  # "бригадир султанбеков" in a lower-case text
+    if shape == "particle":  # "Нурлан уулу Эрлан"
+        inner = 0 < k < len(t.tokens) - 1
+        return (
+            (k - 1, k + 1, False)
+            if inner and _capitalised(t, k - 1) and _capitalised(t, k + 1)
+            else None
+        )
+    if not _capitalised(t, k):
+        return None
+    if cued or _before_honorific(t, k):
+        return k, k, True
+    if shape in ("first", "patronymic") or (shape == "surname" and _next_to_initial(t, k)):
+        return k, k, False
+    if shape == "surname" and _latin(tok.text) and _after_capitalised(t, k):
+        return k - 1, k, False  # "Nurzhigit Alybaev": no NER for Latin script
+    return None
+
+
+def _after_capitalised(t: _Text, k: int) -> bool:
+    prev = k - 1
+    return (
+        prev >= 0
+        and _adjacent(t, prev, k)
+        and _capitalised(t, prev)
+        and not t.tokens[prev].text.isupper()
+    )
+
+
+def _before_honorific(t: _Text, k: int) -> bool:
+    nxt = k + 1
+    return (
+        nxt < len(t.tokens)
+        and _adjacent(t, k, nxt)
+        and fold(t.tokens[nxt].text) in _HONORIFICS
+        and not t.tokens[nxt].text[0].isupper()
+    )
 
 
 _SIGNATURE_GAP = re.compile(r"\s*[,—–-]\s*")
@@ -181,7 +234,7 @@ def _signature_seeds(t: _Text, contacts: list[tuple[int, int]]) -> list[tuple[in
                 continue  # inside the contact itself
             gap = t.work[tok.end : a] if tok.end <= a else t.work[b : tok.start]
             if _SIGNATURE_GAP.fullmatch(gap) and _capitalised(t, k):
-                seeds.append((k, k, False))
+                seeds.append((k, k, True))
     return seeds
 
 
@@ -211,6 +264,8 @@ def _companion(t: _Text, k: int, latin_seed: bool) -> bool:
         return False
     if shape is not None or k in t.ner_names:
         return True
+    if t.caseless and not tok.sent_start and not _in_gazetteer(t, k):
+        return True  # truecasing capitalised it as part of a name
     return latin_seed and _latin(tok.text) and len(tok.text) > 1
 
 

@@ -2,15 +2,18 @@
 
 NER and the capital-letter rules need "Асанов Бакыт", not "асанов бакыт" or
 "АСАНОВ БАКЫТ". We build a copy of the same length where only the case changes:
-sentence starts, known given names, and the surnames, patronymics and initials next to
-them are capitalised. Offsets found in the copy are valid in the original.
+sentence starts, known given names, surname-shaped words that are not common words,
+proper nouns of the Russian dictionary (Russian texts), and the surnames, patronymics and
+initials next to them are capitalised. Offsets found in the copy are valid in the original.
 """
 
 from __future__ import annotations
 
 import re
 
+from opendata.textscrub.context import is_place_word
 from opendata.textscrub.lexicon import first_names, fold, not_names, short_surnames
+from opendata.textscrub.morph import proper_noun
 from opendata.textscrub.tokens import PLACEHOLDER, Token, tokenize
 
 # After these words the next word is a name whatever it looks like.
@@ -18,6 +21,10 @@ _INTRO = re.compile(r"(?i:зовут|звать|атым|my\s+name\s+is|i\s+am|i
 _SURNAME_OR_PATRONYMIC = re.compile(
     r"[^\W\d_]{2,}(?:ов|ев|ин|ын|енко|ович|евич|овн|евн|ичн|ov|ev|in|enko|ovich|evich|ovn|evn)"
     r"[^\W\d_]{0,3}"
+)
+# Russian-style family names (-ов/-ева/-ович…), the endings rare in ordinary Kyrgyz words.
+_FAMILY_NAME = re.compile(
+    r"[^\W\d_]{2,}(?:ов|ев|ович|евич|овн|евн)(?:а|у|ым|ой|ом|е|ы|на|га|ка|дын|нын|ду|ну)?"
 )
 _PARTICLES = frozenset({"уулу", "кызы", "uulu", "kyzy"})
 
@@ -33,11 +40,11 @@ def case_mode(text: str) -> str | None:
     return "upper" if upper > 0.7 * len(letters) else None
 
 
-def truecase(text: str) -> str:
+def truecase(text: str, lang: str = "ru") -> str:
     """A same-length copy of a caseless text with names and sentence starts capitalised."""
     base = "".join(low if len(low := ch.lower()) == 1 else ch for ch in text)
     tokens = tokenize(base)
-    names = _name_tokens(base, tokens)
+    names = _name_tokens(base, tokens, lang)
     chars = list(base)
     for k, tok in enumerate(tokens):
         if (k in names and fold(tok.text) not in _PARTICLES) or tok.sent_start:
@@ -47,23 +54,37 @@ def truecase(text: str) -> str:
     return "".join(chars)
 
 
-def _name_tokens(text: str, tokens: list[Token]) -> set[int]:
-    names = {k for k, tok in enumerate(tokens) if _seed(text, tokens, k)}
+def _name_tokens(text: str, tokens: list[Token], lang: str) -> set[int]:
+    names = {k for k, tok in enumerate(tokens) if _seed(text, tokens, k, lang)}
+    russian = lang == "ru"
     for _ in range(2):  # grow twice: "асанов б.ж." needs the initials, then the surname
         for k in sorted(names):
             for n in (k - 1, k + 1):
-                if 0 <= n < len(tokens) and n not in names and _companion(text, tokens, k, n):
+                if (
+                    0 <= n < len(tokens)
+                    and n not in names
+                    and _companion(text, tokens, k, n, russian)
+                ):
                     names.add(n)
     return names
 
 
-def _seed(text: str, tokens: list[Token], k: int) -> bool:
-    """A given name, a word after "меня зовут", or a surname next to an initial."""
+def _seed(text: str, tokens: list[Token], k: int, lang: str) -> bool:
+    """A given name, a word after "меня зовут", a surname, or a Russian proper noun."""
     tok = tokens[k]
-    if fold(tok.text) in not_names():
+    if fold(tok.text) in not_names() or len(tok.text) < 2:
         return False
     if tok.text in first_names() or _INTRO.search(text[max(0, tok.start - 20) : tok.start]):
         return True
+    russian = lang == "ru" and not tok.text.isascii()
+    if russian and len(tok.text) >= 3 and proper_noun(tok.text):
+        return True
+    if _FAMILY_NAME.fullmatch(fold(tok.text)) and (
+        not russian or proper_noun(tok.text) is not False
+    ):
+        return True  # "жээналиева": unknown to the dictionary and shaped like a surname
+    if any(fold(tokens[n].text) in _PARTICLES for n in (k - 1, k + 1) if 0 <= n < len(tokens)):
+        return True  # "бакыт кызы айпери"
     return _SURNAME_OR_PATRONYMIC.fullmatch(fold(tok.text)) is not None and any(
         0 <= n < len(tokens) and _initial(text, tokens[n]) and _touching(text, tokens, k, n)
         for n in (k - 1, k + 1)
@@ -79,12 +100,12 @@ def _touching(text: str, tokens: list[Token], k: int, n: int) -> bool:
     return text[tokens[a].end : tokens[b].start].strip() in ("", ".")
 
 
-def _companion(text: str, tokens: list[Token], k: int, n: int) -> bool:
+def _companion(text: str, tokens: list[Token], k: int, n: int, russian: bool) -> bool:
     """tokens[n], next to the name word tokens[k], belongs to the same name."""
     if not _touching(text, tokens, k, n):
         return False
     word = tokens[n].text
-    if fold(word) in not_names():
+    if fold(word) in not_names() or is_place_word(word):
         return False
     if len(word) == 1:
         return _initial(text, tokens[n])
@@ -92,5 +113,7 @@ def _companion(text: str, tokens: list[Token], k: int, n: int) -> bool:
         return True
     if _SURNAME_OR_PATRONYMIC.fullmatch(fold(word)):
         return True
+    if russian and _FAMILY_NAME.fullmatch(fold(tokens[k].text)) and not word.isascii():
+        return proper_noun(word) is not False  # "токтосунова айгүл": not a Russian word
     # Latin names: any word after a given name ("john miller"), not before it.
     return word.isascii() and tokens[k].text.isascii() and n == k + 1
