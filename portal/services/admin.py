@@ -64,6 +64,9 @@ def save_category(user: StaffUser, data: dict, category_id: int | None = None) -
     """Create or update a category (names, default service, deadline, privacy tier, active)."""
     ensure_can(user, "administer")
     with transaction():
+        service = db.session.scalars(
+            select(Service).where(Service.code == data["default_service"])
+        ).first()
         if category_id is None:
             for name in ("code", "group"):
                 if not data.get(name):
@@ -75,14 +78,11 @@ def save_category(user: StaffUser, data: dict, category_id: int | None = None) -
             if db.session.scalars(exists).first():
                 raise _field_error("code", _("This code is already taken."))
             category = Category(code=data["code"], group=data["group"], city_id=city.id)
-            db.session.add(category)
         else:
             category = _get(Category, category_id, _("No such category."))
-        service = db.session.scalars(
-            select(Service).where(Service.code == data["default_service"])
-        ).first()
         if service is None or service.city_id != category.city_id:
             raise _field_error("default_service", _("Choose a service of the same city."))
+        db.session.add(category)
         category.default_service_id = service.id
         category.deadline_days = data.get("deadline_days")
         category.privacy_tier = PrivacyTier(data["privacy_tier"])
