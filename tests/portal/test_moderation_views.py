@@ -231,3 +231,46 @@ def test_the_privacy_page_states_the_policy(client):
     assert client.get("/privacy?lang=ru").status_code == 200
     assert client.get("/privacy?lang=ky").status_code == 200
     assert "/privacy" in client.get("/").get_data(as_text=True)  # linked from every page
+
+
+def submitted(text: str = PII_TEXT):
+    from portal.schemas.appeal import AppealSubmissionSchema
+    from portal.services.submission import submit_appeal
+
+    data = AppealSubmissionSchema().load(
+        {"city": "bishkek", "category": "garbage", "description": text,
+         "lat": "42.8746", "lon": "74.6122", "consent": "y"}
+    )  # fmt: skip
+    return submit_appeal(data, language="ru")
+
+
+def test_the_citizen_sees_the_rejection_and_its_reason(client, moderator, make_appeal):
+    original = make_appeal(status="published")
+    result = submitted()
+    client.post(
+        f"/staff/moderation/{result.appeal.id}",
+        data={"action": "reject", "reason": "duplicate", "duplicate_of": original.public_id},
+    )
+    page = client.get(f"/t/{result.tracking_token}").get_data(as_text=True)
+    assert "Дубликат другого обращения" in page and original.public_id in page
+    assert client.get(f"/appeals/{result.appeal.public_id}").status_code == 404
+
+
+def test_the_citizen_sees_the_publication(client, moderator):
+    result = submitted()
+    client.post(f"/staff/moderation/{result.appeal.id}", data={"action": "publish"})
+    page = client.get(f"/t/{result.tracking_token}?lang=en").get_data(as_text=True)
+    assert "Published after moderation" in page
+    public = client.get(f"/appeals/{result.appeal.public_id}").get_data(as_text=True)
+    assert "[ИМЯ]" in public and "Сентинелов" not in public
+
+
+def test_auto_publish_through_the_citizen_form(make_app, make_staff):
+    app = make_app(AUTO_PUBLISH=True)
+    with app.app_context():
+        clean = submitted("Во дворе третью неделю не вывозят мусор, контейнеры переполнены.")
+        risky = submitted()
+        assert clean.appeal.status is AppealStatus.PUBLISHED
+        assert risky.appeal.status is AppealStatus.SUBMITTED
+        db.session.expire_all()
+        assert db.session.get(Appeal, clean.appeal.id).status is AppealStatus.PUBLISHED
