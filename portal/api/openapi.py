@@ -18,6 +18,7 @@ from typing import Any
 
 from flask import Flask, current_app, jsonify
 from marshmallow import fields as mfields
+from sqlalchemy.exc import SQLAlchemyError
 
 from portal.api import bp
 from portal.schemas import open311 as o311
@@ -70,12 +71,26 @@ def _optional(pattern: str) -> str:
 
 
 class Context:
-    """Values the document depends on (page sizes, languages) read from the app's config."""
+    """What the document depends on: page sizes from the settings, cities and categories
+    from the reference data (when the database can be read)."""
 
     def __init__(self, app: Flask) -> None:
         self.max_page_size = int(app.config["MAX_PAGE_SIZE"])
         self.page_size = int(app.config["PAGE_SIZE"])
         self.languages = tuple(app.config["LANGUAGES"])
+        self.cities: dict[str, list[float]] = {}  # slug → [min_lon, min_lat, max_lon, max_lat]
+        self.categories: list[str] = []
+        try:
+            from portal.queries.reference import load_reference
+
+            with app.app_context():
+                reference = load_reference()
+        except SQLAlchemyError:  # no database yet: describe codes by their pattern
+            return
+        self.cities = {
+            slug: list((city.extra or {})["bbox"]) for slug, city in reference.cities.items()
+        }
+        self.categories = sorted({code for _city, code in reference.categories})
 
 
 # --- Component schemas ---------------------------------------------------------------------
@@ -455,24 +470,7 @@ def op_request(fmt: str) -> Builder:
 
 def op_create_request(fmt: str) -> Builder:
     def build(ctx: Context) -> Operation:
-        body = {
-            "type": "object",
-            "required": ["service_code", "lat", "long", "description"],
-            "properties": {
-                "api_key": {"type": "string", "maxLength": 200},
-                "jurisdiction_id": {"type": "string", "pattern": o311.CODE_RE},
-                "service_code": {"type": "string", "pattern": o311.CODE_RE},
-                "lat": {"type": "number", "minimum": -90, "maximum": 90},
-                "long": {"type": "number", "minimum": -180, "maximum": 180},
-                "description": {"type": "string", "minLength": 10, "maxLength": 5000},
-                "address_string": {"type": "string", "maxLength": 300},
-                "email": {"type": "string", "format": "email", "maxLength": 200},
-                "first_name": {"type": "string", "maxLength": 100},
-                "last_name": {"type": "string", "maxLength": 100},
-                "phone": {"type": "string", "pattern": r"^\+?[0-9 ()\-]{6,30}$"},
-                "media_url": {"type": "string", "description": "Accepted and ignored."},
-            },
-        }
+        body = submission_body(ctx, open311=True)
         return {
             "tags": [O311_TAG],
             "summary": f"Submit an appeal ({fmt.upper()} answer); needs an api_key",
@@ -519,9 +517,91 @@ def op_token(fmt: str) -> Builder:
 
 # --- /api/v1 operations -----------------------------------------------------------------
 
+#: Python's whitespace (what str.strip removes), as a regex class both dialects read.
+_WS = r"[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+_NOT_WS = _WS.replace("[", "[^", 1)
+
+
+def stripped_text(minimum: int, maximum: int) -> str:
+    """After stripping whitespace, between ``minimum`` (≥ 2) and ``maximum`` characters."""
+    return rf"^{_WS}*{_NOT_WS}[\s\S]{{{minimum - 2},{maximum - 2}}}{_NOT_WS}{_WS}*$"
+
+
+def optional_text(maximum: int) -> str:
+    """Empty or blank (= not given), or at most ``maximum`` characters once stripped."""
+    return rf"^{_WS}*({_NOT_WS}([\s\S]{{0,{maximum - 2}}}{_NOT_WS})?)?{_WS}*$"
+
+
+#: portal.schemas.appeal.PHONE_RE after stripping; blank means "not given".
+PHONE = rf"^{_WS}*(\+[0-9 ()\-]{{5,29}}[0-9()\-]|[0-9()\-][0-9 ()\-]{{4,28}}[0-9()\-])?{_WS}*$"
+
+
+def submission_body(ctx: Context, *, open311: bool = False) -> dict:
+    """The appeal form's fields (portal.schemas.appeal), with each city's extent."""
+    lat, lon = ("lat", "long") if open311 else ("lat", "lon")
+    city, category = ("jurisdiction_id", "service_code") if open311 else ("city", "category")
+    code = {"type": "string", "pattern": o311.CODE_RE}
+    properties: dict[str, Any] = {
+        city: {"type": "string", "enum": sorted(ctx.cities)} if ctx.cities else code,
+        category: {"type": "string", "enum": ctx.categories} if ctx.categories else code,
+        "description": {"type": "string", "pattern": stripped_text(10, 5000)},
+        lat: {"type": "number", "minimum": -90, "maximum": 90},
+        lon: {"type": "number", "minimum": -180, "maximum": 180},
+        "email": {
+            "anyOf": [
+                {"type": "string", "format": "email", "maxLength": 200},
+                {"type": "string", "pattern": rf"^{_WS}*$"},
+            ]
+        },
+        "phone": {"type": "string", "pattern": PHONE},
+    }
+    if open311:
+        properties.update(
+            {
+                "api_key": {"type": "string", "maxLength": 200},
+                "address_string": {"type": "string", "pattern": optional_text(300)},
+                "first_name": {"type": "string", "pattern": optional_text(100)},
+                "last_name": {"type": "string", "pattern": optional_text(100)},
+                "media_url": {"type": "string", "description": "Accepted and ignored."},
+            }
+        )
+    else:
+        properties.update(
+            {
+                "address": {"type": "string", "pattern": optional_text(300)},
+                "name": {"type": "string", "pattern": optional_text(200)},
+                "consent": {"const": True},
+            }
+        )
+        for name in ("address", "name", "email", "phone"):  # null = not given
+            properties[name] = nullable(properties[name])
+    required = [category, "description", lat, lon] + ([] if open311 else [city, "consent"])
+    schema: dict[str, Any] = {"type": "object", "required": required, "properties": properties}
+    if ctx.cities:
+        # The point must lie inside the chosen city (bishkek when omitted in Open311).
+        schema["oneOf"] = [
+            {
+                "properties": {
+                    city: {"const": slug},
+                    lat: {"minimum": box[1], "maximum": box[3]},
+                    lon: {"minimum": box[0], "maximum": box[2]},
+                },
+                **({"required": [city]} if not open311 or slug != "bishkek" else {}),
+            }
+            for slug, box in sorted(ctx.cities.items())
+        ]
+    return schema
+
+
 API_TAG = "Open data API"
 CITIZEN_TAG = "Citizen API"
 _BOOLEAN_WORDS = sorted({str(v) for v in (*mfields.Boolean.truthy, *mfields.Boolean.falsy)} | {""})
+
+
+_NUMBER = r"-?[0-9]{1,3}(\.[0-9]{1,8})?"
+#: Four decimal numbers; the order and range rules are stated in words (JSON Schema
+#: cannot compare two numbers of one string).
+BBOX_RE = rf"^{_NUMBER},{_NUMBER},{_NUMBER},{_NUMBER}$"
 
 
 def _api_error(description: str) -> dict:
@@ -549,8 +629,9 @@ def _filters() -> list[dict]:
         query("overdue", {"type": "string", "enum": _BOOLEAN_WORDS}, "Only overdue appeals."),
         query(
             "bbox",
-            {"type": "string"},
-            "min_lon,min_lat,max_lon,max_lat (WGS84 degrees).",
+            {"type": "string", "pattern": _optional(BBOX_RE)},
+            "min_lon,min_lat,max_lon,max_lat (WGS84 degrees, min < max; longitudes within "
+            "±180, latitudes within ±90).",
         ),
     ]
 
@@ -679,23 +760,7 @@ def op_appeal_geojson(ctx: Context) -> Operation:
 
 
 def op_submit_appeal(ctx: Context) -> Operation:
-    body = {
-        "type": "object",
-        "required": ["city", "category", "description", "lat", "lon", "consent"],
-        "properties": {
-            "city": {"type": "string", "pattern": o311.CODE_RE},
-            "category": {"type": "string", "pattern": o311.CODE_RE},
-            "description": {"type": "string", "minLength": 10, "maxLength": 5000},
-            "lat": {"type": "number", "minimum": -90, "maximum": 90},
-            "lon": {"type": "number", "minimum": -180, "maximum": 180},
-            "address": {"type": "string", "maxLength": 300},
-            "name": {"type": "string", "maxLength": 200},
-            "email": {"type": "string", "format": "email", "maxLength": 200},
-            "phone": {"type": "string", "pattern": r"^\+?[0-9 ()\-]{6,30}$"},
-            "consent": {"const": True},
-            "photos": {"type": "array", "items": {"type": "string", "contentEncoding": "base64"}},
-        },
-    }
+    body = submission_body(ctx)
     return {
         "tags": [CITIZEN_TAG],
         "summary": "Submit an appeal (it waits for moderation)",

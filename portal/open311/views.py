@@ -34,7 +34,7 @@ from itsdangerous import BadSignature, Signer
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from portal.errors import _describe
+from portal.errors import _describe, error_headers
 from portal.models import PUBLIC_STATUSES, utcnow
 from portal.open311 import bp, queries, serializers
 from portal.open311.xml import to_xml
@@ -87,7 +87,9 @@ def open311_error(error: Open311Error):
 @bp.errorhandler(HTTPException)
 def http_error(error: HTTPException):
     code = error.code or 500
-    return respond([serializers.error(code, _describe(error))], "errors", "error", status=code)
+    response = respond([serializers.error(code, _describe(error))], "errors", "error", status=code)
+    response.headers.update(error_headers(error))
+    return response
 
 
 def _invalid(error: ValidationError) -> Open311Error:
@@ -197,7 +199,7 @@ def service_requests(fmt: str):
         unknown = [code for code in query.service_code or () if code not in known]
         if unknown:
             raise Open311Error(
-                400, [_("service_code %(code)s was not found.", code=code) for code in unknown]
+                404, [_("service_code %(code)s was not found.", code=code) for code in unknown]
             )
     records = queries.find_requests(
         query, city=city, page_size=query.page_size or config["PAGE_SIZE"], now=utcnow()

@@ -49,7 +49,7 @@ _RFC3339 = re.compile(
     r"(Z|([+-])([0-9]{2}):([0-9]{2}))$",
     re.ASCII,
 )
-_INTEGER = re.compile(r"^-?[0-9]+$", re.ASCII)
+_INTEGER = re.compile(r"^-?[0-9]+(\.0+)?$", re.ASCII)  # 5 or 5.0, a whole number
 
 
 def parse_rfc3339(value: str) -> datetime | None:
@@ -98,11 +98,13 @@ class W3CDateTime(f.Field):
 
 
 class StrictInteger(f.Integer):
-    """An integer written with ASCII digits only (no spaces, no ``1.0``, no ``١``)."""
+    """A whole number in ASCII digits (``5`` or ``5.0``; no spaces, no ``5.5``, no ``٥``)."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, str) and not _INTEGER.match(value):
-            raise self.make_error("invalid")
+        if isinstance(value, str):
+            if not _INTEGER.match(value):
+                raise self.make_error("invalid")
+            value = value.split(".")[0]
         return super()._deserialize(value, attr, data, **kwargs)
 
 

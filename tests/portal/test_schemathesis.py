@@ -1,0 +1,70 @@
+"""Schemathesis against the live app: every documented operation, every check.
+
+The schema is loaded from the app itself (GET /api/openapi.json) and every operation of
+/api/v1 and /open311/v2 is exercised in-process (WSGI) with positive and negative data
+and all of schemathesis' checks (status codes, content types, response schemas, headers,
+positive data accepted, negative data rejected, unsupported methods, auth…).
+
+Time is bounded: a few dozen examples per operation, no per-example deadline (the
+machine may be busy), so the whole run takes about a minute.
+
+One rule is applied on the test side: JSON Schema cannot compare two values, so the
+cross-value rules of the documented filters (bbox: min < max and within ±180/±90;
+date_from ≤ date_to) are stated in the parameters' descriptions, and generated queries
+that break them are not counted as "valid data" (the API answers them with 400).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+
+from portal.api.openapi import BBOX_RE
+
+EXAMPLES = 25
+
+
+def _bbox_breaks_cross_rules(value) -> bool:
+    if not isinstance(value, str) or not re.match(BBOX_RE, value):
+        return False
+    min_lon, min_lat, max_lon, max_lat = (float(part) for part in value.split(","))
+    return not (-180 <= min_lon < max_lon <= 180 and -90 <= min_lat < max_lat <= 90)
+
+
+def _dates_inverted(start, end) -> bool:
+    try:
+        return date.fromisoformat(start) > date.fromisoformat(end)
+    except (TypeError, ValueError):
+        return False
+
+
+@schemathesis.hook
+def filter_query(ctx, query) -> bool:
+    """Drop generated queries that break a cross-value rule JSON Schema cannot express."""
+    if not query or not ctx.operation.path.startswith("/api/v1"):
+        return True
+    if _bbox_breaks_cross_rules(query.get("bbox")):
+        return False
+    return not _dates_inverted(query.get("date_from"), query.get("date_to"))
+
+
+@pytest.fixture
+def api_schema(app, make_appeal, make_answer):
+    app.config.update(SERVER_NAME=None, OPEN311_API_KEYS=("schemathesis-does-not-know-it",))
+    make_answer(make_appeal(), text="Готово.")
+    make_appeal(category="social_help")
+    make_appeal(city="osh", lat=40.53, lon=72.80)
+    return schemathesis.openapi.from_wsgi("/api/openapi.json", app)
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schema.parametrize()
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+def test_api(case):
+    case.call_and_validate()
