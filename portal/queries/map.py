@@ -18,12 +18,13 @@ from portal.models import utcnow
 from portal.queries.appeals import public_appeals_by_ids
 from portal.queries.map_index import (
     MARKER_CLASSES,
-    OPEN_CODES,
+    NEVER,
+    PIXEL_BITS,
+    STATUS_CODES,
     PointIndex,
     first_ids,
     ids_in_order,
     inverse_mercator,
-    marker_class,
     point_index,
 )
 from portal.schemas.filters import AppealFilters
@@ -37,7 +38,7 @@ POINTS_BELOW = 150
 POINT_LIMIT = 300
 #: Cluster cell size in screen pixels, and hot-spot cell size.
 CLUSTER_CELL_PX = 64
-HEAT_CELL_PX = 24
+HEAT_CELL_PX = 32
 #: Hot-spot cells with fewer appeals than this are suppressed (privacy and noise).
 HEAT_MIN_COUNT = 5
 
@@ -54,65 +55,81 @@ def point_geometry(*, lat: float, lon: float) -> dict:
     return {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]}
 
 
-def _local_iso(value: datetime | None) -> str | None:
-    return value.astimezone(BISHKEK).isoformat(timespec="seconds") if value else None
+def _local_iso_epoch(seconds: int) -> str | None:
+    if seconds < 0:
+        return None
+    return datetime.fromtimestamp(int(seconds), BISHKEK).isoformat(timespec="seconds")
 
 
-def appeal_feature(record: AppealRecord, now: datetime) -> dict:
-    """One appeal as a map feature (public fields only, codes not names)."""
-    overdue = record.status in ("published", "acknowledged", "in_progress", "reopened") and (
-        record.due_at < now
-    )
-    return {
-        "type": "Feature",
-        "geometry": point_geometry(lat=record.lat, lon=record.lon),
-        "properties": {
-            "id": record.public_id,
-            "status": record.status,
-            "class": marker_class(record.status, overdue),
-            "overdue": overdue,
-            "city": record.city,
-            "category": record.category,
-            "service": record.service,
-            "district": record.district,
-            "submitted": _local_iso(record.submitted_at),
-            "due": _local_iso(record.due_at),
-            "answered": _local_iso(record.first_answer_at),
-            "score": record.last_score,
-            "precision_m": record.precision_m,
-        },
-    }
+def appeal_features(index: PointIndex, positions: np.ndarray, now: datetime) -> list[dict]:
+    """Appeals as map features, straight from the index (public fields only, codes only)."""
+    categories, services = index.names["category"], index.names["service"]
+    overdue = index.overdue(now)[positions] if positions.size else positions.astype(bool)
+    classes = index.classes_at(positions, now)
+    features = []
+    for k, i in enumerate(positions.tolist()):
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": point_geometry(lat=float(index.lat[i]), lon=float(index.lon[i])),
+                "properties": {
+                    "id": index.public_id[i].decode(),
+                    "status": STATUS_CODES[index.status[i]],
+                    "class": MARKER_CLASSES[classes[k]],
+                    "overdue": bool(overdue[k]),
+                    "category": categories[index.category[i]],
+                    "service": services[index.service[i]],
+                    "submitted": _local_iso_epoch(index.submitted[i]),
+                    "due": _local_iso_epoch(index.due[i]),
+                    "answered": _local_iso_epoch(index.first_answer[i]),
+                    "score": int(index.score[i]) or None,
+                    "precision_m": int(index.precision[i]) or None,
+                },
+            }
+        )
+    return features
 
 
-def _grid(index: PointIndex, positions: np.ndarray, zoom: int, cell_px: int):
-    """Group points into square screen cells: (cell number per point, number of cells)."""
-    scale = 256.0 * (2.0**zoom) / cell_px
-    gx = np.floor(index.x[positions] * scale).astype(np.int64)
-    gy = np.floor(index.y[positions] * scale).astype(np.int64)
-    if gx.size == 0:
-        return np.zeros(0, dtype=np.int64), 0
+def _grid(index: PointIndex, locations: np.ndarray, counts: np.ndarray, zoom: int, cell_px: int):
+    """Group locations into square screen cells of ``cell_px`` (a power of two) pixels.
+
+    Returns the occupied cells' appeal counts, their count-weighted centres (lat, lon) and
+    the cell number of every given location.
+    """
+    shift = np.uint32(max(PIXEL_BITS - (8 + zoom - int(math.log2(cell_px))), 0))
+    if locations.size == 0:
+        empty = np.zeros(0)
+        return empty.astype(np.int64), empty, empty, np.zeros(0, dtype=np.int64), 0
+    gx = (index.loc_px[locations] >> shift).astype(np.int64)
+    gy = (index.loc_py[locations] >> shift).astype(np.int64)
     gx -= gx.min()
     gy -= gy.min()
     width = int(gx.max()) + 1
     keys = gy * width + gx
-    if width * (int(gy.max()) + 1) <= 4_000_000:
-        return keys, width * (int(gy.max()) + 1)
-    unique, dense = np.unique(keys, return_inverse=True)
-    return dense.astype(np.int64), int(unique.size)
-
-
-def _centroids(index: PointIndex, positions: np.ndarray, keys: np.ndarray, cells: int):
-    counts = np.bincount(keys, minlength=cells)
-    occupied = np.flatnonzero(counts)
-    sum_x = np.bincount(keys, weights=index.x[positions], minlength=cells)[occupied]
-    sum_y = np.bincount(keys, weights=index.y[positions], minlength=cells)[occupied]
-    n = counts[occupied]
-    lat, lon = inverse_mercator(x=sum_x / n, y=sum_y / n)
-    return occupied, n, lat, lon
+    cells = width * (int(gy.max()) + 1)
+    if cells > 4_000_000:
+        unique, keys = np.unique(keys, return_inverse=True)
+        cells = int(unique.size)
+    weights = counts.astype(np.float64)
+    per_cell = np.bincount(keys, weights=weights, minlength=cells)
+    occupied = np.flatnonzero(per_cell)
+    n = per_cell[occupied]
+    sum_x = np.bincount(keys, weights=index.loc_px[locations] * weights, minlength=cells)
+    sum_y = np.bincount(keys, weights=index.loc_py[locations] * weights, minlength=cells)
+    scale = float(2**PIXEL_BITS)
+    lat, lon = inverse_mercator(x=sum_x[occupied] / n / scale, y=sum_y[occupied] / n / scale)
+    return n.astype(np.int64), lat, lon, keys, occupied
 
 
 def _collection(features: list[dict], meta: dict) -> dict:
     return {"type": "FeatureCollection", "meta": meta, "features": features}
+
+
+def _points(index: PointIndex, filters: AppealFilters, now: datetime, locations, limit: int):
+    """Positions (newest first) of the matching appeals at ``locations``, and their number."""
+    candidates = index.positions_at(locations)
+    matching = candidates[index.mask_at(replace(filters, bbox=None), now, candidates)]
+    return matching[:limit], int(matching.size)
 
 
 def map_view(
@@ -126,38 +143,51 @@ def map_view(
     settings = settings or MapSettings()
     now = now or utcnow()
     index = point_index()
-    matching = index.mask(replace(filters, bbox=None), now)
-    without_location = int(np.count_nonzero(matching & ~index.has_point))
-    in_view = matching & index.in_bbox(filters.bbox)
-    total = int(np.count_nonzero(in_view))
-    meta = {"zoom": zoom, "total": total, "without_location": without_location}
-    if zoom >= settings.point_zoom or total <= settings.points_below:
-        ids = first_ids(index, in_view, 0, settings.point_limit)
-        records = ids_in_order(ids, public_appeals_by_ids(ids))
-        features = [appeal_feature(r, now) for r in records if r.lat is not None]
-        meta.update(mode="points", shown=len(features), more=max(total - len(ids), 0))
-        return _collection(features, meta)
-    positions = np.flatnonzero(in_view)
-    keys, cells = _grid(index, positions, zoom, CLUSTER_CELL_PX)
-    occupied, counts, lat, lon = _centroids(index, positions, keys, cells)
-    classes = index.classes(now)[positions]
-    by_class = np.bincount(
-        keys * len(MARKER_CLASSES) + classes, minlength=cells * len(MARKER_CLASSES)
-    ).reshape(cells, len(MARKER_CLASSES))[occupied]
+    locations = index.locations_in(filters.bbox)
+    if zoom >= settings.point_zoom:
+        positions, total = _points(index, filters, now, locations, settings.point_limit)
+        _, without_location = index.location_classes(filters, now)
+        return _points_collection(index, positions, total, without_location, zoom, now)
+    table, without_location = index.location_classes(filters, now)
+    by_class = table[locations]
+    counts = by_class.sum(axis=1)
+    total = int(counts.sum())
+    if total <= settings.points_below:
+        positions, total = _points(index, filters, now, locations, settings.point_limit)
+        return _points_collection(index, positions, total, without_location, zoom, now)
+    keep = counts > 0
+    locations, counts, by_class = locations[keep], counts[keep], by_class[keep]
+    n, lat, lon, keys, occupied = _grid(index, locations, counts, zoom, CLUSTER_CELL_PX)
+    cells = int(keys.max()) + 1 if keys.size else 0
+    per_class = np.stack(
+        [
+            np.bincount(keys, weights=by_class[:, c], minlength=cells)[occupied]
+            for c in range(len(MARKER_CLASSES))
+        ],
+        axis=1,
+    ).astype(np.int64)
     features = [
         {
             "type": "Feature",
             "geometry": point_geometry(lat=float(lat[i]), lon=float(lon[i])),
             "properties": {
-                "count": int(counts[i]),
+                "count": int(n[i]),
                 "classes": {
-                    name: int(n) for name, n in zip(MARKER_CLASSES, by_class[i], strict=True) if n
+                    name: int(v) for name, v in zip(MARKER_CLASSES, per_class[i], strict=True) if v
                 },
             },
         }
-        for i in range(occupied.size)
+        for i in range(n.size)
     ]
+    meta = {"zoom": zoom, "total": total, "without_location": without_location}
     meta.update(mode="clusters", shown=0, more=total, clusters=len(features))
+    return _collection(features, meta)
+
+
+def _points_collection(index, positions, total: int, without_location: int, zoom: int, now):
+    features = appeal_features(index, positions, now)
+    meta = {"zoom": zoom, "total": total, "without_location": without_location}
+    meta.update(mode="points", shown=len(features), more=total - len(features))
     return _collection(features, meta)
 
 
@@ -165,27 +195,27 @@ def heat_view(filters: AppealFilters, *, zoom: int, now: datetime | None = None)
     """Hot spots: appeals per small screen cell, cells under HEAT_MIN_COUNT suppressed."""
     now = now or utcnow()
     index = point_index()
-    in_view = index.mask(filters, now) & index.has_point
-    positions = np.flatnonzero(in_view)
-    keys, cells = _grid(index, positions, zoom, HEAT_CELL_PX)
-    occupied, counts, lat, lon = _centroids(index, positions, keys, cells)
-    keep = counts >= HEAT_MIN_COUNT
-    top = int(counts[keep].max()) if keep.any() else 0
+    locations = index.locations_in(filters.bbox)
+    table, _ = index.location_classes(filters, now)
+    counts = table[locations].sum(axis=1)
+    keep = counts > 0
+    n, lat, lon, _, _ = _grid(index, locations[keep], counts[keep], zoom, HEAT_CELL_PX)
+    shown = n >= HEAT_MIN_COUNT
     features = [
         {
             "type": "Feature",
             "geometry": point_geometry(lat=float(lat[i]), lon=float(lon[i])),
-            "properties": {"count": int(counts[i])},
+            "properties": {"count": int(n[i])},
         }
-        for i in np.flatnonzero(keep)
+        for i in np.flatnonzero(shown)
     ]
     meta = {
         "mode": "heat",
         "zoom": zoom,
-        "total": int(positions.size),
-        "max": top,
+        "total": int(counts.sum()),
+        "max": int(n[shown].max()) if shown.any() else 0,
         "min_count": HEAT_MIN_COUNT,
-        "suppressed_cells": int(np.count_nonzero(~keep)),
+        "suppressed_cells": int(np.count_nonzero(~shown)),
     }
     return _collection(features, meta)
 
@@ -213,7 +243,7 @@ def headline(filters: AppealFilters, *, window_days: int = 365, now: datetime | 
     now = now or utcnow()
     index = point_index()
     matching = index.mask(filters, now)
-    open_now = matching & np.isin(index.status, OPEN_CODES)
+    open_now = matching & (index.open_due < NEVER)
     recent = matching & (index.submitted >= now.timestamp() - window_days * 86400)
     answered = recent & (index.on_time >= 0)
     rated = recent & (index.score > 0)

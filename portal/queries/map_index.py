@@ -20,7 +20,7 @@ import math
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from datetime import time as dtime
 
@@ -32,6 +32,7 @@ from sqlalchemy import (
     Engine,
     Integer,
     String,
+    case,
     cast,
     extract,
     func,
@@ -93,6 +94,13 @@ def inverse_mercator(*, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.nd
     return lat, lon
 
 
+#: Web Mercator pixel coordinates are kept as integers at this zoom (x * 2**31 fits uint32).
+PIXEL_BITS = 31
+NEVER = np.iinfo(np.int64).max
+#: Filter combinations whose per-location counts are kept (LRU-ish, per process).
+LOCATION_CACHE_SIZE = 16
+
+
 @dataclass(frozen=True, eq=False)
 class PointIndex:
     """Column arrays of every public appeal, newest first."""
@@ -101,46 +109,118 @@ class PointIndex:
     ids: np.ndarray  # appeals.id (int64)
     lat: np.ndarray  # public_lat (float64, NaN when no point is published)
     lon: np.ndarray
-    x: np.ndarray  # normalised Web Mercator (NaN without a point)
-    y: np.ndarray
+    px: np.ndarray  # Web Mercator x * 2**31 (uint32; 0 without a point)
+    py: np.ndarray
     has_point: np.ndarray  # bool
-    city: np.ndarray  # foreign keys (int32; district -1 when unknown)
+    # Codes as small numbers (position in ``names[kind]``; district -1 when unknown).
+    city: np.ndarray
     district: np.ndarray
     category: np.ndarray
     service: np.ndarray
     status: np.ndarray  # int8 index into STATUS_CODES
+    base_class: np.ndarray  # int8 marker class ignoring deadlines
+    open_due: np.ndarray  # due_at of open appeals, NEVER for the others (epoch s)
     submitted: np.ndarray  # epoch seconds (int64)
     due: np.ndarray
     score: np.ndarray  # last_score (int8, 0 when unrated)
     on_time: np.ndarray  # answered_on_time (int8: 1 yes, 0 no, -1 not answered yet)
-    # public code -> foreign key ids (a category code exists in each city, …)
-    codes: dict[str, dict[str, list[int]]]
+    public_id: np.ndarray  # bytes ("BSK-2026-000123")
+    precision: np.ndarray  # location_precision_m (int16, 0 without a point)
+    first_answer: np.ndarray  # epoch seconds of the first answer (-1: none yet)
+    names: dict[str, list[str]]  # kind -> public codes by number
+    # Distinct published points ("locations"): masking snaps many appeals to one point.
+    loc: np.ndarray  # location number of each appeal (int32, -1 without a point)
+    loc_lat: np.ndarray  # per location (float64)
+    loc_lon: np.ndarray
+    loc_px: np.ndarray  # per location, Web Mercator pixels (uint32)
+    loc_py: np.ndarray
+    by_loc: np.ndarray  # positions of the appeals with a point, grouped by location
+    loc_start: np.ndarray  # by_loc[loc_start[k]:loc_start[k + 1]] are location k's appeals
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def locations(self) -> int:
+        return int(self.loc_lat.size)
+
+    def locations_in(self, bbox: tuple[float, float, float, float] | None) -> np.ndarray:
+        """Numbers of the locations inside ``bbox`` (all when None)."""
+        if bbox is None:
+            return np.arange(self.locations)
+        min_lon, min_lat, max_lon, max_lat = bbox
+        inside = (self.loc_lat >= min_lat) & (self.loc_lat <= max_lat)
+        inside &= (self.loc_lon >= min_lon) & (self.loc_lon <= max_lon)
+        return np.flatnonzero(inside)
+
+    def positions_at(self, locations: np.ndarray) -> np.ndarray:
+        """Positions (list order) of every appeal at the given locations."""
+        starts = self.loc_start[locations]
+        lengths = self.loc_start[locations + 1] - starts
+        total = int(lengths.sum())
+        if total == 0:
+            return np.zeros(0, dtype=np.int64)
+        offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
+        return np.sort(self.by_loc[offsets + np.arange(total)])
+
+    def location_classes(self, filters: AppealFilters, now: datetime) -> tuple[np.ndarray, int]:
+        """Matching appeals per location and marker class (locations × classes), and the
+        number of matching appeals without a point; ``filters.bbox`` is ignored.
+
+        Cached per filters and minute: panning and zooming with the same filters reuse it.
+        """
+        filters = replace(filters, bbox=None)
+        key = (filters, int(now.timestamp()) // 60)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        matching = self.mask(filters, now)
+        with_point = matching & self.has_point
+        late = self.open_due[with_point] < int(now.timestamp())
+        classes = np.where(late, np.int8(OVERDUE_CLASS), self.base_class[with_point])
+        keys = self.loc[with_point].astype(np.int64) * len(MARKER_CLASSES) + classes
+        table = np.bincount(keys, minlength=self.locations * len(MARKER_CLASSES)).reshape(
+            self.locations, len(MARKER_CLASSES)
+        )
+        result = (table, int(np.count_nonzero(matching)) - int(np.count_nonzero(with_point)))
+        try:
+            while len(self._cache) >= LOCATION_CACHE_SIZE:
+                self._cache.pop(next(iter(self._cache)), None)
+        except (RuntimeError, StopIteration):  # another thread trimmed it meanwhile
+            pass
+        self._cache[key] = result
+        return result
+
+    def mask_at(self, filters: AppealFilters, now: datetime, positions: np.ndarray) -> np.ndarray:
+        """``mask`` evaluated only at ``positions`` (cheap for a few thousand appeals)."""
+        view = _Subset(self, positions)
+        return PointIndex.mask(view, filters, now)  # type: ignore[arg-type]
 
     @property
     def size(self) -> int:
         return int(self.ids.size)
 
+    def code_number(self, kind: str, code: str) -> int:
+        """The number of a public code in this index (-2, matching nothing, if unknown)."""
+        try:
+            return self.names[kind].index(code)
+        except ValueError:
+            return -2
+
     def overdue(self, now: datetime) -> np.ndarray:
         """Open appeals past their deadline at ``now``."""
-        return np.isin(self.status, OPEN_CODES) & (self.due < now.timestamp())
+        return self.open_due < int(now.timestamp())
 
-    def classes(self, now: datetime) -> np.ndarray:
-        """Marker class number of every appeal at ``now``."""
-        classes = STATUS_CLASS_TABLE[self.status]
-        return np.where(self.overdue(now), np.int8(OVERDUE_CLASS), classes)
+    def classes_at(self, positions: np.ndarray, now: datetime) -> np.ndarray:
+        """Marker class numbers of the appeals at ``positions`` at ``now``."""
+        late = self.open_due[positions] < int(now.timestamp())
+        return np.where(late, np.int8(OVERDUE_CLASS), self.base_class[positions])
 
     def mask(self, filters: AppealFilters, now: datetime) -> np.ndarray:
         """Appeals matching the filters (the same rules as portal.queries.filters)."""
         keep = np.ones(self.size, dtype=bool)
-        for name, column in (
-            ("city", self.city),
-            ("category", self.category),
-            ("service", self.service),
-            ("district", self.district),
-        ):
+        for name in ("city", "category", "service", "district"):
             code = getattr(filters, name)
             if code:
-                keep &= np.isin(column, self.codes[name].get(code, []))
+                keep &= getattr(self, name) == self.code_number(name, code)
         if filters.status:
             keep &= self.status == STATUS_CODES.index(filters.status)
         if filters.date_from:
@@ -161,12 +241,33 @@ class PointIndex:
             return self.has_point
         min_lon, min_lat, max_lon, max_lat = bbox
         with np.errstate(invalid="ignore"):
-            return (
-                (self.lat >= min_lat)
-                & (self.lat <= max_lat)
-                & (self.lon >= min_lon)
-                & (self.lon <= max_lon)
-            )
+            inside = self.lat >= min_lat
+            inside &= self.lat <= max_lat
+            inside &= self.lon >= min_lon
+            inside &= self.lon <= max_lon
+            return inside
+
+
+class _Subset:
+    """The index's columns at some positions, duck-typed for PointIndex.mask."""
+
+    _COLUMNS = (
+        "lat", "lon", "has_point", "city", "district", "category", "service", "status",
+        "submitted", "open_due",
+    )  # fmt: skip
+
+    def __init__(self, index: PointIndex, positions: np.ndarray) -> None:
+        self._index = index
+        self._positions = positions
+        self.size = int(positions.size)
+        for name in self._COLUMNS:
+            setattr(self, name, getattr(index, name)[positions])
+
+    def code_number(self, kind: str, code: str) -> int:
+        return self._index.code_number(kind, code)
+
+    overdue = PointIndex.overdue
+    in_bbox = PointIndex.in_bbox
 
 
 def data_version(conn) -> tuple:
@@ -180,85 +281,169 @@ def _epoch(column, dialect: str):
     """Seconds since the epoch of a UTC datetime column, computed by the database."""
     raw = type_coerce(column, DateTime)
     if dialect == "sqlite":
+        import sqlite3
+
+        if sqlite3.sqlite_version_info >= (3, 38):
+            return func.unixepoch(raw)
         return cast(func.strftime("%s", raw), Integer)
     return cast(extract("epoch", raw), BigInteger)
 
 
-def _codes(conn) -> dict[str, dict[str, list[int]]]:
-    codes: dict[str, dict[str, list[int]]] = {}
+def _codes(conn) -> dict[str, dict[int, str]]:
+    """Foreign key id -> public code, per kind (city slug, district slug, …)."""
+    codes: dict[str, dict[int, str]] = {}
     for name, id_column, code_column in (
         ("city", City.id, City.slug),
         ("district", District.id, District.slug),
         ("category", Category.id, Category.code),
         ("service", Service.id, Service.code),
     ):
-        table: dict[str, list[int]] = {}
-        for row_id, code in conn.execute(select(id_column, code_column)):
-            table.setdefault(code, []).append(row_id)
-        codes[name] = table
+        codes[name] = dict(conn.execute(select(id_column, code_column)).all())
     return codes
 
 
-def build_index(engine: Engine) -> PointIndex:
-    """Load every public appeal's map columns (one SELECT of public columns)."""
-    dialect = engine.dialect.name
-    query = select(
+def _numbered(ids: np.ndarray, codes: dict[int, str]) -> tuple[np.ndarray, list[str]]:
+    """Foreign keys -> numbers of their public codes (the same code in two cities: one)."""
+    names = sorted(set(codes.values()))
+    lookup = np.full(max(codes, default=0) + 2, -1, dtype=np.int16)
+    for row_id, code in codes.items():
+        lookup[row_id] = names.index(code)
+    safe = np.where((ids >= 0) & (ids < lookup.size), ids, lookup.size - 1)
+    return lookup[safe], names
+
+
+#: One row of the index as the database returns it (all numbers but the public id).
+ROW = np.dtype(
+    [
+        ("id", "i8"),
+        ("lat", "f8"),
+        ("lon", "f8"),
+        ("city", "i4"),
+        ("district", "i4"),
+        ("category", "i4"),
+        ("service", "i4"),
+        ("status", "i1"),
+        ("submitted", "i8"),
+        ("due", "i8"),
+        ("published", "i8"),
+        ("score", "i1"),
+        ("on_time", "i1"),
+        ("precision", "i2"),
+        ("first_answer", "i8"),
+        ("public_id", "S20"),
+    ]
+)
+NO_POINT = 1000.0  # stands for NULL coordinates in the SELECT (NaN in the index)
+FETCH_ROWS = 50_000
+
+
+def index_query(dialect: str):
+    """The single SELECT the index is built from: public columns of public appeals."""
+    status_number = case(
+        {code: number for number, code in enumerate(STATUS_CODES)},
+        value=type_coerce(Appeal.status, String),
+        else_=-1,
+    )
+    return select(
         Appeal.id,
-        Appeal.public_lat,
-        Appeal.public_lon,
+        func.coalesce(Appeal.public_lat, NO_POINT),
+        func.coalesce(Appeal.public_lon, NO_POINT),
         Appeal.city_id,
         func.coalesce(Appeal.district_id, -1),
         Appeal.category_id,
         Appeal.service_id,
-        type_coerce(Appeal.status, String),
+        status_number,
         _epoch(Appeal.submitted_at, dialect),
         _epoch(Appeal.due_at, dialect),
         func.coalesce(_epoch(Appeal.published_at, dialect), 0),
         func.coalesce(Appeal.last_score, 0),
-        Appeal.answered_on_time,
+        case(
+            (Appeal.answered_on_time.is_(None), -1),
+            (Appeal.answered_on_time, 1),
+            else_=0,
+        ),
+        func.coalesce(Appeal.location_precision_m, 0),
+        func.coalesce(_epoch(Appeal.first_answer_at, dialect), -1),
+        Appeal.public_id,
     ).where(Appeal.status.in_(PUBLIC_STATUSES))
+
+
+def build_index(engine: Engine) -> PointIndex:
+    """Load every public appeal's map columns (one SELECT of public columns).
+
+    Rows go from the driver's cursor straight into a numpy structured array, chunk by
+    chunk, without per-row Python objects of SQLAlchemy.
+    """
     with engine.connect() as conn:
         version = data_version(conn)
         codes = _codes(conn)
-        rows = conn.execute(query).all()
-    return _arrays(rows, version, codes)
+        cursor = conn.execute(index_query(engine.dialect.name)).cursor
+        chunks = []
+        while rows := cursor.fetchmany(FETCH_ROWS):
+            chunks.append(np.array(rows, dtype=ROW))
+    table = np.concatenate(chunks) if chunks else np.zeros(0, dtype=ROW)
+    return _arrays(table, version, codes)
 
 
-def _column(rows: list, position: int, dtype) -> np.ndarray:
-    return np.fromiter((row[position] for row in rows), dtype=dtype, count=len(rows))
+def _arrays(table: np.ndarray, version: tuple, codes: dict) -> PointIndex:
+    order = np.lexsort((-table["id"], -table["published"]))  # newest first, then highest id
+    table = table[order]
+    has_point = table["lat"] != NO_POINT
+    lat = np.where(has_point, table["lat"], np.nan)
+    lon = np.where(has_point, table["lon"], np.nan)
+    x, y = mercator(lat=np.where(has_point, lat, 0.0), lon=np.where(has_point, lon, 0.0))
+    scale = float(2**PIXEL_BITS)
+    px = np.clip(x * scale, 0, scale - 1).astype(np.uint32)
+    py = np.clip(y * scale, 0, scale - 1).astype(np.uint32)
+    status = np.ascontiguousarray(table["status"])
+    is_open = np.isin(status, OPEN_CODES)
+    numbered = {
+        kind: _numbered(np.ascontiguousarray(table[kind]), codes[kind])
+        for kind in ("city", "district", "category", "service")
+    }
 
+    def column(name: str) -> np.ndarray:
+        return np.ascontiguousarray(table[name])
 
-def _arrays(rows: list, version: tuple, codes: dict) -> PointIndex:
-    nan = float("nan")
-    ids = _column(rows, 0, np.int64)
-    published = _column(rows, 10, np.int64)
-    order = np.lexsort((-ids, -published))  # newest published first, then highest id
-    lat = np.fromiter((nan if r[1] is None else r[1] for r in rows), np.float64, len(rows))
-    lon = np.fromiter((nan if r[2] is None else r[2] for r in rows), np.float64, len(rows))
-    status_number = {code: number for number, code in enumerate(STATUS_CODES)}
-    status = np.fromiter((status_number[r[7]] for r in rows), np.int8, len(rows))
-    lat, lon = lat[order], lon[order]
-    x, y = mercator(lat=lat, lon=lon)
+    located = np.flatnonzero(has_point)
+    point_keys = (px[located].astype(np.uint64) << np.uint64(32)) | py[located]
+    unique, first, inverse = np.unique(point_keys, return_index=True, return_inverse=True)
+    loc = np.full(table.size, -1, dtype=np.int32)
+    loc[located] = inverse
+    grouping = np.argsort(inverse, kind="stable")
+    loc_start = np.zeros(unique.size + 1, dtype=np.int64)
+    np.cumsum(np.bincount(inverse, minlength=unique.size), out=loc_start[1:])
+
     return PointIndex(
         version=version,
-        ids=ids[order],
+        ids=column("id"),
         lat=lat,
         lon=lon,
-        x=x,
-        y=y,
-        has_point=~np.isnan(lat),
-        city=_column(rows, 3, np.int32)[order],
-        district=_column(rows, 4, np.int32)[order],
-        category=_column(rows, 5, np.int32)[order],
-        service=_column(rows, 6, np.int32)[order],
-        status=status[order],
-        submitted=_column(rows, 8, np.int64)[order],
-        due=_column(rows, 9, np.int64)[order],
-        score=_column(rows, 11, np.int8)[order],
-        on_time=np.fromiter(
-            (-1 if r[12] is None else int(r[12]) for r in rows), np.int8, len(rows)
-        )[order],
-        codes=codes,
+        px=px,
+        py=py,
+        has_point=has_point,
+        city=numbered["city"][0],
+        district=numbered["district"][0],
+        category=numbered["category"][0],
+        service=numbered["service"][0],
+        status=status,
+        base_class=STATUS_CLASS_TABLE[np.clip(status, 0, len(STATUS_CODES) - 1)],
+        open_due=np.where(is_open, table["due"], NEVER),
+        submitted=column("submitted"),
+        due=column("due"),
+        score=column("score"),
+        on_time=column("on_time"),
+        public_id=column("public_id"),
+        precision=column("precision"),
+        first_answer=column("first_answer"),
+        names={kind: names for kind, (_, names) in numbered.items()},
+        loc=loc,
+        loc_lat=lat[located][first],
+        loc_lon=lon[located][first],
+        loc_px=px[located][first],
+        loc_py=py[located][first],
+        by_loc=located[grouping],
+        loc_start=loc_start,
     )
 
 
