@@ -22,7 +22,7 @@ _KY = wordset(
 )
 _WORDS = re.compile(r"[^\W\d_]+")
 # E-mails, web addresses and HTML tags are Latin whatever the language of the appeal.
-_NOT_PROSE = re.compile(r"\S+@\S+|https?://\S+|www\.\S+|<[^<>]*>|&\w+;")
+_NOT_PROSE = re.compile(r"(?<!\S)[^\s@]+@\S+|https?://\S+|www\.\S+|<[^<>]*>|&\w+;")
 
 
 def detect_language(text: str) -> str:
