@@ -39,7 +39,7 @@ from opendata.schema import Dataset
 
 TIMEZONE = ZoneInfo("Asia/Bishkek")
 #: Rows encoded per batch, and the size streamed downloads aim for per chunk.
-BATCH_ROWS = 2000
+BATCH_ROWS = 1000
 CHUNK_BYTES = 64 * 1024
 BOM = "\ufeff".encode()
 RS = b"\x1e"
@@ -166,15 +166,22 @@ class RowConverter:
         self.convert: Callable[[Sequence], object] | None = None
         self.raw: bool | None = None
 
-    def __call__(self, rows: Sequence[Sequence]) -> list:
+    def __call__(self, rows: Sequence[Sequence], then: Callable | None = None) -> list:
+        """The converted rows (each passed through ``then`` when given, e.g. a serializer)."""
         raw = _times_are_raw(self.dataset, rows) and self.raw is not False
         if self.convert is None or raw != self.raw:
             self.raw, self.convert = raw, self._build(raw)
         try:
-            return list(map(self.convert, rows))
+            return self._apply(rows, then)
         except _OffsetChanged:  # an hour outside the current offset: the general path
             self.raw, self.convert = False, self._build(False)
-            return list(map(self.convert, rows))
+            return self._apply(rows, then)
+
+    def _apply(self, rows: Sequence[Sequence], then: Callable | None) -> list:
+        convert = self.convert
+        if then is None:
+            return list(map(convert, rows))
+        return [then(convert(row)) for row in rows]
 
     def _build(self, raw: bool) -> Callable[[Sequence], object]:
         dataset = self.dataset
@@ -257,7 +264,7 @@ class JsonEncoder:
     def encode(self, rows: Sequence[Sequence]) -> bytes:
         if not rows:
             return b""
-        return self._join(list(map(orjson.dumps, self.converter(rows))))
+        return self._join(self.converter(rows, orjson.dumps))
 
     def tail(self) -> bytes:
         return b"]\n" if self.first else b"\n]\n"
@@ -274,7 +281,7 @@ class FeatureBuilder:
     def features(self, rows: Sequence[Sequence]) -> list[bytes]:
         if not rows:
             return []
-        return list(map(orjson.dumps, self.converter(rows)))
+        return self.converter(rows, orjson.dumps)
 
 
 class GeoJsonEncoder(JsonEncoder):

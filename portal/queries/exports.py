@@ -37,7 +37,7 @@ from portal.queries.filters import apply_filters
 from portal.schemas.filters import AppealFilters
 from portal.workdays import BISHKEK
 
-BATCH_ROWS = 5000
+BATCH_ROWS = 1000
 PERFORMANCE_WINDOW_MONTHS = 24
 
 

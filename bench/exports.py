@@ -1,0 +1,286 @@
+"""Benchmark of the open-data downloads and ``portal publish`` (prints figures).
+
+    python bench/exports.py --appeals 1000000          # seed a fresh SQLite, then measure
+    python bench/exports.py --database-url sqlite:////work/benchdb/bench-1m.db
+    python bench/exports.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench1m
+
+Measured in one run, over the same rows (the public appeals, all filters off):
+
+* the floor: a bare DBAPI cursor (sqlite3 / psycopg server-side) over exactly the SQL the
+  portal runs, written with ``csv.writer`` — and, for GeoJSON, an orjson-per-feature
+  floor (one dict per feature with named properties and a [lon, lat] point);
+* pandas ``read_sql`` + ``to_csv`` of the same SQL (SQLite only);
+* the real HTTP endpoints ``/datasets/appeals.csv`` and ``/datasets/appeals.geojson``,
+  each served by a fresh server process (werkzeug, one process) and read by this process
+  over a socket: rows/s, and the server's peak RSS (VmHWM) during the download;
+* ``portal publish`` of every dataset in every format (wall time, peak RSS).
+
+Times are wall-clock; CPU seconds of the measuring process are shown alongside, because the
+machine may be shared. Targets: CSV ≥ 0.8 × floor, GeoJSON ≥ 0.8 × orjson floor, server
+peak RSS ≤ 150 MB whatever N, publish ≤ 180 s for 1,000,000 appeals.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import http.client
+import os
+import resource
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import orjson
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SERVER = """
+import sys
+from werkzeug.serving import make_server
+from portal import create_app
+app = create_app({"DATABASE_URL": sys.argv[1], "SECRET_KEY": "bench-secret-key-0123456789",
+                  "SERVER_NAME": None})
+server = make_server("127.0.0.1", int(sys.argv[2]), app, threaded=False)
+print("ready", flush=True)
+server.serve_forever()
+"""
+
+
+@dataclass
+class Figure:
+    label: str
+    rows: int
+    seconds: float
+    cpu: float | None = None
+    peak_mb: float | None = None
+    size_mb: float | None = None
+
+    @property
+    def rate(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+
+class _Discard:
+    """A sink that keeps nothing (measures producing bytes, not storing them)."""
+
+    def __init__(self) -> None:
+        self.size = 0
+
+    def write(self, text) -> None:
+        self.size += len(text)
+
+
+def seed(url: str, count: int) -> None:
+    from portal import create_app
+    from portal.demo.generate import seed_demo
+    from portal.extensions import db
+    from portal.services.core import work_calendar
+    from portal.services.reference import install_reference_data
+
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(16)})
+    with app.app_context():
+        db.create_all()
+        install_reference_data()
+        started = time.perf_counter()
+        with db.engine.begin() as conn:
+            seed_demo(conn, count, seed=1, today=date.today(), calendar=work_calendar())
+        print(f"seeded {count} appeals in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def appeals_sql(url: str) -> tuple[str, list[str], object]:
+    """The SQL the portal runs for the full appeals download, its columns, its engine."""
+    from sqlalchemy import create_engine
+
+    from portal import create_app
+    from portal.queries.exports import dataset_query
+    from portal.schemas.filters import AppealFilters
+
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(16)})
+    with app.app_context():
+        query = dataset_query("appeals", AppealFilters())
+    engine = create_engine(url)
+    sql = str(query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
+    return sql, [c.name for c in query.selected_columns], engine
+
+
+def raw_cursor(engine, batch: int = 5000):
+    conn = engine.raw_connection()
+    if engine.dialect.name == "postgresql":
+        cursor = conn.cursor(name="bench_floor")
+        cursor.itersize = batch
+    else:
+        cursor = conn.cursor()
+    return conn, cursor
+
+
+def floor_csv(engine, sql: str, names: list[str]) -> Figure:
+    conn, cursor = raw_cursor(engine)
+    sink = _Discard()
+    writer = csv.writer(sink)
+    started, cpu = time.perf_counter(), time.process_time()
+    cursor.execute(sql)
+    writer.writerow(names)
+    rows = 0
+    while batch := cursor.fetchmany(5000):
+        writer.writerows(batch)
+        rows += len(batch)
+    figure = Figure("floor: DBAPI cursor + csv.writer", rows, time.perf_counter() - started,
+                    time.process_time() - cpu, size_mb=sink.size / 1e6)  # fmt: skip
+    conn.close()
+    return figure
+
+
+def floor_geojson(engine, sql: str, names: list[str]) -> Figure:
+    conn, cursor = raw_cursor(engine)
+    lat, lon = names.index("lat"), names.index("lon")
+    keep = [i for i, n in enumerate(names) if n not in ("id", "lat", "lon")]
+    props = [names[i] for i in keep]
+    size = 0
+    started, cpu = time.perf_counter(), time.process_time()
+    cursor.execute(sql)
+    rows = 0
+    dumps = orjson.dumps
+    while batch := cursor.fetchmany(5000):
+        for r in batch:
+            geometry = (
+                None if r[lat] is None else {"type": "Point", "coordinates": [r[lon], r[lat]]}
+            )
+            size += len(dumps({"type": "Feature", "id": r[0], "geometry": geometry,
+                               "properties": dict(zip(props, [r[i] for i in keep], strict=True))}))  # fmt: skip
+        rows += len(batch)
+    figure = Figure("floor: DBAPI cursor + orjson per feature", rows,
+                    time.perf_counter() - started, time.process_time() - cpu,
+                    size_mb=size / 1e6)  # fmt: skip
+    conn.close()
+    return figure
+
+
+def pandas_csv(engine, sql: str) -> Figure | None:
+    try:
+        import pandas
+    except ImportError:
+        return None
+    conn = engine.raw_connection()
+    sink = _Discard()
+    started, cpu = time.perf_counter(), time.process_time()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    frame = pandas.read_sql(sql, conn)
+    frame.to_csv(sink, index=False)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    figure = Figure("pandas read_sql + to_csv", len(frame), time.perf_counter() - started,
+                    time.process_time() - cpu, peak_mb=max(peak, before) / 1024,
+                    size_mb=sink.size / 1e6)  # fmt: skip
+    del frame
+    conn.close()
+    return figure
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def http_download(url: str, path: str, label: str, rows: int) -> Figure:
+    """Download ``path`` from a fresh server process; the server's peak RSS is reported."""
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-c", SERVER, url, str(port)], cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)  # fmt: skip
+    try:
+        assert server.stdout.readline().strip() == "ready"
+        idle = peak_rss_mb(server.pid)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+        started, cpu = time.perf_counter(), time.process_time()
+        connection.request("GET", path)
+        response = connection.getresponse()
+        assert response.status == 200, response.status
+        size = 0
+        while block := response.read(1 << 20):
+            size += len(block)
+        seconds = time.perf_counter() - started
+        peak = peak_rss_mb(server.pid)
+        connection.close()
+    finally:
+        server.terminate()
+        server.wait()
+    figure = Figure(label, rows, seconds, time.process_time() - cpu, peak, size / 1e6)
+    figure.label += f" (server idle {idle:.0f} MB)"
+    return figure
+
+
+def publish(url: str, rows: int) -> Figure:
+    with tempfile.TemporaryDirectory(prefix="bench-publish-") as out:
+        env = dict(os.environ, PORTAL_DATABASE_URL=url, PORTAL_SECRET_KEY=secrets.token_hex(16))
+        started = time.perf_counter()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run([sys.executable, "-c", "from portal.cli import main; main()", "publish", "--out", out], cwd=ROOT,
+                       env=env, check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        seconds = time.perf_counter() - started
+        size = sum(p.stat().st_size for p in Path(out).rglob("*") if p.is_file())
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return Figure("portal publish (all datasets, all formats)", rows, seconds, cpu,
+                  after.ru_maxrss / 1024, size / 1e6)  # fmt: skip
+
+
+def show(figure: Figure, floor: Figure | None = None) -> None:
+    ratio = f"{figure.rate / floor.rate:5.2f}× floor" if floor else " " * 12
+    peak = f"peak RSS {figure.peak_mb:6.0f} MB" if figure.peak_mb else " " * 18
+    cpu = f"cpu {figure.cpu:6.1f} s" if figure.cpu is not None else ""
+    size = f"{figure.size_mb:8.1f} MB" if figure.size_mb else ""
+    print(f"{figure.label:<62} {figure.rows:>9} rows {figure.seconds:7.1f} s "
+          f"{figure.rate:>9,.0f} rows/s  {ratio}  {peak}  {cpu} {size}", flush=True)  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database-url", default="", help="Existing database (read-only use).")
+    parser.add_argument("--appeals", type=int, default=1_000_000,
+                        help="Appeals to seed into a fresh SQLite when no URL is given.")  # fmt: skip
+    parser.add_argument("--skip-pandas", action="store_true")
+    parser.add_argument("--skip-publish", action="store_true")
+    args = parser.parse_args()
+    workdir = None
+    url = args.database_url
+    if not url:
+        workdir = tempfile.TemporaryDirectory(prefix="bench-exports-")
+        url = f"sqlite:///{workdir.name}/bench.db"
+        seed(url, args.appeals)
+    sql, names, engine = appeals_sql(url)
+    print(f"database: {engine.url.render_as_string(hide_password=True)}")
+    csv_floor = floor_csv(engine, sql, names)
+    show(csv_floor)
+    geo_floor = floor_geojson(engine, sql, names)
+    show(geo_floor)
+    if not args.skip_pandas and engine.dialect.name == "sqlite":
+        figure = pandas_csv(engine, sql)
+        if figure:
+            show(figure, csv_floor)
+    rows = csv_floor.rows
+    show(http_download(url, "/datasets/appeals.csv", "HTTP GET /datasets/appeals.csv", rows),
+         csv_floor)  # fmt: skip
+    show(http_download(url, "/datasets/appeals.geojson", "HTTP GET /datasets/appeals.geojson",
+                       rows), geo_floor)  # fmt: skip
+    if not args.skip_publish:
+        show(publish(url, rows))
+    if workdir:
+        workdir.cleanup()
+
+
+if __name__ == "__main__":
+    main()
