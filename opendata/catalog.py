@@ -138,8 +138,7 @@ def resource(
         out["type"] = "file"
         out["encoding"] = "utf-8"
         out["description"] = (
-            f"{dataset.description} Same fields as the resource {dataset.name!r} "
-            "(see its schema)."
+            f"{dataset.description} Same fields as the resource {dataset.name!r} (see its schema)."
         )
     out["licenses"] = [LICENSE]
     if info is not None:

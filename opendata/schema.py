@@ -640,7 +640,9 @@ PERFORMANCE = Dataset(
         Field(
             "score_ci_low",
             "number",
-            N_("Lower bound of the 95% confidence interval of the mean score (Student's t)."),
+            N_(
+                "Lower bound of the 95 per cent confidence interval of the mean score (Student's t)."
+            ),
             minimum=1,
             maximum=5,
             anonymization=ANON_AGGREGATE,
@@ -648,7 +650,7 @@ PERFORMANCE = Dataset(
         Field(
             "score_ci_high",
             "number",
-            N_("Upper bound of the 95% confidence interval of the mean score."),
+            N_("Upper bound of the 95 per cent confidence interval of the mean score."),
             minimum=1,
             maximum=5,
             anonymization=ANON_AGGREGATE,
