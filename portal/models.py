@@ -259,6 +259,24 @@ class Appeal(db.Model):
         Index("ix_appeals_submitted_at", "submitted_at"),
         Index("ix_appeals_public_point", "public_lat", "public_lon"),
         Index("ix_appeals_category", "category_id"),
+        # Covers the service-performance aggregate (portal.queries.performance): a range
+        # on submitted_at, then only the denormalised figures, without reading the rows.
+        Index(
+            "ix_appeals_performance",
+            "submitted_at",
+            "status",
+            "city_id",
+            "service_id",
+            "category_id",
+            "district_id",
+            "first_answer_workdays",
+            "first_answer_at",
+            "answered_on_time",
+            "due_at",
+            "reopen_count",
+            "last_solved",
+            "last_score",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
