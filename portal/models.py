@@ -257,9 +257,7 @@ class Appeal(db.Model):
         Index("ix_appeals_service_status_due", "service_id", "status", "due_at"),
         # Staff inbox: the service's open appeals by deadline, with the inbox filters
         # (category, district) answered from the index alone (portal.queries.inbox).
-        Index(
-            "ix_appeals_inbox", "service_id", "status", "due_at", "category_id", "district_id"
-        ),
+        Index("ix_appeals_inbox", "service_id", "status", "due_at", "category_id", "district_id"),
         Index("ix_appeals_published_at", "published_at"),
         Index("ix_appeals_submitted_at", "submitted_at"),
         Index("ix_appeals_public_point", "public_lat", "public_lon"),
