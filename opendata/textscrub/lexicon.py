@@ -77,13 +77,17 @@ _SHORT_STEM_ENDINGS = wordset("а я у ю е и ы ой ей ом ем ою е�
 class StemSet:
     """A set of words matched in any case form: "Бакыт" also matches "Бакыту", "Бакытка".
 
-    A stem cut from a name ("Мария" → "мари") never matches bare, and a three-letter
-    stem ("Инна" → "инн") only takes a Russian case ending, so "ИНН" and "калды" stay out.
+    A stem cut from a listed name ("Мария" → "мари") does not match bare unless
+    `bare_stems` (right for names seen in an oblique case: "Асанову" → "Асанов"), and a
+    three-letter stem ("Инна" → "инн") only takes a Russian case ending, so "ИНН" and
+    "калды" stay out.
     """
 
-    def __init__(self, words: list[str]) -> None:
+    def __init__(self, words: list[str], bare_stems: bool = False) -> None:
         self._full = {fold(w) for w in words}
         self._stems = {stem(w, min_len=3) for w in words} | self._full
+        if bare_stems:
+            self._full |= {s for s in self._stems if len(s) >= 4}
 
     def __contains__(self, word: str) -> bool:
         w = fold(word)

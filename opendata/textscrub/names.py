@@ -13,6 +13,7 @@ Pipeline on the (truecased) working copy of a text:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from opendata.textscrub import context, ner
@@ -29,7 +30,7 @@ from opendata.textscrub.tokens import Token, is_initial, tokenize
 
 _SURNAME = re.compile(
     r"[^\W\d_'’-]{2,}(?:ов|ев|ин|ын|енко|дзе|швили|ян|ov|ev|in|enko|yan|ian)"
-    r"(?:а|у|ым|ой|ом|е|ы|ого|ому|ых|ыми|ой|a|y|u)?"
+    r"(?:а|у|ым|ой|ом|е|ы|ого|ому|ых|ыми|a|y|u)?"
     r"(?:га|ка|ге|ке|дын|нын|тын|дин|нин|ны|ну|ды|ду|да|та|ден|дан|тан|нан)?"
 )
 _PATRONYMIC = re.compile(r"[^\W\d_]{2,}(?:ович|евич|овн|евн|ичн|ovich|evich|ovn|evn)\w{0,3}")
@@ -57,7 +58,7 @@ class _Text:
 
 
 def find_persons(
-    work: str, lang: str, caseless: bool = False, contacts: list[tuple[int, int]] = ()
+    work: str, lang: str, caseless: bool = False, contacts: Sequence[tuple[int, int]] = ()
 ) -> list[tuple[int, int]]:
     """Character spans of private persons' names in `work` (a truecased copy).
 
@@ -134,6 +135,7 @@ def _latin(word: str) -> bool:
 
 
 def _ner_seeds(t: _Text) -> list[tuple[int, int, bool]]:
+    """natasha's PER hits, trimmed; its LOC/ORG hits mark places for the veto."""
     seeds = []
     for start, end, kind in ner.entities(t.work):
         idx = [k for k, tok in enumerate(t.tokens) if start <= tok.start and tok.end <= end]
@@ -186,12 +188,9 @@ def _rule_seed(t: _Text, k: int) -> tuple[int, int, bool] | None:
     if cued and t.caseless and _uncommon(t, k):
         return k, k, True  # "бригадир султанбеков" in a lower-case text
     if shape == "particle":  # "Нурлан уулу Эрлан"
-        inner = 0 < k < len(t.tokens) - 1
-        return (
-            (k - 1, k + 1, False)
-            if inner and _capitalised(t, k - 1) and _capitalised(t, k + 1)
-            else None
-        )
+        if 0 < k < len(t.tokens) - 1 and _capitalised(t, k - 1) and _capitalised(t, k + 1):
+            return k - 1, k + 1, False
+        return None
     if not _capitalised(t, k):
         return None
     if cued or _before_honorific(t, k):
@@ -226,7 +225,8 @@ def _before_honorific(t: _Text, k: int) -> bool:
 _SIGNATURE_GAP = re.compile(r"\s*[,—–-]\s*")
 
 
-def _signature_seeds(t: _Text, contacts: list[tuple[int, int]]) -> list[tuple[int, int, bool]]:
+def _signature_seeds(t: _Text, contacts: Sequence[tuple[int, int]]) -> list[tuple[int, int, bool]]:
+    """A capitalised word set off by a comma right before or after a phone or e-mail."""
     seeds = []
     for a, b in contacts:
         for k, tok in enumerate(t.tokens):
@@ -255,7 +255,7 @@ def _adjacent(t: _Text, a: int, b: int) -> bool:
 def _companion(t: _Text, k: int, latin_seed: bool) -> bool:
     """tokens[k] may extend a neighbouring name."""
     tok = t.tokens[k]
-    if k in t.places or context.place_after(t.work, tok.end) and k not in t.ner_names:
+    if k in t.places or (context.place_after(t.work, tok.end) and k not in t.ner_names):
         return False
     shape = _shape(t, k)
     if shape == "particle":
@@ -365,7 +365,7 @@ def _repass(t: _Text, accepted: list[tuple[int, int]]) -> list[tuple[int, int]]:
     ]
     if not words:
         return []
-    known = StemSet(words)
+    known = StemSet(words, bare_stems=True)
     found: list[tuple[int, int]] = []
     for k, tok in enumerate(t.tokens):
         if k in covered or not (_capitalised(t, k) or t.caseless) or tok.text not in known:
