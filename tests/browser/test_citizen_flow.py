@@ -20,17 +20,49 @@ PHONE = (390, 844)
 TEXT = "Во дворе третий день не горят фонари, вечером очень темно и опасно ходить."
 
 
+#: How each language is chosen (browser locale = Accept-Language, or the switcher's ?lang=,
+#: remembered for the following pages) and texts the citizen must see in it.
+LANGUAGES = {
+    "ru": {
+        "locale": "ru-RU",
+        "query": "",
+        "warning": "Этот текст будет опубликован.",
+        "days": "рабочих дней",
+        "thanks": "Спасибо за оценку.",
+        "reopened": "новым сроком",
+    },
+    "ky": {
+        "locale": "ru-RU",
+        "query": "?lang=ky",
+        "warning": "Бул текст жарыяланат.",
+        "days": "жумуш күнү",
+        "thanks": "Бааңыз үчүн рахмат.",
+        "reopened": "жаңы мөөнөт",
+    },
+    "en": {
+        "locale": "en-US",
+        "query": "",
+        "warning": "This text will be published.",
+        "days": "working days",
+        "thanks": "Thank you for your rating.",
+        "reopened": "new deadline",
+    },
+}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
 def test_citizen_submits_tracks_rates_and_reopens(
-    app, live_server, make_page, make_staff, external_requests, artifacts, tmp_path
+    app, live_server, make_page, make_staff, external_requests, artifacts, tmp_path, lang
 ):
+    texts = LANGUAGES[lang]
     photo_path = tmp_path / "IMG_2041.jpg"
     photo_path.write_bytes(jpeg_with_gps(size=(3000, 2000)))
-    page = make_page(viewport=PHONE)
+    page = make_page(viewport=PHONE, locale=texts["locale"])
 
-    # --- The form, in Russian (the default language) on a phone-sized screen ---------------
-    page.goto(f"{live_server}/appeals/new")
-    assert page.locator("html").get_attribute("lang") == "ru"
-    assert page.get_by_text("Этот текст будет опубликован.").is_visible()
+    # --- The form on a phone-sized screen ----------------------------------------------------
+    page.goto(f"{live_server}/appeals/new{texts['query']}")
+    assert page.locator("html").get_attribute("lang") == lang
+    assert page.get_by_text(texts["warning"]).is_visible()
     page.select_option("#city", "bishkek")
     page.select_option("#category", "pothole")
     page.fill("#description", TEXT)
@@ -63,7 +95,8 @@ def test_citizen_submits_tracks_rates_and_reopens(
     receipt = page.inner_text("main")
     appeal = db.session.scalars(select(Appeal)).one()
     assert appeal.public_id in receipt
-    assert "рабочих дней" in receipt
+    assert page.locator("html").get_attribute("lang") == lang  # the choice is remembered
+    assert texts["days"] in receipt
     tracking_link = page.input_value("#tracking-link")
     assert tracking_link.startswith(live_server + "/t/")
     page.screenshot(path=str(artifacts / "receipt.png"), full_page=True)
@@ -94,11 +127,11 @@ def test_citizen_submits_tracks_rates_and_reopens(
     page.screenshot(path=str(artifacts / "rating.png"), full_page=True)
     page.click("#rate-button")
     page.wait_for_selector("#reopen-button")
-    assert "Спасибо за оценку." in page.inner_text("main")
+    assert texts["thanks"] in page.inner_text("main")
     answered_label = page.inner_text("#status")
     page.click("#reopen-button")
     page.wait_for_url(re.compile(r"reopened=1"))
-    assert "новым сроком" in page.inner_text("main")
+    assert texts["reopened"] in page.inner_text("main")
     assert page.inner_text("#status") != answered_label
     page.screenshot(path=str(artifacts / "reopened.png"), full_page=True)
 
