@@ -16,6 +16,8 @@ from portal.i18n import localized
 from portal.queries.reference import load_reference
 from portal.schemas import error_dict
 from portal.schemas.appeal import AppealSubmissionSchema, PhotoUploadSchema
+from portal.services.core import ServiceError
+from portal.services.submission import prepare_photos, resolve_place
 
 
 @dataclass
@@ -56,15 +58,36 @@ def parse_submission(form, files) -> tuple[dict | None, list[bytes], dict[str, l
     errors: dict[str, list[str]] = {}
     data = None
     photos: list[bytes] = []
+    valid: dict = {}
     try:
         data = AppealSubmissionSchema().load(form)
     except ValidationError as error:
         errors.update(error_dict(error))
+        valid = error.valid_data if isinstance(error.valid_data, dict) else {}
     try:
         photos = PhotoUploadSchema().load(files)["photos"]
     except ValidationError as error:
         errors.update(error_dict(error))
+    if errors:
+        # The use case checks the place and the photos' content; when the form goes back
+        # anyway, run those checks too so that the citizen sees every problem at once.
+        errors = _with_deeper_checks(errors, valid, photos)
     return data, photos, errors
+
+
+def _with_deeper_checks(errors: dict, valid: dict, photos: list[bytes]) -> dict:
+    if all(key in valid for key in ("city", "category", "lat", "lon")):
+        try:
+            resolve_place(valid["city"], valid["category"], lat=valid["lat"], lon=valid["lon"])
+        except ServiceError as error:
+            for field_name, messages in error.errors.items():
+                errors.setdefault(field_name, messages)
+    if photos and "photos" not in errors:
+        try:
+            prepare_photos(photos)
+        except ServiceError as error:
+            errors.update(error.errors)
+    return errors
 
 
 def request_form_values() -> dict:

@@ -333,3 +333,18 @@ def test_api_errors_are_translated(client):
     assert response.json["errors"]["consent"] == [
         "Пожалуйста, подтвердите согласие с уведомлением о конфиденциальности."
     ]
+
+
+def test_every_problem_is_reported_at_once(client):
+    gif = (io.BytesIO(b"GIF89a\x01\x00\x01\x00"), "photo.jpg")
+    response = client.post(
+        "/appeals/new",
+        data={**form(description="Яма", lat="40.53", lon="72.80"), "photos": [gif]},
+        content_type="multipart/form-data",
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert field_errors(page, "description")
+    assert any("outside Bishkek" in m for m in field_errors(page, "lat"))
+    assert any("Only JPEG, PNG and WebP" in m for m in field_errors(page, "photos"))
+    assert set(counts().values()) == {0}
