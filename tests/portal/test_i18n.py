@@ -143,3 +143,24 @@ def test_compiled_catalog_matches_its_source(po_path):
         f"{mo_path.relative_to(ROOT)} is out of date: run pybabel compile -d "
         f"{po_path.parents[2].relative_to(ROOT)}"
     )
+
+
+@pytest.mark.parametrize("lang", ("ru", "ky"))
+def test_areas_agree_on_shared_messages(lang):
+    """Flask-Babel merges the areas in folder order, so a message translated differently in
+    two areas shows one or the other depending on a folder name: translate it once."""
+    seen: dict[str, dict[str, tuple]] = defaultdict(dict)
+    for path in po_files(lang):
+        with path.open("rb") as handle:
+            catalog = read_po(handle, locale=lang)
+        for message in catalog:
+            if message.id and message.string and not message.fuzzy:
+                key = message.id[0] if isinstance(message.id, tuple) else message.id
+                string = message.string if isinstance(message.string, tuple) else (message.string,)
+                seen[key][path.parts[-4]] = string
+    conflicts = [
+        f"{key!r}: " + "; ".join(f"{area}={value[0]!r}" for area, value in sorted(areas.items()))
+        for key, areas in sorted(seen.items())
+        if len(set(areas.values())) > 1
+    ]
+    assert not conflicts, "\n".join(conflicts)
