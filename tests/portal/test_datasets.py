@@ -328,3 +328,30 @@ def test_public_vocabulary_matches_the_portal():
     assert set(schema.SOLVED) == {s.value for s in Solved}
     assert set(schema.RATING_REASONS) == {r.value for r in RatingReason}
     assert set(schema.WITHDRAWAL_REASONS) == {r.value for r in RejectionReason} | {"withdrawn"}
+
+
+@pytest.mark.parametrize(
+    "lang, heading, masking",
+    [
+        ("ru", "Словарь данных", "шестиугольной"),
+        ("ky", "Маалыматтар сөздүгү", "алты бурчтуу"),
+        ("en", "Data dictionary", "hexagonal"),
+    ],  # fmt: skip
+)
+def test_dictionary_is_translated(client, app, lang, heading, masking):
+    page = client.get(f"/datasets/dictionary?lang={lang}").get_data(as_text=True)
+    assert f"<h1>{heading}</h1>" in page and masking in page
+
+
+def test_every_catalog_message_is_translated():
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    root = Path(__file__).resolve().parents[2] / "portal/translations/datasets"
+    for lang in ("ru", "ky", "en"):
+        with open(root / lang / "LC_MESSAGES/messages.po", "rb") as handle:
+            catalog = read_po(handle)
+        missing = [m.id for m in catalog if m.id and not m.string]
+        assert not missing, (lang, missing[:3])
+        assert (root / lang / "LC_MESSAGES/messages.mo").exists()
