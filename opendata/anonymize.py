@@ -91,7 +91,7 @@ def find_pii(text: str, lang: str | None = None) -> list[PiiSpan]:
         for a, b, kind in hits
         if b > a and all(b <= pa or a >= pb for pa, pb in blocked)
     ]
-    return merge_neighbours(resolve(spans), text)
+    return merge_neighbours(resolve(spans, text), text)
 
 
 def scrub_text(text: str, lang: str | None = None) -> str:

@@ -120,9 +120,9 @@ _NOT_UNIT = (
     r"|мүнөт\w*|киши|кабат\w*)(?![\w])|%|[:.,]\d)))"
 )
 _UNIT_BEFORE = (
-    r"(?<![\w])(?i:кв\.?|квартир(?:а|ы|е|у|ой)?|д\.|дом(?:а|е|у|ом)?|корп\.?|корпус\w*"
-    r"|подъезд\w*|под\.|үй(?:ү|дө|дүн)?|батир\w*|apt\.?|apartment|flat|unit|building|bldg\.?"
-    r"|house|block|entrance)"
+    r"(?<![\w])(?i:кв-ра|кв\.?|квартир(?:а|ы|е|у|ой)?|д\.|дом(?:а|е|у|ом)?|корп\.?|корпус\w*"
+    r"|подъезд\w*|под\.|комнат(?:а|ы|е|у)?|комн\.|блок(?:а|е)?|үй(?:ү|дө|дүн)?|батир\w*"
+    r"|apt\.?|apartment|flat|unit|room|building|bldg\.?|house|block|entrance)"
 )
 _STREET = r"(?<![\w])(?i:ул\.?|улиц\w*|пр\.|пр-т\.?|проспект\w*|пер\.|переул\w*|бульвар\w*|б-р\.?)"
 _STREET_NAME = r"[^\W\d_][\w'’-]*(?:\s+[А-ЯA-ZЁҮӨҢ][\w'’-]*)?"
@@ -132,7 +132,10 @@ _ADDRESS_PATTERNS = [
     # кв. 45, дом 23, д. 5, подъезд 2, apt 4, house No. 23, кв. 5, 6, 9
     re.compile(rf"{_UNIT_BEFORE}\s*(?i:№|no\.?|#|n|is|:)?\s*{_NUM}{_MORE}(?![\w]){_NOT_UNIT}"),
     # 12 квартиры, 15-үй, 42-батир, 3-подъезд
-    re.compile(rf"(?<![\w/-]){_NUM}\s*-?\s*(?i:квартир\w*|үй\w*|батир\w*|подъезд\w*|корпус\w*)"),
+    re.compile(
+        rf"(?<![\w/-]){_NUM}(?:(?:-?(?:й|я|ой|ом|ей))?\s*(?i:квартир(?:а|ы|е|у|ой)|подъезд\w*|корпус\w*)"
+        rf"|\s*-\s*(?i:үй\w*|батир\w*|квартир\w*|подъезд\w*))(?![\w])"
+    ),
     # ул. Киевская 120 / ул. Салиева, 15 / Ахунбаев көчөсү, 12: the house number
     re.compile(rf"{_STREET}\s*{_STREET_NAME},?\s+({_NUM})(?![\w]){_NOT_UNIT}"),
     re.compile(rf"[^\W\d_]+\s+(?i:көчөсү\w*),?\s+({_NUM})(?![\w-]){_NOT_UNIT}"),
@@ -141,7 +144,7 @@ _ADDRESS_PATTERNS = [
         rf"(?<![\w])(?i:на|по)\s+[А-ЯЁҮӨҢ][а-яёүөң][\w'’-]*,?\s+({_NUM})(?![\w-]){_NOT_UNIT}"
     ),
     # "Киевская 120, кв. 45": the house number just before a flat number
-    re.compile(rf"(?<![\w/-])({_NUM}),?\s*(?=(?i:кв\.?\s*\d|квартир|apt|apartment|flat|батир))"),
+    re.compile(rf"(?<![\w/-])({_NUM}),?\s*(?=(?i:кв\.?|квартира|apt\.?|apartment|flat)\s*№?\s*\d)"),
     # 14 Orozbekova Street / 7 Gorky St.
     re.compile(
         rf"(?<![\w/.:-])(\d+[a-z]?)\s+(?={_EN_WORD}(?:\s+{_EN_WORD})?\s+{_EN_STREET}(?![\w]))"

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 PII_TYPES = ("EMAIL", "CARD", "ID_NUMBER", "PHONE", "CAR_PLATE", "ADDRESS_UNIT", "PERSON")
-# When two detections overlap, the more specific (earlier) type wins.
+# When detections of two types overlap, the more specific (earlier) type wins.
 _PRIORITY = {t: i for i, t in enumerate(PII_TYPES)}
 # What may sit between two spans of the same type that should become one placeholder.
 _JOINERS = {
@@ -25,13 +25,25 @@ class PiiSpan:
     text: str
 
 
-def resolve(spans: list[PiiSpan]) -> list[PiiSpan]:
-    """Drop spans that overlap a higher-priority (or longer) span; return them sorted."""
+def resolve(spans: list[PiiSpan], text: str) -> list[PiiSpan]:
+    """Union overlapping spans of one type, then let the higher-priority type win overlaps."""
     kept: list[PiiSpan] = []
-    for span in sorted(spans, key=lambda s: (_PRIORITY[s.type], s.start - s.end, s.start)):
+    for span in sorted(_union_by_type(spans, text), key=lambda s: (_PRIORITY[s.type], s.start)):
         if all(span.end <= k.start or span.start >= k.end for k in kept):
             kept.append(span)
     return sorted(kept, key=lambda s: s.start)
+
+
+def _union_by_type(spans: list[PiiSpan], text: str) -> list[PiiSpan]:
+    out: list[PiiSpan] = []
+    for span in sorted(spans, key=lambda s: (s.type, s.start)):
+        prev = out[-1] if out else None
+        if prev is not None and prev.type == span.type and span.start < prev.end:
+            end = max(prev.end, span.end)
+            out[-1] = PiiSpan(prev.start, end, span.type, text[prev.start : end])
+        else:
+            out.append(span)
+    return out
 
 
 def merge_neighbours(spans: list[PiiSpan], text: str) -> list[PiiSpan]:

@@ -104,6 +104,21 @@ def test_cued_six_digit_landline():
     assert scrub_text("Телефон домашний 31-22-11.") == "Телефон домашний [ТЕЛЕФОН]."
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Адрес: дом 7 квартира 3.", "Адрес: [АДРЕС]."),
+        ("Шум из 45-й квартиры по ночам.", "Шум из [АДРЕС] по ночам."),
+        ("Общежитие №3, комната 412.", "Общежитие №3, [АДРЕС]."),
+        ("Адрес: д.5/1 кв.12, подъезд №3.", "Адрес: [АДРЕС]."),
+        ("Ремонт 5 квартир в доме затянулся на 2 года.", None),
+        ("Дома 2 дня не было воды, 9 этаж.", None),
+    ],
+)
+def test_flat_and_house_numbers_but_not_counts(text, expected):
+    assert scrub_text(text) == (expected or text)
+
+
 def test_house_number_next_to_flat_number_goes_too():
     out = scrub_text("Живу по ул. Уметалиева 44, кв. 12, второй подъезд.")
     assert out == "Живу по ул. Уметалиева [АДРЕС], второй подъезд."
