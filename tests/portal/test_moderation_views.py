@@ -123,7 +123,7 @@ def test_publish_from_the_page_with_an_edit(client, moderator, make_appeal):
     db.session.expire_all()
     stored = db.session.get(Appeal, appeal.id)
     assert stored.status is AppealStatus.PUBLISHED and stored.public_text == "Яма во дворе."
-    again = client.post(f"/staff/moderation/{appeal.id}", data={"action": "publish"})
+    again = client.post(f"/staff/moderation/{appeal.id}?lang=en", data={"action": "publish"})
     assert again.status_code == 302  # conflict: told in a flash message, nothing changes
     assert "already been moderated" in client.get("/staff/moderation?lang=en").get_data(
         as_text=True
