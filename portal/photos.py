@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from portal.extensions import db
-from portal.models import PUBLIC_STATUSES, Appeal, Photo
+from portal.models import PUBLIC_STATUSES, Answer, Appeal, Photo
 
 ACCEPTED_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
 #: Refuse images that would decompress to more pixels than this (decompression bombs).
@@ -116,10 +116,16 @@ def new_photo_id() -> str:
 
 
 def published_photo(public_id: str) -> Photo | None:
-    """The stored photo when its appeal is public, else None."""
+    """The stored photo when its appeal is public (and, for a photo attached to an answer,
+    when that answer is published), else None."""
     query = (
         select(Photo)
         .join(Appeal, Appeal.id == Photo.appeal_id)
-        .where(Photo.public_id == public_id, Appeal.status.in_(PUBLIC_STATUSES))
+        .outerjoin(Answer, Answer.id == Photo.answer_id)
+        .where(
+            Photo.public_id == public_id,
+            Appeal.status.in_(PUBLIC_STATUSES),
+            or_(Photo.answer_id.is_(None), Answer.public_text.is_not(None)),
+        )
     )
     return db.session.scalars(query).first()
