@@ -28,7 +28,6 @@ from portal.queries.map_index import (
     point_index,
 )
 from portal.schemas.filters import AppealFilters
-from portal.workdays import BISHKEK
 
 #: From this zoom on, appeals are shown one by one (at most ``point_limit``).
 POINT_ZOOM = 16
@@ -55,39 +54,58 @@ def point_geometry(*, lat: float, lon: float) -> dict:
     return {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]}
 
 
-def _local_iso_epoch(seconds: int) -> str | None:
-    if seconds < 0:
-        return None
-    return datetime.fromtimestamp(int(seconds), BISHKEK).isoformat(timespec="seconds")
+#: Asia/Bishkek has kept UTC+06:00 all year since 2005: local times are a fixed shift.
+LOCAL_OFFSET_S = 6 * 3600
+
+
+def _local_iso(seconds: np.ndarray) -> list[str | None]:
+    """Epoch seconds as ISO 8601 local (Asia/Bishkek) times; None for negative values."""
+    text = np.datetime_as_string((seconds + LOCAL_OFFSET_S).astype("datetime64[s]"))
+    return [None if s < 0 else f"{t}+06:00" for s, t in zip(seconds.tolist(), text, strict=True)]
 
 
 def appeal_features(index: PointIndex, positions: np.ndarray, now: datetime) -> list[dict]:
     """Appeals as map features, straight from the index (public fields only, codes only)."""
     categories, services = index.names["category"], index.names["service"]
-    overdue = index.overdue(now)[positions] if positions.size else positions.astype(bool)
-    classes = index.classes_at(positions, now)
-    features = []
-    for k, i in enumerate(positions.tolist()):
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": point_geometry(lat=float(index.lat[i]), lon=float(index.lon[i])),
-                "properties": {
-                    "id": index.public_id[i].decode(),
-                    "status": STATUS_CODES[index.status[i]],
-                    "class": MARKER_CLASSES[classes[k]],
-                    "overdue": bool(overdue[k]),
-                    "category": categories[index.category[i]],
-                    "service": services[index.service[i]],
-                    "submitted": _local_iso_epoch(index.submitted[i]),
-                    "due": _local_iso_epoch(index.due[i]),
-                    "answered": _local_iso_epoch(index.first_answer[i]),
-                    "score": int(index.score[i]) or None,
-                    "precision_m": int(index.precision[i]) or None,
-                },
-            }
-        )
-    return features
+    overdue = (index.open_due[positions] < int(now.timestamp())).tolist()
+    classes = index.classes_at(positions, now).tolist()
+    columns = zip(
+        index.lat[positions].round(6).tolist(),
+        index.lon[positions].round(6).tolist(),
+        index.public_id[positions].astype(str).tolist(),
+        index.status[positions].tolist(),
+        classes,
+        overdue,
+        index.category[positions].tolist(),
+        index.service[positions].tolist(),
+        _local_iso(index.submitted[positions]),
+        _local_iso(index.due[positions]),
+        _local_iso(index.first_answer[positions]),
+        index.score[positions].tolist(),
+        index.precision[positions].tolist(),
+        strict=True,
+    )
+    return [
+        {
+            "type": "Feature",
+            "geometry": point_geometry(lat=lat, lon=lon),
+            "properties": {
+                "id": public_id,
+                "status": STATUS_CODES[status],
+                "class": MARKER_CLASSES[cls],
+                "overdue": late,
+                "category": categories[category],
+                "service": services[service],
+                "submitted": submitted,
+                "due": due,
+                "answered": answered,
+                "score": score or None,
+                "precision_m": precision or None,
+            },
+        }
+        for (lat, lon, public_id, status, cls, late, category, service, submitted, due,
+             answered, score, precision) in columns
+    ]  # fmt: skip
 
 
 def _grid(index: PointIndex, locations: np.ndarray, counts: np.ndarray, zoom: int, cell_px: int):
