@@ -27,11 +27,11 @@ _PERSON_CUE = re.compile(
     r"|менин\s+атым|атым|аты-ж[өо]н\w*|коңшу\w*|кошуна\w*|кызым\w*|уулум\w*|апам|атам"
     r"|апасы|атасы|күйөө\w*|аялым|агам|эжем|иним|синдим|айдоочу\w*"
     r"|my\s+name\s+is|name|i\s+am|i'm|this\s+is|call\s+me|regards|sincerely|contact"
-    r"|mr|mrs|ms|miss|dr|neighbou?r\w*|daughter|son|wife|husband|friend|father|mother"
+    r"|mr\.?|mrs\.?|ms\.?|miss|dr\.?|neighbou?r\w*|daughter|son|wife|husband|friend|father|mother"
     r"|brother|sister|driver|landlord|landlady|colleague|tenant|owner|resident|electrician"
     r"|plumber|worker|foreman|janitor|cleaner|guard|seller|cashier|teacher|nurse|doctor"
     r"|filed\s+by|signed\s+by|signed|sent\s+by|written\s+by"
-    rf"){_WORD_END})[\s,:.—–-]{{0,4}}"
+    rf"){_WORD_END})[\s,:—–-]{{0,4}}"
 )
 # A self-introduction: the next word is a name even when typed in lower case.
 _INTRO_CUE = re.compile(

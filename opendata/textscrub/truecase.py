@@ -17,7 +17,7 @@ from opendata.textscrub.morph import proper_noun
 from opendata.textscrub.tokens import PLACEHOLDER, Token, tokenize
 
 # After these words the next word is a name whatever it looks like.
-_INTRO = re.compile(r"(?i:зовут|звать|атым|my\s+name\s+is|i\s+am|i'm)[\s,:—-]{1,3}$")
+_INTRO = re.compile(r"(?i:зовут|звать|атым|my\s+name\s+is)[\s,:—-]{1,3}$")
 _SURNAME_OR_PATRONYMIC = re.compile(
     r"[^\W\d_]{2,}(?:ов|ев|ин|ын|енко|ович|евич|овн|евн|ичн|ov|ev|in|enko|ovich|evich|ovn|evn)"
     r"[^\W\d_]{0,3}"
@@ -111,7 +111,10 @@ def _companion(text: str, tokens: list[Token], k: int, n: int, russian: bool) ->
         return _initial(text, tokens[n])
     if fold(word) in _PARTICLES or fold(word) in short_surnames():
         return True
-    if _SURNAME_OR_PATRONYMIC.fullmatch(fold(word)):
+    # -ин/-ын end many Kyrgyz words ("балдарын"): only -ов/-ева… count in Kyrgyz texts.
+    if (_SURNAME_OR_PATRONYMIC if russian or word.isascii() else _FAMILY_NAME).fullmatch(
+        fold(word)
+    ):
         return True
     if russian and _FAMILY_NAME.fullmatch(fold(tokens[k].text)) and not word.isascii():
         return proper_noun(word) is not False  # "токтосунова айгүл": not a Russian word
