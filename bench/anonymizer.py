@@ -272,7 +272,8 @@ def print_report(title: str, report: Report, *, full: bool, verbose: bool) -> No
     )
     if full:
         print(
-            f"  time per text        mean {report.mean_ms:.2f} ms, p95 {report.p95_ms:.2f} ms (wall)"
+            f"  time per text        mean {report.mean_ms:.2f} ms, "
+            f"p95 {report.p95_ms:.2f} ms (wall)"
         )
         print(
             f"                       mean {report.cpu_mean_ms:.2f} ms, "
