@@ -375,3 +375,31 @@ def test_background_refresh_serves_previous_figures_then_the_new_ones(
     fresh = perf.performance_set(START, END)
     assert fresh.cache_key != first.cache_key
     assert by(fresh.groups["service"], service="bsk-roads").received == 13
+
+
+def test_the_monthly_dataset_has_the_same_figures_as_the_page(client, fixture_appeals):
+    """The datasets blueprint publishes monthly_service_performance(): same numbers."""
+    response = client.get(
+        "/datasets/service_performance.csv",
+        query_string={"date_from": "2025-01-01", "date_to": "2025-06-30"},
+    )
+    assert response.status_code == 200
+    dataset = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    ours = client.get(
+        "/performance.csv", query_string={**WINDOW, "group": "service_month"}
+    ).get_data(as_text=True)
+    mine = list(csv.DictReader(io.StringIO(ours)))
+    assert len(dataset) == len(mine) > 0
+    for theirs, row in zip(
+        sorted(dataset, key=lambda r: (r["service"], r["month"])),
+        sorted(mine, key=lambda r: (r["service"], r["month"])),
+        strict=True,
+    ):
+        assert (theirs["service"], theirs["month"]) == (row["service"], row["month"])
+        for name in ("received", "answered", "overdue_open", "ratings"):
+            assert (theirs[name] or "") == row[name]
+        for name in ("median_workdays", "on_time_share", "mean_score", "score_ci_low"):
+            if row[name]:
+                assert float(theirs[name]) == pytest.approx(float(row[name]), abs=1e-6)
+            else:
+                assert not theirs[name]
