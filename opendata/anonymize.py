@@ -21,8 +21,8 @@ from opendata.geomask import MaskedPoint, mask_point  # noqa: E402, F401
 from opendata.textscrub import phones, rules  # noqa: E402
 from opendata.textscrub.lang import LANGS, detect_language  # noqa: E402
 from opendata.textscrub.names import find_persons  # noqa: E402
+from opendata.textscrub.placeholders import PLACEHOLDERS, placeholder_spans  # noqa: E402
 from opendata.textscrub.spans import PII_TYPES, PiiSpan, merge_neighbours, resolve  # noqa: E402
-from opendata.textscrub.tokens import placeholder_spans  # noqa: E402
 from opendata.textscrub.truecase import case_mode, truecase  # noqa: E402
 
 __all__ = [
@@ -36,37 +36,7 @@ __all__ = [
     "mask_point",
     "scrub_text",
 ]
-
-PLACEHOLDERS: dict[str, dict[str, str]] = {
-    "ru": {
-        "PERSON": "[ИМЯ]",
-        "PHONE": "[ТЕЛЕФОН]",
-        "EMAIL": "[E-MAIL]",
-        "ID_NUMBER": "[ДОКУМЕНТ]",
-        "ADDRESS_UNIT": "[АДРЕС]",
-        "CAR_PLATE": "[НОМЕР АВТО]",
-        "CARD": "[КАРТА]",
-    },
-    "ky": {
-        "PERSON": "[АТЫ-ЖӨНҮ]",
-        "PHONE": "[ТЕЛЕФОН]",
-        "EMAIL": "[E-MAIL]",
-        "ID_NUMBER": "[ДОКУМЕНТ]",
-        "ADDRESS_UNIT": "[ДАРЕК]",
-        "CAR_PLATE": "[АВТО НОМЕРИ]",
-        "CARD": "[КАРТА]",
-    },
-    "en": {
-        "PERSON": "[NAME]",
-        "PHONE": "[PHONE]",
-        "EMAIL": "[E-MAIL]",
-        "ID_NUMBER": "[ID]",
-        "ADDRESS_UNIT": "[ADDRESS]",
-        "CAR_PLATE": "[PLATE]",
-        "CARD": "[CARD]",
-    },
-}
-"""Placeholder per language ("ru", "ky", "en") and PII type."""
+# PLACEHOLDERS[lang][pii_type] is the placeholder text, e.g. PLACEHOLDERS["ky"]["PERSON"].
 
 
 def find_pii(text: str, lang: str | None = None) -> list[PiiSpan]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from opendata.textscrub.lexicon import wordset
-from opendata.textscrub.tokens import PLACEHOLDER
+from opendata.textscrub.placeholders import PLACEHOLDER
 
 LANGS = ("ru", "ky", "en")
 # Frequent function words; Kyrgyz names contain ү/ө too, so letters alone cannot decide.

@@ -1,4 +1,4 @@
-"""Word tokens with offsets, sentence starts and the placeholders already in a text."""
+"""Word tokens with offsets and sentence starts; words of our placeholders are skipped."""
 
 from __future__ import annotations
 
@@ -6,11 +6,10 @@ import re
 from dataclasses import dataclass
 
 from opendata.textscrub.lexicon import wordset
+from opendata.textscrub.placeholders import placeholder_spans
 
 # Letters with inner apostrophes and hyphens: O'Brien, Жукеева-Пудовкина, Кок-Жар.
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*(?:-[^\W\d_]+)*")
-# Placeholders are upper-case words in brackets without digits: [ИМЯ], [НОМЕР АВТО].
-PLACEHOLDER = re.compile(r"\[[^\W\d_][^\W\d_ -]*(?:[ -][^\W\d_]+)*\]")
 # Abbreviations whose dot does not end a sentence.
 _ABBREVIATIONS = wordset(
     "ул пр просп пер мкр д кв г им тел моб ст корп под обл пос с т п р-н б-р пр-т ж/м "
@@ -31,11 +30,6 @@ class Token:
     def is_cap(self) -> bool:
         """Starts with a capital letter."""
         return self.text[0].isupper()
-
-
-def placeholder_spans(text: str) -> list[tuple[int, int]]:
-    """Offsets of placeholders like [ИМЯ] so a second scrub leaves them alone."""
-    return [m.span() for m in PLACEHOLDER.finditer(text) if m.group().upper() == m.group()]
 
 
 def tokenize(text: str) -> list[Token]:

@@ -14,7 +14,8 @@ import re
 from opendata.textscrub.context import is_place_word
 from opendata.textscrub.lexicon import first_names, fold, not_names, short_surnames
 from opendata.textscrub.morph import proper_noun
-from opendata.textscrub.tokens import PLACEHOLDER, Token, tokenize
+from opendata.textscrub.placeholders import PLACEHOLDER
+from opendata.textscrub.tokens import Token, tokenize
 
 # After these words the next word is a name whatever it looks like.
 _INTRO = re.compile(r"(?i:зовут|звать|атым|my\s+name\s+is)[\s,:—-]{1,3}$")

@@ -274,6 +274,10 @@ def test_long_and_degenerate_input_is_handled():
         assert isinstance(scrub_text(text), str)
 
 
+def test_only_our_own_placeholders_are_skipped():
+    assert "АСАНОВ" not in scrub_text("ЗАЯВИТЕЛЬ: [АСАНОВ БАКЫТ], тел. 0555 123 456")
+
+
 def test_empty_and_blank_text():
     assert scrub_text("") == ""
     assert scrub_text("   \n") == "   \n"
