@@ -16,7 +16,7 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from opendata.geomask import BBox, MaskedPoint, mask_point
@@ -115,16 +115,31 @@ def _locked_appeal(appeal_id: int) -> Appeal:
     return appeal
 
 
-def _ensure_submitted(appeal: Appeal) -> None:
+def _claim(appeal: Appeal, status: AppealStatus) -> None:
+    """Move the appeal out of moderation, or raise Conflict when it already left it.
+
+    A conditional UPDATE is the first write of the use case: on PostgreSQL a concurrent
+    moderator waits for the row and then finds nothing to update; on SQLite the write
+    lock serialises them the same way. So an appeal is published or rejected only once.
+    """
     if appeal.status is not AppealStatus.SUBMITTED:
         raise Conflict(_("This appeal has already been moderated."))
+    claimed = db.session.execute(
+        update(Appeal)
+        .where(Appeal.id == appeal.id, Appeal.status == AppealStatus.SUBMITTED)
+        .values(status=status)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise Conflict(_("This appeal has already been moderated."))
+    appeal.status = status
 
 
 def _publish(
     appeal: Appeal, *, public_text: str | None, staff_id: int | None, at: datetime | None = None
 ) -> Appeal:
     """Publish inside the caller's transaction (no commit): the single gate."""
-    _ensure_submitted(appeal)
+    _claim(appeal, AppealStatus.PUBLISHED)
     private: AppealPrivate = appeal.private
     if public_text is not None and public_text.strip():
         edited = public_text.strip()
@@ -144,7 +159,6 @@ def _publish(
         appeal.location_precision_m = masked.precision_m
     at = at or utcnow()
     appeal.published_at = at
-    appeal.status = AppealStatus.PUBLISHED
     record_event(appeal, EventKind.PUBLISHED, at=at, staff_id=staff_id)
     return appeal
 
@@ -188,7 +202,8 @@ def reject_appeal(
         raise ServiceError(message, {"reason": [message]}) from None
     with transaction():
         appeal = _locked_appeal(appeal_id)
-        _ensure_submitted(appeal)
+        if appeal.status is not AppealStatus.SUBMITTED:
+            raise Conflict(_("This appeal has already been moderated."))
         original_public_id = None
         if reason_value is RejectionReason.DUPLICATE:
             if not duplicate_of:
@@ -196,7 +211,7 @@ def reject_appeal(
                 raise ServiceError(message, {"duplicate_of": [message]})
             appeal.duplicate_of_id = _public_appeal_id(duplicate_of, exclude=appeal.id)
             original_public_id = duplicate_of.strip().upper()
-        appeal.status = AppealStatus.REJECTED
+        _claim(appeal, AppealStatus.REJECTED)
         appeal.rejection_reason = reason_value
         record_event(
             appeal,

@@ -260,3 +260,45 @@ def test_published_at_is_the_moderation_time(make_appeal, moderator):
     publish_appeal(appeal.id, moderator)
     db.session.expire_all()
     assert db.session.get(Appeal, appeal.id).published_at >= before - timedelta(seconds=1)
+
+
+def test_two_moderators_at_once_publish_only_once(app, make_appeal, make_staff):
+    """Concurrent decisions on one appeal: exactly one wins, the other gets a Conflict."""
+    import threading
+
+    appeal = make_appeal(status="submitted")
+    moderators = [make_staff(role="moderator").id for _ in range(2)]
+    appeal_id = appeal.id
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def decide(staff_id: int, action: str) -> None:
+        from portal.models import StaffUser
+
+        with app.app_context():
+            user = db.session.get(StaffUser, staff_id)
+            db.session.commit()  # end the read before racing
+            barrier.wait()
+            try:
+                if action == "publish":
+                    publish_appeal(appeal_id, user)
+                else:
+                    reject_appeal(appeal_id, user, "spam")
+                outcomes.append(action)
+            except Conflict:
+                outcomes.append("conflict")
+            finally:
+                db.session.remove()
+
+    threads = [
+        threading.Thread(target=decide, args=(staff_id, action))
+        for staff_id, action in zip(moderators, ("publish", "reject"), strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) in (["conflict", "publish"], ["conflict", "reject"])
+    db.session.expire_all()
+    kinds = [e.kind for e in events(db.session.get(Appeal, appeal_id))]
+    assert kinds.count(EventKind.PUBLISHED) + kinds.count(EventKind.REJECTED) == 1
