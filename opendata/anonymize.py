@@ -7,23 +7,21 @@
 
 It is built on `find_pii`, which the moderation screen uses to highlight what will go.
 Names come from natasha's NER plus cue words, name lists and a Bishkek/Osh gazetteer
-(opendata/data/); numbers come from pattern rules and the `phonenumbers` library.
+(opendata/data/); texts typed all in lower case or capitals are truecased first (name list
+plus the OpenCorpora dictionary that ships with pymorphy2). Numbers come from pattern rules
+and the `phonenumbers` library. The NER model loads on the first call (about 0.6 s).
 Nothing here imports Flask, SQLAlchemy or the portal.
 """
 
 from __future__ import annotations
 
-import os
-
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before natasha pulls in numpy
-
-from opendata.geomask import MaskedPoint, mask_point  # noqa: E402, F401
-from opendata.textscrub import phones, rules  # noqa: E402
-from opendata.textscrub.lang import LANGS, detect_language  # noqa: E402
-from opendata.textscrub.names import find_persons  # noqa: E402
-from opendata.textscrub.placeholders import PLACEHOLDERS, placeholder_spans  # noqa: E402
-from opendata.textscrub.spans import PII_TYPES, PiiSpan, merge_neighbours, resolve  # noqa: E402
-from opendata.textscrub.truecase import case_mode, truecase  # noqa: E402
+from opendata.geomask import MaskedPoint, mask_point  # noqa: F401
+from opendata.textscrub import phones, rules
+from opendata.textscrub.lang import LANGS, detect_language
+from opendata.textscrub.names import find_persons
+from opendata.textscrub.placeholders import PLACEHOLDERS, placeholder_spans
+from opendata.textscrub.spans import PII_TYPES, PiiSpan, merge_neighbours, resolve
+from opendata.textscrub.truecase import case_mode, truecase
 
 __all__ = [
     "PII_TYPES",

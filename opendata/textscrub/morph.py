@@ -8,12 +8,16 @@ noun when every reading carries a name/surname/patronymic/place tag.
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pymorphy2.opencorpora_dict.wrapper import Dictionary
 
 _PROPER = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn", "Trad"})
 
 
 @functools.cache
-def _dictionary():  # noqa: ANN202 - pymorphy2 types are imported lazily
+def _dictionary() -> tuple[Dictionary, Any] | None:
     try:
         import pymorphy2_dicts_ru
         from pymorphy2.opencorpora_dict.wrapper import Dictionary

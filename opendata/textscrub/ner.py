@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import functools
 import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from natasha import NewsNERTagger, Segmenter
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # one request = one thread; no BLAS pool
 
 
 @functools.cache
-def _models():  # noqa: ANN202 - natasha types are not worth importing eagerly
+def _models() -> tuple[Segmenter, NewsNERTagger]:
     from natasha import NewsEmbedding, NewsNERTagger, Segmenter
 
     return Segmenter(), NewsNERTagger(NewsEmbedding())
