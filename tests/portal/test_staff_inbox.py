@@ -140,3 +140,19 @@ def test_pagination_keeps_the_filters(app, client, owner, make_appeal):
 def test_an_empty_inbox_says_so(client, owner):
     page = client.get("/staff/inbox?lang=en").get_data(as_text=True)
     assert "No appeals match." in page
+
+
+def test_fast_working_day_count_matches_the_calendar():
+    import random
+
+    from portal.queries.inbox import working_days_between
+    from portal.workdays import WorkCalendar
+
+    calendar = WorkCalendar(["2026-06-01"], ["2026-01-03"])
+    rnd = random.Random(7)
+    for _ in range(2000):
+        start = date(2023, 1, 1) + timedelta(days=rnd.randrange(1500))
+        end = start + timedelta(days=rnd.randrange(-30, 900))
+        assert working_days_between(calendar, start, end) == calendar.working_days_between(
+            start, end
+        )
