@@ -6,8 +6,8 @@ columns only — into numpy arrays, and answers every map and list request with 
 masks over them. The arrays are sorted newest first (published_at, then id, descending),
 so any filtered selection is already in the lists' order.
 
-Freshness: a cheap data version (number of appeals, highest appeal id, highest status
-event id — every transition writes an event) is checked at most every
+Freshness: a cheap data version (highest appeal id and highest status event id — every
+transition writes an event) is checked at most every
 ``MAP_INDEX_REFRESH_SECONDS`` (default 5). When it changed, the index is rebuilt in a
 background thread while requests keep using the previous one; in TESTING (or with
 ``MAP_INDEX_SYNC``) the check and rebuild happen in the request, so tests see their
@@ -271,10 +271,15 @@ class _Subset:
 
 
 def data_version(conn) -> tuple:
-    """Cheap to read, and changes whenever an appeal is added, removed or transitions."""
-    appeals = conn.execute(select(func.count(), func.max(Appeal.id)).select_from(Appeal)).one()
-    events = conn.execute(select(func.max(StatusEvent.id))).scalar()
-    return (int(appeals[0]), appeals[1], events)
+    """Two primary-key lookups that change whenever an appeal is added or transitions.
+
+    Every change of what the index holds (status, deadline, service, published point)
+    is a transition and so appends a status event; appeals are never deleted (a
+    withdrawn appeal is a tombstone, also an event).
+    """
+    appeal = conn.execute(select(func.max(Appeal.id))).scalar()
+    event = conn.execute(select(func.max(StatusEvent.id))).scalar()
+    return (appeal, event)
 
 
 def _epoch(column, dialect: str):

@@ -242,3 +242,28 @@ def test_index_loads_only_public_appeals(app, make_appeal):
     make_appeal(status=AppealStatus.REJECTED)
     make_appeal()
     assert build_index(db.engine).size == 1
+
+
+def test_map_and_list_link_the_downloads_of_the_same_filters(client):
+    page = client.get("/map?category=pothole&overdue=1").get_data(as_text=True)
+    assert "/datasets/appeals.csv?category=pothole&amp;overdue=1" in page
+    assert "/datasets/appeals.geojson?category=pothole&amp;overdue=1" in page
+    assert "/appeals?category=pothole&amp;overdue=1" in page
+    listing = client.get("/appeals?category=pothole").get_data(as_text=True)
+    assert "/datasets/appeals.csv?category=pothole" in listing
+
+
+def test_map_outputs_carry_no_private_data(client, make_appeal):
+    make_appeal(
+        text="Звоните Айгуль +996 700 111 222",
+        public_text="Звоните [ИМЯ] [ТЕЛЕФОН]",
+        contact={"name": "Айгуль", "email": "aigul@example.kg", "phone": "+996700111222"},
+        lat=42.874612,
+        lon=74.612301,
+    )
+    for layer, zoom in (("appeals", 17), ("appeals", 11), ("heat", 13)):
+        body = client.get(f"/api/v1/map?zoom={zoom}&layer={layer}&bbox={BISHKEK_BBOX}").get_data(
+            as_text=True
+        )
+        for secret in ("Айгуль", "aigul@", "700111222", "42.874612", "74.612301"):
+            assert secret not in body
