@@ -58,7 +58,11 @@ def compose(reminder: ServiceReminder) -> tuple[str, str]:
         body += [_("Overdue (%(num)d):", num=len(reminder.overdue)), *lines(reminder.overdue), ""]
     if reminder.due_soon:
         body += [
-            _("Due within 2 working days (%(num)d):", num=len(reminder.due_soon)),
+            _(
+                "Due within %(days)d working days (%(num)d):",
+                days=current_app.config["REMIND_DUE_WITHIN_WORKDAYS"],
+                num=len(reminder.due_soon),
+            ),
             *lines(reminder.due_soon),
             "",
         ]
