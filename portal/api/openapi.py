@@ -471,11 +471,13 @@ def op_request(fmt: str) -> Builder:
 def op_create_request(fmt: str) -> Builder:
     def build(ctx: Context) -> Operation:
         body = submission_body(ctx, open311=True)
+        form = submission_body(ctx, open311=True, form=True)
         return {
             "tags": [O311_TAG],
             "summary": f"Submit an appeal ({fmt.upper()} answer); needs an api_key",
             "description": (
-                "Creates an appeal through the same use case as the web form. It waits "
+                "Creates an appeal through the same use case as the web form. api_key goes "
+                "in the query string or, as the specification has it, in the body. It waits "
                 "for moderation: the answer carries a token; GET tokens/{token} gives the "
                 "service_request_id once the appeal is published. The point is required "
                 "(addresses are not geocoded) and must lie inside the city."
@@ -485,7 +487,7 @@ def op_create_request(fmt: str) -> Builder:
             "requestBody": {
                 "required": True,
                 "content": {
-                    "application/x-www-form-urlencoded": {"schema": body},
+                    "application/x-www-form-urlencoded": {"schema": form},
                     "application/json": {"schema": body},
                 },
             },
@@ -536,8 +538,11 @@ def optional_text(maximum: int) -> str:
 PHONE = rf"^{_WS}*(\+[0-9 ()\-]{{5,29}}[0-9()\-]|[0-9()\-][0-9 ()\-]{{4,28}}[0-9()\-])?{_WS}*$"
 
 
-def submission_body(ctx: Context, *, open311: bool = False) -> dict:
-    """The appeal form's fields (portal.schemas.appeal), with each city's extent."""
+def submission_body(ctx: Context, *, open311: bool = False, form: bool = False) -> dict:
+    """The appeal form's fields (portal.schemas.appeal), with each city's extent.
+
+    ``form``: an urlencoded body, which has no null (JSON bodies may send null = absent).
+    """
     lat, lon = ("lat", "long") if open311 else ("lat", "lon")
     city, category = ("jurisdiction_id", "service_code") if open311 else ("city", "category")
     code = {"type": "string", "pattern": o311.CODE_RE}
@@ -558,13 +563,16 @@ def submission_body(ctx: Context, *, open311: bool = False) -> dict:
     if open311:
         properties.update(
             {
-                "api_key": {"type": "string", "maxLength": 200},
                 "address_string": {"type": "string", "pattern": optional_text(300)},
-                "first_name": {"type": "string", "pattern": optional_text(100)},
-                "last_name": {"type": "string", "pattern": optional_text(100)},
-                "media_url": {"type": "string", "description": "Accepted and ignored."},
+                "first_name": {"type": "string", "pattern": optional_text(o311.MAX_NAME_PART)},
+                "last_name": {"type": "string", "pattern": optional_text(o311.MAX_NAME_PART)},
             }
         )
+        if not form:
+            for name in set(properties) - {category, "description", lat, lon}:
+                properties[name] = nullable(properties[name])  # null = not given
+        # Photos are not fetched from URLs: any value is accepted and ignored.
+        properties["media_url"] = {"description": "Accepted and ignored."}
     else:
         properties.update(
             {
@@ -582,11 +590,17 @@ def submission_body(ctx: Context, *, open311: bool = False) -> dict:
         schema["oneOf"] = [
             {
                 "properties": {
-                    city: {"const": slug},
+                    city: (
+                        nullable({"const": slug})
+                        if open311 and not form and slug == o311.DEFAULT_JURISDICTION
+                        else {"const": slug}
+                    ),
                     lat: {"minimum": box[1], "maximum": box[3]},
                     lon: {"minimum": box[0], "maximum": box[2]},
                 },
-                **({"required": [city]} if not open311 or slug != "bishkek" else {}),
+                **(
+                    {"required": [city]} if not open311 or slug != o311.DEFAULT_JURISDICTION else {}
+                ),
             }
             for slug, box in sorted(ctx.cities.items())
         ]

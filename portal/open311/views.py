@@ -42,6 +42,7 @@ from portal.queries.appeals import get_public_appeal
 from portal.queries.reference import load_reference
 from portal.schemas import error_dict
 from portal.schemas.open311 import (
+    DEFAULT_JURISDICTION,
     ApiKeySchema,
     ExtensionsArgsSchema,
     JurisdictionArgsSchema,
@@ -50,7 +51,6 @@ from portal.schemas.open311 import (
     open311_field_errors,
 )
 
-DEFAULT_JURISDICTION = "bishkek"
 FORMAT = "<any(json, xml):fmt>"
 TOKEN_SALT = "open311-token"
 

@@ -31,6 +31,10 @@ from portal.schemas.appeal import AppealSubmissionSchema
 MAX_WINDOW = timedelta(days=90)
 #: How many ids one ``service_request_id`` list may hold.
 MAX_IDS = 100
+#: The city of requests that name none.
+DEFAULT_JURISDICTION = "bishkek"
+#: Longest first_name or last_name (joined, they make the appeal's name of ≤ 200).
+MAX_NAME_PART = 99
 #: Largest page number.
 MAX_PAGE = 1_000_000
 
@@ -252,7 +256,7 @@ _OPEN311_NAME = {portal: open311 for open311, portal in POST_FIELDS.items()} | {
 }
 
 
-def load_new_request(data, *, default_city: str = "bishkek") -> dict:
+def load_new_request(data, *, default_city: str = DEFAULT_JURISDICTION) -> dict:
     """Validate a POST requests body with the web form's own schema.
 
     Returns the dict ``portal.services.submission.submit_appeal`` expects. The point is
@@ -268,8 +272,20 @@ def load_new_request(data, *, default_city: str = "bishkek") -> dict:
         if data.get(open311) not in ("", None)
     }
     renamed.setdefault("city", default_city)
-    parts = [data.get("first_name"), data.get("last_name")]
-    name = " ".join(p.strip() for p in parts if isinstance(p, str) and p.strip())
+    parts = {key: data.get(key) for key in ("first_name", "last_name")}
+    errors = {
+        key: [str(_l("At most %(max)s characters.", max=MAX_NAME_PART))]
+        for key, value in parts.items()
+        if isinstance(value, str) and len(value.strip()) > MAX_NAME_PART
+    }
+    errors |= {
+        key: [str(_l("Enter a valid value."))]
+        for key, value in parts.items()
+        if value is not None and not isinstance(value, str)
+    }
+    if errors:
+        raise ValidationError(errors)
+    name = " ".join(p.strip() for p in parts.values() if isinstance(p, str) and p.strip())
     if name:
         renamed["name"] = name
     renamed["consent"] = True

@@ -84,3 +84,26 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api(case):
     case.call_and_validate()
+
+
+KEY = "schemathesis-open311-key-0123456789"
+
+
+@pytest.fixture
+def keyed_schema(app):
+    """The same document, for an API client that holds a valid Open311 key."""
+    app.config.update(SERVER_NAME=None, OPEN311_API_KEYS=(KEY,))
+    config = schemathesis.Config.from_dict(
+        {"auth": {"openapi": {"open311_api_key": {"api_key": KEY}}}}
+    )
+    return schemathesis.openapi.from_wsgi("/api/openapi.json", app, config=config)
+
+
+keyed = schemathesis.pytest.from_fixture("keyed_schema")
+
+
+@keyed.include(method="POST", path_regex=r"^/open311/").parametrize()
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+def test_open311_post_with_a_valid_key(case):
+    """Valid bodies create appeals (201), invalid ones 400, a missing key 403."""
+    case.call_and_validate()
