@@ -127,10 +127,8 @@ def snapshot_file(day: str, name: str):
     path = snapshot_path(snapshot_dir(), day, name)
     if path is None:
         abort(404)
-    fmt = next((f for f, s in exports.FORMATS.items() if name.endswith("." + s.suffix)), None)
-    media_type = exports.FORMATS[fmt].media_type if fmt else "application/json"
-    if name.endswith(".excel.csv"):
-        media_type = exports.FORMATS["excel.csv"].media_type
+    fmt = name.split(".", 1)[1]  # appeals.excel.csv → excel.csv; datapackage.json → json
+    media_type = exports.FORMATS[fmt].media_type if fmt in exports.FORMATS else "text/plain"
     download_name = name if name == "datapackage.json" else f"{day}-{name}"
     return send_file(path, mimetype=media_type, as_attachment=True, download_name=download_name,
                      max_age=86400)  # fmt: skip
