@@ -28,11 +28,15 @@ from opendata.textscrub.lexicon import (
 from opendata.textscrub.morph import proper_noun
 from opendata.textscrub.tokens import Token, is_initial, tokenize
 
-_SURNAME = re.compile(
-    r"[^\W\d_'’-]{2,}(?:ов|ев|ин|ын|енко|дзе|швили|ян|ov|ev|in|enko|yan|ian)"
+_SURNAME_ENDINGS = (
     r"(?:а|у|ым|ой|ом|е|ы|ого|ому|ых|ыми|a|y|u)?"
     r"(?:га|ка|ге|ке|дын|нын|тын|дин|нин|ны|ну|ды|ду|да|та|ден|дан|тан|нан)?"
 )
+_SURNAME = re.compile(
+    rf"[^\W\d_'’-]{{2,}}(?:ов|ев|ин|ын|енко|дзе|швили|ян|ov|ev|in|enko|yan|ian){_SURNAME_ENDINGS}"
+)
+# In Kyrgyz texts -ин/-ын are case endings ("мектептин", "жанында"), not surnames.
+_SURNAME_KY = re.compile(rf"[^\W\d_'’-]{{2,}}(?:ов|ев|енко){_SURNAME_ENDINGS}")
 _PATRONYMIC = re.compile(r"[^\W\d_]{2,}(?:ович|евич|овн|евн|ичн|ovich|evich|ovn|evn)\w{0,3}")
 _PARTICLES = frozenset({"уулу", "кызы", "uulu", "kyzy", "оглы", "ogly"})
 _FAMILY = ("surname", "patronymic")
@@ -103,7 +107,8 @@ def _compute_shape(t: _Text, k: int) -> str | None:
         return "short"
     if _PATRONYMIC.fullmatch(fold(word)):
         return "patronymic"
-    if len(word) >= 5 and _SURNAME.fullmatch(fold(word)):
+    surname = _SURNAME if t.russian or _latin(word) else _SURNAME_KY
+    if len(word) >= 5 and surname.fullmatch(fold(word)):
         return "surname"
     return None
 

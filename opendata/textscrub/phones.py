@@ -14,9 +14,9 @@ import phonenumbers
 Hit = tuple[int, int, str]
 
 # +7 926 555-44-33, +1 415 555 0132: any international number.
-_INTERNATIONAL = re.compile(r"(?<![\w+])\+\d[\d\s().-]{7,18}\d(?![\d])")
+_INTERNATIONAL = re.compile(r"(?<![\w+])\+\d{1,3}(?:[ .-]?\(?\d{2,4}\)?){2,5}(?![\d])")
 # 0555 123 456, 0 (312) 62-45-67, 996 700 123 456: Kyrgyz numbers with trunk or country code.
-_NATIONAL = re.compile(r"(?<![\w+.])(?:996|0)[\s-]*\(?\d{3,4}\)?(?:[\s-]*\d){5,7}(?![\d])")
+_NATIONAL = re.compile(r"(?<![\w+.])(?:996|0)[ -]{0,2}\(?\d{3,4}\)?(?:[ -]{0,2}\d){5,7}(?![\d])")
 # 555 12 34 56, 700123456: a mobile number typed without the trunk 0.
 _MOBILE = re.compile(
     r"(?<![\w+.,])[2579]\d{2}(?:[\s-]?\d{3}[\s-]?\d{3}|[\s-]?\d{2}[\s-]?\d{2}[\s-]?\d{2})"

@@ -100,6 +100,11 @@ def test_kyrgyz_phone_formats():
     assert not re.search(r"\d{3}", scrub_text(text))
 
 
+def test_a_phone_does_not_swallow_the_next_sentence():
+    out = scrub_text("Телефонум +996 700 78-81-90. 53-батирде турам.")
+    assert out == "Телефонум [ТЕЛЕФОН]. [ДАРЕК] турам."
+
+
 def test_cued_six_digit_landline():
     assert scrub_text("Телефон домашний 31-22-11.") == "Телефон домашний [ТЕЛЕФОН]."
 
@@ -235,6 +240,7 @@ def test_private_persons_are_removed(text, gone):
         "Мой ИНН указан в заявлении, ЦУМ и КГМА рядом.",
         "Жители просят назвать сквер именем Чынгыза Айтматова.",
         "ахунбаев көчөсүндө үч күндөн бери жарык жок",
+        "Мектептин жанында ээсиз иттер жүрөт, балдар коркушат.",
         "МЭР ОБЕЩАЛ ОТРЕМОНТИРОВАТЬ ДОРОГУ НА МАРШРУТЕ 212 ДО 3 АПРЕЛЯ.",
     ],
 )
