@@ -19,7 +19,12 @@ from marshmallow import ValidationError
 from opendata import stats
 from portal.models import utcnow
 from portal.public import bp
-from portal.queries.performance import PerformanceSet, cached_text, performance_set
+from portal.queries.performance import (
+    PerformanceSet,
+    cached_text,
+    district_centres,
+    performance_set,
+)
 from portal.queries.reference import load_reference
 from portal.schemas import error_dict
 from portal.schemas.performance import PerformanceQuery, parse_performance_query
@@ -106,7 +111,10 @@ def performance():
     figures = cached_text(
         f"{result.cache_key}:html:{get_locale()}",
         lambda: render_template(
-            "performance/_figures.html", months=[m.strftime("%Y-%m") for m in months], **context
+            "performance/_figures.html",
+            months=[m.strftime("%Y-%m") for m in months],
+            centres=district_centres(),
+            **context,
         ),
     )
     page = render_template(

@@ -395,6 +395,14 @@ def _names() -> _Names:
     )
 
 
+def district_centres() -> dict[tuple[str, str], tuple[float, float]]:
+    """(city, district) -> (lat, lon) of the district's centre (public reference data)."""
+    query = select(City.slug, District.slug, District.center_lat, District.center_lon).join(
+        City, City.id == District.city_id
+    )
+    return {(c, d): (lat, lon) for c, d, lat, lon in db.session.execute(query)}
+
+
 def _key(group_by: str, key: tuple, names: _Names, months: list[date], city: str | None) -> dict:
     if group_by == "month":
         return {"city": city, "month": months[key[0]].strftime("%Y-%m")}

@@ -31,6 +31,9 @@ def test_charts_and_tables_are_shown_without_any_external_request(
     assert "figures suppressed" in table.inner_text()
     assert page.locator("#trend svg.sparkline").count() >= 2
     assert page.locator("#hotspots table.heat").count() == 1
+    # the hot-spot map reuses the map's public heat layer (12 potholes at one place)
+    page.wait_for_selector("#hotspots figure.hotspot-map circle.hot", state="attached")
+    assert page.locator("#hotspots figure.hotspot-map").is_visible()
     page.screenshot(path=str(artifacts / "performance.png"), full_page=True)
     assert external_requests == []
 
