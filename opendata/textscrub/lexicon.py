@@ -41,6 +41,10 @@ def wordset(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
+# Patronymic particles are part of a name: "Нурлан уулу Эрлан", "Бакыт кызы Айпери".
+PARTICLES = wordset("уулу кызы uulu kyzy оглы ogly угли кизи ugli")
+
+
 @functools.lru_cache(maxsize=65536)
 def fold(word: str) -> str:
     """Lower-case and fold Kyrgyz-specific letters so spelling variants compare equal."""

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from opendata.textscrub import context, ner
 from opendata.textscrub.lexicon import (
+    PARTICLES,
     StemSet,
     first_names,
     fold,
@@ -38,7 +39,6 @@ _SURNAME = re.compile(
 # In Kyrgyz texts -ин/-ын are case endings ("мектептин", "жанында"), not surnames.
 _SURNAME_KY = re.compile(rf"[^\W\d_'’-]{{2,}}(?:ов|ев|енко){_SURNAME_ENDINGS}")
 _PATRONYMIC = re.compile(r"[^\W\d_]{2,}(?:ович|евич|овн|евн|ичн|ovich|evich|ovn|evn)\w{0,3}")
-_PARTICLES = frozenset({"уулу", "кызы", "uulu", "kyzy", "оглы", "ogly"})
 _FAMILY = ("surname", "patronymic")
 # Kyrgyz honorifics follow a name: "Гүлсана эже", "Токтор ата".
 _HONORIFICS = frozenset({"эже", "байке", "ата", "апа", "мырза", "айым", "агай"})
@@ -97,7 +97,7 @@ def _compute_shape(t: _Text, k: int) -> str | None:
     word = tok.text
     if is_initial(tok, t.work):
         return "initial"
-    if fold(word) in _PARTICLES:
+    if fold(word) in PARTICLES:
         return "particle"
     if fold(word) in not_names() or context.is_role(word):
         return None

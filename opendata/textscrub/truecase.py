@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from opendata.textscrub.context import is_place_word
-from opendata.textscrub.lexicon import first_names, fold, not_names, short_surnames
+from opendata.textscrub.lexicon import PARTICLES, first_names, fold, not_names, short_surnames
 from opendata.textscrub.morph import proper_noun
 from opendata.textscrub.placeholders import PLACEHOLDER
 from opendata.textscrub.tokens import Token, tokenize
@@ -27,7 +27,6 @@ _SURNAME_OR_PATRONYMIC = re.compile(
 _FAMILY_NAME = re.compile(
     r"[^\W\d_]{2,}(?:ов|ев|ович|евич|овн|евн)(?:а|у|ым|ой|ом|е|ы|на|га|ка|дын|нын|ду|ну)?"
 )
-_PARTICLES = frozenset({"уулу", "кызы", "uulu", "kyzy"})
 
 
 def case_mode(text: str) -> str | None:
@@ -48,7 +47,7 @@ def truecase(text: str, lang: str = "ru") -> str:
     names = _name_tokens(base, tokens, lang)
     chars = list(base)
     for k, tok in enumerate(tokens):
-        if (k in names and fold(tok.text) not in _PARTICLES) or tok.sent_start:
+        if (k in names and fold(tok.text) not in PARTICLES) or tok.sent_start:
             upper = chars[tok.start].upper()
             if len(upper) == 1:
                 chars[tok.start] = upper
@@ -84,7 +83,7 @@ def _seed(text: str, tokens: list[Token], k: int, lang: str) -> bool:
         not russian or proper_noun(tok.text) is not False
     ):
         return True  # "жээналиева": unknown to the dictionary and shaped like a surname
-    if any(fold(tokens[n].text) in _PARTICLES for n in (k - 1, k + 1) if 0 <= n < len(tokens)):
+    if any(fold(tokens[n].text) in PARTICLES for n in (k - 1, k + 1) if 0 <= n < len(tokens)):
         return True  # "бакыт кызы айпери"
     return _SURNAME_OR_PATRONYMIC.fullmatch(fold(tok.text)) is not None and any(
         0 <= n < len(tokens) and _initial(text, tokens[n]) and _touching(text, tokens, k, n)
@@ -110,7 +109,7 @@ def _companion(text: str, tokens: list[Token], k: int, n: int, russian: bool) ->
         return False
     if len(word) == 1:
         return _initial(text, tokens[n])
-    if fold(word) in _PARTICLES or fold(word) in short_surnames():
+    if fold(word) in PARTICLES or fold(word) in short_surnames():
         return True
     # -ин/-ын end many Kyrgyz words ("балдарын"): only -ов/-ева… count in Kyrgyz texts.
     if (_SURNAME_OR_PATRONYMIC if russian or word.isascii() else _FAMILY_NAME).fullmatch(
