@@ -113,18 +113,25 @@ _CSV_BOOL = {True: "true", False: "false", None: ""}
 _JSON_BOOL = {True: True, False: False, None: None}
 
 
-def _cells(dataset: Dataset, *, for_csv: bool, raw_times: bool) -> list[str]:
+def _cells(dataset: Dataset, *, for_csv: bool, times: str) -> list[str]:
     """Python expressions over row ``r`` giving each field's output value.
 
-    ``raw_times``: datetimes arrive as SQLite strings (inline fast path), else as objects.
+    ``times`` says how datetimes arrive: "text" (UTC strings, as SQLite stores them),
+    "naive" (naive UTC datetimes, as PostgreSQL returns them) — both inlined through the
+    per-hour cache — or "any" (the general conversion, e.g. for aware datetimes).
     """
     empty = '""' if for_csv else "None"
     out = []
     for index, spec in enumerate(dataset.fields):
         cell = f"r[{index}]"
         if spec.type == "datetime":
-            if raw_times:
+            if times == "text":
                 cell = f"(H[v[:13]] + v[13:19] + OFFSET if (v := {cell}) else {empty})"
+            elif times == "naive":
+                cell = (
+                    f"(H[(t := v.isoformat(' ', 'seconds'))[:13]] + t[13:19] + OFFSET "
+                    f"if (v := {cell}) is not None else {empty})"
+                )
             else:
                 cell = f"(iso(v) if (v := {cell}) is not None else {empty})"
         elif spec.type == "boolean":
@@ -146,15 +153,20 @@ def _compile(body: str, times: LocalTime) -> Callable[[Sequence], object]:
     return namespace["convert"]
 
 
-def _times_are_raw(dataset: Dataset, rows: Sequence[Sequence]) -> bool:
-    """Whether the datetimes in these rows are SQLite strings (rather than datetimes)."""
+def _time_kind(dataset: Dataset, rows: Sequence[Sequence]) -> str:
+    """How the datetimes in these rows arrive: "text", "naive" or "any" (see _cells)."""
     columns = [i for i, spec in enumerate(dataset.fields) if spec.type == "datetime"]
     for row in rows:
         for index in columns:
             value = row[index]
-            if value is not None:
-                return value.__class__ is str and len(value) >= 19
-    return True
+            if value is None:
+                continue
+            if value.__class__ is str:
+                return "text" if len(value) >= 19 else "any"
+            if value.__class__ is datetime and value.tzinfo is None:
+                return "naive"
+            return "any"
+    return "text"
 
 
 class RowConverter:
@@ -164,17 +176,17 @@ class RowConverter:
         self.dataset, self.kind = dataset, kind  # kind: "csv", "json" or "feature"
         self.times = LocalTime()
         self.convert: Callable[[Sequence], object] | None = None
-        self.raw: bool | None = None
+        self.times_kind: str | None = None
 
     def __call__(self, rows: Sequence[Sequence], then: Callable | None = None) -> list:
         """The converted rows (each passed through ``then`` when given, e.g. a serializer)."""
-        raw = _times_are_raw(self.dataset, rows) and self.raw is not False
-        if self.convert is None or raw != self.raw:
-            self.raw, self.convert = raw, self._build(raw)
+        kind = "any" if self.times_kind == "any" else _time_kind(self.dataset, rows)
+        if self.convert is None or kind != self.times_kind:
+            self.times_kind, self.convert = kind, self._build(kind)
         try:
             return self._apply(rows, then)
         except _OffsetChanged:  # an hour outside the current offset: the general path
-            self.raw, self.convert = False, self._build(False)
+            self.times_kind, self.convert = "any", self._build("any")
             return self._apply(rows, then)
 
     def _apply(self, rows: Sequence[Sequence], then: Callable | None) -> list:
@@ -183,9 +195,9 @@ class RowConverter:
             return list(map(convert, rows))
         return [then(convert(row)) for row in rows]
 
-    def _build(self, raw: bool) -> Callable[[Sequence], object]:
+    def _build(self, times: str) -> Callable[[Sequence], object]:
         dataset = self.dataset
-        cells = _cells(dataset, for_csv=self.kind == "csv", raw_times=raw)
+        cells = _cells(dataset, for_csv=self.kind == "csv", times=times)
         if self.kind == "csv":
             return _compile("(" + ", ".join(cells) + ",)", self.times)
         pairs = [f"{spec.name!r}: {cell}" for spec, cell in zip(dataset.fields, cells, strict=True)]
