@@ -27,6 +27,11 @@ def _dictionary() -> tuple[Dictionary, Any] | None:
     return dictionary, dictionary.words.compile_replaces({"е": "ё"})
 
 
+def load() -> None:
+    """Load the dictionary now (about 0.2 s) instead of on the first caseless text."""
+    _dictionary()
+
+
 @functools.lru_cache(maxsize=65536)
 def proper_noun(word: str) -> bool | None:
     """True for a proper noun, False for a common word, None when the word is unknown."""

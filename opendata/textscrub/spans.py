@@ -11,7 +11,7 @@ _PRIORITY = {t: i for i, t in enumerate(PII_TYPES)}
 # What may sit between two spans of the same type that should become one placeholder.
 _JOINERS = {
     "PERSON": re.compile(r"\s*"),
-    "ADDRESS_UNIT": re.compile(r"[\s,;]*(?:(?:и|and|&)\s*)?"),
+    "ADDRESS_UNIT": re.compile(r"[\s,;]*(?:(?i:и|and|&)\s*)?"),
 }
 
 

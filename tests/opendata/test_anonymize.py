@@ -318,6 +318,11 @@ def test_unknown_language_is_an_error():
         scrub_text("text", lang="de")
 
 
+def test_warm_up_loads_models_ahead_of_the_first_text():
+    anonymize.warm_up()
+    assert scrub_text("Меня зовут Иван.") == "Меня зовут [ИМЯ]."
+
+
 def test_geomask_is_re_exported():
     assert {"mask_point", "MaskedPoint"} <= set(anonymize.__all__)
     assert callable(anonymize.mask_point)
