@@ -16,7 +16,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from portal.extensions import db
 from portal.models import (
@@ -57,12 +57,32 @@ def load_appeal(user: StaffUser, action: str, public_id: str, *, lock: bool = Fa
     """
     query = select(Appeal).where(Appeal.public_id == public_id)
     if lock:
-        query = query.with_for_update()
+        _lock_row(public_id)
+        # Re-read even an appeal this session already holds: the check must see the
+        # state as of the lock, not as of an earlier read in the same request.
+        query = query.with_for_update().execution_options(populate_existing=True)
     appeal = db.session.scalars(query).first()
     if appeal is None:
         raise NotFound(_("No such appeal."))
     ensure_can(user, action, appeal)
     return appeal
+
+
+def _lock_row(public_id: str) -> None:
+    """Serialise concurrent actions on one appeal before its state is read.
+
+    PostgreSQL locks the row with SELECT … FOR UPDATE. SQLite has no row locks: a no-op
+    UPDATE as the transaction's first statement takes the database's write lock (waiting
+    for another writer to commit), so the state read next is current and two simultaneous
+    answers cannot both pass the status check.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(
+            update(Appeal)
+            .where(Appeal.public_id == public_id)
+            .values(updated_at=Appeal.updated_at)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _require_status(appeal: Appeal, allowed, message: str) -> None:

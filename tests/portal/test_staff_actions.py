@@ -410,3 +410,39 @@ def test_the_public_page_shows_the_extension_reason(client, appeal, owner):
     staff_actions.extend_deadline(owner, appeal.public_id, days=5, reason="Нужна экспертиза")
     page = client.get(f"/appeals/{appeal.public_id}").get_data(as_text=True)
     assert "Нужна экспертиза" in page
+
+
+def test_two_simultaneous_answers_make_one_answer(app, appeal, owner):
+    """Double-clicks and two colleagues at once: one answer, the other gets a conflict."""
+    import threading
+
+    from sqlalchemy import func
+
+    barrier = threading.Barrier(2)
+    statuses: list[int] = []
+
+    clients = []
+    for _ in range(2):
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = str(owner.id)
+        clients.append(client)
+
+    url = f"/staff/appeals/{appeal.public_id}/answer"
+
+    def post(client, text: str) -> None:
+        barrier.wait()
+        statuses.append(client.post(url, data={"text": text}).status_code)
+
+    threads = [
+        threading.Thread(target=post, args=(client, f"Ответ номер {n}: яма заделана."))
+        for n, client in enumerate(clients)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(statuses) == [302, 409]
+    db.session.expire_all()
+    count = db.session.scalar(select(func.count()).where(Answer.appeal_id == appeal.id))
+    assert count == 1
