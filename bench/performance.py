@@ -14,7 +14,9 @@ The database is only read. Prints the timings and the figures per service.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -85,6 +87,8 @@ def main() -> None:
     args = parser.parse_args()
 
     url = args.database_url or seeded_sqlite(args.appeals)
+    if not args.database_url:
+        atexit.register(shutil.rmtree, os.path.dirname(url.removeprefix("sqlite:///")), True)
     app = create_app(
         {"TESTING": True, "SECRET_KEY": "bench-secret-key-0123456789", "DATABASE_URL": url,
          "REDIS_URL": args.redis_url}
