@@ -164,10 +164,10 @@ def map_view(
     locations = index.locations_in(filters.bbox)
     if zoom >= settings.point_zoom:
         positions, total = _points(index, filters, now, locations, settings.point_limit)
-        _, without_location = index.location_classes(filters, now)
+        without_location = index.count_without_point(filters, now)
         return _points_collection(index, positions, total, without_location, zoom, now)
-    table, without_location = index.location_classes(filters, now)
-    by_class = table[locations]
+    without_location = index.count_without_point(filters, now)
+    by_class = index.classes_in(filters, now, locations)
     counts = by_class.sum(axis=1)
     total = int(counts.sum())
     if total <= settings.points_below:
@@ -214,8 +214,7 @@ def heat_view(filters: AppealFilters, *, zoom: int, now: datetime | None = None)
     now = now or utcnow()
     index = point_index()
     locations = index.locations_in(filters.bbox)
-    table, _ = index.location_classes(filters, now)
-    counts = table[locations].sum(axis=1)
+    counts = index.classes_in(filters, now, locations).sum(axis=1)
     keep = counts > 0
     n, lat, lon, _, _ = _grid(index, locations[keep], counts[keep], zoom, HEAT_CELL_PX)
     shown = n >= HEAT_MIN_COUNT

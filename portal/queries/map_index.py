@@ -136,6 +136,7 @@ class PointIndex:
     loc_py: np.ndarray
     by_loc: np.ndarray  # positions of the appeals with a point, grouped by location
     loc_start: np.ndarray  # by_loc[loc_start[k]:loc_start[k + 1]] are location k's appeals
+    without_point: np.ndarray  # positions of the appeals without a published point
     _cache: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -151,15 +152,43 @@ class PointIndex:
         inside &= (self.loc_lon >= min_lon) & (self.loc_lon <= max_lon)
         return np.flatnonzero(inside)
 
-    def positions_at(self, locations: np.ndarray) -> np.ndarray:
-        """Positions (list order) of every appeal at the given locations."""
+    def positions_at(self, locations: np.ndarray, ordered: bool = True) -> np.ndarray:
+        """Positions (list order unless ``ordered`` is False) of the appeals at locations."""
         starts = self.loc_start[locations]
         lengths = self.loc_start[locations + 1] - starts
         total = int(lengths.sum())
         if total == 0:
             return np.zeros(0, dtype=np.int64)
         offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
-        return np.sort(self.by_loc[offsets + np.arange(total)])
+        positions = self.by_loc[offsets + np.arange(total)]
+        return np.sort(positions) if ordered else positions
+
+    def appeals_at(self, locations: np.ndarray) -> int:
+        """How many appeals (matching or not) the given locations hold."""
+        return int((self.loc_start[locations + 1] - self.loc_start[locations]).sum())
+
+    def classes_in(
+        self, filters: AppealFilters, now: datetime, locations: np.ndarray
+    ) -> np.ndarray:
+        """Matching appeals per marker class at each of ``locations`` (sorted numbers).
+
+        A viewport holding a small part of the city is counted from its own appeals; a
+        large one from the per-filter table of every location (cached).
+        """
+        if self.appeals_at(locations) * 10 > self.size:
+            return self.location_classes(filters, now)[0][locations]
+        positions = self.positions_at(locations, ordered=False)
+        positions = positions[self.mask_at(replace(filters, bbox=None), now, positions)]
+        rows = np.searchsorted(locations, self.loc[positions])
+        keys = rows.astype(np.int64) * len(MARKER_CLASSES) + self.classes_at(positions, now)
+        return np.bincount(keys, minlength=locations.size * len(MARKER_CLASSES)).reshape(
+            locations.size, len(MARKER_CLASSES)
+        )
+
+    def count_without_point(self, filters: AppealFilters, now: datetime) -> int:
+        """Matching appeals that have no published point (sensitive categories)."""
+        positions = self.without_point
+        return int(np.count_nonzero(self.mask_at(replace(filters, bbox=None), now, positions)))
 
     def location_classes(self, filters: AppealFilters, now: datetime) -> tuple[np.ndarray, int]:
         """Matching appeals per location and marker class (locations × classes), and the
@@ -249,19 +278,25 @@ class PointIndex:
 
 
 class _Subset:
-    """The index's columns at some positions, duck-typed for PointIndex.mask."""
+    """The index's columns at some positions, duck-typed for PointIndex.mask; a column
+    is gathered only when a filter reads it."""
 
-    _COLUMNS = (
-        "lat", "lon", "has_point", "city", "district", "category", "service", "status",
-        "submitted", "open_due",
+    _COLUMNS = frozenset(
+        ("lat", "lon", "has_point", "city", "district", "category", "service", "status",
+         "submitted", "open_due")
     )  # fmt: skip
 
     def __init__(self, index: PointIndex, positions: np.ndarray) -> None:
         self._index = index
         self._positions = positions
         self.size = int(positions.size)
-        for name in self._COLUMNS:
-            setattr(self, name, getattr(index, name)[positions])
+
+    def __getattr__(self, name: str):
+        if name not in self._COLUMNS:
+            raise AttributeError(name)
+        value = getattr(self._index, name)[self._positions]
+        setattr(self, name, value)
+        return value
 
     def code_number(self, kind: str, code: str) -> int:
         return self._index.code_number(kind, code)
@@ -449,6 +484,7 @@ def _arrays(table: np.ndarray, version: tuple, codes: dict) -> PointIndex:
         loc_py=py[located][first],
         by_loc=located[grouping],
         loc_start=loc_start,
+        without_point=np.flatnonzero(~has_point),
     )
 
 
