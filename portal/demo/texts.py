@@ -115,12 +115,12 @@ def appeal_text(rng: random.Random, lang: str, category: str) -> tuple[str, str]
     if 0.08 < roll < 0.2:  # leaves a phone number
         tail = {"ru": " Мой телефон {}.", "ky": " Телефонум {}.", "en": " My phone is {}."}[lang]
         raw, public = raw + tail.format(_phone(rng)), public + tail.format(PHONE_TAG[lang])
-    if 0.16 < roll < 0.24:  # gives a flat number
+    if 0.16 < roll < 0.24:  # gives a flat number (the scrubber replaces the whole unit)
         flat = rng.randint(1, 120)
-        tail = {"ru": " Живу в кв. {}.", "ky": " {}-батирде турам.", "en": " I live in apt {}."}[
-            lang
-        ]
-        raw, public = raw + tail.format(flat), public + tail.format(ADDRESS_TAG[lang])
+        raw_tail = {"ru": " Живу в кв. {}.", "ky": " {}-батирде турам.", "en": " I live in apt {}."}
+        public_tail = {"ru": " Живу в {}.", "ky": " {} турам.", "en": " I live in {}."}
+        raw = raw + raw_tail[lang].format(flat)
+        public = public + public_tail[lang].format(ADDRESS_TAG[lang])
     return raw, public
 
 
