@@ -6,6 +6,18 @@
  */
 (function () {
   "use strict";
+  // Receipt: copy the private tracking link with one tap.
+  Array.prototype.forEach.call(document.querySelectorAll("[data-copy]"), function (button) {
+    var input = document.getElementById(button.dataset.copy);
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      input.select();
+      var done = function () { button.textContent = button.dataset.copied; };
+      if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(input.value).then(done, function () {});
+      else if (document.execCommand && document.execCommand("copy")) done();
+    });
+  });
+
   var form = document.getElementById("appeal-form");
   if (!form) return;
 

@@ -98,6 +98,7 @@ def test_citizen_submits_tracks_rates_and_reopens(
     assert page.locator("html").get_attribute("lang") == lang  # the choice is remembered
     assert texts["days"] in receipt
     tracking_link = page.input_value("#tracking-link")
+    assert page.locator("[data-copy=tracking-link]").is_visible()
     assert tracking_link.startswith(live_server + "/t/")
     page.screenshot(path=str(artifacts / "receipt.png"), full_page=True)
 
