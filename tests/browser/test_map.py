@@ -148,3 +148,18 @@ def test_map_works_on_a_phone_screen(live_server, make_page, make_appeal, artifa
     assert wide == []
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=artifacts / "map-phone.png", full_page=True)
+
+
+def test_hot_spot_layer_for_a_category(app, live_server, page, make_appeal, external_requests):
+    for _ in range(6):
+        make_appeal(lat=42.8746, lon=74.6122, category="pothole")
+    make_appeal(lat=42.8300, lon=74.5300, category="pothole")  # a cell of one: suppressed
+    page.goto(f"{live_server}/map?category=pothole#13/42.8600/74.5900")
+    wait_mode(page, "points")
+    page.locator("[data-heat]").check()
+    page.wait_for_selector("#map-app[data-heat-cells='1']", state="attached")
+    assert page.locator("canvas.leaflet-heatmap-layer").count() == 1
+    assert "5" in page.locator("[data-heat-note]").inner_text()
+    page.locator("[data-heat]").uncheck()
+    assert page.locator("canvas.leaflet-heatmap-layer").count() == 0
+    assert external_requests == []
