@@ -377,12 +377,13 @@ def stream(
     rows: Iterable[Sequence],
     *,
     batched: Iterable[Sequence[Sequence]] | None = None,
-    chunk_bytes: int = CHUNK_BYTES,
+    chunk_bytes: int | None = None,
 ) -> Iterator[bytes]:
     """The file ``fmt`` of ``dataset`` as a stream of byte chunks.
 
     ``batched`` may give the rows already grouped (e.g. ``Result.partitions()``).
     """
+    chunk_bytes = chunk_bytes or CHUNK_BYTES
     spec = FORMATS[fmt]
     if spec.geo and dataset.geometry is None:
         raise ValueError(f"{dataset.name} has no geometry: no {fmt} file")

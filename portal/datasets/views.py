@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from itertools import chain
 from pathlib import Path
 
 from flask import Response, abort, current_app, render_template, request, send_file, url_for
@@ -84,12 +83,21 @@ def download(name: str, fmt: str):
         batches = list(batches)  # small, and computed with the application's session
     body = exports.stream(fmt, dataset, (), batched=batches)
     first = next(body)  # run the query now: a failure is an error page, not a cut file
-    response = Response(chain([first], body), content_type=spec.media_type)
+    response = Response(_prepend(first, body), content_type=spec.media_type)
     filename = f"{name}-{local_today().isoformat()}.{spec.suffix}"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Link"] = f'<{url_for(".datapackage")}>; rel="describedby"'
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def _prepend(first: bytes, rest):
+    """``first`` then the rest of the stream; closing it (a dropped client) closes the query."""
+    try:
+        yield first
+        yield from rest
+    finally:
+        rest.close()
 
 
 @bp.get("/datapackage.json")

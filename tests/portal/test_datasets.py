@@ -355,3 +355,28 @@ def test_every_catalog_message_is_translated():
         missing = [m.id for m in catalog if m.id and not m.string]
         assert not missing, (lang, missing[:3])
         assert (root / lang / "LC_MESSAGES/messages.mo").exists()
+
+
+def test_a_dropped_download_releases_its_query(client, app, make_appeal, monkeypatch):
+    from portal.queries import exports as queries
+
+    for _ in range(5):
+        make_appeal()
+    state = {"closed": False}
+    original = queries.stream_rows
+
+    def tracked(*args, **kwargs):
+        kwargs["batch_rows"] = 1
+        try:
+            yield from original(*args, **kwargs)
+        finally:
+            state["closed"] = True
+
+    monkeypatch.setattr("portal.datasets.views.stream_rows", tracked)
+    monkeypatch.setattr("opendata.exports.CHUNK_BYTES", 1)
+    response = client.get("/datasets/appeals.csv", buffered=False)
+    chunks = response.response
+    next(iter(chunks))
+    assert not state["closed"]
+    response.close()  # what the server does when the client goes away
+    assert state["closed"]
