@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -134,6 +134,8 @@ def _render_case(appeal_id: int, user: StaffUser, form: dict, errors: dict, stat
         errors=errors,
         reasons=REASONS,
         pii_labels=PII_LABELS,
+        tile_url=current_app.config["TILE_URL"],
+        tile_attribution=current_app.config["TILE_ATTRIBUTION"],
     ), status
 
 
