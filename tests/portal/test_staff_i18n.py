@@ -9,7 +9,7 @@ import pytest
     ("lang", "title", "error"),
     [
         ("ru", "Входящие", "От 1 до 30 рабочих дней."),
-        ("ky", "Келгендер", "1 иш күндөн 30 иш күнгө чейин."),
+        ("ky", "Кирүүчүлөр", "1 иш күндөн 30 иш күнгө чейин."),
         ("en", "Inbox", "Between 1 and 30 working days."),
     ],
 )
@@ -37,4 +37,4 @@ def test_a_forbidden_action_says_so_in_kyrgyz(client, make_staff, login_as, make
     login_as(make_staff(role="service", service="bsk-svet"))
     response = client.post(f"/staff/appeals/{appeal.public_id}/acknowledge?lang=ky")
     assert response.status_code == 403
-    assert "Бул аракетке сизде укук жок." in response.get_data(as_text=True)
+    assert "Бул аракетти жасоого укугуңуз жок." in response.get_data(as_text=True)
