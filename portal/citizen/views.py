@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
 
 from portal.citizen import bp
@@ -77,6 +78,18 @@ def submit():
         else:
             return redirect(url_for("citizen.track", token=result.tracking_token, receipt=1))
     return render_form(request_form_values(), errors, status=400)
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_failed(error: CSRFError):
+    """A stale or missing CSRF token on the appeal form: show the form again, with what the
+    citizen typed (nothing is stored). Elsewhere the portal's usual 400 page."""
+    if request.endpoint in ("citizen.submit", "citizen.preview"):
+        errors = {"_schema": [_("The form has expired. Please check it and send it again.")]}
+        return render_form(request_form_values(), errors, status=400)
+    from portal.errors import handle_http_error
+
+    return handle_http_error(error)
 
 
 @bp.post("/appeals/preview")

@@ -37,8 +37,11 @@ def test_form_without_csrf_token_is_refused_and_stores_nothing(app, make_app):
     protected = make_app(WTF_CSRF_ENABLED=True)
     client = protected.test_client()
     with protected.app_context():
-        response = client.post("/appeals/new", data=form())
+        response = client.post("/appeals/new", data=form(), headers={"Accept-Language": "en"})
         assert response.status_code == 400
+        page = response.get_data(as_text=True)
+        assert "The form has expired." in page
+        assert "машины объезжают по встречной полосе" in page  # what was typed is kept
         assert appeals() == 0
         response = client.post("/appeals/new", data={**form(), "csrf_token": "forged"})
         assert response.status_code == 400
