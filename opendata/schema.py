@@ -160,169 +160,71 @@ class Dataset:
         return schema
 
 
-def _dt(name: str, description: str, required: bool = False) -> Field:
-    return Field(name, "datetime", description, required=required)
-
-
 # --- Datasets ------------------------------------------------------------------------------
+# One line per field (a table, kept unwrapped): name, Table Schema type, description, then
+# constraints and how the field was anonymized.
 
 TABULAR_FORMATS = ("csv", "excel.csv", "json")
 GEO_FORMATS = ("csv", "excel.csv", "geojson", "geojsonseq", "json")
 
+# fmt: off
 APPEALS = Dataset(
     name="appeals",
     title=N_("Appeals"),
-    description=N_(
-        "One row per published appeal: where (masked), what, which service, how fast and how "
-        "well it was answered."
-    ),
+    description=N_("One row per published appeal: where (masked), what, which service, how fast and how well it was answered."),
     fields=(
-        Field(
-            "id",
-            "string",
-            N_("Public id of the appeal: city code, year, number. Never reused."),
-            required=True,
-            unique=True,
-            pattern=PUBLIC_ID_PATTERN,
-        ),  # fmt: skip
-        Field("city", "string", N_("City code."), required=True, reference="city"),
-        Field(
-            "district",
-            "string",
-            N_("District code (the nearest district centre); empty when unknown."),
-            reference="district",
-        ),  # fmt: skip
-        Field(
-            "category",
-            "string",
-            N_("Problem category code (see the categories dataset)."),
-            required=True,
-            reference="category",
-        ),  # fmt: skip
-        Field(
-            "service",
-            "string",
-            N_("Code of the service currently responsible (see the services dataset)."),
-            required=True,
-            reference="service",
-        ),  # fmt: skip
-        Field(
-            "status",
-            "string",
-            N_("Current status of the appeal."),
-            required=True,
-            enum=PUBLIC_STATUSES,
-        ),  # fmt: skip
-        Field(
-            "resolution",
-            "string",
-            N_("How a closed appeal ended; empty while open."),
-            enum=RESOLUTIONS,
-        ),  # fmt: skip
-        Field(
-            "lat",
-            "number",
-            N_(
-                "Latitude (WGS 84) of the masked location, at most 6 decimals; empty for sensitive categories."
-            ),
-            minimum=-90,
-            maximum=90,
-            anonymization=ANON_POINT,
-        ),  # fmt: skip
-        Field(
-            "lon",
-            "number",
-            N_(
-                "Longitude (WGS 84) of the masked location, at most 6 decimals; empty for sensitive categories."
-            ),
-            minimum=-180,
-            maximum=180,
-            anonymization=ANON_POINT,
-        ),  # fmt: skip
-        Field(
-            "location_precision_m",
-            "integer",
-            N_(
-                "How far (metres) the published point may be from the true one; empty when no point is published."
-            ),
-            enum=PRECISIONS_M,
-            anonymization=ANON_POINT,
-        ),  # fmt: skip
-        _dt("submitted_at", N_("When the citizen submitted the appeal."), required=True),
-        _dt("published_at", N_("When the appeal was published after moderation.")),
-        _dt("acknowledged_at", N_("When the service registered the appeal.")),
-        _dt("first_answer_at", N_("When the service first answered.")),
-        _dt("closed_at", N_("When the appeal was closed.")),
-        _dt(
-            "due_at",
-            N_("Legal deadline of the answer (working days, Kyrgyz calendar)."),
-            required=True,
-        ),
-        Field(
-            "deadline_extended",
-            "boolean",
-            N_("Whether the service extended the deadline (allowed once, with a public reason)."),
-            required=True,
-        ),  # fmt: skip
-        Field(
-            "extension_reason",
-            "string",
-            N_("The service's public reason for extending the deadline."),
-            free_text=True,
-        ),  # fmt: skip
-        Field(
-            "on_time",
-            "boolean",
-            N_("Whether the first answer came within the deadline; empty while unanswered."),
-        ),
-        Field(
-            "first_answer_workdays",
-            "integer",
-            N_("Working days from submission to the first answer."),
-            minimum=0,
-        ),  # fmt: skip
-        Field(
-            "reopen_count",
-            "integer",
-            N_("How many times the citizen reopened the appeal."),
-            required=True,
-            minimum=0,
-        ),  # fmt: skip
-        Field(
-            "text",
-            "string",
-            N_("The appeal's text as published."),
-            free_text=True,
-            anonymization=ANON_TEXT,
-        ),  # fmt: skip
-        Field(
-            "latest_answer_text",
-            "string",
-            N_("The service's latest published answer."),
-            free_text=True,
-            anonymization=ANON_TEXT,
-        ),  # fmt: skip
-        Field(
-            "rating_score",
-            "integer",
-            N_(
-                "The citizen's latest score of the answer: 1 (extremely unsatisfactory) to 5 (excellent)."
-            ),
-            minimum=1,
-            maximum=5,
-        ),  # fmt: skip
-        Field(
-            "solved",
-            "string",
-            N_("Whether the problem was solved, by the citizen's own account."),
-            enum=SOLVED,
-        ),  # fmt: skip
-        _dt("updated_at", N_("When anything public about the appeal last changed."), required=True),
+        Field("id", "string", N_("Public id of the appeal: city code, year, number. Never reused."),
+              required=True, unique=True, pattern=PUBLIC_ID_PATTERN),
+        Field("city", "string", N_("City code."),
+              required=True, reference="city"),
+        Field("district", "string", N_("District code (the nearest district centre); empty when unknown."),
+              reference="district"),
+        Field("category", "string", N_("Problem category code (see the categories dataset)."),
+              required=True, reference="category"),
+        Field("service", "string", N_("Code of the service currently responsible (see the services dataset)."),
+              required=True, reference="service"),
+        Field("status", "string", N_("Current status of the appeal."),
+              required=True, enum=PUBLIC_STATUSES),
+        Field("resolution", "string", N_("How a closed appeal ended; empty while open."),
+              enum=RESOLUTIONS),
+        Field("lat", "number", N_("Latitude (WGS 84) of the masked location, at most 6 decimals; empty for sensitive categories."),
+              minimum=-90, maximum=90, anonymization=ANON_POINT),
+        Field("lon", "number", N_("Longitude (WGS 84) of the masked location, at most 6 decimals; empty for sensitive categories."),
+              minimum=-180, maximum=180, anonymization=ANON_POINT),
+        Field("location_precision_m", "integer", N_("How far (metres) the published point may be from the true one; empty when no point is published."),
+              enum=PRECISIONS_M, anonymization=ANON_POINT),
+        Field("submitted_at", "datetime", N_("When the citizen submitted the appeal."),
+              required=True),
+        Field("published_at", "datetime", N_("When the appeal was published after moderation.")),
+        Field("acknowledged_at", "datetime", N_("When the service registered the appeal.")),
+        Field("first_answer_at", "datetime", N_("When the service first answered.")),
+        Field("closed_at", "datetime", N_("When the appeal was closed.")),
+        Field("due_at", "datetime", N_("Legal deadline of the answer (working days, Kyrgyz calendar)."),
+              required=True),
+        Field("deadline_extended", "boolean", N_("Whether the service extended the deadline (allowed once, with a public reason)."),
+              required=True),
+        Field("extension_reason", "string", N_("The service's public reason for extending the deadline."),
+              free_text=True),
+        Field("on_time", "boolean", N_("Whether the first answer came within the deadline; empty while unanswered.")),
+        Field("first_answer_workdays", "integer", N_("Working days from submission to the first answer."),
+              minimum=0),
+        Field("reopen_count", "integer", N_("How many times the citizen reopened the appeal."),
+              required=True, minimum=0),
+        Field("text", "string", N_("The appeal's text as published."),
+              anonymization=ANON_TEXT, free_text=True),
+        Field("latest_answer_text", "string", N_("The service's latest published answer."),
+              anonymization=ANON_TEXT, free_text=True),
+        Field("rating_score", "integer", N_("The citizen's latest score of the answer: 1 (extremely unsatisfactory) to 5 (excellent)."),
+              minimum=1, maximum=5),
+        Field("solved", "string", N_("Whether the problem was solved, by the citizen's own account."),
+              enum=SOLVED),
+        Field("updated_at", "datetime", N_("When anything public about the appeal last changed."),
+              required=True),
     ),
     primary_key=("id",),
     foreign_keys=(
         ForeignKey(("service",), "services", ("code",)),
-        ForeignKey(("city", "category"), "categories", ("city", "code")),
+        ForeignKey(("city", "category",), "categories", ("city", "code",)),
     ),
     geometry=("lat", "lon"),
     formats=GEO_FORMATS,
@@ -331,30 +233,16 @@ APPEALS = Dataset(
 WITHDRAWN = Dataset(
     name="withdrawn",
     title=N_("Withdrawn appeals"),
-    description=N_(
-        "Tombstones of appeals removed after publication, so that no public id silently "
-        "disappears: the id, when it was withdrawn and the class of reason."
-    ),
+    description=N_("Tombstones of appeals removed after publication, so that no public id silently disappears: the id, when it was withdrawn and the class of reason."),
     fields=(
-        Field(
-            "id",
-            "string",
-            N_("Public id of the withdrawn appeal."),
-            required=True,
-            unique=True,
-            pattern=PUBLIC_ID_PATTERN,
-        ),  # fmt: skip
-        Field("city", "string", N_("City code."), required=True, reference="city"),
-        _dt("withdrawn_at", N_("When the appeal was withdrawn."), required=True),
-        Field(
-            "reason",
-            "string",
-            N_(
-                'Class of reason: a moderation reason, or "withdrawn" when the citizen or service withdrew it.'
-            ),
-            required=True,
-            enum=WITHDRAWAL_REASONS,
-        ),  # fmt: skip
+        Field("id", "string", N_("Public id of the withdrawn appeal."),
+              required=True, unique=True, pattern=PUBLIC_ID_PATTERN),
+        Field("city", "string", N_("City code."),
+              required=True, reference="city"),
+        Field("withdrawn_at", "datetime", N_("When the appeal was withdrawn."),
+              required=True),
+        Field("reason", "string", N_("Class of reason: a moderation reason, or \"withdrawn\" when the citizen or service withdrew it."),
+              required=True, enum=WITHDRAWAL_REASONS),
     ),
     primary_key=("id",),
     formats=TABULAR_FORMATS,
@@ -365,39 +253,18 @@ ANSWERS = Dataset(
     title=N_("Answers"),
     description=N_("Every published answer of a service, one row per answer round."),
     fields=(
-        Field(
-            "id", "integer", N_("Answer number (stable)."), required=True, unique=True, minimum=1
-        ),  # fmt: skip
-        Field(
-            "appeal_id",
-            "string",
-            N_("Public id of the appeal answered."),
-            required=True,
-            pattern=PUBLIC_ID_PATTERN,
-        ),  # fmt: skip
-        Field(
-            "service",
-            "string",
-            N_("Code of the service that answered."),
-            required=True,
-            reference="service",
-        ),  # fmt: skip
-        Field(
-            "round",
-            "integer",
-            N_("Answer round: 1, then 2 after a reopening, and so on."),
-            required=True,
-            minimum=1,
-        ),  # fmt: skip
-        _dt("created_at", N_("When the answer was given."), required=True),
-        Field(
-            "text",
-            "string",
-            N_("The answer's text as published."),
-            required=True,
-            free_text=True,
-            anonymization=ANON_TEXT,
-        ),  # fmt: skip
+        Field("id", "integer", N_("Answer number (stable)."),
+              required=True, unique=True, minimum=1),
+        Field("appeal_id", "string", N_("Public id of the appeal answered."),
+              required=True, pattern=PUBLIC_ID_PATTERN),
+        Field("service", "string", N_("Code of the service that answered."),
+              required=True, reference="service"),
+        Field("round", "integer", N_("Answer round: 1, then 2 after a reopening, and so on."),
+              required=True, minimum=1),
+        Field("created_at", "datetime", N_("When the answer was given."),
+              required=True),
+        Field("text", "string", N_("The answer's text as published."),
+              required=True, anonymization=ANON_TEXT, free_text=True),
     ),
     primary_key=("id",),
     foreign_keys=(
@@ -412,56 +279,22 @@ RATINGS = Dataset(
     title=N_("Ratings"),
     description=N_("The citizens' ratings of answers: one per answer round."),
     fields=(
-        Field(
-            "answer_id",
-            "integer",
-            N_("Number of the rated answer (one rating per answer)."),
-            required=True,
-            unique=True,
-            minimum=1,
-        ),  # fmt: skip
-        Field(
-            "appeal_id",
-            "string",
-            N_("Public id of the appeal."),
-            required=True,
-            pattern=PUBLIC_ID_PATTERN,
-        ),  # fmt: skip
-        Field(
-            "service",
-            "string",
-            N_("Code of the service that was rated."),
-            required=True,
-            reference="service",
-        ),  # fmt: skip
-        _dt("created_at", N_("When the citizen rated the answer."), required=True),
-        Field(
-            "score",
-            "integer",
-            N_(
-                "Score: 1 (extremely unsatisfactory) to 5 (excellent), the national feedback scale."
-            ),
-            required=True,
-            minimum=1,
-            maximum=5,
-        ),  # fmt: skip
-        Field(
-            "solved",
-            "string",
-            N_("Was the problem solved? (the citizen's answer)"),
-            required=True,
-            enum=SOLVED,
-        ),  # fmt: skip
-        Field(
-            "reason", "string", N_("The citizen's reason for a low score."), enum=RATING_REASONS
-        ),  # fmt: skip
-        Field(
-            "comment",
-            "string",
-            N_("The citizen's comment as published."),
-            free_text=True,
-            anonymization=ANON_TEXT,
-        ),  # fmt: skip
+        Field("answer_id", "integer", N_("Number of the rated answer (one rating per answer)."),
+              required=True, unique=True, minimum=1),
+        Field("appeal_id", "string", N_("Public id of the appeal."),
+              required=True, pattern=PUBLIC_ID_PATTERN),
+        Field("service", "string", N_("Code of the service that was rated."),
+              required=True, reference="service"),
+        Field("created_at", "datetime", N_("When the citizen rated the answer."),
+              required=True),
+        Field("score", "integer", N_("Score: 1 (extremely unsatisfactory) to 5 (excellent), the national feedback scale."),
+              required=True, minimum=1, maximum=5),
+        Field("solved", "string", N_("Was the problem solved? (the citizen's answer)"),
+              required=True, enum=SOLVED),
+        Field("reason", "string", N_("The citizen's reason for a low score."),
+              enum=RATING_REASONS),
+        Field("comment", "string", N_("The citizen's comment as published."),
+              anonymization=ANON_TEXT, free_text=True),
     ),
     primary_key=("answer_id",),
     foreign_keys=(
@@ -477,24 +310,18 @@ SERVICES = Dataset(
     title=N_("Services"),
     description=N_("Municipal services and enterprises that answer appeals."),
     fields=(
-        Field(
-            "code",
-            "string",
-            N_("Stable public code of the service."),
-            required=True,
-            unique=True,
-            pattern=CODE_PATTERN,
-        ),  # fmt: skip
-        Field("city", "string", N_("City code."), required=True, reference="city"),
-        Field("name_ru", "string", N_("Name in Russian."), required=True),
-        Field("name_ky", "string", N_("Name in Kyrgyz."), required=True),
-        Field("name_en", "string", N_("Name in English."), required=True),
-        Field(
-            "active",
-            "boolean",
-            N_("Whether the service currently receives appeals."),
-            required=True,
-        ),  # fmt: skip
+        Field("code", "string", N_("Stable public code of the service."),
+              required=True, unique=True, pattern=CODE_PATTERN),
+        Field("city", "string", N_("City code."),
+              required=True, reference="city"),
+        Field("name_ru", "string", N_("Name in Russian."),
+              required=True),
+        Field("name_ky", "string", N_("Name in Kyrgyz."),
+              required=True),
+        Field("name_en", "string", N_("Name in English."),
+              required=True),
+        Field("active", "boolean", N_("Whether the service currently receives appeals."),
+              required=True),
     ),
     primary_key=("code",),
     filterable=False,
@@ -506,170 +333,91 @@ CATEGORIES = Dataset(
     title=N_("Categories"),
     description=N_("Problem categories of each city, the service they go to and their deadline."),
     fields=(
-        Field("city", "string", N_("City code."), required=True, reference="city"),
-        Field(
-            "code",
-            "string",
-            N_("Category code (the same code in every city)."),
-            required=True,
-            pattern=CODE_PATTERN,
-        ),  # fmt: skip
-        Field(
-            "group", "string", N_("Group of categories (roads, water, heating…)."), required=True
-        ),  # fmt: skip
-        Field("name_ru", "string", N_("Name in Russian."), required=True),
-        Field("name_ky", "string", N_("Name in Kyrgyz."), required=True),
-        Field("name_en", "string", N_("Name in English."), required=True),
-        Field(
-            "default_service",
-            "string",
-            N_("Code of the service appeals of this category go to."),
-            required=True,
-        ),  # fmt: skip
-        Field(
-            "deadline_days",
-            "integer",
-            N_("Answer deadline in working days."),
-            required=True,
-            minimum=1,
-        ),  # fmt: skip
-        Field(
-            "privacy_tier",
-            "string",
-            N_(
-                "How precisely locations of this category are published: public (about 100 m), home (about 500 m), sensitive (no point)."
-            ),
-            required=True,
-            enum=PRIVACY_TIERS,
-        ),  # fmt: skip
-        Field(
-            "active",
-            "boolean",
-            N_("Whether citizens can currently choose this category."),
-            required=True,
-        ),  # fmt: skip
+        Field("city", "string", N_("City code."),
+              required=True, reference="city"),
+        Field("code", "string", N_("Category code (the same code in every city)."),
+              required=True, pattern=CODE_PATTERN),
+        Field("group", "string", N_("Group of categories (roads, water, heating…)."),
+              required=True),
+        Field("name_ru", "string", N_("Name in Russian."),
+              required=True),
+        Field("name_ky", "string", N_("Name in Kyrgyz."),
+              required=True),
+        Field("name_en", "string", N_("Name in English."),
+              required=True),
+        Field("default_service", "string", N_("Code of the service appeals of this category go to."),
+              required=True),
+        Field("deadline_days", "integer", N_("Answer deadline in working days."),
+              required=True, minimum=1),
+        Field("privacy_tier", "string", N_("How precisely locations of this category are published: public (about 100 m), home (about 500 m), sensitive (no point)."),
+              required=True, enum=PRIVACY_TIERS),
+        Field("active", "boolean", N_("Whether citizens can currently choose this category."),
+              required=True),
     ),
-    primary_key=("city", "code"),
-    foreign_keys=(ForeignKey(("default_service",), "services", ("code",)),),
+    primary_key=("city", "code",),
+    foreign_keys=(
+        ForeignKey(("default_service",), "services", ("code",)),
+    ),
     filterable=False,
     formats=TABULAR_FORMATS,
 )
-
-
-def _share(name: str, description: str) -> Field:
-    return Field(name, "number", description, minimum=0, maximum=1, anonymization=ANON_AGGREGATE)
-
-
-def _count(name: str, description: str) -> Field:
-    return Field(name, "integer", description, minimum=0, anonymization=ANON_AGGREGATE)
-
 
 PERFORMANCE = Dataset(
     name="service_performance",
     title=N_("Service performance by month"),
-    description=N_(
-        "For every service and calendar month: appeals received, speed of the first answer, "
-        "answers within the deadline and the citizens' scores — the same figures as the "
-        "service performance pages. Cells with fewer than 5 appeals are suppressed."
-    ),
+    description=N_("For every service and calendar month: appeals received, speed of the first answer, answers within the deadline and the citizens' scores — the same figures as the service performance pages. Cells with fewer than 5 appeals are suppressed."),
     fields=(
-        Field("city", "string", N_("City code."), required=True, reference="city"),
-        Field("service", "string", N_("Service code."), required=True, reference="service"),
-        Field(
-            "month",
-            "yearmonth",
-            N_("Calendar month in which the appeals were received (Asia/Bishkek dates)."),
-            required=True,
-        ),  # fmt: skip
-        Field(
-            "window_start",
-            "date",
-            N_("First day of the time window the figures were computed for."),
-            required=True,
-        ),  # fmt: skip
-        Field("window_end", "date", N_("Last day of the time window."), required=True),
-        Field(
-            "suppressed",
-            "boolean",
-            N_(
-                "True when fewer than 5 appeals were received: every figure of the row is then left empty."
-            ),
-            required=True,
-        ),  # fmt: skip
-        _count("received", N_("Appeals received (submitted in the month and published).")),
-        _count("answered", N_("Received appeals that were answered.")),
-        Field(
-            "median_workdays",
-            "number",
-            N_("Median working days from submission to the first answer."),
-            minimum=0,
-            anonymization=ANON_AGGREGATE,
-        ),  # fmt: skip
-        Field(
-            "mean_workdays",
-            "number",
-            N_("Mean working days from submission to the first answer."),
-            minimum=0,
-            anonymization=ANON_AGGREGATE,
-        ),  # fmt: skip
-        _share(
-            "on_time_share",
-            N_("Share answered within the deadline, of the appeals answered or overdue."),
-        ),
-        _count(
-            "deadline_known",
-            N_(
-                "Appeals whose deadline outcome is known (answered, or unanswered past the deadline): the denominator of on_time_share."
-            ),
-        ),
-        _count(
-            "overdue_open",
-            N_(
-                "Received appeals still open and past their deadline when the figures were computed."
-            ),
-        ),
-        _count("ratings", N_("Rated appeals (the citizen's latest score of each).")),
-        Field(
-            "mean_score",
-            "number",
-            N_("Mean score (1–5) of the rated appeals."),
-            minimum=1,
-            maximum=5,
-            anonymization=ANON_AGGREGATE,
-        ),  # fmt: skip
-        Field(
-            "score_ci_low",
-            "number",
-            N_(
-                "Lower bound of the 95 per cent confidence interval of the mean score (Student's t)."
-            ),
-            minimum=1,
-            maximum=5,
-            anonymization=ANON_AGGREGATE,
-        ),  # fmt: skip
-        Field(
-            "score_ci_high",
-            "number",
-            N_("Upper bound of the 95 per cent confidence interval of the mean score."),
-            minimum=1,
-            maximum=5,
-            anonymization=ANON_AGGREGATE,
-        ),  # fmt: skip
-        _share(
-            "solved_share", N_("Share of rated appeals whose citizen said the problem was solved.")
-        ),
-        _share(
-            "solved_partly_share",
-            N_("Share of rated appeals whose citizen said it was partly solved."),
-        ),
-        _share("reopen_rate", N_("Share of answered appeals that were reopened.")),
-        _share("rated_share", N_("Share of answered appeals that were rated.")),
+        Field("city", "string", N_("City code."),
+              required=True, reference="city"),
+        Field("service", "string", N_("Service code."),
+              required=True, reference="service"),
+        Field("month", "yearmonth", N_("Calendar month in which the appeals were received (Asia/Bishkek dates)."),
+              required=True),
+        Field("window_start", "date", N_("First day of the time window the figures were computed for."),
+              required=True),
+        Field("window_end", "date", N_("Last day of the time window."),
+              required=True),
+        Field("suppressed", "boolean", N_("True when fewer than 5 appeals were received: every figure of the row is then left empty."),
+              required=True),
+        Field("received", "integer", N_("Appeals received (submitted in the month and published)."),
+              minimum=0, anonymization=ANON_AGGREGATE),
+        Field("answered", "integer", N_("Received appeals that were answered."),
+              minimum=0, anonymization=ANON_AGGREGATE),
+        Field("median_workdays", "number", N_("Median working days from submission to the first answer."),
+              minimum=0, anonymization=ANON_AGGREGATE),
+        Field("mean_workdays", "number", N_("Mean working days from submission to the first answer."),
+              minimum=0, anonymization=ANON_AGGREGATE),
+        Field("on_time_share", "number", N_("Share answered within the deadline, of the appeals answered or overdue."),
+              minimum=0, maximum=1, anonymization=ANON_AGGREGATE),
+        Field("deadline_known", "integer", N_("Appeals whose deadline outcome is known (answered, or unanswered past the deadline): the denominator of on_time_share."),
+              minimum=0, anonymization=ANON_AGGREGATE),
+        Field("overdue_open", "integer", N_("Received appeals still open and past their deadline when the figures were computed."),
+              minimum=0, anonymization=ANON_AGGREGATE),
+        Field("ratings", "integer", N_("Rated appeals (the citizen's latest score of each)."),
+              minimum=0, anonymization=ANON_AGGREGATE),
+        Field("mean_score", "number", N_("Mean score (1–5) of the rated appeals."),
+              minimum=1, maximum=5, anonymization=ANON_AGGREGATE),
+        Field("score_ci_low", "number", N_("Lower bound of the 95 per cent confidence interval of the mean score (Student's t)."),
+              minimum=1, maximum=5, anonymization=ANON_AGGREGATE),
+        Field("score_ci_high", "number", N_("Upper bound of the 95 per cent confidence interval of the mean score."),
+              minimum=1, maximum=5, anonymization=ANON_AGGREGATE),
+        Field("solved_share", "number", N_("Share of rated appeals whose citizen said the problem was solved."),
+              minimum=0, maximum=1, anonymization=ANON_AGGREGATE),
+        Field("solved_partly_share", "number", N_("Share of rated appeals whose citizen said it was partly solved."),
+              minimum=0, maximum=1, anonymization=ANON_AGGREGATE),
+        Field("reopen_rate", "number", N_("Share of answered appeals that were reopened."),
+              minimum=0, maximum=1, anonymization=ANON_AGGREGATE),
+        Field("rated_share", "number", N_("Share of answered appeals that were rated."),
+              minimum=0, maximum=1, anonymization=ANON_AGGREGATE),
     ),
-    primary_key=("service", "month"),
-    foreign_keys=(ForeignKey(("service",), "services", ("code",)),),
+    primary_key=("service", "month",),
+    foreign_keys=(
+        ForeignKey(("service",), "services", ("code",)),
+    ),
     filterable=False,
     formats=TABULAR_FORMATS,
 )
+# fmt: on
 
 #: Every dataset, in the order the datasets page lists them.
 DATASETS: dict[str, Dataset] = {
