@@ -112,7 +112,7 @@
     list.appendChild(el("dd", null, value));
   }
 
-  function appealEntry(p) {
+  function appealEntry(p, onChange) {
     var box = el("div", "popup-appeal");
     var title = el("h3");
     var link = el("a", null, categoryNames[p.category] || p.category);
@@ -141,17 +141,18 @@
     var open = el("a", "popup-open", config.text.open);
     open.href = link.href;
     box.appendChild(open);
-    loadText(p.id, text);
+    loadText(p.id, text, onChange);
     return box;
   }
 
-  function loadText(id, target) {
+  function loadText(id, target, onChange) {
     fetch(config.apiAppeal.replace("ID", encodeURIComponent(id)), { headers: { Accept: "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (data) {
         if (data && data.text) {
           var t = data.text.length > 240 ? data.text.slice(0, 239) + "…" : data.text;
           target.textContent = t;  // text, never HTML
+          if (onChange) onChange();
         }
       })
       .catch(function () {});
@@ -182,11 +183,19 @@
           (config.classes[cls] || cls);
       var marker = L.marker([c[1], c[0]], {
         icon: markerIcon(cls, label, group.length), title: label, alt: label, keyboard: true,
+        key: key + "|" + group.map(function (f) { return f.properties.id; }).join(","),
       });
+      var built = null;  // built once: Popup.update() asks for the content again
       marker.bindPopup(function () {
+        if (built) return built;
         var box = el("div", "popup");
+        built = box;
         if (group.length > 1) box.appendChild(el("p", "popup-head", label));
-        group.forEach(function (f) { box.appendChild(appealEntry(f.properties)); });
+        var refit = function () {
+          var popup = marker.getPopup();
+          if (popup && popup.isOpen()) popup.update();  // re-layout and auto-pan to fit
+        };
+        group.forEach(function (f) { box.appendChild(appealEntry(f.properties, refit)); });
         return box;
       }, { maxWidth: 300, maxHeight: 320 });
       marker.on("add", function () {
@@ -269,9 +278,15 @@
       })
       .then(function (data) {
         if (mine !== controller) return;
+        // A popup's own auto-pan moves the map and reloads it: keep that popup open.
+        var openKey = null;
+        layer.eachLayer(function (l) { if (l.isPopupOpen && l.isPopupOpen()) openKey = l.options.key; });
         layer.clearLayers();
         if (data.meta.mode === "clusters") drawClusters(data.features);
         else drawPoints(data.features);
+        if (openKey) {
+          layer.eachLayer(function (l) { if (l.options.key === openKey) l.openPopup(); });
+        }
         app.setAttribute("data-mode", data.meta.mode);
         app.setAttribute("data-total", data.meta.total);
         say(describe(data.meta), false);
@@ -336,7 +351,8 @@
     if (l instanceof L.TileLayer) {
       l.once("tileerror", function () {
         var note = el("p", "meta tile-note", config.text.tiles);
-        app.querySelector(".map-frame").appendChild(note);
+        var frame = app.querySelector(".map-frame");
+        frame.parentNode.insertBefore(note, frame.nextSibling);
       });
     }
   });

@@ -92,7 +92,8 @@ def test_popup_shows_hostile_text_as_text(
     assert appeal.public_id in popup.inner_text()
     assert page.locator("#injected").count() == 0
     assert popup.locator("img, script").count() == 0
-    page.wait_for_timeout(300)
+    page.wait_for_timeout(1000)  # the popup's auto-pan reloads the map: it stays open
+    assert popup.locator(".popup-text").inner_text() == HOSTILE
     assert dialogs == []
     page.screenshot(path=artifacts / "map-popup.png")
 
