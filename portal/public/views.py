@@ -18,6 +18,7 @@ from portal.queries.appeals import (
     recent_public_answers,
 )
 from portal.queries.map import headline, page_of_appeals, pages
+from portal.queries.map_index import warm_up
 from portal.queries.reference import load_reference
 from portal.schemas import error_dict
 from portal.schemas.filters import STATUS_CHOICES, AppealFilters, parse_filters
@@ -25,6 +26,12 @@ from portal.schemas.map import PageArgs, parse_page
 
 #: Where the map opens without a city filter (Bishkek's centre) and at which zoom.
 DEFAULT_VIEW = (42.8746, 74.6122, 12)
+
+
+@bp.before_app_request
+def warm_map_index() -> None:
+    """The first request of a process starts building the map index in the background."""
+    warm_up()
 
 
 def _static(path: str) -> str:

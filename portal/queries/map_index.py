@@ -537,6 +537,12 @@ class IndexHolder:
         except Exception:  # noqa: BLE001 - keep serving the previous index
             current_logger().exception("map index refresh failed")
 
+    def _warm(self) -> None:
+        try:
+            self.get()
+        except Exception:  # noqa: BLE001 - the first request will build and report it
+            current_logger().exception("map index warm-up failed")
+
     def invalidate(self) -> None:
         """Force a check on the next request (tests and write paths may call it)."""
         self._checked = 0.0
@@ -548,16 +554,33 @@ def current_logger():
     return logging.getLogger("portal.map_index")
 
 
-def point_index() -> PointIndex:
-    """The current application's index (built on first use)."""
-    app = current_app._get_current_object()
+def _holder(app) -> IndexHolder:
     holder = app.extensions.get("portal_map_index")
     if holder is None:
         sync = bool(app.config.get("MAP_INDEX_SYNC", app.testing))
         refresh = float(app.config.get("MAP_INDEX_REFRESH_SECONDS", 0 if sync else 5))
         holder = IndexHolder(db.engine, refresh_seconds=refresh, sync=sync)
         app.extensions["portal_map_index"] = holder
-    return holder.get()
+    return holder
+
+
+def point_index() -> PointIndex:
+    """The current application's index (built on first use)."""
+    return _holder(current_app._get_current_object()).get()
+
+
+def warm_up() -> None:
+    """Start building the index in the background at a process's first request, so the
+    map's first API call does not wait the whole build (off in TESTING)."""
+    app = current_app._get_current_object()
+    if app.testing or not app.config.get("MAP_INDEX_WARMUP", True):
+        return
+    holder = _holder(app)
+    if holder._index is None and holder._worker is None:
+        with holder._lock:
+            if holder._worker is None:
+                holder._worker = threading.Thread(target=holder._warm, daemon=True)
+                holder._worker.start()
 
 
 def first_ids(index: PointIndex, mask: np.ndarray, offset: int, limit: int) -> list[int]:

@@ -267,3 +267,17 @@ def test_map_outputs_carry_no_private_data(client, make_appeal):
         )
         for secret in ("Айгуль", "aigul@", "700111222", "42.874612", "74.612301"):
             assert secret not in body
+
+
+def test_first_request_starts_building_the_index_in_the_background(app, client, make_appeal):
+    from portal.queries.map_index import _holder
+
+    make_appeal()
+    app.testing = False  # warm-up is off in TESTING
+    try:
+        client.get("/healthz")
+    finally:
+        app.testing = True
+    holder = _holder(app)
+    holder._worker.join(timeout=10)
+    assert holder._index is not None and holder._index.size == 1
