@@ -217,6 +217,27 @@ def main(argv: list[str] | None = None) -> int:
             f"largest response {worst_bytes:,.0f} bytes (target ≤ {TARGET_BYTES:,}: {ok_bytes})"
         )
 
+        print("\nlists (server time, ms): ", end="")
+        for url in (
+            "/appeals",
+            "/appeals?category=pothole&page=40",
+            "/api/v1/appeals?per_page=200",
+            "/api/v1/appeals?city=osh&overdue=1",
+            "/appeals/BSK-2026-000123",
+            "/",
+        ):
+            times = []
+            for _ in range(10):
+                started = time.perf_counter()
+                status = client.get(url).status_code
+                times.append((time.perf_counter() - started) * 1000)
+            print(
+                f"{url} {statistics.median(times):.0f} (p95 {percentile(times, 0.95):.0f}, "
+                f"HTTP {status}); ",
+                end="",
+            )
+        print()
+
         cold = bench_map_api(app, max(args.requests // 3, 5), rng, cold=True)
         print("\nthe same with the per-filter location cache emptied before every request "
               "(worst case: each request a new filter combination):")  # fmt: skip
