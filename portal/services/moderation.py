@@ -141,16 +141,16 @@ def _publish(
     """Publish inside the caller's transaction (no commit): the single gate."""
     _claim(appeal, AppealStatus.PUBLISHED)
     private: AppealPrivate = appeal.private
-    if public_text is not None and public_text.strip():
-        edited = public_text.strip()
-        if len(edited) > MAX_PUBLIC_TEXT:
-            raise ServiceError(
-                _("The text is too long."), {"public_text": [_("The text is too long.")]}
-            )
-        private.moderated_text = edited
+    scrubbed = scrub_text(private.raw_text, private.language)
+    edited = (public_text or "").replace("\r\n", "\n").strip()
+    if len(edited) > MAX_PUBLIC_TEXT:
+        message = _("The text is too long.")
+        raise ServiceError(message, {"public_text": [message]})
+    if edited and edited != scrubbed.strip():
+        private.moderated_text = edited  # kept apart from the raw text, for audit
         appeal.public_text = edited
     else:
-        appeal.public_text = scrub_text(private.raw_text, private.language)
+        appeal.public_text = scrubbed
     masked = masked_location(appeal)
     if masked is None:
         appeal.public_lat = appeal.public_lon = appeal.location_precision_m = None
@@ -312,7 +312,11 @@ def appeal_queue(moderator: StaffUser, page: int = 1, per_page: int = 25) -> Pag
     query = (
         select(Appeal)
         .where(waiting)
-        .options(selectinload(Appeal.category), selectinload(Appeal.city))
+        .options(
+            selectinload(Appeal.category),
+            selectinload(Appeal.city),
+            selectinload(Appeal.private),
+        )
         .order_by(Appeal.submitted_at, Appeal.id)
     )
     return _page(query, select(func.count()).select_from(Appeal).where(waiting), page, per_page)

@@ -302,3 +302,24 @@ def test_two_moderators_at_once_publish_only_once(app, make_appeal, make_staff):
     db.session.expire_all()
     kinds = [e.kind for e in events(db.session.get(Appeal, appeal_id))]
     assert kinds.count(EventKind.PUBLISHED) + kinds.count(EventKind.REJECTED) == 1
+
+
+def test_publishing_the_unchanged_scrubbed_text_is_not_an_edit(make_appeal, moderator):
+    from portal.services.moderation import scrub_text
+
+    appeal = make_appeal(status="submitted", text=PII_TEXT)
+    form_text = scrub_text(PII_TEXT, "ru").replace("\n", "\r\n") + "\r\n"
+    publish_appeal(appeal.id, moderator, public_text=form_text)
+    db.session.expire_all()
+    appeal = db.session.get(Appeal, appeal.id)
+    assert appeal.private.moderated_text is None
+    assert appeal.public_text == scrub_text(PII_TEXT, "ru")
+
+
+def test_a_too_long_edit_is_refused(make_appeal, moderator):
+    appeal = make_appeal(status="submitted")
+    with pytest.raises(ServiceError) as caught:
+        publish_appeal(appeal.id, moderator, public_text="я" * 5001)
+    assert "public_text" in caught.value.errors
+    db.session.expire_all()
+    assert db.session.get(Appeal, appeal.id).status is AppealStatus.SUBMITTED
