@@ -97,7 +97,7 @@ def page_bytes(client) -> int:
 
 def bench_map_api(app, requests: int, rng: random.Random, cold: bool = False) -> dict:
     """Map requests over random viewports; ``cold`` empties the per-filter cache first."""
-    from portal.queries.map_index import point_index
+    from portal.queries.map_index_cache import point_index
 
     client = app.test_client()
     with app.app_context():
@@ -169,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(args.seed)
 
     from portal.extensions import db
-    from portal.queries.map_index import data_version, point_index
+    from portal.queries.map_index_cache import point_index
+    from portal.queries.map_index_load import data_version
 
     with tempfile.TemporaryDirectory(prefix="bench-map-") as tmp:
         url = args.database_url or seed_sqlite(Path(tmp) / "bench.db", args.appeals)

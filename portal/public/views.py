@@ -18,7 +18,7 @@ from portal.queries.appeals import (
     recent_public_answers,
 )
 from portal.queries.map import headline, page_of_appeals, pages
-from portal.queries.map_index import warm_up
+from portal.queries.map_index_cache import warm_up
 from portal.queries.reference import load_reference
 from portal.schemas import error_dict
 from portal.schemas.filters import STATUS_CHOICES, AppealFilters, parse_filters

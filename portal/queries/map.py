@@ -25,8 +25,8 @@ from portal.queries.map_index import (
     first_ids,
     ids_in_order,
     inverse_mercator,
-    point_index,
 )
+from portal.queries.map_index_cache import point_index
 from portal.schemas.filters import AppealFilters
 
 #: From this zoom on, appeals are shown one by one (at most ``point_limit``).

@@ -12,7 +12,8 @@ from portal.extensions import db
 from portal.models import Appeal, AppealStatus, utcnow
 from portal.queries.appeals import public_appeals_select, to_record
 from portal.queries.filters import apply_filters
-from portal.queries.map_index import IndexHolder, build_index, point_index
+from portal.queries.map_index_cache import IndexHolder, point_index
+from portal.queries.map_index_load import build_index
 from portal.schemas.filters import AppealFilters
 
 BISHKEK_BBOX = "74.48,42.80,74.72,42.93"
@@ -270,7 +271,7 @@ def test_map_outputs_carry_no_private_data(client, make_appeal):
 
 
 def test_first_request_starts_building_the_index_in_the_background(app, client, make_appeal):
-    from portal.queries.map_index import _holder
+    from portal.queries.map_index_cache import _holder
 
     make_appeal()
     app.testing = False  # warm-up is off in TESTING

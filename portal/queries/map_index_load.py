@@ -1,0 +1,216 @@
+"""Building the map index from the database: one SELECT of public columns.
+
+Rows go from the driver's cursor straight into a numpy structured array, chunk by chunk,
+and are then sorted newest first and grouped by published point (``location``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Engine,
+    Integer,
+    String,
+    case,
+    cast,
+    extract,
+    func,
+    select,
+    type_coerce,
+)
+
+from portal.models import PUBLIC_STATUSES, Appeal, Category, City, District, Service, StatusEvent
+from portal.queries.map_index import (
+    NEVER,
+    OPEN_CODES,
+    PIXEL_BITS,
+    STATUS_CLASS_TABLE,
+    STATUS_CODES,
+    PointIndex,
+    mercator,
+)
+
+
+def data_version(conn) -> tuple:
+    """Two primary-key lookups that change whenever an appeal is added or transitions.
+
+    Every change of what the index holds (status, deadline, service, published point)
+    is a transition and so appends a status event; appeals are never deleted (a
+    withdrawn appeal is a tombstone, also an event).
+    """
+    appeal = conn.execute(select(func.max(Appeal.id))).scalar()
+    event = conn.execute(select(func.max(StatusEvent.id))).scalar()
+    return (appeal, event)
+
+
+def _epoch(column, dialect: str):
+    """Seconds since the epoch of a UTC datetime column, computed by the database."""
+    raw = type_coerce(column, DateTime)
+    if dialect == "sqlite":
+        import sqlite3
+
+        if sqlite3.sqlite_version_info >= (3, 38):
+            return func.unixepoch(raw)
+        return cast(func.strftime("%s", raw), Integer)
+    return cast(extract("epoch", raw), BigInteger)
+
+
+def _codes(conn) -> dict[str, dict[int, str]]:
+    """Foreign key id -> public code, per kind (city slug, district slug, …)."""
+    codes: dict[str, dict[int, str]] = {}
+    for name, id_column, code_column in (
+        ("city", City.id, City.slug),
+        ("district", District.id, District.slug),
+        ("category", Category.id, Category.code),
+        ("service", Service.id, Service.code),
+    ):
+        codes[name] = dict(conn.execute(select(id_column, code_column)).all())
+    return codes
+
+
+def _numbered(ids: np.ndarray, codes: dict[int, str]) -> tuple[np.ndarray, list[str]]:
+    """Foreign keys -> numbers of their public codes (the same code in two cities: one)."""
+    names = sorted(set(codes.values()))
+    lookup = np.full(max(codes, default=0) + 2, -1, dtype=np.int16)
+    for row_id, code in codes.items():
+        lookup[row_id] = names.index(code)
+    safe = np.where((ids >= 0) & (ids < lookup.size), ids, lookup.size - 1)
+    return lookup[safe], names
+
+
+#: One row of the index as the database returns it (all numbers but the public id).
+ROW = np.dtype(
+    [
+        ("id", "i8"),
+        ("lat", "f8"),
+        ("lon", "f8"),
+        ("city", "i4"),
+        ("district", "i4"),
+        ("category", "i4"),
+        ("service", "i4"),
+        ("status", "i1"),
+        ("submitted", "i8"),
+        ("due", "i8"),
+        ("published", "i8"),
+        ("score", "i1"),
+        ("on_time", "i1"),
+        ("precision", "i2"),
+        ("first_answer", "i8"),
+        ("public_id", "S20"),
+    ]
+)
+NO_POINT = 1000.0  # stands for NULL coordinates in the SELECT (NaN in the index)
+FETCH_ROWS = 50_000
+
+
+def index_query(dialect: str):
+    """The single SELECT the index is built from: public columns of public appeals."""
+    status_number = case(
+        {code: number for number, code in enumerate(STATUS_CODES)},
+        value=type_coerce(Appeal.status, String),
+        else_=-1,
+    )
+    return select(
+        Appeal.id,
+        func.coalesce(Appeal.public_lat, NO_POINT),
+        func.coalesce(Appeal.public_lon, NO_POINT),
+        Appeal.city_id,
+        func.coalesce(Appeal.district_id, -1),
+        Appeal.category_id,
+        Appeal.service_id,
+        status_number,
+        _epoch(Appeal.submitted_at, dialect),
+        _epoch(Appeal.due_at, dialect),
+        func.coalesce(_epoch(Appeal.published_at, dialect), 0),
+        func.coalesce(Appeal.last_score, 0),
+        case(
+            (Appeal.answered_on_time.is_(None), -1),
+            (Appeal.answered_on_time, 1),
+            else_=0,
+        ),
+        func.coalesce(Appeal.location_precision_m, 0),
+        func.coalesce(_epoch(Appeal.first_answer_at, dialect), -1),
+        Appeal.public_id,
+    ).where(Appeal.status.in_(PUBLIC_STATUSES))
+
+
+def build_index(engine: Engine) -> PointIndex:
+    """Load every public appeal's map columns (one SELECT of public columns).
+
+    Rows go from the driver's cursor straight into a numpy structured array, chunk by
+    chunk, without per-row Python objects of SQLAlchemy.
+    """
+    with engine.connect() as conn:
+        version = data_version(conn)
+        codes = _codes(conn)
+        cursor = conn.execute(index_query(engine.dialect.name)).cursor
+        chunks = []
+        while rows := cursor.fetchmany(FETCH_ROWS):
+            chunks.append(np.array(rows, dtype=ROW))
+    table = np.concatenate(chunks) if chunks else np.zeros(0, dtype=ROW)
+    return _arrays(table, version, codes)
+
+
+def _arrays(table: np.ndarray, version: tuple, codes: dict) -> PointIndex:
+    order = np.lexsort((-table["id"], -table["published"]))  # newest first, then highest id
+    table = table[order]
+    has_point = table["lat"] != NO_POINT
+    lat = np.where(has_point, table["lat"], np.nan)
+    lon = np.where(has_point, table["lon"], np.nan)
+    x, y = mercator(lat=np.where(has_point, lat, 0.0), lon=np.where(has_point, lon, 0.0))
+    scale = float(2**PIXEL_BITS)
+    px = np.clip(x * scale, 0, scale - 1).astype(np.uint32)
+    py = np.clip(y * scale, 0, scale - 1).astype(np.uint32)
+    status = np.ascontiguousarray(table["status"])
+    is_open = np.isin(status, OPEN_CODES)
+    numbered = {
+        kind: _numbered(np.ascontiguousarray(table[kind]), codes[kind])
+        for kind in ("city", "district", "category", "service")
+    }
+
+    def column(name: str) -> np.ndarray:
+        return np.ascontiguousarray(table[name])
+
+    located = np.flatnonzero(has_point)
+    point_keys = (px[located].astype(np.uint64) << np.uint64(32)) | py[located]
+    unique, first, inverse = np.unique(point_keys, return_index=True, return_inverse=True)
+    loc = np.full(table.size, -1, dtype=np.int32)
+    loc[located] = inverse
+    grouping = np.argsort(inverse, kind="stable")
+    loc_start = np.zeros(unique.size + 1, dtype=np.int64)
+    np.cumsum(np.bincount(inverse, minlength=unique.size), out=loc_start[1:])
+
+    return PointIndex(
+        version=version,
+        ids=column("id"),
+        lat=lat,
+        lon=lon,
+        px=px,
+        py=py,
+        has_point=has_point,
+        city=numbered["city"][0],
+        district=numbered["district"][0],
+        category=numbered["category"][0],
+        service=numbered["service"][0],
+        status=status,
+        base_class=STATUS_CLASS_TABLE[np.clip(status, 0, len(STATUS_CODES) - 1)],
+        open_due=np.where(is_open, table["due"], NEVER),
+        submitted=column("submitted"),
+        due=column("due"),
+        score=column("score"),
+        on_time=column("on_time"),
+        public_id=column("public_id"),
+        precision=column("precision"),
+        first_answer=column("first_answer"),
+        names={kind: names for kind, (_, names) in numbered.items()},
+        loc=loc,
+        loc_lat=lat[located][first],
+        loc_lon=lon[located][first],
+        loc_px=px[located][first],
+        loc_py=py[located][first],
+        by_loc=located[grouping],
+        loc_start=loc_start,
+        without_point=np.flatnonzero(~has_point),
+    )
