@@ -206,6 +206,29 @@ FIGURES = (
 )  # fmt: skip
 
 
+#: One-line definitions of the published columns (JSON "definitions", data dictionaries).
+DEFINITIONS = {
+    "suppressed": f"fewer than {MIN_CELL} appeals received: every figure is withheld",
+    "too_few_ratings": f"fewer than {MIN_RATINGS} ratings: no ranking position",
+    "rank": "position by mean score among services with enough ratings (1 = best; ties share)",
+    "received": "public appeals submitted in the window",
+    "answered": "received appeals that have a first answer",
+    "median_workdays": "median working days from submission to the first answer (answered)",
+    "mean_workdays": "mean working days from submission to the first answer (answered)",
+    "on_time_share": "answered by the deadline / (answered + unanswered past the deadline)",
+    "deadline_known": "denominator of on_time_share",
+    "overdue_open": "received appeals still owed an answer and past their deadline now",
+    "ratings": "received appeals rated by the citizen (latest rating of each appeal)",
+    "mean_score": "mean of the latest 1-5 score of each rated appeal",
+    "score_ci_low": "lower end of the 95% confidence interval of mean_score (Student's t)",
+    "score_ci_high": "upper end of the 95% confidence interval of mean_score (Student's t)",
+    "solved_share": "rated appeals whose citizen said the problem was solved / ratings",
+    "solved_partly_share": "rated appeals whose citizen said partly solved / ratings",
+    "reopen_rate": "answered appeals reopened at least once / answered",
+    "rated_share": "ratings / answered",
+}
+
+
 @dataclass(frozen=True)
 class PerformanceRow:
     """The published figures of one group (a service, a category, a district, a month…).

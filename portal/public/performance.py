@@ -79,6 +79,7 @@ def _metadata(query: PerformanceQuery, result: PerformanceSet) -> dict:
         "last_update": result.computed_at.isoformat(timespec="seconds"),
         "data_version": result.data_version,
         "rules": {"min_cell": stats.MIN_CELL, "min_ratings": stats.MIN_RATINGS},
+        "definitions": stats.DEFINITIONS,
         "links": {
             "html": absolute + twins["html"],
             "about": absolute + twins["about"],

@@ -171,3 +171,7 @@ def test_month_starts_cover_partial_months():
     assert stats.month_starts(date(2025, 11, 15), date(2026, 1, 2)) == [
         date(2025, 11, 1), date(2025, 12, 1), date(2026, 1, 1)
     ]  # fmt: skip
+
+
+def test_every_published_figure_has_a_definition():
+    assert set(stats.FIGURES) <= set(stats.DEFINITIONS)

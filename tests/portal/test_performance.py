@@ -216,6 +216,7 @@ def test_json_twin_states_window_licence_rules_and_figures(client, fixture_appea
     assert data["window"]["time_zone"] == "Asia/Bishkek"
     assert data["licence"]["name"] == "CC BY 4.0"
     assert data["rules"] == {"min_cell": 5, "min_ratings": 10}
+    assert "Student" in data["definitions"]["score_ci_low"]
     assert data["last_update"] and data["source"]
     assert (
         "/performance" in data["links"]["html"] and "/performance/about" in data["links"]["about"]
