@@ -111,6 +111,7 @@ def bench_map_api(app, requests: int, rng: random.Random, cold: bool = False) ->
                 url = f"/api/v1/map?zoom={zoom}&bbox={bbox_for(lat, lon, zoom)}{extra}"
                 if cold:
                     index._cache.clear()
+                    index._seen.clear()
                 started = time.perf_counter()
                 response = client.get(url)
                 times.append((time.perf_counter() - started) * 1000)
@@ -176,7 +177,8 @@ def main(argv: list[str] | None = None) -> int:
         url = args.database_url or seed_sqlite(Path(tmp) / "bench.db", args.appeals)
         app = make_app(url)
         safe_url = url.split("@")[-1]
-        print(f"database: {safe_url}")
+        print(f"database: {safe_url}; CPUs: {os.cpu_count()}; load average at start: "
+              f"{', '.join(f'{v:.1f}' for v in os.getloadavg())}")  # fmt: skip
         with app.app_context():
             started = time.perf_counter()
             with db.engine.connect() as conn:
@@ -246,6 +248,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{zoom:>4} {label or '-':<18} {r['p50']:7.1f} {r['p95']:7.1f} {r['max']:7.1f} "
                   f"{r['bytes_mean']:11,.0f} {r['bytes_max']:10,}  {r['modes']}")  # fmt: skip
 
+        print(f"load average now: {', '.join(f'{v:.1f}' for v in os.getloadavg())}")
         naive_s, naive_bytes = naive_page(app, args.naive)
         with app.app_context():
             started = time.perf_counter()

@@ -103,6 +103,7 @@ class PointIndex:
     loc_start: np.ndarray  # by_loc[loc_start[k]:loc_start[k + 1]] are location k's appeals
     without_point: np.ndarray  # positions of the appeals without a published point
     _cache: dict = field(default_factory=dict, repr=False)
+    _seen: dict = field(default_factory=dict, repr=False)
 
     @property
     def locations(self) -> int:
@@ -137,11 +138,17 @@ class PointIndex:
     ) -> np.ndarray:
         """Matching appeals per marker class at each of ``locations`` (sorted numbers).
 
-        A viewport holding a small part of the city is counted from its own appeals; a
-        large one from the per-filter table of every location (cached).
+        A large viewport, or a filter combination asked for again (the map is being
+        panned), is read from the per-filter table of every location (cached); the first
+        small viewport of a new combination is counted from its own appeals.
         """
-        if self.appeals_at(locations) * 10 > self.size:
+        key = (replace(filters, bbox=None), int(now.timestamp()) // 60)
+        small = self.appeals_at(locations) * 10 <= self.size
+        if key in self._cache or not small or key in self._seen:
             return self.location_classes(filters, now)[0][locations]
+        if len(self._seen) > 1000:
+            self._seen.clear()
+        self._seen[key] = True
         positions = self.positions_at(locations, ordered=False)
         positions = positions[self.mask_at(replace(filters, bbox=None), now, positions)]
         rows = np.searchsorted(locations, self.loc[positions])

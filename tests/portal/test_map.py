@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import numpy as np
 import pytest
 from sqlalchemy import select
 
@@ -282,3 +283,19 @@ def test_first_request_starts_building_the_index_in_the_background(app, client, 
     holder = _holder(app)
     holder._worker.join(timeout=10)
     assert holder._index is not None and holder._index.size == 1
+
+
+def test_small_viewports_count_the_same_as_the_per_filter_table(app, make_appeal):
+    spread(make_appeal, 40)
+    spread(make_appeal, 20, category="street_light", submitted_at=utcnow() - timedelta(days=50))
+    index = point_index()
+    now = utcnow()
+    filters = AppealFilters(category="street_light")
+    sizes = index.loc_start[1:] - index.loc_start[:-1]
+    some = np.flatnonzero(sizes == 2)[:3]  # three locations shared by both categories
+    assert 0 < index.appeals_at(some) * 10 <= index.size
+    small = index.classes_in(filters, now, some)  # first time: counted from its appeals
+    assert not index._cache
+    again = index.classes_in(filters, now, some)  # asked again: the cached table
+    assert index._cache
+    assert (small == again).all() and small.sum() > 0
