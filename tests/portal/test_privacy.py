@@ -7,7 +7,9 @@ deadline reasons, the citizen's rating comment — and the appeals are moderated
 *discovered* from ``app.url_map`` (so a feature added later is covered without editing
 this file), fetched with query variants, and every same-site link found in the answers
 (pages, JSON, data packages, dataset downloads) is followed. No response may contain a
-sentinel, the exact coordinates, a staff member's name, or a photo with EXIF.
+sentinel, the exact coordinates, a staff member's name, or a photo with EXIF; no public
+request may run SQL that reads a private table or column. The citizen's own tracking
+pages (capability links) may show the citizen's data, but no staff name or internal note.
 
 A route whose URL arguments this test cannot fill and that no public page links to makes
 the test fail: add a sample value to ``ARGUMENT_SAMPLES`` (or link the route from a page).
@@ -126,6 +128,7 @@ def exif_jpeg() -> bytes:
 class Planted:
     appeals: dict[str, Appeal] = field(default_factory=dict)
     photo_ids: list[str] = field(default_factory=list)
+    tracking_tokens: list[str] = field(default_factory=list)
     service_codes: set[str] = field(default_factory=set)
     category_codes: set[str] = field(default_factory=set)
 
@@ -234,6 +237,7 @@ def plant(make_staff) -> Planted:
         ("waiting", waiting),
     ):
         planted.appeals[key] = db.session.get(Appeal, result.appeal.id)
+        planted.tracking_tokens.append(result.tracking_token)
     planted.photo_ids = [p.public_id for p in db.session.query(Photo).order_by(Photo.id)]
     for appeal in planted.appeals.values():
         planted.service_codes.add(appeal.service.code)
@@ -539,6 +543,21 @@ def test_no_personal_data_in_any_public_output(app, client, make_staff):
     # Photos: served publicly only re-encoded, without EXIF (checked for every image above).
     photos = [body for url, body in result.bodies.items() if body[:3] == b"\xff\xd8\xff"]
     assert photos, "no public photo was fetched: is the photo route gone?"
+
+    # The citizen's own private pages show their own data, but never a staff member's
+    # name or the service's internal note.
+    staff_only = re.compile(
+        r"модераторов|служебников|aiperi|bakyt|@city-staff\.test|заметкадляслужбы"
+    )
+    for token in planted.tracking_tokens:
+        for url in (f"/t/{token}", f"/api/v1/track/{token}"):
+            if endpoint_of(app, url) is None:
+                continue
+            response = client.get(url)
+            assert response.status_code == 200, url
+            for text in decoded_texts(response.get_data()):
+                match = staff_only.search(text.lower())
+                assert match is None, f"{url} shows {match.group()}"
 
     # Public requests never read private tables or columns.
     private_sql = sorted({s for s in result.sql if PRIVATE_SQL.search(s)})
