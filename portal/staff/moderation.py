@@ -128,7 +128,8 @@ def _render_case(appeal_id: int, user: StaffUser, form: dict, errors: dict, stat
         "staff/moderation_detail.html",
         case=case,
         raw_marked=highlight_spans(case.raw_text, case.spans),
-        scrubbed_marked=highlight_placeholders(case.scrubbed_text),
+        # once moderated, what was actually published (maybe the moderator's edit)
+        scrubbed_marked=highlight_placeholders(case.appeal.public_text or case.scrubbed_text),
         moved_m=moved,
         form=form,
         errors=errors,
