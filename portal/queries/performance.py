@@ -18,9 +18,9 @@ After a change, the previous figures are served while new ones are computed (see
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import hashlib
-import itertools
 import json
 import threading
 import time
@@ -191,10 +191,16 @@ def _from_latest(latest: str) -> PerformanceSet:
 
 
 def _compute_and_store(window_start, window_end, city, base, version) -> PerformanceSet:
-    key = f"{base}:{version.event_id}:{utcnow().astimezone(BISHKEK).date().isoformat()}"
-    result = compute_performance_set(window_start, window_end, city, version=version)
-    text = result.to_json()
+    day = utcnow().astimezone(BISHKEK).date().isoformat()
+    key = f"{base}:{version.event_id}:{day}"
     cache = _cache()
+    # Per-month counts of today's last run: only months touched since are counted again.
+    state_key = f"{base}:months:{day}"
+    saved = cache.get(state_key)
+    state = json.loads(saved) if saved else {}
+    result = compute_performance_set(window_start, window_end, city, version=version, state=state)
+    cache.set(state_key, json.dumps(state, separators=(",", ":")), LATEST_TTL_SECONDS)
+    text = result.to_json()
     cache.set(key, text, CACHE_TTL_SECONDS)
     cache.set(f"{base}:latest", f"{key}\n{text}", LATEST_TTL_SECONDS)
     return replace(result, cache_key=key)
@@ -240,12 +246,18 @@ def compute_performance_set(
     *,
     version: DataVersion | None = None,
     now: datetime | None = None,
+    state: dict | None = None,
 ) -> PerformanceSet:
-    """Run the aggregate query and build every grouping (no cache)."""
+    """Run the aggregate queries and build every grouping.
+
+    ``state`` (optional, updated in place) keeps the per-month counts of an earlier run of
+    the same day: then only the months touched by newer events are counted again.
+    """
     now = now or utcnow()
     version = version or data_version()
     months = stats.month_starts(window_start, window_end)
-    groups = _fold(_count_rows(window_start, window_end, city, months, now))
+    rows = _count_rows(window_start, window_end, city, months, now, version.event_id, state)
+    groups = _fold(rows)
     names = _names()
     city_slug = city
     published: dict[str, list[PerformanceRow]] = {}
@@ -272,21 +284,57 @@ def local_start(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time(), tzinfo=BISHKEK)
 
 
-def _count_rows(window_start, window_end, city, months, now) -> list[tuple]:
+def _count_rows(window_start, window_end, city, months, now, version_id=0, state=None):
     """Counts per (city, service, category, district, month index, working days).
 
     One GROUP BY per calendar month of the window (a range on submitted_at each): cheaper
-    than computing the month of every row in SQL, and portable.
+    than computing the month of every row in SQL, and portable. With ``state`` from an
+    earlier run, months no newer event touched are taken from it instead.
     """
     bounds = [local_start(window_start)]
     bounds += [local_start(m) for m in months[1:]]
     bounds.append(local_start(window_end + timedelta(days=1)))
+    count = len(bounds) - 1
+    per_month: list = [None] * count
+    todo = set(range(count))
+    if state and state.get("months") and len(state["months"]) == count:
+        touched = _months_touched_since(state["version"], bounds)
+        if touched is not None:
+            per_month, todo = list(state["months"]), touched
     query = _count_query(now, city)
-    rows: list[tuple] = []
-    for index, (begin, end) in enumerate(itertools.pairwise(bounds)):
-        for row in db.session.execute(query, {"begin": begin, "end": end}):
-            rows.append((row[0], row[1], row[2], row[3], index, *row[4:]))
-    return rows
+    for index in sorted(todo):
+        params = {"begin": bounds[index], "end": bounds[index + 1]}
+        per_month[index] = [list(row) for row in db.session.execute(query, params)]
+    if state is not None:
+        state.update(version=version_id, months=per_month)
+    return [
+        (row[0], row[1], row[2], row[3], index, *row[4:])
+        for index, month_rows in enumerate(per_month)
+        for row in month_rows
+    ]
+
+
+#: Events re-checked before the last computed version (transactions commit out of order).
+EVENT_ID_SLACK = 1000
+#: Above this many newer events, counting every month again is cheaper than finding them.
+INCREMENTAL_MAX_EVENTS = 20_000
+
+
+def _months_touched_since(version_id: int, bounds: list[datetime]) -> set[int] | None:
+    """Indices of the window's months holding appeals with events newer than the version
+    (minus a slack), or None when there are too many to be worth it."""
+    since = version_id - EVENT_ID_SLACK
+    newer = db.session.scalar(select(func.count()).where(StatusEvent.id > since))
+    if newer > INCREMENTAL_MAX_EVENTS:
+        return None
+    submitted = db.session.scalars(
+        select(Appeal.submitted_at)
+        .join(StatusEvent, StatusEvent.appeal_id == Appeal.id)
+        .where(StatusEvent.id > since, Appeal.submitted_at >= bounds[0])
+        .where(Appeal.submitted_at < bounds[-1])
+        .distinct()
+    )
+    return {bisect.bisect_right(bounds, moment) - 1 for moment in submitted}
 
 
 def _count_query(now: datetime, city: str | None):
