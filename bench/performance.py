@@ -6,8 +6,10 @@
     python bench/performance.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench1m
 
 *Cold* requests find an empty cache (the figures are computed from the database: one
-aggregate query, roll-ups, statistics); *warm* requests are served from the cache (the key
-includes the newest status event, so a new event makes the next request cold again).
+aggregate query per month, roll-ups, statistics); *warm* requests are served from the
+cache. *Event* requests follow a (simulated) new event: the newest month is counted again
+(synchronous mode); *event bg* is the default background mode, where the request gets the
+previous figures at once while a thread computes the new ones.
 The database is only read. Prints the timings and the figures per service.
 """
 
@@ -15,11 +17,13 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import contextlib
 import os
 import shutil
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -71,6 +75,31 @@ def timed(client, path: str, name: str = "") -> tuple[float, int, bytes]:
     elapsed = time.perf_counter() - started
     CPU.setdefault(name, []).append(time.process_time() - cpu)
     return elapsed, response.status_code, response.data
+
+
+_BUMP = {"n": 0}
+
+
+@contextlib.contextmanager
+def simulated_event(perf, app):
+    """Pretend one new status event touched the last month of the window."""
+    with app.app_context():
+        real = perf.data_version()
+    _BUMP["n"] += 1
+    saved = perf.data_version, perf._months_touched_since
+    perf.data_version = lambda: perf.DataVersion(real.event_id + _BUMP["n"], real.updated_at)
+    perf._months_touched_since = lambda version, bounds: {len(bounds) - 2}
+    try:
+        yield
+    finally:
+        wait_for_refresh()
+        perf.data_version, perf._months_touched_since = saved
+
+
+def wait_for_refresh() -> None:
+    for thread in threading.enumerate():
+        if thread.name == "performance-refresh":
+            thread.join()
 
 
 def main() -> None:
@@ -125,13 +154,27 @@ def main() -> None:
         results[f"{name} warm"] = warm
         if name == "json":
             payload = body
+        # A new event (simulated: the database is read only): the data version moves on and
+        # the newest month of the window is touched. Synchronously the request counts that
+        # month again; with background refresh it gets the previous figures at once.
+        for mode, background in (("event", False), ("event bg", True)):
+            app.config["PERFORMANCE_BACKGROUND_REFRESH"] = background
+            timings = []
+            for _ in range(args.cold):
+                with simulated_event(perf, app):
+                    elapsed, status, body = timed(client, path, f"{name} {mode}")
+                    assert status == 200, status
+                    timings.append(elapsed)
+                wait_for_refresh()
+            results[f"{name} {mode}"] = timings
+        app.config.pop("PERFORMANCE_BACKGROUND_REFRESH")
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"\nload average {load:.1f} on {os.cpu_count()} CPUs (wall times include waiting)")
-    print(f"{'request':<12} {'n':>4} {'p50 ms':>9} {'p95 ms':>9} {'max ms':>9} {'cpu p50 ms':>11}")
+    print(f"{'request':<14} {'n':>4} {'p50 ms':>9} {'p95 ms':>9} {'max ms':>9} {'cpu p50 ms':>11}")
     for name, values in results.items():
         print(
-            f"{name:<12} {len(values):>4} {percentile(values, 0.5) * 1000:>9.1f} "
+            f"{name:<14} {len(values):>4} {percentile(values, 0.5) * 1000:>9.1f} "
             f"{percentile(values, 0.95) * 1000:>9.1f} {max(values) * 1000:>9.1f} "
             f"{percentile(CPU[name], 0.5) * 1000:>11.1f}"
         )
