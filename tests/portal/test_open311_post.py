@@ -10,7 +10,6 @@ from portal.extensions import db
 from portal.models import AccessToken, Appeal, AppealStatus, Contact, StatusEvent
 from portal.open311.views import make_token
 from portal.services.moderation import publish_appeal
-from portal.services.reference import install_reference_data
 from portal.services.submission import submit_appeal
 from tests.portal.test_open311_schemas import BASE, assert_error, xml_root
 
@@ -32,14 +31,10 @@ VALID = {
 
 
 @pytest.fixture
-def keyed_app(make_app):
-    """An app with one Open311 API key configured."""
-    app = make_app(OPEN311_API_KEYS=(KEY, "second-key-abcdefghij"))
-    with app.app_context():
-        db.create_all()
-        install_reference_data()
-        yield app
-        db.session.remove()
+def keyed_app(app):
+    """The test app with two Open311 API keys configured."""
+    app.config["OPEN311_API_KEYS"] = (KEY, "second-key-abcdefghij")
+    return app
 
 
 @pytest.fixture
@@ -163,14 +158,10 @@ def test_malformed_json_body_is_400_and_changes_nothing(keyed_client, body):
     assert counts() == (0, 0, 0, 0)
 
 
-def test_post_works_with_csrf_protection_on(make_app):
-    app = make_app(OPEN311_API_KEYS=(KEY,), WTF_CSRF_ENABLED=True)
-    with app.app_context():
-        db.create_all()
-        install_reference_data()
-        response = app.test_client().post(f"{BASE}/requests.json", data=VALID)
-        assert response.status_code == 201, response.data
-        db.session.remove()
+def test_post_works_with_csrf_protection_on(keyed_app, keyed_client):
+    keyed_app.config["WTF_CSRF_ENABLED"] = True
+    response = keyed_client.post(f"{BASE}/requests.json", data=VALID)
+    assert response.status_code == 201, response.data
 
 
 def test_token_resolves_once_the_appeal_is_published(keyed_client, make_staff):
