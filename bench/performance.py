@@ -86,14 +86,14 @@ def simulated_event(perf, app):
     with app.app_context():
         real = perf.data_version()
     _BUMP["n"] += 1
-    saved = perf.data_version, perf._months_touched_since
+    saved = perf.data_version, perf.counts.months_touched_since
     perf.data_version = lambda: perf.DataVersion(real.event_id + _BUMP["n"], real.updated_at)
-    perf._months_touched_since = lambda version, bounds: {len(bounds) - 2}
+    perf.counts.months_touched_since = lambda version, bounds: {len(bounds) - 2}
     try:
         yield
     finally:
         wait_for_refresh()
-        perf.data_version, perf._months_touched_since = saved
+        perf.data_version, perf.counts.months_touched_since = saved
 
 
 def wait_for_refresh() -> None:

@@ -19,12 +19,8 @@ from marshmallow import ValidationError
 from opendata import stats
 from portal.models import utcnow
 from portal.public import bp
-from portal.queries.performance import (
-    PerformanceSet,
-    cached_text,
-    district_centres,
-    performance_set,
-)
+from portal.queries.performance import PerformanceSet, cached_text, performance_set
+from portal.queries.performance_counts import district_centres
 from portal.queries.reference import load_reference
 from portal.schemas import error_dict
 from portal.schemas.performance import PerformanceQuery, parse_performance_query

@@ -15,6 +15,7 @@ from opendata import stats
 from portal.extensions import db
 from portal.models import AppealStatus, District, Resolution, Solved
 from portal.queries import performance as perf
+from portal.queries import performance_counts as counts
 
 START, END = date(2025, 1, 1), date(2025, 6, 30)
 WINDOW = {"from": "2025-01-01", "to": "2025-06-30"}
@@ -411,7 +412,7 @@ def test_only_months_touched_by_new_events_are_counted_again(
 ):
     from portal.models import Appeal, EventKind, StatusEvent
 
-    monkeypatch.setattr(perf, "EVENT_ID_SLACK", 0)  # a tiny database: no slack
+    monkeypatch.setattr(counts, "EVENT_ID_SLACK", 0)  # a tiny database: no slack
     perf.performance_set(START, END)  # full count; per-month counts kept for today
     january = db.session.scalars(select(Appeal).where(Appeal.first_answer_workdays == 0)).one()
     january.last_score, january.last_solved = 1, Solved.NO
@@ -423,8 +424,8 @@ def test_only_months_touched_by_new_events_are_counted_again(
     )
     make_answer(may, at=local(date(2025, 5, 21)))
     touched = []
-    original = perf._months_touched_since
-    monkeypatch.setattr(perf, "_months_touched_since",
+    original = counts.months_touched_since
+    monkeypatch.setattr(counts, "months_touched_since",
                         lambda *a: touched.append(original(*a)) or touched[-1])  # fmt: skip
     incremental = perf.performance_set(START, END)
     assert touched == [{0, 4}]  # January and May of the window

@@ -1,0 +1,232 @@
+"""Counting appeals for the service-performance figures: SQL and roll-ups.
+
+One GROUP BY per calendar month of the window (a range on ``submitted_at``, covered by
+the index ``ix_appeals_performance``) returns counts at the finest grain (city, service,
+category, district, working days to first answer); ``fold`` rolls them up into every
+grouping as ``opendata.stats.Counts``. Public columns only. Per-month counts can be kept
+between runs: then only the months touched by newer status events are counted again.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, bindparam, case, func, or_, select
+
+from opendata import stats
+from opendata.stats import Counts, PerformanceRow
+from portal.extensions import db
+from portal.models import (
+    OPEN_STATUSES,
+    PUBLIC_STATUSES,
+    Appeal,
+    Category,
+    City,
+    District,
+    Service,
+    Solved,
+    StatusEvent,
+)
+from portal.workdays import BISHKEK
+
+_SUM_FIELDS = ("received", "answered", "on_time", "deadline_known", "overdue_open",
+               "reopened", "solved_yes", "solved_partly")  # fmt: skip
+
+
+def local_start(day: date) -> datetime:
+    """Midnight at the start of ``day`` in Asia/Bishkek (an aware instant)."""
+    return datetime.combine(day, datetime.min.time(), tzinfo=BISHKEK)
+
+
+def count_rows(window_start, window_end, city, months, now, version_id=0, state=None):
+    """Counts per (city, service, category, district, month index, working days).
+
+    One GROUP BY per calendar month of the window (a range on submitted_at each): cheaper
+    than computing the month of every row in SQL, and portable. With ``state`` from an
+    earlier run, months no newer event touched are taken from it instead.
+    """
+    bounds = [local_start(window_start)]
+    bounds += [local_start(m) for m in months[1:]]
+    bounds.append(local_start(window_end + timedelta(days=1)))
+    count = len(bounds) - 1
+    per_month: list = [None] * count
+    todo = set(range(count))
+    if state and state.get("months") and len(state["months"]) == count:
+        touched = months_touched_since(state["version"], bounds)
+        if touched is not None:
+            per_month, todo = list(state["months"]), touched
+    query = count_query(now, city)
+    for index in sorted(todo):
+        params = {"begin": bounds[index], "end": bounds[index + 1]}
+        per_month[index] = [list(row) for row in db.session.execute(query, params)]
+    if state is not None:
+        state.update(version=version_id, months=per_month)
+    return [
+        (row[0], row[1], row[2], row[3], index, *row[4:])
+        for index, month_rows in enumerate(per_month)
+        for row in month_rows
+    ]
+
+
+#: Events re-checked before the last computed version (transactions commit out of order).
+EVENT_ID_SLACK = 1000
+#: Above this many newer events, counting every month again is cheaper than finding them.
+INCREMENTAL_MAX_EVENTS = 20_000
+
+
+def months_touched_since(version_id: int, bounds: list[datetime]) -> set[int] | None:
+    """Indices of the window's months holding appeals with events newer than the version
+    (minus a slack), or None when there are too many to be worth it."""
+    since = version_id - EVENT_ID_SLACK
+    newer = db.session.scalar(select(func.count()).where(StatusEvent.id > since))
+    if newer > INCREMENTAL_MAX_EVENTS:
+        return None
+    submitted = db.session.scalars(
+        select(Appeal.submitted_at)
+        .join(StatusEvent, StatusEvent.appeal_id == Appeal.id)
+        .where(StatusEvent.id > since, Appeal.submitted_at >= bounds[0])
+        .where(Appeal.submitted_at < bounds[-1])
+        .distinct()
+    )
+    return {bisect.bisect_right(bounds, moment) - 1 for moment in submitted}
+
+
+def count_query(now: datetime, city: str | None):
+    answered = Appeal.first_answer_at.is_not(None)
+    overdue = and_(Appeal.status.in_(OPEN_STATUSES), Appeal.due_at < now)
+    deadline_known = or_(
+        Appeal.answered_on_time.is_not(None), and_(Appeal.first_answer_at.is_(None), overdue)
+    )
+
+    def count_if(condition):
+        return func.sum(case((condition, 1), else_=0))
+
+    submitted = Appeal.__table__.c.submitted_at
+    query = (
+        select(
+            Appeal.city_id,
+            Appeal.service_id,
+            Appeal.category_id,
+            Appeal.district_id,
+            Appeal.first_answer_workdays,
+            func.count(),
+            count_if(answered),
+            count_if(Appeal.answered_on_time.is_(True)),
+            count_if(deadline_known),
+            count_if(overdue),
+            count_if(Appeal.reopen_count > 0),
+            count_if(Appeal.last_solved == Solved.YES),
+            count_if(Appeal.last_solved == Solved.PARTLY),
+            *[count_if(Appeal.last_score == score) for score in range(1, 6)],
+        )
+        .where(
+            # lower() keeps the planner off the status index: the window (submitted_at)
+            # is the selective condition; statuses are lower-case codes already.
+            func.lower(Appeal.status).in_([s.value for s in PUBLIC_STATUSES]),
+            submitted >= bindparam("begin", type_=submitted.type),
+            submitted < bindparam("end", type_=submitted.type),
+        )
+        .group_by(
+            Appeal.city_id,
+            Appeal.service_id,
+            Appeal.category_id,
+            Appeal.district_id,
+            Appeal.first_answer_workdays,
+        )
+    )
+    if city:
+        query = query.where(
+            Appeal.city_id == select(City.id).where(City.slug == city).scalar_subquery()
+        )
+    return query
+
+
+def fold(rows) -> dict[str, dict[tuple, Counts]]:
+    """Roll the finest-grain counts up into every grouping."""
+    finest: dict[tuple, list] = {}
+    workdays: dict[tuple, dict[int, int]] = {}
+    for city_id, service_id, category_id, district_id, month, days, *sums in rows:
+        key = (city_id, service_id, category_id, district_id, month)
+        acc = finest.get(key)
+        if acc is None:
+            finest[key] = list(sums)
+        else:
+            for i, value in enumerate(sums):
+                acc[i] += value
+        if days is not None:
+            histogram = workdays.setdefault(key, {})
+            histogram[days] = histogram.get(days, 0) + sums[1]  # answered ones
+    groups: dict[str, dict[tuple, Counts]] = {g: {} for g in stats.GROUPINGS}
+    for key, sums in finest.items():
+        city_id, service_id, category_id, district_id, month = key
+        cell = Counts(
+            **dict(zip(_SUM_FIELDS, sums[:8], strict=True)),
+            workdays=workdays.get(key, {}),
+            scores={s: n for s, n in zip(range(1, 6), sums[8:], strict=True) if n},
+        )
+        for group_by, group_key in (
+            ("service", (city_id, service_id)),
+            ("category", (city_id, category_id)),
+            ("district", (city_id, district_id)),
+            ("month", (month,)),
+            ("service_month", (city_id, service_id, month)),
+            ("category_district", (city_id, category_id, district_id)),
+        ):
+            target = groups[group_by].get(group_key)
+            if target is None:
+                groups[group_by][group_key] = target = Counts()
+            target.add(cell)
+    return groups
+
+
+@dataclass(frozen=True)
+class _Names:
+    cities: dict[int, str]
+    services: dict[int, str]
+    categories: dict[int, str]
+    districts: dict[int, str]
+
+
+def names() -> _Names:
+    """Public codes of the reference rows (a few hundred at most)."""
+    return _Names(
+        dict(db.session.execute(select(City.id, City.slug)).all()),
+        dict(db.session.execute(select(Service.id, Service.code)).all()),
+        dict(db.session.execute(select(Category.id, Category.code)).all()),
+        dict(db.session.execute(select(District.id, District.slug)).all()),
+    )
+
+
+def district_centres() -> dict[tuple[str, str], tuple[float, float]]:
+    """(city, district) -> (lat, lon) of the district's centre (public reference data)."""
+    query = select(City.slug, District.slug, District.center_lat, District.center_lon).join(
+        City, City.id == District.city_id
+    )
+    return {(c, d): (lat, lon) for c, d, lat, lon in db.session.execute(query)}
+
+
+def row_key(group_by: str, key: tuple, names: _Names, months: list[date], city: str | None) -> dict:
+    if group_by == "month":
+        return {"city": city, "month": months[key[0]].strftime("%Y-%m")}
+    out: dict[str, Any] = {"city": names.cities[key[0]]}
+    if group_by in ("service", "service_month"):
+        out["service"] = names.services[key[1]]
+    if group_by == "service_month":
+        out["month"] = months[key[2]].strftime("%Y-%m")
+    if group_by in ("category", "category_district"):
+        out["category"] = names.categories[key[1]]
+    if group_by == "district":
+        out["district"] = names.districts.get(key[1])
+    if group_by == "category_district":
+        out["district"] = names.districts.get(key[2])
+    return out
+
+
+def sort_key(row: PerformanceRow) -> tuple:
+    return tuple(
+        (value is None, value or "")
+        for value in (row.city, row.service, row.category, row.district, row.month)
+    )
