@@ -25,6 +25,7 @@ from portal.queries.map import (
     POINT_ZOOM,
     POINTS_BELOW,
     MapSettings,
+    data_as_of,
     heat_view,
     map_view,
     page_of_appeals,
@@ -97,6 +98,7 @@ def map_data():
         )
         payload = map_view(query.filters, zoom=query.zoom, settings=settings)
     payload["meta"]["list"] = listing_twins(query.filters)["html"]
+    payload["meta"]["data_as_of"] = _iso(data_as_of())
     response = _json(payload, mimetype="application/geo+json")
     response.headers["Cache-Control"] = f"public, max-age={MAP_CACHE_SECONDS}"
     return response
@@ -141,6 +143,7 @@ def appeals_index():
             "pages": last,
             "filters": args,
             "licence": "CC-BY-4.0",
+            "data_as_of": _iso(data_as_of()),
             "links": links,
             "appeals": [appeal_json(record, now) for record in records],
         }

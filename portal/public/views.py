@@ -17,7 +17,7 @@ from portal.queries.appeals import (
     public_timeline,
     recent_public_answers,
 )
-from portal.queries.map import headline, page_of_appeals, pages
+from portal.queries.map import data_as_of, headline, page_of_appeals, pages
 from portal.queries.map_index_cache import warm_up
 from portal.queries.reference import load_reference
 from portal.schemas import error_dict
@@ -71,6 +71,7 @@ def _map_context(filters: AppealFilters, errors: dict) -> dict:
         "statuses": STATUS_CHOICES,
         "map": parts,
         "twins": listing_twins(filters),
+        "data_as_of": data_as_of(),
         "api_map": url_for("api.map_data"),
         "api_appeal": url_for("api.appeal_detail", public_id="ID"),
         "appeal_url": url_for("public.appeal_detail", public_id="ID"),
@@ -126,6 +127,7 @@ def appeal_list():
         per_page=paging.per_page,
         pages=pages(total, paging.per_page),
         twins=listing_twins(filters, page=paging.page),
+        data_as_of=data_as_of(),
     ), (400 if errors else 200)
 
 

@@ -277,6 +277,11 @@ def headline(filters: AppealFilters, *, window_days: int = 365, now: datetime | 
     )
 
 
+def data_as_of() -> datetime:
+    """When the data the map and lists show was read from the database."""
+    return point_index().built_at
+
+
 def count_matching(filters: AppealFilters, now: datetime | None = None) -> int:
     """How many public appeals match the filters (with or without a point)."""
     index = point_index()

@@ -71,6 +71,7 @@ class PointIndex:
     """Column arrays of every public appeal, newest first."""
 
     version: tuple
+    built_at: datetime  # when the data was read (UTC): what pages call "data as of"
     ids: np.ndarray  # appeals.id (int64)
     lat: np.ndarray  # public_lat (float64, NaN when no point is published)
     lon: np.ndarray

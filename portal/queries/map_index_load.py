@@ -21,7 +21,16 @@ from sqlalchemy import (
     type_coerce,
 )
 
-from portal.models import PUBLIC_STATUSES, Appeal, Category, City, District, Service, StatusEvent
+from portal.models import (
+    PUBLIC_STATUSES,
+    Appeal,
+    Category,
+    City,
+    District,
+    Service,
+    StatusEvent,
+    utcnow,
+)
 from portal.queries.map_index import (
     NEVER,
     OPEN_CODES,
@@ -184,6 +193,7 @@ def _arrays(table: np.ndarray, version: tuple, codes: dict) -> PointIndex:
 
     return PointIndex(
         version=version,
+        built_at=utcnow(),
         ids=column("id"),
         lat=lat,
         lon=lon,

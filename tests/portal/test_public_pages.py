@@ -84,3 +84,11 @@ def test_home_shows_headline_figures_for_the_chosen_city(client, make_appeal, ma
     bishkek = client.get("/?city=bishkek&lang=en").get_data(as_text=True)
     assert "Open appeals now" in bishkek and "of which overdue: 1" in bishkek
     assert "last 365 days" in bishkek
+
+
+def test_list_and_map_state_licence_source_and_data_time(client, make_appeal):
+    make_appeal()
+    for url in ("/appeals?lang=en", "/map?lang=en"):
+        page = client.get(url).get_data(as_text=True)
+        assert "CC BY 4.0" in page and "Data as of" in page and "Source:" in page
+    assert client.get("/api/v1/appeals").json["data_as_of"]
