@@ -1,12 +1,17 @@
 """Open311 objects as the specification's XML (``<services><service>…``, ``<errors>…``).
 
 A list becomes a container element whose children take the singular name (``notes`` →
-``note``); None becomes an empty element, booleans ``true``/``false``.
+``note``); None becomes an empty element, booleans ``true``/``false``. Characters XML 1.0
+cannot represent (control characters) are dropped, so the document always parses.
 """
 
 from __future__ import annotations
 
+import re
 from xml.etree import ElementTree as ET
+
+#: Characters XML 1.0 cannot carry at all (control characters, lone surrogates…).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 #: Element name of the items of a list (the root's items are named by the caller).
 ITEM_NAMES = {
@@ -24,7 +29,7 @@ def _text(value) -> str | None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return _NOT_XML.sub("", str(value))
 
 
 def _fill(element: ET.Element, value) -> None:

@@ -490,3 +490,11 @@ def test_datetimes_with_offsets_are_compared_as_instants(client, make_appeal):
         appeal.public_id
     ]
     assert ids(start_date="2026-11-01T11:01:00+06:00", end_date="2026-11-02T00:00:00Z") == []
+
+
+def test_xml_always_parses(client, make_appeal):
+    appeal = make_appeal(public_text="Яма \x1b\x0b<b>&amp; «кавычки»\x7f")
+    root = _xml(client, f"requests/{appeal.public_id}.xml")
+    assert root.find("request").findtext("description") == "Яма <b>&amp; «кавычки»\x7f"
+    response = client.get(f"{BASE}/tokens/\x01bad&<token>.xml")
+    assert_error(response, 404, "xml")
