@@ -10,6 +10,7 @@ between runs: then only the months touched by newer status events are counted ag
 from __future__ import annotations
 
 import bisect
+import operator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -151,11 +152,7 @@ def fold(rows) -> dict[str, dict[tuple, Counts]]:
     for city_id, service_id, category_id, district_id, month, days, *sums in rows:
         key = (city_id, service_id, category_id, district_id, month)
         acc = finest.get(key)
-        if acc is None:
-            finest[key] = list(sums)
-        else:
-            for i, value in enumerate(sums):
-                acc[i] += value
+        finest[key] = sums if acc is None else list(map(operator.add, acc, sums))
         if days is not None:
             histogram = workdays.setdefault(key, {})
             histogram[days] = histogram.get(days, 0) + sums[1]  # answered ones
