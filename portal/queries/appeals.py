@@ -51,16 +51,20 @@ PUBLIC_APPEAL_COLUMNS = (
 )
 
 
-def public_appeals_select() -> Select:
-    """SELECT of public appeal columns over published appeals (add filters and order)."""
+def _public_columns_select(*extra) -> Select:
+    """SELECT of public appeal columns (and ``extra``) over every appeal: add a status rule."""
     return (
-        select(*PUBLIC_APPEAL_COLUMNS)
+        select(*PUBLIC_APPEAL_COLUMNS, *extra)
         .join(City, City.id == Appeal.city_id)
         .outerjoin(District, District.id == Appeal.district_id)
         .join(Category, Category.id == Appeal.category_id)
         .join(Service, Service.id == Appeal.service_id)
-        .where(Appeal.status.in_(PUBLIC_STATUSES))
     )
+
+
+def public_appeals_select() -> Select:
+    """SELECT of public appeal columns over published appeals (add filters and order)."""
+    return _public_columns_select().where(Appeal.status.in_(PUBLIC_STATUSES))
 
 
 def to_record(row) -> AppealRecord:
@@ -85,8 +89,14 @@ def public_appeals_by_ids(ids: list[int]) -> dict[int, AppealRecord]:
     """Published appeals by their internal ids (for pages chosen from the map index)."""
     if not ids:
         return {}
-    query = public_appeals_select().add_columns(Appeal.id).where(Appeal.id.in_(ids))
-    return {row[-1]: to_record(row[:-1]) for row in db.session.execute(query)}
+    # The status rule is applied here rather than in SQL: given both, SQLite's planner
+    # prefers the status index to the primary key and reads every published appeal.
+    query = _public_columns_select(Appeal.id).where(Appeal.id.in_(ids))
+    return {
+        row[-1]: to_record(row[:-1])
+        for row in db.session.execute(query)
+        if row.status in PUBLIC_STATUSES
+    }
 
 
 def public_photo_ids(public_id: str) -> list[str]:
@@ -174,24 +184,46 @@ def public_answers(public_id: str) -> list[AnswerRecord]:
 
 
 def recent_public_answers(limit: int = 5, city: str | None = None) -> list[tuple]:
-    """The latest published answers: (appeal public id, category, city, service, at, text)."""
-    query = (
-        select(
-            Appeal.public_id,
-            Category.code,
-            City.slug,
-            Service.code,
-            Answer.created_at,
-            Answer.public_text,
+    """The latest published answers: (appeal public id, category, city, service, at, text).
+
+    Answers are read newest first in small batches along the primary key (no join decides
+    the plan), so the cost does not grow with the number of appeals.
+    """
+    found: list[tuple] = []
+    before = None
+    for _ in range(20):
+        query = (
+            select(
+                Answer.id,
+                Appeal.status,
+                Appeal.public_id,
+                Category.code,
+                City.slug,
+                Service.code,
+                Answer.created_at,
+                Answer.public_text,
+            )
+            .join(Appeal, Appeal.id == Answer.appeal_id)
+            .join(City, City.id == Appeal.city_id)
+            .join(Category, Category.id == Appeal.category_id)
+            .join(Service, Service.id == Answer.service_id)
+            .where(Answer.id.in_(_answer_ids_before(before)))
+            .order_by(Answer.id.desc())
         )
-        .join(Appeal, Appeal.id == Answer.appeal_id)
-        .join(City, City.id == Appeal.city_id)
-        .join(Category, Category.id == Appeal.category_id)
-        .join(Service, Service.id == Answer.service_id)
-        .where(Answer.public_text.is_not(None), Appeal.status.in_(PUBLIC_STATUSES))
-        .order_by(Answer.id.desc())
-        .limit(limit)
-    )
-    if city:
-        query = query.where(City.slug == city)
-    return [tuple(row) for row in db.session.execute(query)]
+        rows = db.session.execute(query).all()
+        if not rows:
+            break
+        for row in rows:
+            if row.status in PUBLIC_STATUSES and (city is None or row.slug == city):
+                found.append(tuple(row)[2:])
+                if len(found) == limit:
+                    return found
+        before = rows[-1].id
+    return found
+
+
+def _answer_ids_before(before: int | None, batch: int = 200) -> Select:
+    query = select(Answer.id).where(Answer.public_text.is_not(None))
+    if before is not None:
+        query = query.where(Answer.id < before)
+    return query.order_by(Answer.id.desc()).limit(batch)
