@@ -160,7 +160,11 @@ def _public_comment(comment: str | None, language: str | None) -> str | None:
         from opendata.anonymize import scrub_text
     except ImportError:
         return None
-    return scrub_text(comment, lang=language) or None
+    try:
+        return scrub_text(comment, lang=language) or None
+    except Exception:  # noqa: BLE001 - a scrubber bug must not lose the rating
+        current_app.logger.exception("scrubbing a rating comment failed; not published")
+        return None
 
 
 def reopen_appeal(token: str) -> Appeal:

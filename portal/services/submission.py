@@ -66,7 +66,11 @@ def scrub_preview(text: str, lang: str | None = None) -> str | None:
         from opendata.anonymize import scrub_text
     except ImportError:
         return None
-    return scrub_text(text, lang=lang)
+    try:
+        return scrub_text(text, lang=lang)
+    except Exception:  # noqa: BLE001 - the preview falls back to the raw text and a warning
+        current_app.logger.exception("scrubbing the preview failed")
+        return None
 
 
 def resolve_place(

@@ -392,3 +392,19 @@ def test_api_rates_and_reopens_with_the_same_rules(client, submitted, answer_as_
     wrong = client.post("/api/v1/track/nope/rating", json={"score": 5, "solved": "yes"})
     assert wrong.status_code == 404 and "token" in wrong.json["errors"]
     assert client.get("/api/v1/track/nope").status_code == 404
+
+
+def test_comment_is_published_only_scrubbed(client, submitted, answer_as_service, monkeypatch):
+    anonymize = pytest.importorskip("opendata.anonymize")
+    appeal, token = submitted
+    answer_as_service(appeal)
+
+    def broken(text, lang=None):
+        raise RuntimeError("scrubber bug")
+
+    monkeypatch.setattr(anonymize, "scrub_text", broken)
+    response = client.post(f"/t/{token}/rate", data={**GOOD, "comment": "Звоните 0555 123 456"})
+    assert response.status_code == 302  # the rating is kept …
+    rating = db.session.scalars(select(Rating)).one()
+    assert rating.private_comment == "Звоните 0555 123 456"
+    assert rating.public_comment is None  # … but an unscrubbed comment is never published
