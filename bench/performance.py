@@ -77,20 +77,21 @@ def timed(client, path: str, name: str = "") -> tuple[float, int, bytes]:
     return elapsed, response.status_code, response.data
 
 
-_BUMP = {"n": 0}
-
-
 @contextlib.contextmanager
-def simulated_event(perf, app):
-    """Pretend one new status event touched the last month of the window."""
+def simulated_events(perf, app):
+    """Yield ``bump()``: pretend one more status event, touching the window's last month."""
     with app.app_context():
         real = perf.data_version()
-    _BUMP["n"] += 1
+    bumps = {"n": 0}
     saved = perf.data_version, perf.counts.months_touched_since
-    perf.data_version = lambda: perf.DataVersion(real.event_id + _BUMP["n"], real.updated_at)
+    perf.data_version = lambda: perf.DataVersion(real.event_id + bumps["n"], real.updated_at)
     perf.counts.months_touched_since = lambda version, bounds: {len(bounds) - 2}
+
+    def bump() -> None:
+        bumps["n"] += 1
+
     try:
-        yield
+        yield bump
     finally:
         wait_for_refresh()
         perf.data_version, perf.counts.months_touched_since = saved
@@ -160,12 +161,14 @@ def main() -> None:
         for mode, background in (("event", False), ("event bg", True)):
             app.config["PERFORMANCE_BACKGROUND_REFRESH"] = background
             timings = []
-            for _ in range(args.cold):
-                with simulated_event(perf, app):
+            with simulated_events(perf, app) as bump:
+                for _ in range(args.cold):
+                    timed(client, path, "settle")  # figures of the current version, shown
+                    bump()
                     elapsed, status, body = timed(client, path, f"{name} {mode}")
                     assert status == 200, status
                     timings.append(elapsed)
-                wait_for_refresh()
+                    wait_for_refresh()
             results[f"{name} {mode}"] = timings
         app.config.pop("PERFORMANCE_BACKGROUND_REFRESH")
 
