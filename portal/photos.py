@@ -129,3 +129,21 @@ def published_photo(public_id: str) -> Photo | None:
         )
     )
     return db.session.scalars(query).first()
+
+
+def appeal_photos(appeal_id: int) -> list[Photo]:
+    """The citizen's own photos of an appeal (not those of answers), oldest first."""
+    query = (
+        select(Photo)
+        .where(Photo.appeal_id == appeal_id, Photo.answer_id.is_(None))
+        .order_by(Photo.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def appeal_photo(appeal_id: int, public_id: str) -> Photo | None:
+    """One of the citizen's own photos of an appeal, or None."""
+    query = select(Photo).where(
+        Photo.appeal_id == appeal_id, Photo.answer_id.is_(None), Photo.public_id == public_id
+    )
+    return db.session.scalars(query).first()

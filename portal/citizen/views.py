@@ -23,7 +23,7 @@ from marshmallow import ValidationError
 from portal.citizen import bp
 from portal.citizen.forms import form_choices, parse_submission, request_form_values, ui_language
 from portal.extensions import limiter
-from portal.photos import published_photo
+from portal.photos import appeal_photo, appeal_photos, published_photo
 from portal.schemas import error_dict
 from portal.schemas.appeal import AppealSubmissionSchema
 from portal.schemas.rating import RatingSchema
@@ -144,6 +144,7 @@ def _tracking_page(token, access, *, notice=None, values=None, errors=None, stat
         tracking_link=url_for("citizen.track", token=token, _external=True),
         values=values or {},
         errors=errors or {},
+        photos=[photo.public_id for photo in appeal_photos(access.appeal.id)],
     )
     return Response(response, status, headers={"Cache-Control": "no-store"})
 
@@ -193,6 +194,23 @@ def reopen(token: str):
     except ServiceError as error:
         return _already_rated(token, error.message)
     return redirect(url_for("citizen.track", token=token, reopened=1))
+
+
+@bp.get("/t/<token>/photos/<public_id>")
+def own_photo(token: str, public_id: str):
+    """The citizen's own photo (re-encoded copy), also before publication; private cache."""
+    try:
+        access = resolve(token)
+    except TokenProblem as problem:
+        if problem.access is None:
+            abort(404)
+        access = problem.access
+    stored = appeal_photo(access.appeal.id, public_id)
+    if stored is None:
+        abort(404)
+    response = Response(stored.data, mimetype=stored.content_type)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.get("/photos/<public_id>")

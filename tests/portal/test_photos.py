@@ -247,3 +247,21 @@ def test_a_photo_of_an_answer_is_served_only_once_the_answer_is_published(
     answer.public_text = "Работы выполнены."
     db.session.commit()
     assert client.get(f"/photos/{stored.public_id}").status_code == 200
+
+
+def test_the_citizen_sees_their_own_photos_before_publication(client):
+    response = submit_with_photos(client, (jpeg_with_gps(), "a.jpg"))
+    token = response.headers["Location"].split("/t/")[1].split("?")[0]
+    photo = db.session.scalars(select(Photo)).one()
+    page = client.get(f"/t/{token}").get_data(as_text=True)
+    assert f"/t/{token}/photos/{photo.public_id}" in page
+    own = client.get(f"/t/{token}/photos/{photo.public_id}")
+    assert own.status_code == 200 and own.mimetype == "image/jpeg"
+    assert own.headers["Cache-Control"] == "private, no-store"
+    assert b"SentinelCam" not in own.data
+    assert client.get(f"/photos/{photo.public_id}").status_code == 404  # not public yet
+    assert client.get(f"/t/wrong-token/photos/{photo.public_id}").status_code == 404
+    # Another appeal's link does not open this photo.
+    other = submit_with_photos(client)
+    other_token = other.headers["Location"].split("/t/")[1].split("?")[0]
+    assert client.get(f"/t/{other_token}/photos/{photo.public_id}").status_code == 404
