@@ -77,6 +77,7 @@ def _metadata(query: PerformanceQuery, result: PerformanceSet) -> dict:
         "rules": {"min_cell": stats.MIN_CELL, "min_ratings": stats.MIN_RATINGS},
         "definitions": stats.DEFINITIONS,
         "links": {
+            "self": absolute + twins["json"],
             "html": absolute + twins["html"],
             "about": absolute + twins["about"],
             "csv": {g: absolute + url for g, url in twins["csv"].items()},
