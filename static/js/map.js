@@ -356,6 +356,12 @@
       });
     }
   });
+  // On a phone the map comes first: fold the filters (unless they report an error).
+  var filtersBox = app.querySelector(".filters-box");
+  if (filtersBox && !app.querySelector(".form-errors") &&
+      window.matchMedia("(max-width: 40rem)").matches) {
+    filtersBox.open = false;
+  }
   map.on("moveend", schedule);
   readHash();
   schedule();  // one request for the initial view, whatever readHash moved

@@ -139,7 +139,9 @@ def test_map_works_on_a_phone_screen(live_server, make_page, make_appeal, artifa
     page = make_page(viewport=(390, 844))
     page.goto(f"{live_server}/map#16/42.8620/74.5850")
     wait_mode(page, "points")
+    assert page.locator(".filters-box").get_attribute("open") is None  # folded on a phone
     box = page.locator(".map-frame").bounding_box()
+    assert box["y"] < 844  # the map starts on the first screen
     assert box["width"] <= 390 and box["height"] >= 300
     wide = page.evaluate(
         "() => Array.from(document.querySelectorAll('body *')).filter(e => "
