@@ -72,6 +72,12 @@ class Settings:
     # Map tiles: URL template and attribution (any XYZ tile server, e.g. a city's own).
     TILE_URL: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     TILE_ATTRIBUTION: str = "© OpenStreetMap contributors"
+    # The map's in-process index: seconds between checks that the data changed (a rebuild
+    # then runs in the background), and whether a process's first request starts it.
+    MAP_INDEX_REFRESH_SECONDS: float = 5.0
+    MAP_INDEX_WARMUP: bool = True
+    # Appeals the map shows one by one per view at street zoom ("N more — zoom in" beyond).
+    MAP_POINT_LIMIT: int = 300
     # Outgoing mail: "log" writes messages to the application log (development),
     # "smtp" sends through SMTP_HOST.
     MAIL_BACKEND: str = "log"

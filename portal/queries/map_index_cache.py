@@ -88,7 +88,7 @@ def _holder(app) -> IndexHolder:
     holder = app.extensions.get("portal_map_index")
     if holder is None:
         sync = bool(app.config.get("MAP_INDEX_SYNC", app.testing))
-        refresh = float(app.config.get("MAP_INDEX_REFRESH_SECONDS", 0 if sync else 5))
+        refresh = 0.0 if sync else float(app.config.get("MAP_INDEX_REFRESH_SECONDS", 5))
         holder = IndexHolder(db.engine, refresh_seconds=refresh, sync=sync)
         app.extensions["portal_map_index"] = holder
     return holder
