@@ -521,17 +521,18 @@ def op_token(fmt: str) -> Builder:
 
 #: Python's whitespace (what str.strip removes), as a regex class both dialects read.
 _WS = r"[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
-_NOT_WS = _WS.replace("[", "[^", 1)
+_NOT_WS = _WS.replace("[", "[^\\x00", 1)  # … and not NUL, which no text may contain
+_ANY = r"[^\x00]"
 
 
 def stripped_text(minimum: int, maximum: int) -> str:
     """After stripping whitespace, between ``minimum`` (≥ 2) and ``maximum`` characters."""
-    return rf"^{_WS}*{_NOT_WS}[\s\S]{{{minimum - 2},{maximum - 2}}}{_NOT_WS}{_WS}*$"
+    return rf"^{_WS}*{_NOT_WS}{_ANY}{{{minimum - 2},{maximum - 2}}}{_NOT_WS}{_WS}*$"
 
 
 def optional_text(maximum: int) -> str:
     """Empty or blank (= not given), or at most ``maximum`` characters once stripped."""
-    return rf"^{_WS}*({_NOT_WS}([\s\S]{{0,{maximum - 2}}}{_NOT_WS})?)?{_WS}*$"
+    return rf"^{_WS}*({_NOT_WS}({_ANY}{{0,{maximum - 2}}}{_NOT_WS})?)?{_WS}*$"
 
 
 #: portal.schemas.appeal.PHONE_RE after stripping; blank means "not given".

@@ -272,6 +272,14 @@ def load_new_request(data, *, default_city: str = DEFAULT_JURISDICTION) -> dict:
         if data.get(open311) not in ("", None)
     }
     renamed.setdefault("city", default_city)
+    # NUL cannot be stored in PostgreSQL text: refuse it as an invalid value, field by field.
+    nul = {
+        key: [str(_l("Enter a valid value."))]
+        for key in (*POST_FIELDS, "first_name", "last_name")
+        if isinstance(data.get(key), str) and "\x00" in data[key]
+    }
+    if nul:
+        raise ValidationError(nul)
     parts = {key: data.get(key) for key in ("first_name", "last_name")}
     errors = {
         key: [str(_l("At most %(max)s characters.", max=MAX_NAME_PART))]

@@ -130,6 +130,8 @@ MALFORMED = [
     ({"phone": "call me maybe"}, "phone"),
     ({"jurisdiction_id": "tokyo"}, "jurisdiction_id"),
     ({"first_name": "x" * 300}, "first_name"),
+    ({"description": "Глубокая яма\x00 на дороге у остановки"}, "description"),  # NUL
+    ({"last_name": "Nul\x00"}, "last_name"),
 ]
 
 
