@@ -198,4 +198,4 @@ class _EmptySchema:
 
 
 # Other staff route modules (login, administration) register on import.
-from portal.staff import admin, auth  # noqa: E402,F401
+from portal.staff import admin, api, auth  # noqa: E402,F401
