@@ -262,7 +262,6 @@ class Appeal(db.Model):
             "ix_appeals_inbox", "service_id", "status", "due_at", "id", "category_id", "district_id"
         ),
         Index("ix_appeals_published_at", "published_at"),
-        Index("ix_appeals_submitted_at", "submitted_at"),
         Index("ix_appeals_public_point", "public_lat", "public_lon"),
         Index("ix_appeals_category", "category_id"),
         # Covers the service-performance aggregate (portal.queries.performance): a range
