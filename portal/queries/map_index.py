@@ -75,8 +75,6 @@ class PointIndex:
     ids: np.ndarray  # appeals.id (int64)
     lat: np.ndarray  # public_lat (float64, NaN when no point is published)
     lon: np.ndarray
-    px: np.ndarray  # Web Mercator x * 2**31 (uint32; 0 without a point)
-    py: np.ndarray
     has_point: np.ndarray  # bool
     # Codes as small numbers (position in ``names[kind]``; district -1 when unknown).
     city: np.ndarray

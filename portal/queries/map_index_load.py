@@ -197,8 +197,6 @@ def _arrays(table: np.ndarray, version: tuple, codes: dict) -> PointIndex:
         ids=column("id"),
         lat=lat,
         lon=lon,
-        px=px,
-        py=py,
         has_point=has_point,
         city=numbered["city"][0],
         district=numbered["district"][0],
