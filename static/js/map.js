@@ -253,7 +253,7 @@
       if (meta.more > 0) parts.push(fmt(config.text.more, { more: meta.more }));
     }
     if (meta.without_location > 0) parts.push(fmt(config.text.withoutLocation, { count: meta.without_location }));
-    return parts.join(" ");
+    return parts.join(" · ");
   }
 
   /* --- loading ----------------------------------------------------------------------- */
