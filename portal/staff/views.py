@@ -7,6 +7,8 @@ becomes 403 and NotFound 404 before anything is written.
 
 from __future__ import annotations
 
+import time
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -37,6 +39,20 @@ def _refused(error: ServiceError):
     )
 
 
+#: Seconds the inbox may show cached reference names (labels only; never used to decide).
+REFERENCE_TTL = 60.0
+
+
+def _inbox_reference():
+    """Reference names for the inbox, cached briefly per process (the busiest page)."""
+    cached = current_app.extensions.get("staff.inbox_reference")
+    now = time.monotonic()
+    if cached is None or now - cached[0] > REFERENCE_TTL:
+        cached = (now, load_reference())
+        current_app.extensions["staff.inbox_reference"] = cached
+    return cached[1]
+
+
 @bp.get("/inbox")
 @login_required
 def inbox():
@@ -47,7 +63,7 @@ def inbox():
     except ValidationError as exc:
         return render_template(
             "staff/inbox.html", page=None, filters=None, errors=error_dict(exc),
-            ref=load_reference(), service=current_user.service,
+            ref=_inbox_reference(), service=current_user.service,
         ), 400  # fmt: skip
     page = inbox_page(
         service_id,
@@ -56,7 +72,7 @@ def inbox():
         calendar=work_calendar(),
     )
     return render_template(
-        "staff/inbox.html", page=page, filters=filters, errors={}, ref=load_reference(),
+        "staff/inbox.html", page=page, filters=filters, errors={}, ref=_inbox_reference(),
         service=current_user.service,
     )  # fmt: skip
 
