@@ -28,9 +28,10 @@ from portal.schemas.map import PageArgs, parse_page
 DEFAULT_VIEW = (42.8746, 74.6122, 12)
 
 
-@bp.before_app_request
+@bp.before_request
 def warm_map_index() -> None:
-    """The first request of a process starts building the map index in the background."""
+    """A process's first public page starts building the map index in the background
+    (downloads, the staff area and other blueprints do not)."""
     warm_up()
 
 

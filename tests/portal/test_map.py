@@ -277,6 +277,8 @@ def test_first_request_starts_building_the_index_in_the_background(app, client, 
     make_appeal()
     app.testing = False  # warm-up is off in TESTING
     try:
+        client.get("/api/v1/")  # not a public page: no warm-up
+        assert "portal_map_index" not in app.extensions
         client.get("/healthz")
     finally:
         app.testing = True
