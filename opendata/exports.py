@@ -116,7 +116,8 @@ _JSON_BOOL = {True: True, False: False, None: None}
 def _cells(dataset: Dataset, *, for_csv: bool, times: str) -> list[str]:
     """Python expressions over row ``r`` giving each field's output value.
 
-    ``times`` says how datetimes arrive: "text" (UTC strings, as SQLite stores them),
+    ``times`` says how datetimes arrive: "local" (already ISO 8601 local time with offset,
+    e.g. formatted by PostgreSQL: passed through), "text" (UTC strings, as SQLite stores them),
     "naive" (naive UTC datetimes, as PostgreSQL returns them) — both inlined through the
     per-hour cache — or "any" (the general conversion, e.g. for aware datetimes).
     """
@@ -125,7 +126,9 @@ def _cells(dataset: Dataset, *, for_csv: bool, times: str) -> list[str]:
     for index, spec in enumerate(dataset.fields):
         cell = f"r[{index}]"
         if spec.type == "datetime":
-            if times == "text":
+            if times == "local":  # already local ISO 8601 with offset (formatted by the database)
+                cell = f"(v if (v := {cell}) is not None else {empty})"
+            elif times == "text":
                 cell = f"(H[v[:13]] + v[13:19] + OFFSET if (v := {cell}) else {empty})"
             elif times == "naive":
                 cell = (
@@ -162,6 +165,8 @@ def _time_kind(dataset: Dataset, rows: Sequence[Sequence]) -> str:
             if value is None:
                 continue
             if value.__class__ is str:
+                if len(value) == 25 and value[10] == "T" and value[19] in "+-":
+                    return "local"
                 return "text" if len(value) >= 19 else "any"
             if value.__class__ is datetime and value.tzinfo is None:
                 return "naive"

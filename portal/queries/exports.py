@@ -18,7 +18,9 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 
 from sqlalchemy import Engine, Select, String, func, literal, select, type_coerce
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.functions import FunctionElement
 
 from opendata import schema, stats
 from portal.models import (
@@ -38,7 +40,35 @@ from portal.schemas.filters import AppealFilters
 from portal.workdays import BISHKEK
 
 BATCH_ROWS = 1000
+TIMEZONE = "Asia/Bishkek"
 PERFORMANCE_WINDOW_MONTHS = 24
+
+
+class LocalTimestamp(FunctionElement):
+    """A stored UTC timestamp as the datasets publish it.
+
+    On PostgreSQL the server formats it (``to_char`` in the session time zone, set to
+    Asia/Bishkek by stream_rows): ``2026-03-01T14:05:09+06:00``, with the tz database's
+    offset; the writers pass such values through. Elsewhere (SQLite) the stored value is
+    read as is and ``opendata.exports`` converts it.
+    """
+
+    type = String()
+    inherit_cache = True
+    name = "local_timestamp"
+
+
+@compiles(LocalTimestamp)
+def _local_timestamp(element, compiler, **kw):
+    (column,) = element.clauses
+    return compiler.process(column, **kw)
+
+
+@compiles(LocalTimestamp, "postgresql")
+def _local_timestamp_pg(element, compiler, **kw):
+    (column,) = element.clauses
+    value = compiler.process(column, **kw)
+    return f"""to_char(({value}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM')"""
 
 
 def _raw(column):
@@ -80,12 +110,12 @@ def appeals_query(filters: AppealFilters) -> Select:
         Appeal.public_lat.label("lat"),
         Appeal.public_lon.label("lon"),
         Appeal.location_precision_m.label("location_precision_m"),
-        Appeal.submitted_at.label("submitted_at"),
-        Appeal.published_at.label("published_at"),
-        Appeal.acknowledged_at.label("acknowledged_at"),
-        Appeal.first_answer_at.label("first_answer_at"),
-        Appeal.closed_at.label("closed_at"),
-        Appeal.due_at.label("due_at"),
+        LocalTimestamp(Appeal.submitted_at).label("submitted_at"),
+        LocalTimestamp(Appeal.published_at).label("published_at"),
+        LocalTimestamp(Appeal.acknowledged_at).label("acknowledged_at"),
+        LocalTimestamp(Appeal.first_answer_at).label("first_answer_at"),
+        LocalTimestamp(Appeal.closed_at).label("closed_at"),
+        LocalTimestamp(Appeal.due_at).label("due_at"),
         Appeal.deadline_extended.label("deadline_extended"),
         Appeal.extension_reason.label("extension_reason"),
         Appeal.answered_on_time.label("on_time"),
@@ -95,7 +125,7 @@ def appeals_query(filters: AppealFilters) -> Select:
         latest_answer_text().label("latest_answer_text"),
         Appeal.last_score.label("rating_score"),
         _raw(Appeal.last_solved).label("solved"),
-        Appeal.updated_at.label("updated_at"),
+        LocalTimestamp(Appeal.updated_at).label("updated_at"),
     )
     query = _appeal_joins(select(*columns).select_from(Appeal))
     query = query.where(Appeal.status.in_(PUBLIC_STATUSES))
@@ -110,7 +140,7 @@ def answers_query(filters: AppealFilters) -> Select:
             Appeal.public_id.label("appeal_id"),
             answering.code.label("service"),
             Answer.round.label("round"),
-            Answer.created_at.label("created_at"),
+            LocalTimestamp(Answer.created_at).label("created_at"),
             Answer.public_text.label("text"),
         )
         .select_from(Appeal)
@@ -130,7 +160,7 @@ def ratings_query(filters: AppealFilters) -> Select:
             Rating.answer_id.label("answer_id"),
             Appeal.public_id.label("appeal_id"),
             rated.code.label("service"),
-            Rating.created_at.label("created_at"),
+            LocalTimestamp(Rating.created_at).label("created_at"),
             Rating.score.label("score"),
             _raw(Rating.solved).label("solved"),
             _raw(Rating.reason).label("reason"),
@@ -154,7 +184,9 @@ def withdrawn_query(filters: AppealFilters) -> Select:
         select(
             Appeal.public_id.label("id"),
             City.slug.label("city"),
-            func.coalesce(Appeal.withdrawn_at, Appeal.updated_at).label("withdrawn_at"),
+            LocalTimestamp(func.coalesce(Appeal.withdrawn_at, Appeal.updated_at)).label(
+                "withdrawn_at"
+            ),
             reason.label("reason"),
         )
         .select_from(Appeal)
@@ -251,6 +283,8 @@ def stream_rows(
     with engine.connect() as conn:
         raw = conn.connection.driver_connection
         if engine.dialect.name == "postgresql":
+            with raw.cursor() as setup:  # LocalTimestamp's to_char: local time and offset
+                setup.execute(f"SET LOCAL TIME ZONE '{TIMEZONE}'")
             cursor = raw.cursor(name=f"export_{uuid.uuid4().hex[:12]}")  # server-side
             cursor.itersize = batch_rows
         else:

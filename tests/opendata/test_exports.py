@@ -249,3 +249,17 @@ def test_gdal_reads_the_files(tmp_path, fmt):
     assert types["reopen_count"] == "int32"
     assert types["submitted_at"].startswith("datetime64")
     assert types["deadline_extended"] == "bool"
+
+
+@pytest.mark.parametrize("fmt", list(exports.FORMATS))
+def test_database_formatted_local_times_pass_through(fmt):
+    """PostgreSQL formats timestamps itself (to_char in Asia/Bishkek): same bytes."""
+    local = exports.LocalTime()
+
+    def formatted(row):
+        return tuple(
+            local(value) if spec.type == "datetime" and value is not None else value
+            for spec, value in zip(APPEALS.fields, as_objects(row), strict=True)
+        )
+
+    assert render(fmt, [formatted(r) for r in ROWS]) == render(fmt, ROWS)
