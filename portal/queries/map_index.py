@@ -92,6 +92,8 @@ class PointIndex:
     precision: np.ndarray  # location_precision_m (int16, 0 without a point)
     first_answer: np.ndarray  # epoch seconds of the first answer (-1: none yet)
     names: dict[str, list[str]]  # kind -> public codes by number
+    fk_codes: dict[str, dict[int, str]]  # kind -> foreign key id -> public code
+    published: np.ndarray  # epoch seconds of publication (the list order)
     # Distinct published points ("locations"): masking snaps many appeals to one point.
     loc: np.ndarray  # location number of each appeal (int32, -1 without a point)
     loc_lat: np.ndarray  # per location (float64)

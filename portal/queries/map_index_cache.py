@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 
 from portal.extensions import db
 from portal.queries.map_index import PointIndex
-from portal.queries.map_index_load import build_index, data_version
+from portal.queries.map_index_load import build_index, data_version, refresh_index
 
 log = logging.getLogger("portal.map_index")
 
@@ -56,8 +56,10 @@ class IndexHolder:
         self._checked = time.monotonic()
         with self.engine.connect() as conn:
             version = data_version(conn)
-        if self._index is None or version != self._index.version:
+        if self._index is None:
             self._index = build_index(self.engine)
+        elif version != self._index.version:
+            self._index = refresh_index(self.engine, self._index)
 
     def _refresh_in_background(self) -> None:
         with self._lock:

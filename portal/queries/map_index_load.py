@@ -114,14 +114,15 @@ NO_POINT = 1000.0  # stands for NULL coordinates in the SELECT (NaN in the index
 FETCH_ROWS = 50_000
 
 
-def index_query(dialect: str):
-    """The single SELECT the index is built from: public columns of public appeals."""
+def index_query(dialect: str, public_only: bool = True):
+    """The single SELECT the index is built from: public columns of public appeals (of
+    every appeal with ``public_only=False``: the others get status number -1)."""
     status_number = case(
         {code: number for number, code in enumerate(STATUS_CODES)},
         value=type_coerce(Appeal.status, String),
         else_=-1,
     )
-    return select(
+    query = select(
         Appeal.id,
         func.coalesce(Appeal.public_lat, NO_POINT),
         func.coalesce(Appeal.public_lon, NO_POINT),
@@ -142,7 +143,8 @@ def index_query(dialect: str):
         func.coalesce(Appeal.location_precision_m, 0),
         func.coalesce(_epoch(Appeal.first_answer_at, dialect), -1),
         Appeal.public_id,
-    ).where(Appeal.status.in_(PUBLIC_STATUSES))
+    )
+    return query.where(Appeal.status.in_(PUBLIC_STATUSES)) if public_only else query
 
 
 def build_index(engine: Engine) -> PointIndex:
@@ -154,71 +156,118 @@ def build_index(engine: Engine) -> PointIndex:
     with engine.connect() as conn:
         version = data_version(conn)
         codes = _codes(conn)
-        cursor = conn.execute(index_query(engine.dialect.name)).cursor
-        chunks = []
-        while rows := cursor.fetchmany(FETCH_ROWS):
-            chunks.append(np.array(rows, dtype=ROW))
-    table = np.concatenate(chunks) if chunks else np.zeros(0, dtype=ROW)
-    return _arrays(table, version, codes)
+        table = _fetch(conn, index_query(engine.dialect.name))
+    base, names = _base_columns(table, codes)
+    return _finish(base, names, version, codes)
 
 
-def _arrays(table: np.ndarray, version: tuple, codes: dict) -> PointIndex:
-    order = np.lexsort((-table["id"], -table["published"]))  # newest first, then highest id
-    table = table[order]
+#: Re-read appeals of the last events before the previous version too: an event whose id
+#: was allocated earlier may have been committed after a later one was seen.
+EVENT_MARGIN = 1000
+#: Above this many changed appeals (or a tenth of the index) a refresh reloads everything.
+MAX_CHANGED = 50_000
+
+
+def refresh_index(engine: Engine, old: PointIndex) -> PointIndex:
+    """The index after the changes since ``old`` was read: only the appeals that were
+    added or had an event since are read again (everything when too many changed)."""
+    with engine.connect() as conn:
+        version = data_version(conn)
+        if version == old.version:
+            return old
+        codes = _codes(conn)
+        last_appeal, last_event = (v or 0 for v in old.version)
+        changed = select(StatusEvent.appeal_id).where(StatusEvent.id > last_event - EVENT_MARGIN)
+        added = select(Appeal.id).where(Appeal.id > last_appeal)
+        ids = sorted(set(conn.execute(changed.union(added)).scalars()))
+        if codes != old.fk_codes or len(ids) > max(MAX_CHANGED, old.size // 10):
+            table = _fetch(conn, index_query(engine.dialect.name))
+            base, names = _base_columns(table, codes)
+            return _finish(base, names, version, codes)
+        parts = [
+            _fetch(conn, index_query(engine.dialect.name, public_only=False).where(
+                Appeal.id.in_(ids[i : i + 5000])
+            ))
+            for i in range(0, len(ids), 5000)
+        ]  # fmt: skip
+    table = np.concatenate(parts) if parts else np.zeros(0, dtype=ROW)
+    table = table[table["status"] >= 0]  # no longer public: dropped
+    fresh, names = _base_columns(table, codes)
+    keep = ~np.isin(old.ids, np.asarray(ids, dtype=np.int64))
+    merged = {
+        name: np.concatenate((getattr(old, name)[keep], fresh[name])) for name in BASE_COLUMNS
+    }
+    return _finish(merged, names, version, codes)
+
+
+def _fetch(conn, query) -> np.ndarray:
+    cursor = conn.execute(query).cursor
+    chunks = []
+    while rows := cursor.fetchmany(FETCH_ROWS):
+        chunks.append(np.array(rows, dtype=ROW))
+    return np.concatenate(chunks) if chunks else np.zeros(0, dtype=ROW)
+
+
+#: Columns read from the database (derived ones are computed by ``_finish``).
+BASE_COLUMNS = (
+    "ids", "published", "lat", "lon", "city", "district", "category", "service", "status",
+    "submitted", "due", "score", "on_time", "public_id", "precision", "first_answer",
+)  # fmt: skip
+
+
+def _base_columns(table: np.ndarray, codes: dict) -> tuple[dict, dict]:
+    """The index's stored columns of fetched rows, codes numbered; and the code names."""
     has_point = table["lat"] != NO_POINT
-    lat = np.where(has_point, table["lat"], np.nan)
-    lon = np.where(has_point, table["lon"], np.nan)
-    x, y = mercator(lat=np.where(has_point, lat, 0.0), lon=np.where(has_point, lon, 0.0))
-    scale = float(2**PIXEL_BITS)
-    px = np.clip(x * scale, 0, scale - 1).astype(np.uint32)
-    py = np.clip(y * scale, 0, scale - 1).astype(np.uint32)
-    status = np.ascontiguousarray(table["status"])
-    is_open = np.isin(status, OPEN_CODES)
     numbered = {
         kind: _numbered(np.ascontiguousarray(table[kind]), codes[kind])
         for kind in ("city", "district", "category", "service")
     }
+    base = {
+        name: np.ascontiguousarray(table[name])
+        for name in ("published", "status", "submitted", "due", "score", "on_time",
+                     "public_id", "precision", "first_answer")
+    }  # fmt: skip
+    base.update(
+        ids=np.ascontiguousarray(table["id"]),
+        lat=np.where(has_point, table["lat"], np.nan),
+        lon=np.where(has_point, table["lon"], np.nan),
+        **{kind: numbers for kind, (numbers, _) in numbered.items()},
+    )
+    return base, {kind: names for kind, (_, names) in numbered.items()}
 
-    def column(name: str) -> np.ndarray:
-        return np.ascontiguousarray(table[name])
 
+def _finish(base: dict, names: dict, version: tuple, codes: dict) -> PointIndex:
+    """Sort newest first and derive classes, deadlines and locations."""
+    order = np.lexsort((-base["ids"], -base["published"]))  # newest first, then highest id
+    base = {name: values[order] for name, values in base.items()}
+    lat, lon, status = base["lat"], base["lon"], base["status"]
+    has_point = ~np.isnan(lat)
+    x, y = mercator(lat=np.where(has_point, lat, 0.0), lon=np.where(has_point, lon, 0.0))
+    scale = float(2**PIXEL_BITS)
+    px = np.clip(x * scale, 0, scale - 1).astype(np.uint32)
+    py = np.clip(y * scale, 0, scale - 1).astype(np.uint32)
     located = np.flatnonzero(has_point)
     point_keys = (px[located].astype(np.uint64) << np.uint64(32)) | py[located]
     unique, first, inverse = np.unique(point_keys, return_index=True, return_inverse=True)
-    loc = np.full(table.size, -1, dtype=np.int32)
+    loc = np.full(lat.size, -1, dtype=np.int32)
     loc[located] = inverse
-    grouping = np.argsort(inverse, kind="stable")
     loc_start = np.zeros(unique.size + 1, dtype=np.int64)
     np.cumsum(np.bincount(inverse, minlength=unique.size), out=loc_start[1:])
-
     return PointIndex(
         version=version,
         built_at=utcnow(),
-        ids=column("id"),
-        lat=lat,
-        lon=lon,
         has_point=has_point,
-        city=numbered["city"][0],
-        district=numbered["district"][0],
-        category=numbered["category"][0],
-        service=numbered["service"][0],
-        status=status,
         base_class=STATUS_CLASS_TABLE[np.clip(status, 0, len(STATUS_CODES) - 1)],
-        open_due=np.where(is_open, table["due"], NEVER),
-        submitted=column("submitted"),
-        due=column("due"),
-        score=column("score"),
-        on_time=column("on_time"),
-        public_id=column("public_id"),
-        precision=column("precision"),
-        first_answer=column("first_answer"),
-        names={kind: names for kind, (_, names) in numbered.items()},
+        open_due=np.where(np.isin(status, OPEN_CODES), base["due"], NEVER),
+        names=names,
+        fk_codes=codes,
         loc=loc,
         loc_lat=lat[located][first],
         loc_lon=lon[located][first],
         loc_px=px[located][first],
         loc_py=py[located][first],
-        by_loc=located[grouping],
+        by_loc=located[np.argsort(inverse, kind="stable")],
         loc_start=loc_start,
         without_point=np.flatnonzero(~has_point),
+        **base,
     )

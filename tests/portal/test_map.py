@@ -301,3 +301,29 @@ def test_small_viewports_count_the_same_as_the_per_filter_table(app, make_appeal
     again = index.classes_in(filters, now, some)  # asked again: the cached table
     assert index._cache
     assert (small == again).all() and small.sum() > 0
+
+
+def test_an_incremental_refresh_equals_a_full_rebuild(app, make_appeal, make_answer):
+    from portal.models import EventKind, StatusEvent
+    from portal.queries.map_index_load import refresh_index
+
+    appeals = spread(make_appeal, 12)
+    make_appeal(category="social_help")
+    before = build_index(db.engine)
+    make_answer(appeals[3])
+    spread(make_appeal, 3, submitted_at=utcnow() - timedelta(days=40))
+    withdrawn = appeals[5]
+    withdrawn.status = AppealStatus.WITHDRAWN
+    db.session.add(StatusEvent(appeal_id=withdrawn.id, kind=EventKind.WITHDRAWN))
+    db.session.commit()
+    refreshed = refresh_index(db.engine, before)
+    rebuilt = build_index(db.engine)
+    assert refreshed.version == rebuilt.version != before.version
+    assert refreshed.size == rebuilt.size == before.size + 3 - 1
+    for name in (
+        "ids", "status", "category", "submitted", "due", "open_due", "loc", "loc_start",
+        "by_loc", "without_point", "public_id", "base_class",
+    ):  # fmt: skip
+        assert np.array_equal(getattr(refreshed, name), getattr(rebuilt, name)), name
+    assert np.allclose(refreshed.lat, rebuilt.lat, equal_nan=True)
+    assert refresh_index(db.engine, rebuilt) is rebuilt  # nothing changed: nothing read
