@@ -1,20 +1,21 @@
-"""Staff JSON API under /api/v1/staff: the inbox and the service's actions.
+"""Staff JSON API under /staff/api/v1: the inbox and the service's actions.
 
 Same schemas and use cases as the HTML pages, so the same authorization
 (``permissions.ensure_can`` inside every use case, 403 before anything is written).
-Authentication is the staff session cookie; because a cookie is sent by browsers on its
-own, every POST must carry the CSRF token in an ``X-CSRFToken`` header (the /api
-blueprint is otherwise exempt from CSRF, having no cookie-based callers).
+Authentication is the staff session cookie, so the API lives in the staff blueprint (under
+/staff, private, not in the public /api): CSRF protection applies as to every staff form —
+a POST must carry the token in an ``X-CSRFToken`` header.
 """
 
 from __future__ import annotations
 
-from flask import abort, current_app, jsonify, request
+from flask import current_app, jsonify, request
+from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
 
-from portal.api import bp
-from portal.extensions import csrf
+from portal.errors import handle_http_error
 from portal.queries.inbox import appeal_case, inbox_page
 from portal.schemas import error_dict
 from portal.schemas.staff import (
@@ -28,20 +29,32 @@ from portal.schemas.staff import (
 from portal.services import staff_actions
 from portal.services.core import ServiceError, work_calendar
 from portal.services.permissions import inbox_service_id
+from portal.staff import bp
 
-PREFIX = "/v1/staff"
+PREFIX = "/api/v1"
 
 
-def _guard() -> None:
-    """A signed-in staff member; for writes, a valid CSRF token header."""
+def _error(code: int, message: str):
+    return jsonify(error={"code": code, "message": message}), code
+
+
+def _guard():
+    """None for a signed-in staff member, else a JSON 401 (no redirect to the login form)."""
     if not current_user.is_authenticated:
-        abort(401)
-    if request.method == "POST" and current_app.config.get("WTF_CSRF_ENABLED", True):
-        csrf.protect()
+        return _error(401, _("Log in first."))
+    return None
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_refused(error: CSRFError):
+    """JSON for the API, the usual error page for the staff forms."""
+    if request.path.startswith(f"{bp.url_prefix}{PREFIX}/"):
+        return _error(400, error.description)
+    return handle_http_error(error)
 
 
 def _refused(error: ServiceError):
-    body = {"error": {"code": error.status_code, "message": error.message}}
+    body = {"error": {"code": error.status_code, "message": error.message}}  # as /api
     if error.errors:
         body["errors"] = error.errors
     return jsonify(body), error.status_code
@@ -61,7 +74,8 @@ def _appeal_json(appeal) -> dict:
 
 @bp.get(f"{PREFIX}/inbox")
 def staff_api_inbox():
-    _guard()
+    if refused := _guard():
+        return refused
     try:
         service_id = inbox_service_id(current_user)
         filters = load(InboxFiltersSchema(), request.args)
@@ -95,7 +109,8 @@ def staff_api_inbox():
 
 @bp.get(f"{PREFIX}/appeals/<public_id>")
 def staff_api_appeal(public_id: str):
-    _guard()
+    if refused := _guard():
+        return refused
     try:
         appeal = staff_actions.load_appeal(current_user, "view_appeal", public_id)
     except ServiceError as exc:
@@ -152,9 +167,10 @@ ACTIONS = {
 @bp.post(f"{PREFIX}/appeals/<public_id>/<action>")
 def staff_api_action(public_id: str, action: str):
     """POST a JSON body (answer, status, reroute, extend) or nothing (acknowledge)."""
-    _guard()
+    if refused := _guard():
+        return refused
     if action not in ACTIONS:
-        abort(404)
+        return _error(404, _("Nothing was found at this address."))
     permission, schema, run = ACTIONS[action]
     try:
         # Authorization first: a forged id is refused before the body is looked at.

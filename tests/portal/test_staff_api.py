@@ -1,4 +1,4 @@
-"""Staff JSON API: every call authorized through ensure_can (403, nothing changed), 401 for
+"""Staff JSON API (/staff/api/v1): every call authorized through ensure_can (403, nothing changed), 401 for
 visitors, CSRF header for writes, the same validation as the forms."""
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def test_strangers_get_403_and_nothing_changes(
 ):
     login_as(make_staff(role=who[0], service=who[1]))
     before = snapshot(appeal.id)
-    response = call(client, method, f"/api/v1/staff/appeals/{appeal.public_id}{suffix}", body)
+    response = call(client, method, f"/staff/api/v1/appeals/{appeal.public_id}{suffix}", body)
     assert response.status_code == 403
     assert response.json["error"]["code"] == 403
     assert snapshot(appeal.id) == before
@@ -50,29 +50,29 @@ def test_strangers_get_403_and_nothing_changes(
 @pytest.mark.parametrize(("method", "suffix", "body"), CALLS, ids=IDS)
 def test_visitors_get_401(client, appeal, method, suffix, body):
     before = snapshot(appeal.id)
-    response = call(client, method, f"/api/v1/staff/appeals/{appeal.public_id}{suffix}", body)
-    assert response.status_code == 401
+    response = call(client, method, f"/staff/api/v1/appeals/{appeal.public_id}{suffix}", body)
+    assert response.status_code == 401 and response.json["error"]["code"] == 401
     assert snapshot(appeal.id) == before
 
 
 @pytest.mark.parametrize(("method", "suffix", "body"), CALLS, ids=IDS)
 def test_the_owner_may_call_everything(client, login_as, make_staff, appeal, method, suffix, body):
     login_as(make_staff(role="service", service="bsk-roads"))
-    response = call(client, method, f"/api/v1/staff/appeals/{appeal.public_id}{suffix}", body)
+    response = call(client, method, f"/staff/api/v1/appeals/{appeal.public_id}{suffix}", body)
     assert response.status_code == 200, response.json
 
 
 @pytest.mark.parametrize("who", [("moderator", None), ("admin", None)])
 def test_the_inbox_is_for_service_staff(client, login_as, make_staff, who):
     login_as(make_staff(role=who[0], service=who[1]))
-    assert client.get("/api/v1/staff/inbox").status_code == 403
+    assert client.get("/staff/api/v1/inbox").status_code == 403
 
 
 def test_the_inbox_lists_the_own_service_only(client, login_as, make_staff, make_appeal):
     mine = make_appeal()
     theirs = make_appeal(category="street_light")
     login_as(make_staff(role="service", service="bsk-roads"))
-    body = client.get("/api/v1/staff/inbox").json
+    body = client.get("/staff/api/v1/inbox").json
     assert [item["public_id"] for item in body["items"]] == [mine.public_id]
     assert theirs.public_id not in str(body)
     assert body["total"] == 1 and "workdays_left" in body["items"][0]
@@ -81,35 +81,35 @@ def test_the_inbox_lists_the_own_service_only(client, login_as, make_staff, make
 def test_bad_input_is_a_400_with_field_errors(client, login_as, make_staff, appeal):
     login_as(make_staff(role="service", service="bsk-roads"))
     response = client.post(
-        f"/api/v1/staff/appeals/{appeal.public_id}/extend?lang=en", json={"days": 99}
+        f"/staff/api/v1/appeals/{appeal.public_id}/extend?lang=en", json={"days": 99}
     )
     assert response.status_code == 400
     assert set(response.json["errors"]) == {"days", "reason"}
-    assert client.get("/api/v1/staff/inbox?status=nope").status_code == 400
+    assert client.get("/staff/api/v1/inbox?status=nope").status_code == 400
 
 
 def test_a_state_conflict_is_a_409(client, login_as, make_staff, appeal):
     login_as(make_staff(role="service", service="bsk-roads"))
-    assert client.post(f"/api/v1/staff/appeals/{appeal.public_id}/acknowledge").status_code == 200
-    response = client.post(f"/api/v1/staff/appeals/{appeal.public_id}/acknowledge")
+    assert client.post(f"/staff/api/v1/appeals/{appeal.public_id}/acknowledge").status_code == 200
+    response = client.post(f"/staff/api/v1/appeals/{appeal.public_id}/acknowledge")
     assert response.status_code == 409
 
 
 def test_an_answer_through_the_api(client, login_as, make_staff, appeal):
     login_as(make_staff(role="service", service="bsk-roads"))
     response = client.post(
-        f"/api/v1/staff/appeals/{appeal.public_id}/answer",
+        f"/staff/api/v1/appeals/{appeal.public_id}/answer",
         json={"text": "Яма заделана бригадой сегодня.", "internal_note": "бригада 3"},
     )
     assert response.status_code == 200 and response.json["appeal"]["status"] == "answered"
-    detail = client.get(f"/api/v1/staff/appeals/{appeal.public_id}").json
+    detail = client.get(f"/staff/api/v1/appeals/{appeal.public_id}").json
     assert detail["answers"][0]["internal_note"] == "бригада 3"
 
 
 def test_unknown_action_and_appeal_are_404(client, login_as, make_staff, appeal):
     login_as(make_staff(role="service", service="bsk-roads"))
-    assert client.post(f"/api/v1/staff/appeals/{appeal.public_id}/delete").status_code == 404
-    assert client.get("/api/v1/staff/appeals/BSK-2026-999999").status_code == 404
+    assert client.post(f"/staff/api/v1/appeals/{appeal.public_id}/delete").status_code == 404
+    assert client.get("/staff/api/v1/appeals/BSK-2026-999999").status_code == 404
 
 
 def test_writes_need_the_csrf_header(app, make_app, make_staff, appeal):
@@ -122,9 +122,10 @@ def test_writes_need_the_csrf_header(app, make_app, make_staff, appeal):
                                       "csrf_token": token})  # fmt: skip
     page = client.get("/staff/inbox").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    url = f"/api/v1/staff/appeals/{appeal.public_id}/acknowledge"
-    assert client.post(url).status_code == 400
+    url = f"/staff/api/v1/appeals/{appeal.public_id}/acknowledge"
+    refused = client.post(url)
+    assert refused.status_code == 400 and refused.json["error"]["code"] == 400
     db.session.expire_all()
     assert db.session.get(Appeal, appeal.id).status is AppealStatus.PUBLISHED
     assert client.post(url, headers={"X-CSRFToken": token}).status_code == 200
-    assert client.get("/api/v1/staff/inbox").status_code == 200  # reads need no token
+    assert client.get("/staff/api/v1/inbox").status_code == 200  # reads need no token
