@@ -26,8 +26,9 @@ from marshmallow import (
     validates,
     validates_schema,
 )
-from marshmallow import fields as f
 from werkzeug.datastructures import FileStorage
+
+from portal.schemas import fields as f
 
 MIN_DESCRIPTION = 10
 MAX_DESCRIPTION = 5000

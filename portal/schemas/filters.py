@@ -11,9 +11,9 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, post_load, validate, validates_schema
-from marshmallow import fields as f
 
 from portal.models import PUBLIC_STATUSES
+from portal.schemas import fields as f
 
 #: Map marker classes besides the raw statuses.
 STATUS_CHOICES = tuple(s.value for s in PUBLIC_STATUSES)

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, post_load, validate
-from marshmallow import fields as f
 
+from portal.schemas import fields as f
 from portal.schemas.filters import AppealFilters, parse_filters
 
 MAX_ZOOM = 20

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, pre_load, validate, validates_schema
-from marshmallow import fields as f
 
 from portal.models import RejectionReason
+from portal.schemas import fields as f
 
 PUBLIC_ID = validate.Regexp(
     r"^[A-Z]{3}-\d{4}-\d{6}$", error=_l("Use an appeal number like BSK-2026-000123.")

@@ -23,8 +23,8 @@ from marshmallow import (
     validate,
     validates_schema,
 )
-from marshmallow import fields as f
 
+from portal.schemas import fields as f
 from portal.schemas.appeal import AppealSubmissionSchema
 
 #: Window of GET requests when no date is given (the specification's 90 days).

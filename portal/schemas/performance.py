@@ -7,9 +7,9 @@ from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, post_load, validate, validates_schema
-from marshmallow import fields as f
 
 from opendata import stats
+from portal.schemas import fields as f
 
 #: The longest window anyone may ask for (five years), to keep one query bounded.
 MAX_WINDOW_DAYS = 5 * 366

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, pre_load, validate
-from marshmallow import fields as f
 
 from portal.models import RatingReason, Solved
+from portal.schemas import fields as f
 from portal.schemas.appeal import ERRORS
 
 MAX_COMMENT = 2000

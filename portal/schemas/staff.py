@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, post_load, validate, validates_schema
-from marshmallow import fields as f
 
 from portal.models import OPEN_STATUSES, AppealStatus, PrivacyTier, StaffRole
+from portal.schemas import fields as f
 
 CODE = validate.Regexp(
     r"^[a-z0-9_-]{1,40}$", error=_l("Use 1–40 lowercase letters, digits, - or _.")
