@@ -24,7 +24,6 @@ from marshmallow import (
     pre_load,
     validate,
     validates,
-    validates_schema,
 )
 from werkzeug.datastructures import FileStorage
 
@@ -147,13 +146,6 @@ class AppealSubmissionSchema(Schema):
     def check_honeypot(self, value, **kwargs):
         if value:
             raise ValidationError(_l("This field must be left empty."))
-
-    @validates_schema
-    def refuse_nul(self, data, **kwargs):
-        """NUL cannot be stored (PostgreSQL refuses it in text): an invalid value, not a 500."""
-        bad = [key for key, value in data.items() if isinstance(value, str) and "\x00" in value]
-        if bad:
-            raise ValidationError({key: [_l("Enter a valid value.")] for key in bad})
 
     @post_load
     def drop_honeypot(self, data, **kwargs):
