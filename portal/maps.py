@@ -15,11 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import folium
 from branca.element import CssLink, JavascriptLink, MacroElement
 from jinja2 import Template
 from markupsafe import Markup
+
+if TYPE_CHECKING:
+    import folium
 
 #: Vendored assets (paths under static/): Leaflet core and the heat-map plugin.
 LEAFLET_JS = "vendor/leaflet/leaflet.js"
@@ -76,6 +79,8 @@ def _base_map(
     extra_js: tuple[str, ...] = (),
     **options,
 ) -> folium.Map:
+    import folium  # here, not at import time: it loads pandas (~50 MB in every worker)
+
     m = folium.Map(
         location=[lat, lon],
         zoom_start=zoom,
@@ -134,6 +139,8 @@ def location_map(
     static_url: Callable[[str], str],
 ) -> MapParts:
     """A small map of one masked location: a circle as wide as the published precision."""
+    import folium
+
     m = _base_map(
         element_id="location",
         lat=lat,
