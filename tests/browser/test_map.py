@@ -46,6 +46,9 @@ def test_map_loads_clusters_and_zooming_in_shows_markers(
     page.screenshot(path=artifacts / "map-clusters.png", full_page=True)
 
     for level in (13, 14, 15):
+        # Leaflet ignores a zoom request while a zoom animation runs, as a person's
+        # second click would be: click again only once the map has settled.
+        page.wait_for_function("!document.querySelector('.leaflet-zoom-anim')")
         page.locator(".leaflet-control-zoom-in").click()
         page.wait_for_function(f"location.hash.startsWith('#{level}/')")
     wait_mode(page, "points")
