@@ -14,18 +14,16 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from opendata.records import AnswerRecord, AppealRecord, TimelineEntry
+from opendata.records import AppealRecord, TimelineEntry
 from portal.extensions import db
 from portal.models import (
     OPEN_STATUSES,
     PUBLIC_STATUSES,
-    Answer,
     Appeal,
     AppealStatus,
     Category,
     City,
     Photo,
-    Rating,
     Service,
     StatusEvent,
 )
@@ -159,53 +157,6 @@ def first_photos(public_ids: Sequence[str]) -> dict[str, str]:
     for appeal_id, photo_id in db.session.execute(query):
         photos.setdefault(appeal_id, photo_id)
     return photos
-
-
-def answers_by_appeal(public_ids: Sequence[str]) -> dict[str, list[AnswerRecord]]:
-    """Published answers with their ratings, oldest first, for several appeals at once."""
-    if not public_ids:
-        return {}
-    query = (
-        select(
-            Answer.id,
-            Appeal.public_id,
-            Service.code,
-            Answer.round,
-            Answer.created_at,
-            Answer.public_text,
-            Rating.score,
-            Rating.solved,
-            Rating.reason,
-            Rating.public_comment,
-        )
-        .join(Appeal, Appeal.id == Answer.appeal_id)
-        .join(Service, Service.id == Answer.service_id)
-        .outerjoin(Rating, Rating.answer_id == Answer.id)
-        .where(
-            Appeal.public_id.in_(public_ids),
-            Appeal.status.in_(PUBLIC_STATUSES),
-            Answer.public_text.is_not(None),
-        )
-        .order_by(Answer.created_at, Answer.id)
-    )
-    answers: dict[str, list[AnswerRecord]] = defaultdict(list)
-    for row in db.session.execute(query):
-        id_, appeal, service, round_, created, text, score, solved, reason, comment = row
-        answers[appeal].append(
-            AnswerRecord(
-                id_,
-                appeal,
-                service,
-                round_,
-                created,
-                text,
-                score,
-                solved.value if solved else None,
-                reason.value if reason else None,
-                comment,
-            )
-        )
-    return answers
 
 
 def timelines(public_ids: Iterable[str]) -> dict[str, list[TimelineEntry]]:

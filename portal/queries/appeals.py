@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
+
 from sqlalchemy import Select, select
 from sqlalchemy.orm import aliased
 
@@ -143,8 +146,10 @@ def public_timeline(public_id: str) -> list[TimelineEntry]:
     ]
 
 
-def public_answers(public_id: str) -> list[AnswerRecord]:
-    """Published answers (moderated ones only) with their ratings, oldest first."""
+def public_answers_by_appeal(public_ids: Sequence[str]) -> dict[str, list[AnswerRecord]]:
+    """Published answers with their ratings, oldest first, for several appeals at once."""
+    if not public_ids:
+        return {}
     query = (
         select(
             Answer.id,
@@ -161,26 +166,36 @@ def public_answers(public_id: str) -> list[AnswerRecord]:
         .join(Appeal, Appeal.id == Answer.appeal_id)
         .join(Service, Service.id == Answer.service_id)
         .outerjoin(Rating, Rating.answer_id == Answer.id)
-        .where(Appeal.public_id == public_id, Answer.public_text.is_not(None))
+        .where(
+            Appeal.public_id.in_(public_ids),
+            Appeal.status.in_(PUBLIC_STATUSES),
+            Answer.public_text.is_not(None),
+        )
         .order_by(Answer.created_at, Answer.id)
     )
-    return [
-        AnswerRecord(
-            id,
-            appeal,
-            service,
-            round_,
-            created,
-            text,
-            score,
-            solved.value if solved else None,
-            reason.value if reason else None,
-            comment,
-        )  # fmt: skip
-        for id, appeal, service, round_, created, text, score, solved, reason, comment in (
-            db.session.execute(query)
+    answers: dict[str, list[AnswerRecord]] = defaultdict(list)
+    for row in db.session.execute(query):
+        id_, appeal, service, round_, created, text, score, solved, reason, comment = row
+        answers[appeal].append(
+            AnswerRecord(
+                id_,
+                appeal,
+                service,
+                round_,
+                created,
+                text,
+                score,
+                solved.value if solved else None,
+                reason.value if reason else None,
+                comment,
+            )
         )
-    ]
+    return answers
+
+
+def public_answers(public_id: str) -> list[AnswerRecord]:
+    """Published answers of one appeal with their ratings, oldest first."""
+    return public_answers_by_appeal([public_id]).get(public_id, [])
 
 
 def recent_public_answers(limit: int = 5, city: str | None = None) -> list[tuple]:
