@@ -126,7 +126,11 @@ def serve_command(host: str, port: int, workers: int) -> None:
     if not os.environ.get("PORTAL_SECRET_KEY"):
         click.echo("Note: PORTAL_SECRET_KEY is not set; using a random key for this run.")
     click.echo(f"Serving Ачык Шаар on http://{host}:{port}/ (Ctrl+C to stop)")
-    current_app.run(host=host, port=port, debug=current_app.debug, use_reloader=False)
+    # Flask ignores app.run() inside its own CLI, so start Werkzeug's server directly.
+    from werkzeug.serving import run_simple
+
+    app = current_app._get_current_object()
+    run_simple(host, port, app, use_debugger=app.debug, use_reloader=False, threaded=True)
 
 
 def _ensure_port_free(host: str, port: int) -> None:

@@ -160,3 +160,33 @@ def test_seeding_in_a_second_process_writes_the_same_data(runner, monkeypatch):
     assert (
         sorted(db.session.execute(select(Appeal.public_id, Appeal.status, Appeal.due_at))) == inline
     )
+
+
+def test_serve_answers_http_requests(tmp_path):
+    """The README's quick start ends with `portal serve`: it must really serve pages."""
+    import time
+    import urllib.request
+
+    port = _free_port()
+    database = f"sqlite:///{tmp_path}/serve.db"
+    assert _portal("init-db", PORTAL_DATABASE_URL=database).returncode == 0
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
+    environment["PORTAL_DATABASE_URL"] = database
+    server = subprocess.Popen(
+        [sys.executable, "-c", "from portal.cli import main; main()", "serve", "--port", str(port)],
+        env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
+                    assert r.status == 200 and b'"ok"' in r.read()
+                    break
+            except OSError:
+                assert server.poll() is None, server.stdout.read().decode()
+                assert time.monotonic() < deadline, "portal serve did not answer in 60 s"
+                time.sleep(0.3)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
