@@ -6,15 +6,13 @@ are published appeals, read through ``portal.queries.appeals.public_appeals_sele
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import aliased
 
-from opendata.records import AppealRecord, TimelineEntry
+from opendata.records import AppealRecord
 from portal.extensions import db
 from portal.models import (
     OPEN_STATUSES,
@@ -25,7 +23,6 @@ from portal.models import (
     City,
     Photo,
     Service,
-    StatusEvent,
 )
 from portal.queries.appeals import public_appeals_select, to_record
 from portal.schemas.open311 import MAX_WINDOW, RequestQuery
@@ -157,30 +154,3 @@ def first_photos(public_ids: Sequence[str]) -> dict[str, str]:
     for appeal_id, photo_id in db.session.execute(query):
         photos.setdefault(appeal_id, photo_id)
     return photos
-
-
-def timelines(public_ids: Iterable[str]) -> dict[str, list[TimelineEntry]]:
-    """The public events of several appeals (services named, staff never)."""
-    public_ids = list(public_ids)
-    if not public_ids:
-        return {}
-    source, target = aliased(Service), aliased(Service)
-    query = (
-        select(
-            Appeal.public_id,
-            StatusEvent.kind,
-            StatusEvent.created_at,
-            source.code,
-            target.code,
-            StatusEvent.public_note,
-        )
-        .join(Appeal, Appeal.id == StatusEvent.appeal_id)
-        .outerjoin(source, source.id == StatusEvent.service_id)
-        .outerjoin(target, target.id == StatusEvent.to_service_id)
-        .where(Appeal.public_id.in_(public_ids), Appeal.status.in_(PUBLIC_STATUSES))
-        .order_by(StatusEvent.created_at, StatusEvent.id)
-    )
-    events: dict[str, list[TimelineEntry]] = defaultdict(list)
-    for appeal, kind, at, service, to_service, note in db.session.execute(query):
-        events[appeal].append(TimelineEntry(str(kind.value), at, service, to_service, note))
-    return events

@@ -38,7 +38,7 @@ from portal.errors import _describe, error_headers
 from portal.models import PUBLIC_STATUSES, utcnow
 from portal.open311 import bp, queries, serializers
 from portal.open311.xml import to_xml
-from portal.queries.appeals import get_public_appeal, public_answers_by_appeal
+from portal.queries.appeals import get_public_appeal, public_answers_by_appeal, public_timelines
 from portal.queries.reference import load_reference
 from portal.schemas import error_dict
 from portal.schemas.open311 import (
@@ -138,7 +138,7 @@ def _requests_response(records, *, extensions: bool) -> Response:
     ids = [record.public_id for record in records]
     answers = public_answers_by_appeal(ids)
     photos = queries.first_photos(ids)
-    events = queries.timelines(ids) if extensions else {}
+    events = public_timelines(ids) if extensions else {}
     ref = load_reference()
     items = [
         serializers.service_request(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import aliased
@@ -123,11 +123,15 @@ def get_public_appeal(public_id: str) -> AppealRecord | None:
     return to_record(row) if row else None
 
 
-def public_timeline(public_id: str) -> list[TimelineEntry]:
-    """The appeal's public events in order; staff members are never named."""
+def public_timelines(public_ids: Iterable[str]) -> dict[str, list[TimelineEntry]]:
+    """The public events of several appeals (services named, staff never)."""
+    public_ids = list(public_ids)
+    if not public_ids:
+        return {}
     source, target = aliased(Service), aliased(Service)
     query = (
         select(
+            Appeal.public_id,
             StatusEvent.kind,
             StatusEvent.created_at,
             source.code,
@@ -137,13 +141,18 @@ def public_timeline(public_id: str) -> list[TimelineEntry]:
         .join(Appeal, Appeal.id == StatusEvent.appeal_id)
         .outerjoin(source, source.id == StatusEvent.service_id)
         .outerjoin(target, target.id == StatusEvent.to_service_id)
-        .where(Appeal.public_id == public_id)
+        .where(Appeal.public_id.in_(public_ids), Appeal.status.in_(PUBLIC_STATUSES))
         .order_by(StatusEvent.created_at, StatusEvent.id)
     )
-    return [
-        TimelineEntry(str(kind.value), at, service, to_service, note)
-        for kind, at, service, to_service, note in db.session.execute(query)
-    ]
+    events: dict[str, list[TimelineEntry]] = defaultdict(list)
+    for appeal, kind, at, service, to_service, note in db.session.execute(query):
+        events[appeal].append(TimelineEntry(str(kind.value), at, service, to_service, note))
+    return events
+
+
+def public_timeline(public_id: str) -> list[TimelineEntry]:
+    """The appeal's public events in order; staff members are never named."""
+    return public_timelines([public_id]).get(public_id, [])
 
 
 def public_answers_by_appeal(public_ids: Sequence[str]) -> dict[str, list[AnswerRecord]]:
