@@ -348,3 +348,17 @@ def test_every_problem_is_reported_at_once(client):
     assert any("outside Bishkek" in m for m in field_errors(page, "lat"))
     assert any("Only JPEG, PNG and WebP" in m for m in field_errors(page, "photos"))
     assert set(counts().values()) == {0}
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x0b", "\x1f", "\x7f"])
+def test_control_characters_in_any_text_field_are_refused_and_nothing_is_stored(client, character):
+    body = api_body(name=f"Бак{character}ыт", description=f"Яма на дороге{character} возле школы")
+    response = client.post("/api/v1/appeals", json=body)
+    assert response.status_code == 400
+    message = "Remove invisible control characters from the text."
+    assert response.json["errors"]["name"] == [message]
+    assert response.json["errors"]["description"] == [message]
+    assert db.session.scalar(select(func.count(Appeal.id))) == 0
+    # The same rule in Russian on the form (the default language).
+    russian = client.post("/api/v1/appeals?lang=ru", json=body)
+    assert "Уберите из текста невидимые управляющие символы." in russian.json["errors"]["name"]
