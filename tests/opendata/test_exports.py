@@ -137,13 +137,6 @@ def test_geojson_is_rfc7946():
     assert first["properties"]["submitted_at"] == "2026-03-01T14:05:09+06:00"
 
 
-def test_coordinates_have_at_most_six_decimals():
-    row = list(ROWS[0])
-    row[7], row[8] = 42.87461349999, 74.61220149999
-    feature = json.loads(render("geojson", [tuple(row)]))["features"][0]
-    assert feature["geometry"]["coordinates"] == [74.612201, 42.874613]
-
-
 def test_geojsonseq_is_rfc8142():
     data = render("geojsonseq", ROWS)
     records = data.split(b"\x1e")
