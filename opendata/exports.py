@@ -30,7 +30,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from itertools import islice
 from zoneinfo import ZoneInfo
 
@@ -58,9 +58,10 @@ class _OffsetChanged(Exception):
 class _LocalHours(dict):
     """UTC hour "YYYY-MM-DD HH" → local "YYYY-MM-DDTHH", filled on demand.
 
-    Row converters inline ``H[v[:13]] + v[13:19] + OFFSET`` (minutes and seconds copied):
-    exact because Asia/Bishkek's offset has only ever changed on whole hours. An hour with
-    another offset than ``offset`` raises _OffsetChanged (the caller falls back).
+    Row converters inline ``f"{H[v[:13]]}{v[13:19]}+06:00"`` (minutes and seconds copied).
+    Only hours wholly in ``offset`` are cached: an hour that starts or ends in another
+    offset (Bishkek's clocks changed at half past in 1997–2005) raises _OffsetChanged, and
+    the caller falls back to the exact conversion.
     """
 
     def __init__(self, tz: ZoneInfo, offset: str) -> None:
@@ -68,9 +69,10 @@ class _LocalHours(dict):
         self.tz, self.offset = tz, offset
 
     def __missing__(self, key: str) -> str:
-        moment = datetime.fromisoformat(key + ":00:00").replace(tzinfo=UTC).astimezone(self.tz)
-        stamp = moment.isoformat(timespec="seconds")  # 2026-03-01T14:00:00+06:00
-        if stamp[19:] != self.offset:
+        start = datetime.fromisoformat(key + ":00:00").replace(tzinfo=UTC)
+        stamp = start.astimezone(self.tz).isoformat(timespec="seconds")  # …T14:00:00+06:00
+        end = (start + timedelta(seconds=3599)).astimezone(self.tz).isoformat()
+        if stamp[19:] != self.offset or end[19:] != self.offset:
             raise _OffsetChanged(key)
         if len(self) > 100_000:
             self.clear()
@@ -151,7 +153,7 @@ def _cells(dataset: Dataset, *, for_csv: bool, times: str, offset: str) -> list[
 
 def _compile(body: str, times: LocalTime) -> Callable[[Sequence], object]:
     namespace = {
-        "H": times.hours, "OFFSET": times.offset, "iso": times, "CB": _CSV_BOOL, "JB": _JSON_BOOL,
+        "H": times.hours, "iso": times, "CB": _CSV_BOOL, "JB": _JSON_BOOL,
         "FS": FORMULA_STARTS,
     }  # fmt: skip
     exec(compile(f"def convert(r):\n    return {body}\n", "<opendata.exports>", "exec"), namespace)  # noqa: S102

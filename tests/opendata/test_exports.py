@@ -184,6 +184,17 @@ def test_local_time_matches_zoneinfo_including_old_offsets():
     assert old.endswith("+05:00")  # Bishkek was UTC+5 in winter until 2005
 
 
+def test_local_time_is_exact_in_an_hour_whose_offset_changes_at_half_past():
+    """Summer time ended at 20:30 UTC on 25 Oct 1997: the hour starts at +06:00, ends at +05:00."""
+    stamps = ["1997-10-25 20:10:00.000000", "1997-10-25 20:45:00.000000"]
+    rows = [(f"BSK-1997-00000{i}", "bishkek", stamp, "withdrawn") for i, stamp in enumerate(stamps)]
+    lines = render("csv", rows, WITHDRAWN).decode().splitlines()[1:]
+    assert [line.split(",")[2] for line in lines] == [
+        "1997-10-26T02:10:00+06:00",
+        "1997-10-26T01:45:00+05:00",
+    ]
+
+
 def synthetic_rows(n: int):
     base = list(ROWS[0])
     for i in range(n):
