@@ -39,9 +39,15 @@ import orjson
 from opendata.schema import Dataset
 
 TIMEZONE = ZoneInfo("Asia/Bishkek")
-#: Rows encoded per batch, and the size streamed downloads aim for per chunk.
+#: Rows per batch when rows arrive one by one, and the size streamed downloads aim for
+#: per chunk.
 BATCH_ROWS = 1000
 CHUNK_BYTES = 64 * 1024
+#: Rows encoded at a time. A piece of 100 rows (50–100 KB) stays below glibc's mmap
+#: threshold (128 KiB), so its buffers are reused; pieces of 1,000 rows were mapped and
+#: unmapped again for every batch, and those page faults cost more CPU than the encoding
+#: itself (GeoJSON twice as slow).
+PIECE_ROWS = 100
 BOM = "\ufeff".encode()
 RS = b"\x1e"
 #: First characters that make a spreadsheet evaluate a cell (OWASP CSV injection).
@@ -380,6 +386,16 @@ def batches(rows: Iterable[Sequence], size: int = BATCH_ROWS) -> Iterator[list[S
         yield batch
 
 
+def pieces(batched: Iterable[Sequence[Sequence]]) -> Iterator[Sequence[Sequence]]:
+    """The batches cut into pieces of at most PIECE_ROWS rows (see there why)."""
+    for batch in batched:
+        if len(batch) <= PIECE_ROWS:
+            yield batch
+        else:
+            for start in range(0, len(batch), PIECE_ROWS):
+                yield batch[start : start + PIECE_ROWS]
+
+
 def stream(
     fmt: str,
     dataset: Dataset,
@@ -399,8 +415,8 @@ def stream(
     encoder = spec.make_encoder(dataset)
     pending = [encoder.head()]
     size = len(pending[0])
-    for batch in batched if batched is not None else batches(rows):
-        piece = encoder.encode(batch)
+    for piece_rows in pieces(batched if batched is not None else batches(rows)):
+        piece = encoder.encode(piece_rows)
         pending.append(piece)
         size += len(piece)
         if size >= chunk_bytes:
@@ -445,6 +461,11 @@ class MultiWriter:
         return self
 
     def write(self, batch: Sequence[Sequence]) -> None:
+        for piece in pieces((batch,)):
+            self._write_piece(piece)
+        self.rows += len(batch)
+
+    def _write_piece(self, batch: Sequence[Sequence]) -> None:
         done: dict[str, bytes] = {}
         features = None
         for fmt, out in self.outputs.items():
@@ -461,7 +482,6 @@ class MultiWriter:
             else:
                 data = encoder.encode(batch)
             out.write(data)
-        self.rows += len(batch)
 
     def __exit__(self, *exc) -> None:
         if exc[0] is None:
