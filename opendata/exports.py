@@ -27,7 +27,6 @@ Conventions (the same in every format):
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -109,14 +108,29 @@ class LocalTime:
         return value.astimezone(self.tz).isoformat(timespec="seconds")
 
 
-def guard_formula(text: str | None) -> str | None:
-    """A free-text CSV cell made safe for spreadsheets (see the module docstring)."""
-    if text and text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
+def csv_cell(value: object) -> str:
+    """A value as one RFC 4180 cell, exactly as ``csv.writer`` (QUOTE_MINIMAL) writes it.
+
+    Quoted, with quotes doubled, only when it holds a comma, a quote or a line break;
+    None is an empty cell.
+    """
+    if value is None:
+        return ""
+    if value.__class__ is not str:
+        value = str(value)
+    if "," in value or '"' in value or "\n" in value or "\r" in value:
+        return '"' + value.replace('"', '""') + '"'
+    return value
 
 
-# --- Row converters (generated per dataset and format: one call per row, no inner calls) ----
+def csv_free_text(value: str | None) -> str:
+    """A free-text cell: the formula guard, then RFC 4180 quoting."""
+    if value.__class__ is str and value.startswith(FORMULA_STARTS):
+        value = "'" + value
+    return csv_cell(value)
+
+
+# --- Row converters (generated per dataset and format: one call per row) -----------------
 
 _CSV_BOOL = {True: "true", False: "false", None: ""}
 _JSON_BOOL = {True: True, False: False, None: None}
@@ -125,34 +139,38 @@ _JSON_BOOL = {True: True, False: False, None: None}
 def _cells(dataset: Dataset, *, for_csv: bool, times: str, offset: str) -> list[str]:
     """Python expressions over row ``r`` giving each field's output value.
 
-    ``times`` says how datetimes arrive: "local" (already ISO 8601 local time with offset,
-    e.g. formatted by PostgreSQL: passed through), "text" (UTC strings, as SQLite stores them),
-    "naive" (naive UTC datetimes, as PostgreSQL returns them) — both inlined through the
-    per-hour cache — or "any" (the general conversion, e.g. for aware datetimes).
+    For CSV each expression gives the finished cell text; they contain no double quote, so
+    that they fit in the one f-string that makes the line. ``times`` says how datetimes
+    arrive: "local" (already ISO 8601 local time with offset, e.g. formatted by PostgreSQL:
+    passed through), "text" (UTC strings, as SQLite stores them), "naive" (naive UTC
+    datetimes, as PostgreSQL returns them) — both inlined through the per-hour cache — or
+    "any" (the general conversion, e.g. for aware datetimes).
     """
-    empty = '""' if for_csv else "None"
+    empty = "''" if for_csv else "None"
     out = []
     for index, spec in enumerate(dataset.fields):
         cell = f"r[{index}]"
         if spec.type == "datetime":
             if times == "local":  # already local ISO 8601 (formatted by the database)
-                pass  # as is: csv.writer writes None as an empty cell
+                cell = f"(v if (v := {cell}) is not None else {empty})"
             elif times == "text":
-                cell = f'(f"{{H[v[:13]]}}{{v[13:19]}}{offset}" if (v := {cell}) else {empty})'
-            elif times == "naive":
+                cell = f"(f'{{H[v[:13]]}}{{v[13:19]}}{offset}' if (v := {cell}) else {empty})"
+            elif times == "naive":  # str() of a naive datetime: "YYYY-MM-DD HH:MM:SS[.f]"
                 cell = (
-                    f"""(f"{{H[(t := v.isoformat(' ', 'seconds'))[:13]]}}{{t[13:19]}}{offset}" """
+                    f"(f'{{H[(t := str(v))[:13]]}}{{t[13:19]}}{offset}' "
                     f"if (v := {cell}) is not None else {empty})"
                 )
             else:
                 cell = f"(iso(v) if (v := {cell}) is not None else {empty})"
         elif spec.type == "boolean":
             cell = f"{'CB' if for_csv else 'JB'}[{cell}]"
+        elif for_csv and spec.type == "string":
+            cell = f"{'CF' if spec.free_text else 'CC'}({cell})"
+        elif for_csv:  # numbers, dates and months: their str(), which needs no quoting
+            cell = f"('' if (v := {cell}) is None else v)"
         # Numbers are written as stored: masked coordinates are rounded to 6 decimals at
         # the one gate that sets them (opendata.geomask), so rounding again (about 3,000
         # CPU instructions per round()) would only slow every GeoJSON download down.
-        elif spec.free_text and for_csv:
-            cell = f'("\'" + v if (v := {cell}) and v.startswith(FS) else v)'
         out.append(cell)
     return out
 
@@ -160,7 +178,7 @@ def _cells(dataset: Dataset, *, for_csv: bool, times: str, offset: str) -> list[
 def _compile(body: str, times: LocalTime) -> Callable[[Sequence], object]:
     namespace = {
         "H": times.hours, "iso": times, "CB": _CSV_BOOL, "JB": _JSON_BOOL,
-        "FS": FORMULA_STARTS,
+        "CC": csv_cell, "CF": csv_free_text,
     }  # fmt: skip
     exec(compile(f"def convert(r):\n    return {body}\n", "<opendata.exports>", "exec"), namespace)  # noqa: S102
     return namespace["convert"]
@@ -213,8 +231,8 @@ class RowConverter:
     def _build(self, times: str) -> Callable[[Sequence], object]:
         dataset = self.dataset
         cells = _cells(dataset, for_csv=self.kind == "csv", times=times, offset=self.times.offset)
-        if self.kind == "csv":
-            return _compile("(" + ", ".join(cells) + ",)", self.times)
+        if self.kind == "csv":  # the whole line in one f-string: no list, no csv.writer
+            return _compile('f"' + ",".join("{" + c + "}" for c in cells) + '\\r\\n"', self.times)
         pairs = [f"{spec.name!r}: {cell}" for spec, cell in zip(dataset.fields, cells, strict=True)]
         if self.kind == "json":
             return _compile("{" + ", ".join(pairs) + "}", self.times)
@@ -236,35 +254,19 @@ class RowConverter:
 # --- Encoders: header, batches of rows, trailer -------------------------------------------
 
 
-class _ListSink:
-    """A file-like object collecting what csv.writer writes."""
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.write = self.parts.append
-
-    def take(self) -> str:
-        text = "".join(self.parts)
-        self.parts.clear()
-        return text
-
-
 class CsvEncoder:
     def __init__(self, dataset: Dataset, *, bom: bool = False) -> None:
         self.dataset, self.bom = dataset, bom
         self.converter = RowConverter(dataset, "csv")
-        self.sink = _ListSink()
-        self.writer = csv.writer(self.sink, lineterminator="\r\n")
 
     def head(self) -> bytes:
-        self.writer.writerow(self.dataset.names)
-        return (BOM if self.bom else b"") + self.sink.take().encode()
+        header = ",".join(map(csv_cell, self.dataset.names)) + "\r\n"
+        return (BOM if self.bom else b"") + header.encode()
 
     def encode(self, rows: Sequence[Sequence]) -> bytes:
         if not rows:
             return b""
-        self.writer.writerows(self.converter(rows))
-        return self.sink.take().encode()
+        return "".join(self.converter(rows)).encode()
 
     def tail(self) -> bytes:
         return b""

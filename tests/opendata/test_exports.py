@@ -123,6 +123,29 @@ def test_csv_injection_guard_and_hostile_text_round_trip():
     assert objects[2]["latest_answer_text"] == "@ответ"
 
 
+def test_csv_cells_are_quoted_exactly_as_csv_writer_quotes_them():
+    """Random hostile text in every text field: csv.reader reads back what was published
+    (free text with its guard apostrophe), and csv.writer writes the same bytes again."""
+    rng = random.Random(11)
+    alphabet = ",\"\r\n\t =+-@'; «»Яма ё" + "abc"
+    strings = [i for i, spec in enumerate(APPEALS.fields) if spec.type == "string"]
+    rows = []
+    for n in range(300):
+        row = list(ROWS[n % len(ROWS)])
+        for i in strings:
+            row[i] = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 12)))
+        rows.append(tuple(row))
+    data = render("csv", rows).decode()
+    parsed = list(csv.reader(io.StringIO(data, newline="")))[1:]
+    for row, cells in zip(rows, parsed, strict=True):
+        for i in strings:
+            guard = APPEALS.fields[i].free_text and row[i].startswith(exports.FORMULA_STARTS)
+            assert cells[i] == ("'" if guard else "") + row[i]
+    again = io.StringIO(newline="")
+    csv.writer(again, lineterminator="\r\n").writerows([APPEALS.names, *parsed])
+    assert again.getvalue() == data
+
+
 def test_geojson_is_rfc7946():
     collection = json.loads(render("geojson", ROWS))
     assert collection["type"] == "FeatureCollection"
