@@ -304,11 +304,14 @@ _WS_CHARS = r"\t\n\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 _WS = rf"[{_WS_CHARS}]"
 _NOT_WS = rf"[^{_CONTROL}{_WS_CHARS}]"
 _ANY = rf"[^{_CONTROL}]"
+#: One character once CRLF has become LF: CRLF is one, a lone CR is one.
+_LINE_CHAR = rf"(?:\r\n|\r(?!\n)|[^{_CONTROL}\r])"
 
 
 def stripped_text(minimum: int, maximum: int) -> str:
-    """After stripping whitespace, between ``minimum`` (≥ 2) and ``maximum`` characters."""
-    return rf"^{_WS}*{_NOT_WS}{_ANY}{{{minimum - 2},{maximum - 2}}}{_NOT_WS}{_WS}*$"
+    """After stripping whitespace and turning CRLF into LF (as the appeal form does with
+    the description), between ``minimum`` (≥ 2) and ``maximum`` characters."""
+    return rf"^{_WS}*{_NOT_WS}{_LINE_CHAR}{{{minimum - 2},{maximum - 2}}}{_NOT_WS}{_WS}*$"
 
 
 def optional_text(maximum: int) -> str:

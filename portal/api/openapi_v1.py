@@ -11,6 +11,7 @@ from portal.api.openapi_schemas import (
     _optional,
     json_content,
     nullable,
+    optional_text,
     path_param,
     query,
     ref,
@@ -241,6 +242,7 @@ def op_track(ctx: Context) -> Operation:
 
 def op_rate(ctx: Context) -> Operation:
     from portal.models import RatingReason, Solved
+    from portal.schemas.rating import MAX_COMMENT
 
     body = {
         "type": "object",
@@ -249,7 +251,8 @@ def op_rate(ctx: Context) -> Operation:
             "score": {"type": "integer", "minimum": 1, "maximum": 5},
             "solved": {"type": "string", "enum": [s.value for s in Solved]},
             "reason": nullable({"type": "string", "enum": [r.value for r in RatingReason]}),
-            "comment": nullable({"type": "string", "maxLength": 2000}),
+            # Stripped, at most MAX_COMMENT characters, no control characters.
+            "comment": nullable({"type": "string", "pattern": optional_text(MAX_COMMENT)}),
         },
     }
     return {

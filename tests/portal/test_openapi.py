@@ -75,3 +75,44 @@ def test_page_size_limits_follow_the_settings(make_app):
     params = document["paths"]["/open311/v2/requests.json"]["get"]["parameters"]
     [page_size] = [p for p in params if p["name"] == "page_size"]
     assert page_size["schema"]["maximum"] == 77
+
+
+def test_documented_text_grammars_accept_only_what_the_input_schemas_accept(app, client):
+    """Text the served document calls valid is valid for the server, including CRLF line
+    breaks (the description counts CRLF as one character) and control characters
+    (schemathesis found both drifting)."""
+    import re
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from portal.schemas.appeal import AppealSubmissionSchema
+    from portal.schemas.rating import RatingSchema
+
+    paths = client.get("/api/openapi.json").get_json()["paths"]
+
+    def body(path: str) -> dict:
+        content = paths[path]["post"]["requestBody"]["content"]["application/json"]
+        return content["schema"]["properties"]
+
+    description = body("/api/v1/appeals")["description"]["pattern"]
+    comment = body("/api/v1/track/{token}/rating")["comment"]["anyOf"][0]["pattern"]
+    assert body("/open311/v2/requests.json")["description"]["pattern"] == description
+
+    def errors(schema, field: str, value: str) -> list:
+        return schema.validate({field: value}, partial=True).get(field, [])
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.from_regex(description), st.from_regex(comment))
+    def agree(text: str, note: str) -> None:
+        assert errors(AppealSubmissionSchema(), "description", text) == [], repr(text)
+        assert errors(RatingSchema(), "comment", note) == [], repr(note)
+
+    with app.test_request_context():
+        agree()
+        # And what the server refuses, the document refuses too.
+        for text in ["\u200a\n\r\u00cc\u200a\n\r\u00ed\r\n\r00", "a\r\nbcdefgh", "12345678\x07x"]:
+            assert errors(AppealSubmissionSchema(), "description", text)
+            assert not re.search(description, text)
+        assert errors(RatingSchema(), "comment", "\x07T4")
+        assert not re.search(comment, "\x07T4")
