@@ -299,8 +299,9 @@ def components() -> dict:
 
 #: Control characters, which every text field refuses (portal.schemas.fields).
 _CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
-#: Python's whitespace (what str.strip removes) that is not a control character.
-_WS_CHARS = r"\t\n\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+#: Python's whitespace: what str.strip removes before any check, so allowed at either end,
+#: including the control characters among it (vertical tab, form feed, \x1c–\x1f).
+_WS_CHARS = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 _WS = rf"[{_WS_CHARS}]"
 _NOT_WS = rf"[^{_CONTROL}{_WS_CHARS}]"
 _ANY = rf"[^{_CONTROL}]"

@@ -116,3 +116,7 @@ def test_documented_text_grammars_accept_only_what_the_input_schemas_accept(app,
             assert not re.search(description, text)
         assert errors(RatingSchema(), "comment", "\x07T4")
         assert not re.search(comment, "\x07T4")
+        # Whitespace control characters at either end are stripped first: both accept.
+        for text in ["\x0cЯма у дома 12", "Яма у дома 12\x0b\x1f"]:
+            assert errors(AppealSubmissionSchema(), "description", text) == []
+            assert re.search(description, text)
