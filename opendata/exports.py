@@ -297,10 +297,10 @@ class JsonEncoder:
     def _join(self, items: list[bytes]) -> bytes:
         if not items:
             return b""
-        body = b",\n".join(items)
-        prefix = b"\n" if self.first else b",\n"
-        self.first = False
-        return prefix + body
+        if self.first:  # the array's first item: a line break, no comma
+            self.first = False
+            return b"\n" + b",\n".join(items)
+        return b",\n".join([b"", *items])  # ",\n" before each: no copy to prepend it
 
     def encode(self, rows: Sequence[Sequence]) -> bytes:
         if not rows:
