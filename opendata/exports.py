@@ -38,9 +38,7 @@ import orjson
 from opendata.schema import Dataset
 
 TIMEZONE = ZoneInfo("Asia/Bishkek")
-#: Rows per batch when rows arrive one by one, and the size streamed downloads aim for
-#: per chunk.
-BATCH_ROWS = 1000
+#: The size streamed downloads aim for per chunk.
 CHUNK_BYTES = 64 * 1024
 #: Rows encoded at a time. A piece of 100 rows (50–100 KB) stays below glibc's mmap
 #: threshold (128 KiB), so its buffers are reused; pieces of 1,000 rows were mapped and
@@ -393,7 +391,7 @@ FORMATS: dict[str, Format] = {
 }
 
 
-def batches(rows: Iterable[Sequence], size: int = BATCH_ROWS) -> Iterator[list[Sequence]]:
+def batches(rows: Iterable[Sequence], size: int = PIECE_ROWS) -> Iterator[list[Sequence]]:
     """Lists of up to ``size`` rows (rows may also arrive already batched)."""
     iterator = iter(rows)
     while batch := list(islice(iterator, size)):
@@ -429,7 +427,7 @@ def stream(
     encoder = spec.make_encoder(dataset)
     pending = [encoder.head()]
     size = len(pending[0])
-    for piece_rows in pieces(batched if batched is not None else batches(rows)):
+    for piece_rows in pieces(batched) if batched is not None else batches(rows):
         piece = encoder.encode(piece_rows)
         pending.append(piece)
         size += len(piece)

@@ -230,7 +230,7 @@ def test_streaming_yields_bounded_chunks():
     assert isinstance(stream, GeneratorType)
     sizes = [len(chunk) for chunk in stream]
     assert len(sizes) > 10
-    assert max(sizes) < exports.CHUNK_BYTES + 2 * exports.BATCH_ROWS * 400
+    assert max(sizes) < exports.CHUNK_BYTES + 2 * exports.PIECE_ROWS * 400
 
 
 @pytest.mark.parametrize("fmt", ["csv", "geojson"])
