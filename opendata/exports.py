@@ -23,19 +23,29 @@ Conventions (the same in every format):
   coordinates as given (the masking gate, ``opendata.geomask``, rounds them to 6 decimals);
   features without a published point have ``"geometry": null``.
 * GeoJSONSeq follows RFC 8142: each feature is preceded by RS (0x1E) and ends with LF.
+
+Speed: each writer compiles one converter per dataset (see RowConverter) and, where it is
+built, renders SQLite's datetime text with the C module ``opendata._localtime``; without it
+the same bytes come from a per-hour cache in Python.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from itertools import islice
 from zoneinfo import ZoneInfo
 
 import orjson
 
 from opendata.schema import Dataset
+
+try:  # C rendering of SQLite's UTC text (opendata/_localtime.c), built on install
+    from opendata._localtime import FixedOffset
+except ImportError:  # not built (no C compiler): the per-hour cache below does the work
+    FixedOffset = None
 
 TIMEZONE = ZoneInfo("Asia/Bishkek")
 #: The size streamed downloads aim for per chunk.
@@ -54,7 +64,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # --- Values --------------------------------------------------------------------------------
 
 
-class _OffsetChanged(Exception):
+class _OffsetChanged(ValueError):
     """A value falls in an hour whose UTC offset differs from the inlined one."""
 
 
@@ -83,18 +93,62 @@ class _LocalHours(dict):
         return prefix
 
 
+@lru_cache(maxsize=8)
+def offset_span(tz: ZoneInfo, today: date) -> tuple[datetime, datetime]:
+    """The UTC span [since, until) around ``today`` in which ``tz`` keeps today's offset.
+
+    Probed day by day (clock changes lie months apart), at most 50 years back and 5 years
+    ahead, then bisected to the second at each end.
+    """
+    noon = int(datetime(today.year, today.month, today.day, 12, tzinfo=UTC).timestamp())
+    offset = datetime.fromtimestamp(noon, tz).utcoffset()
+
+    def same(second: int) -> bool:
+        return datetime.fromtimestamp(second, tz).utcoffset() == offset
+
+    def edge(step: int, days: int) -> int:
+        """The first second (walking by ``step``) with another offset, or the limit."""
+        inside = noon
+        for _ in range(days):
+            if not same(inside + step):
+                break
+            inside += step
+        else:
+            return inside
+        outside = inside + step
+        while abs(outside - inside) > 1:
+            middle = (inside + outside) // 2
+            inside, outside = (middle, outside) if same(middle) else (inside, middle)
+        return outside
+
+    day = 86_400
+    since, until = edge(-day, 50 * 366) + 1, edge(day, 5 * 366)
+    return datetime.fromtimestamp(since, UTC), datetime.fromtimestamp(until, UTC)
+
+
+def _utc_text(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
 class LocalTime:
     """UTC instants → ISO 8601 local time with offset (e.g. ``2026-03-01T14:05:00+06:00``).
 
     Accepts aware datetimes, naive ones (UTC) and strings as SQLite stores them
-    (``YYYY-MM-DD HH:MM:SS[.ffffff]``, UTC).
+    (``YYYY-MM-DD HH:MM:SS[.ffffff]``, UTC). For such strings the row converters inline a
+    faster path: ``text`` (the C renderer, for instants in today's offset) when it is
+    built, else ``hours`` (the per-hour cache).
     """
 
     def __init__(self, tz: ZoneInfo = TIMEZONE) -> None:
         self.tz = tz
-        now = datetime.now(tz).isoformat(timespec="seconds")
-        self.offset = now[19:]
+        now = datetime.now(tz)
+        self.offset = now.isoformat(timespec="seconds")[19:]
         self.hours = _LocalHours(tz, self.offset)
+        self.text = None
+        minutes, seconds = divmod(int(now.utcoffset().total_seconds()), 60)
+        if FixedOffset is not None and not seconds:
+            since, until = offset_span(tz, now.date())
+            self.text = FixedOffset(minutes, self.offset, _utc_text(since), _utc_text(until))
 
     def __call__(self, value: datetime | str | None) -> str | None:
         if value is None:
@@ -134,7 +188,7 @@ _CSV_BOOL = {True: "true", False: "false", None: ""}
 _JSON_BOOL = {True: True, False: False, None: None}
 
 
-def _cells(dataset: Dataset, *, for_csv: bool, times: str, offset: str) -> list[str]:
+def _cells(dataset: Dataset, *, for_csv: bool, times: str, local: LocalTime) -> list[str]:
     """Python expressions giving each field's output value from the row's values, which
     the converter has unpacked into the locals ``r0``, ``r1``… (see _compile).
 
@@ -146,12 +200,15 @@ def _cells(dataset: Dataset, *, for_csv: bool, times: str, offset: str) -> list[
     "any" (the general conversion, e.g. for aware datetimes).
     """
     empty = "''" if for_csv else "None"
+    offset = local.offset
     out = []
     for index, spec in enumerate(dataset.fields):
         v = cell = f"r{index}"
         if spec.type == "datetime":
             if times == "local":  # already local ISO 8601 (formatted by the database)
                 cell = f"({v} if {v} is not None else {empty})"
+            elif times == "text" and local.text is not None:
+                cell = f"(T({v}) if {v} else {empty})"
             elif times == "text":
                 cell = f"(f'{{H[{v}[:13]]}}{{{v}[13:19]}}{offset}' if {v} else {empty})"
             elif times == "naive":  # str() of a naive datetime: "YYYY-MM-DD HH:MM:SS[.f]"
@@ -181,7 +238,7 @@ def _compile(body: str, width: int, times: LocalTime) -> Callable[[Sequence], ob
     (fast locals, not globals): that saves a tenth of a GeoJSON feature's conversion.
     """
     helpers = {
-        "H": times.hours, "iso": times, "CB": _CSV_BOOL, "JB": _JSON_BOOL,
+        "H": times.hours, "T": times.text, "iso": times, "CB": _CSV_BOOL, "JB": _JSON_BOOL,
         "CC": csv_cell, "CF": csv_free_text,
     }  # fmt: skip
     signature = ", ".join(["r", *(f"{name}={name}" for name in helpers)])
@@ -226,7 +283,7 @@ class RowConverter:
             self.times_kind, self.convert = kind, self._build(kind)
         try:
             return self._apply(rows, then)
-        except _OffsetChanged:  # an hour outside the current offset: the general path
+        except ValueError:  # a value outside today's offset, or in another form: the general path
             self.times_kind, self.convert = "any", self._build("any")
             return self._apply(rows, then)
 
@@ -239,7 +296,7 @@ class RowConverter:
     def _build(self, times: str) -> Callable[[Sequence], object]:
         dataset = self.dataset
         width = len(dataset.fields)
-        cells = _cells(dataset, for_csv=self.kind == "csv", times=times, offset=self.times.offset)
+        cells = _cells(dataset, for_csv=self.kind == "csv", times=times, local=self.times)
         if self.kind == "csv":  # the whole line in one f-string: no list, no csv.writer
             line = 'f"' + ",".join("{" + c + "}" for c in cells) + '\\r\\n"'
             return _compile(line, width, self.times)

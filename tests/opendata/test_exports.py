@@ -218,6 +218,82 @@ def test_local_time_is_exact_in_an_hour_whose_offset_changes_at_half_past():
     ]
 
 
+@pytest.fixture
+def fast_local_time() -> exports.LocalTime:
+    """A LocalTime with the C renderer (CI builds it: a skip here fails CI)."""
+    local = exports.LocalTime()
+    if local.text is None:
+        pytest.skip("opendata._localtime is not built (no C compiler when installing?)")
+    return local
+
+
+def utc_text(moment: datetime) -> str:
+    """As SQLite stores a UTC instant: with microseconds when it has any."""
+    return moment.isoformat(" ", timespec="microseconds" if moment.microsecond else "seconds")
+
+
+def test_c_renderer_matches_zoneinfo_across_day_month_year_and_leap_day_ends(fast_local_time):
+    tz = ZoneInfo("Asia/Bishkek")
+    since, until = exports.offset_span(tz, datetime.now(tz).date())
+    since, until = since.replace(tzinfo=None), until.replace(tzinfo=None)
+    rng = random.Random(11)
+    span = int((until - since).total_seconds())
+    moments = [since + timedelta(seconds=rng.randrange(span), microseconds=rng.randrange(2) * 7) for _ in range(5000)]  # fmt: skip
+    for year in range(max(since.year + 1, 2006), until.year):  # local midnight is 18:00 UTC
+        for month in range(1, 13):
+            first = datetime(year, month, 1, 18)
+            moments += [first - timedelta(days=1, seconds=1), first - timedelta(days=1)]
+    moments += [since, until - timedelta(microseconds=1), datetime(2028, 2, 28, 18, 0, 0, 5)]
+    for moment in moments:
+        expected = moment.replace(tzinfo=UTC).astimezone(tz).isoformat(timespec="seconds")
+        assert fast_local_time.text(utc_text(moment)) == expected, moment
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2004-01-15 12:00:00",  # before Bishkek's current offset began (2005)
+        "2099-01-01 00:00:00",  # past the span probed ahead
+        "2026-13-01 00:00:00", "2026-02-29 10:00:00", "2026-03-01 24:00:00",
+        "2026-03-01 10:60:00", "2026-03-01 10:00:61", "2026-03-01T10:00:00",
+        "2026-03-01 10:00", "2026-03-01 10:00:00+00:00", "2026-03-01 1O:00:00",
+        "２０２６-03-01 10:00:00", b"2026-03-01 10:00:00", 20260301, None,
+    ],
+)  # fmt: skip
+def test_c_renderer_refuses_what_it_cannot_render_exactly(fast_local_time, value):
+    """A refusal makes the converter switch to the general conversion (no guessing)."""
+    with pytest.raises(ValueError):
+        fast_local_time.text(value)
+
+
+def test_offset_span_ends_where_the_zone_changes_its_offset():
+    berlin = exports.offset_span(ZoneInfo("Europe/Berlin"), datetime(2026, 7, 1).date())
+    assert berlin == (datetime(2026, 3, 29, 1, tzinfo=UTC), datetime(2026, 10, 25, 1, tzinfo=UTC))
+    since, until = exports.offset_span(ZoneInfo("Asia/Bishkek"), datetime(2026, 12, 3).date())
+    assert since == datetime(2005, 3, 26, 21, 30, tzinfo=UTC)  # summer time of 2005, kept
+    assert until > datetime(2031, 12, 1, tzinfo=UTC)  # no change ahead: the probe's limit
+
+
+@pytest.mark.parametrize("fmt", list(exports.FORMATS))
+def test_c_renderer_and_python_paths_give_the_same_bytes(fmt, fast_local_time, monkeypatch):
+    """Also when old rows (another offset) arrive after pieces that took the fast path."""
+    rng = random.Random(5)
+    times = [i for i, spec in enumerate(APPEALS.fields) if spec.type == "datetime"]
+    rows = []
+    for index in range(400):
+        row = list(ROWS[index % len(ROWS)])
+        start = datetime(1997, 1, 1) if index > 250 and index % 3 == 0 else datetime(2024, 1, 1)
+        for column in times:
+            if row[column] is not None:
+                moment = start + timedelta(seconds=rng.randrange(4 * 365 * 86400))
+                row[column] = moment.isoformat(" ", timespec="microseconds")
+        rows.append(tuple(row))
+    fast = render(fmt, rows)
+    monkeypatch.setattr(exports, "FixedOffset", None)
+    assert exports.LocalTime().text is None
+    assert render(fmt, rows) == fast
+
+
 def synthetic_rows(n: int):
     base = list(ROWS[0])
     for i in range(n):
