@@ -365,6 +365,12 @@ def submission_body(ctx: Context, *, open311: bool = False, form: bool = False) 
                 "address": {"type": "string", "pattern": optional_text(300)},
                 "name": {"type": "string", "pattern": optional_text(200)},
                 "consent": {"const": True},
+                # The form's honeypot (portal.schemas.appeal): people never fill it in.
+                "website": {
+                    "type": "string",
+                    "pattern": rf"^{_WS}*$",
+                    "description": "Leave out or empty: a filled-in value marks a bot.",
+                },
             }
         )
         for name in ("address", "name", "email", "phone"):  # null = not given

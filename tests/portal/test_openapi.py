@@ -120,3 +120,25 @@ def test_documented_text_grammars_accept_only_what_the_input_schemas_accept(app,
         for text in ["\x0cЯма у дома 12", "Яма у дома 12\x0b\x1f"]:
             assert errors(AppealSubmissionSchema(), "description", text) == []
             assert re.search(description, text)
+
+
+def test_every_field_the_appeal_schema_reads_is_declared(app, client):
+    """The document allows undeclared properties, so the server must ignore them: any
+    field it reads must be declared with what it accepts (schemathesis sent the form's
+    honeypot ``website`` as an object, which the server rightly refuses)."""
+    import re
+
+    from portal.schemas.appeal import AppealSubmissionSchema
+
+    paths = client.get("/api/openapi.json").get_json()["paths"]
+    content = paths["/api/v1/appeals"]["post"]["requestBody"]["content"]["application/json"]
+    declared = content["schema"]["properties"]
+    assert set(AppealSubmissionSchema().fields) <= set(declared)
+    honeypot = declared["website"]["pattern"]
+    with app.test_request_context():
+        for value in ["", "  ", "\x0c"]:
+            assert AppealSubmissionSchema().validate({"website": value}, partial=True) == {}
+            assert re.search(honeypot, value)
+        for value in ["x", " http://spam.example "]:
+            assert "website" in AppealSubmissionSchema().validate({"website": value}, partial=True)
+            assert not re.search(honeypot, value)
