@@ -15,6 +15,8 @@ Nothing here imports Flask, SQLAlchemy or the portal.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from opendata.geomask import MaskedPoint, mask_point  # noqa: F401
 from opendata.textscrub import morph, ner, phones, rules
 from opendata.textscrub.lang import LANGS, detect_language
@@ -28,14 +30,63 @@ __all__ = [
     "PLACEHOLDERS",
     "MaskedPoint",
     "PiiSpan",
+    "RiskSpan",
+    "Scrubbed",
     "detect_language",
     "find_pii",
     "is_risky",
     "mask_point",
+    "scrub",
     "scrub_text",
     "warm_up",
 ]
 # PLACEHOLDERS[lang][pii_type] is the placeholder text, e.g. PLACEHOLDERS["ky"]["PERSON"].
+
+
+@dataclass(frozen=True, slots=True)
+class RiskSpan:
+    """Something in the original text the scrubber is not sure about (a moderator looks).
+
+    ``reason`` is a short code, e.g. "name_cue", "digit_run", "at_like", "coordinate".
+    """
+
+    start: int
+    end: int
+    reason: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Scrubbed:
+    """What the scrubber made of one text.
+
+    ``text`` is the publishable text; ``spans`` are the personal data it replaced and
+    ``risks`` what it left but could not rule out (offsets into the original text).
+    A text with risks must not be published without a moderator.
+    """
+
+    text: str
+    spans: list[PiiSpan] = field(default_factory=list)
+    risks: list[RiskSpan] = field(default_factory=list)
+    languages: tuple[str, ...] = ()
+
+    @property
+    def risky(self) -> bool:
+        return bool(self.risks)
+
+
+def scrub(text: str, lang: str | None = None) -> Scrubbed:
+    """Scrub ``text`` and report what was replaced and what residual risk remains.
+
+    ``lang`` is a hint only (the interface language); the text decides its language.
+    """
+    lang = _check_lang(lang) or detect_language(text or "")
+    spans = find_pii(text, lang)
+    out, pos = [], 0
+    for span in spans:
+        out += [text[pos : span.start], PLACEHOLDERS[lang][span.type]]
+        pos = span.end
+    return Scrubbed("".join(out) + text[pos:], spans, [], (lang,))
 
 
 def find_pii(text: str, lang: str | None = None) -> list[PiiSpan]:
@@ -69,12 +120,7 @@ def scrub_text(text: str, lang: str | None = None) -> str:
     Placeholders contain no digits; streets, schools, routes, dates, amounts, appeal
     numbers, organisations and officials named in their role are kept.
     """
-    lang = _check_lang(lang) or detect_language(text or "")
-    out, pos = [], 0
-    for span in find_pii(text, lang):
-        out += [text[pos : span.start], PLACEHOLDERS[lang][span.type]]
-        pos = span.end
-    return "".join(out) + text[pos:]
+    return scrub(text, lang).text
 
 
 def is_risky(text: str, lang: str | None = None) -> bool:
