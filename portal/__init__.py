@@ -19,7 +19,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def _asset_dir(name: str) -> str:
-    """static/ or templates/: inside the installed wheel, else at the repository's top level."""
+    """static/, templates/ or migrations/: inside the installed wheel, else at the top level."""
     bundled = PACKAGE_DIR / name
     return str(bundled if bundled.is_dir() else PACKAGE_DIR.parent / name)
 
@@ -37,10 +37,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _apply_settings(app, settings)
 
     from portal import database, errors, i18n, security, templating
-    from portal.extensions import db
+    from portal.extensions import db, migrate
 
     database.init_app(app, settings)
     db.init_app(app)
+    migrate.init_app(app, db, directory=_asset_dir("migrations"))
     i18n.init_app(app)
     templating.init_app(app)
     security.init_app(app, settings)

@@ -4,6 +4,7 @@ from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
+from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
@@ -17,5 +18,7 @@ db = SQLAlchemy(model_class=Base)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+# The migrations folder is found in create_app (inside the wheel or at the repository's top).
+migrate = Migrate(compare_type=True, render_as_batch=True)
 # Storage (memory or Redis) is chosen in create_app from PORTAL_REDIS_URL.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
