@@ -15,7 +15,7 @@ import time
 from datetime import date
 
 import click
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 from flask.cli import FlaskGroup, with_appcontext
 
 from portal.config import ConfigError
@@ -48,15 +48,69 @@ def _connected_engine():
     return db.engine
 
 
+def _upgrade_schema() -> None:
+    """Create the schema on an empty database, or bring an existing one to the newest."""
+    from alembic.util import CommandError
+
+    from portal.schema_upgrade import upgrade_database
+
+    try:
+        upgrade_database()
+    except (ConfigError, CommandError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _migration_commands() -> click.Group:
+    """Flask-Migrate's ``db`` group, whose ``upgrade`` also adopts a pre-migration database."""
+    from flask_migrate.cli import db as alembic_group
+
+    original = alembic_group.commands["upgrade"]
+
+    @click.pass_context
+    def upgrade(ctx: click.Context, directory: str | None, sql: bool, **options) -> None:
+        if not sql:
+            _adopt_unversioned_database(directory or g.directory)
+        ctx.invoke(original, directory=directory, sql=sql, **options)
+
+    group = click.Group(
+        "db",
+        commands=dict(alembic_group.commands),
+        params=alembic_group.params,
+        callback=alembic_group.callback,
+        help=alembic_group.help,
+    )
+    group.add_command(
+        click.Command(
+            "upgrade",
+            params=original.params,
+            callback=upgrade,
+            help="Upgrade to a later version (a database made before migrations is "
+            "recognised as the baseline).",
+        )
+    )
+    return group
+
+
+def _adopt_unversioned_database(directory: str | None) -> None:
+    from portal.extensions import migrate
+    from portal.schema_upgrade import adopt_unversioned_database
+
+    _connected_engine()
+    try:
+        if adopt_unversioned_database(migrate.get_config(directory)):
+            click.echo("Recognised a database made before migrations: stamped at the baseline.")
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 @click.command("init-db")
 @with_appcontext
 def init_db_command() -> None:
-    """Create the tables and install the cities, services and categories."""
-    from portal.extensions import db
+    """Create or upgrade the tables and install the cities, services and categories."""
     from portal.services.reference import install_reference_data
 
     _connected_engine()
-    db.create_all()
+    _upgrade_schema()
     installed = install_reference_data()
     click.echo("Database ready" + (" (reference data installed)." if installed else "."))
 
@@ -71,12 +125,11 @@ def init_db_command() -> None:
 def seed_demo_command(count: int, seed: int, today) -> None:
     """Add realistic demo appeals (deterministic for a given seed and date)."""
     from portal.demo.generate import seed_demo
-    from portal.extensions import db
     from portal.services.core import work_calendar
     from portal.services.reference import install_reference_data
 
     engine = _connected_engine()
-    db.create_all()
+    _upgrade_schema()
     install_reference_data()
     started = time.perf_counter()
     day = today.date() if today else date.today()
@@ -166,6 +219,7 @@ def register_commands(app: Flask) -> None:
     """Make the commands reachable as ``flask --app portal …`` too."""
     for command in COMMANDS:
         app.cli.add_command(command)
+    app.cli.add_command(_migration_commands())  # replaces the one Flask-Migrate added
     for extra in _extra_commands():
         app.cli.add_command(extra)
 

@@ -10,16 +10,20 @@ pass of CI, whose PostgreSQL pass runs them).
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import uuid
 from collections.abc import Iterator
 
 import pytest
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from portal import create_app
-from portal.extensions import db
+from portal.extensions import db, migrate
 from portal.services.reference import install_reference_data
 
 pytest_plugins = ["tests.factories"]
@@ -28,27 +32,49 @@ PG_URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("PORTAL_TEST_REDIS_URL", "")
 
 
-@pytest.fixture(scope="session")
-def pg_schema_url() -> Iterator[str | None]:
-    """A PostgreSQL URL whose search_path is a fresh schema, dropped at the end."""
-    if not PG_URL:
-        yield None
-        return
+@contextlib.contextmanager
+def _pg_schema() -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a fresh schema, dropped afterwards."""
     schema = f"test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    yield url.render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_schema_url() -> Iterator[str | None]:
+    """The session's PostgreSQL schema (None on SQLite): tests empty its tables."""
+    if not PG_URL:
+        yield None
+        return
+    with _pg_schema() as url:
+        yield url
 
 
 @pytest.fixture
 def database_url(pg_schema_url, tmp_path) -> str:
     """Where this test's database lives (a fresh SQLite file unless on PostgreSQL)."""
     return pg_schema_url or f"sqlite:///{tmp_path / 'portal.db'}"
+
+
+@pytest.fixture
+def new_database_url(tmp_path) -> Iterator:
+    """Factory: the URL of a new, truly empty database (a schema of its own on PostgreSQL)."""
+    with contextlib.ExitStack() as stack:
+
+        def make() -> str:
+            if PG_URL:
+                return stack.enter_context(_pg_schema())
+            return f"sqlite:///{tmp_path / f'empty-{uuid.uuid4().hex[:8]}.db'}"
+
+        yield make
 
 
 def test_settings(database_url: str, **overrides) -> dict:
@@ -102,11 +128,35 @@ def app(make_app):
     with app.app_context():
         if PG_URL:
             _empty_tables()
-        db.create_all()
+        create_schema_at_head()
         install_reference_data()
     with app.app_context():
         yield app
         db.session.remove()
+
+
+def create_schema_at_head() -> None:
+    """The newest schema, quickly: ``db.create_all()`` stamped at the newest revision.
+
+    As a deployed portal's database would be after ``portal db upgrade``;
+    tests/portal/test_migrations.py proves that the two schemas are the same.
+    """
+    db.create_all()
+    with db.engine.begin() as connection:
+        MigrationContext.configure(connection).stamp(_migration_scripts(), "head")
+
+
+def drop_schema() -> None:
+    """Leave the database empty: every table and the migration history."""
+    db.session.remove()
+    db.drop_all()
+    with db.engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@functools.cache
+def _migration_scripts() -> ScriptDirectory:
+    return ScriptDirectory.from_config(migrate.get_config())
 
 
 def _empty_tables() -> None:

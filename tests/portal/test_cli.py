@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Appeal, AppealPrivate, AppealStatus, Category, Service, StaffUser
+from tests.conftest import drop_schema
 
 
 def test_init_db_is_idempotent(runner):
@@ -151,8 +152,7 @@ def test_seeding_in_a_second_process_writes_the_same_data(runner, monkeypatch):
     args = ["seed-demo", "--appeals", "300", "--seed", "5", "--today", "2026-11-22"]
     runner.invoke(args=args)
     inline = sorted(db.session.execute(select(Appeal.public_id, Appeal.status, Appeal.due_at)))
-    db.session.remove()
-    db.drop_all()
+    drop_schema()
     runner.invoke(args=["init-db"])
     monkeypatch.setattr(generate, "PARALLEL_THRESHOLD", 1)
     result = runner.invoke(args=args)
