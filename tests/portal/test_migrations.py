@@ -62,6 +62,18 @@ def test_migrations_build_exactly_the_models(make_app):
         assert (operation, column.name) == ("add_column", "channel")
 
 
+def test_downgrading_the_baseline_leaves_an_empty_database(make_app):
+    from alembic import command
+
+    with make_app().app_context():
+        upgrade_database()
+        command.downgrade(migrate.get_config(), "base")
+        assert inspect(db.engine).get_table_names() == ["alembic_version"]
+        assert current_revision() is None
+        upgrade_database()  # and back: nothing was left behind that gets in the way
+        assert current_revision() == scripts().get_current_head()
+
+
 def reflected_schema() -> dict:
     """Everything the database reports about its tables (the version table aside)."""
     inspector = inspect(db.engine)
