@@ -77,6 +77,11 @@ def _ends(pattern: re.Pattern[str], text: str) -> frozenset[int]:
     return frozenset(m.end() for m in pattern.finditer(text))
 
 
+def person_cue_ends(text: str) -> frozenset[int]:
+    """Offsets right after each person cue in `text` (where a name would start)."""
+    return _ends(_PERSON_CUE, text)
+
+
 def person_cue_before(text: str, start: int) -> bool:
     """A word like "сосед", "меня зовут" or "my name is" comes right before `start`."""
     return start in _ends(_PERSON_CUE, text)

@@ -165,3 +165,22 @@ def short_surnames() -> frozenset[str]:
 def not_names() -> frozenset[str]:
     """Capitalised words that are never part of a person's name, folded."""
     return frozenset(fold(w) for w in read_list("not_names.txt"))
+
+
+@functools.cache
+def _common_words() -> tuple[frozenset[str], StemSet]:
+    words = read_list("common_words.txt")
+    latin = frozenset(w for w in words if w.isascii())
+    return latin, StemSet([w for w in words if not w.isascii()])
+
+
+def common_word(word: str) -> bool:
+    """An everyday word of English, Kyrgyz (any case form) or Russian (the dictionary)."""
+    latin, kyrgyz = _common_words()
+    if word.isascii():
+        return word.lower() in latin
+    if word in kyrgyz:
+        return True
+    from opendata.textscrub.morph import proper_noun  # the dictionary loads lazily
+
+    return proper_noun(word) is False

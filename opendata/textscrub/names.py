@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from opendata.textscrub import context, ner
+from opendata.textscrub.lang import Languages
 from opendata.textscrub.lexicon import (
     PARTICLES,
     StemSet,
@@ -28,6 +29,7 @@ from opendata.textscrub.lexicon import (
 )
 from opendata.textscrub.morph import proper_noun
 from opendata.textscrub.tokens import Token, is_initial, tokenize
+from opendata.textscrub.truecase import case_mode, truecase
 
 _SURNAME_ENDINGS = (
     r"(?:а|у|ым|ой|ом|е|ы|ого|ому|ых|ыми|a|y|u)?"
@@ -50,7 +52,7 @@ class _Text:
 
     work: str
     caseless: bool  # the original was all lower or all upper case
-    russian: bool = True  # the Russian dictionary can tell names from ordinary words
+    langs: Languages
     tokens: list[Token] = field(default_factory=list)
     gazetteer: dict[int, int] = field(default_factory=dict)  # token -> first token of its entry
     ner_names: set[int] = field(default_factory=set)  # tokens inside NER PER hits
@@ -60,18 +62,31 @@ class _Text:
     def gap(self, a: int, b: int) -> str:
         return self.work[self.tokens[a].end : self.tokens[b].start]
 
+    def russian(self, k: int) -> bool:
+        """tokens[k] stands in a Russian sentence (the dictionary can judge it)."""
+        return self.langs.at(self.tokens[k].start) == "ru"
+
 
 def find_persons(
-    work: str, lang: str, caseless: bool = False, contacts: Sequence[tuple[int, int]] = ()
+    text: str,
+    langs: Languages,
+    contacts: Sequence[tuple[int, int]] = (),
+    hints: frozenset[str] = frozenset(),
+    ner_on: bool = True,
 ) -> list[tuple[int, int]]:
-    """Character spans of private persons' names in `work` (a truecased copy).
+    """Character spans of private persons' names in `text`.
 
     `contacts` are the spans of phones and e-mails: a word set off by a comma right
-    before or after one ("Сайкал, 0555 44 33 22") is taken for a signature.
+    before or after one ("Сайкал, 0555 44 33 22") is taken for a signature. `hints` are
+    words known to be names here (from e-mail addresses). Texts typed all in lower case
+    or capitals are read through a truecased copy of the same length.
     """
-    t = _Text(work, caseless, lang == "ru", tokenize(work))
+    mode = case_mode(text)
+    work = truecase(text, langs) if mode else text
+    t = _Text(work, mode is not None, langs, tokenize(work))
     t.gazetteer = _gazetteer_cover(t.tokens)
-    seeds = _ner_seeds(t) if lang != "en" else []
+    cyrillic = any(not tok.text.isascii() for tok in t.tokens)
+    seeds = _ner_seeds(t) if ner_on and cyrillic else []
     seeds += _rule_seeds(t) + _signature_seeds(t, contacts)
     accepted: list[tuple[int, int]] = []
     for i, j, cued in seeds:
@@ -107,7 +122,7 @@ def _compute_shape(t: _Text, k: int) -> str | None:
         return "short"
     if _PATRONYMIC.fullmatch(fold(word)):
         return "patronymic"
-    surname = _SURNAME if t.russian or _latin(word) else _SURNAME_KY
+    surname = _SURNAME if t.russian(k) or _latin(word) else _SURNAME_KY
     if len(word) >= 5 and surname.fullmatch(fold(word)):
         return "surname"
     return None
@@ -128,7 +143,7 @@ def _uncommon(t: _Text, k: int) -> bool:
     if len(word) < 3 or fold(word) in not_names() or context.is_role(word):
         return False
     return _shape(t, k) in ("first", "surname", "patronymic") or (
-        t.russian and not word.isascii() and proper_noun(word) is not False
+        t.russian(k) and not word.isascii() and proper_noun(word) is not False
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from opendata.textscrub.context import is_place_word
+from opendata.textscrub.lang import Languages
 from opendata.textscrub.lexicon import PARTICLES, first_names, fold, not_names, short_surnames
 from opendata.textscrub.morph import proper_noun
 from opendata.textscrub.placeholders import PLACEHOLDER
@@ -40,11 +41,11 @@ def case_mode(text: str) -> str | None:
     return "upper" if upper > 0.7 * len(letters) else None
 
 
-def truecase(text: str, lang: str = "ru") -> str:
+def truecase(text: str, langs: Languages) -> str:
     """A same-length copy of a caseless text with names and sentence starts capitalised."""
     base = "".join(low if len(low := ch.lower()) == 1 else ch for ch in text)
     tokens = tokenize(base)
-    names = _name_tokens(base, tokens, lang)
+    names = _name_tokens(base, tokens, langs)
     chars = list(base)
     for k, tok in enumerate(tokens):
         if (k in names and fold(tok.text) not in PARTICLES) or tok.sent_start:
@@ -54,11 +55,11 @@ def truecase(text: str, lang: str = "ru") -> str:
     return "".join(chars)
 
 
-def _name_tokens(text: str, tokens: list[Token], lang: str) -> set[int]:
-    names = {k for k, tok in enumerate(tokens) if _seed(text, tokens, k, lang)}
-    russian = lang == "ru"
+def _name_tokens(text: str, tokens: list[Token], langs: Languages) -> set[int]:
+    names = {k for k, tok in enumerate(tokens) if _seed(text, tokens, k, langs.at(tok.start))}
     for _ in range(2):  # grow twice: "асанов б.ж." needs the initials, then the surname
         for k in sorted(names):
+            russian = langs.at(tokens[k].start) == "ru"
             for n in (k - 1, k + 1):
                 if (
                     0 <= n < len(tokens)
