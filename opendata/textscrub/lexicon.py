@@ -149,10 +149,26 @@ def gazetteer() -> Gazetteer:
     return Gazetteer(frozenset(entries), firsts, max(map(len, entries)))
 
 
+class NameSet(StemSet):
+    """A StemSet that also knows the Latin spellings of its words ("Chyngyz" for "Чынгыз")."""
+
+    def __init__(self, words: list[str]) -> None:
+        from opendata.textscrub.translit import skeleton  # translit needs `fold` from here
+
+        super().__init__(words)
+        self._skeleton = skeleton
+        self._keys = {skeleton(w) for w in words}
+
+    def __contains__(self, word: str) -> bool:
+        if word.isascii() and self._skeleton(word) in self._keys:
+            return True
+        return super().__contains__(word)
+
+
 @functools.cache
-def first_names() -> StemSet:
-    """Common given names (Kyrgyz, Russian, Uzbek, English…) in any case form."""
-    return StemSet(read_list("names_first.txt"))
+def first_names() -> NameSet:
+    """Common given names (Kyrgyz, Russian, Uzbek, English…) in any case form or script."""
+    return NameSet(read_list("names_first.txt"))
 
 
 @functools.cache

@@ -77,8 +77,9 @@ def find_id_numbers(text: str) -> Iterator[Hit]:
     for pattern in _ID_PATTERNS:
         for m in pattern.finditer(text):
             group = 1 if pattern.groups else 0
-            if sum(ch.isdigit() for ch in m.group(group)) >= 4:
-                yield m.start(group), m.end(group), "ID_NUMBER"
+            digits = re.sub(r"\D", "", m.group(group))
+            if len(digits) >= 4 and not (len(digits) == 14 and digits[0] == "0"):
+                yield m.start(group), m.end(group), "ID_NUMBER"  # 0… is a company's INN
 
 
 # ---------------------------------------------------------------- car plates
@@ -119,7 +120,7 @@ _NOT_UNIT = (
     r"|июл\w*|август\w*|сентябр\w*|октябр\w*|ноябр\w*|декабр\w*|days?|weeks?|months?|years?"
     r"|hours?|min\w*|times?|som|floors?|stor\w*|jan\w*|feb\w*|mar\w*|apr\w*|may|june?"
     r"|july?|aug\w*|sep\w*|oct\w*|nov\w*|dec\w*|am|pm|жыл\w*|күн\w*|ай|саат\w*|жума\w*"
-    r"|мүнөт\w*|киши|кабат\w*|м2|кв\.?\s?м\w*|m2|sq\w*|градус\w*|см|мм|метр\w*|км|km|кг|шт\w*"
+    r"|мүнөт\w*|киши|кабат\w*|м²|m²|м2|кв\.?\s?м\w*|m2|sq\w*|градус\w*|см|мм|метр\w*|км|km|кг|шт\w*"
     r"|штук\w*|м)(?![\w])|[%°²]|[:.,]\d)))"
 )
 _UNIT_BEFORE = (
