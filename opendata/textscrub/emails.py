@@ -37,12 +37,23 @@ _TLDS = wordset(
 
 def find_obfuscated(text: str) -> Iterator[Hit]:
     """E-mail addresses with "@" spelt out, bracketed or spaced."""
-    for m in _OBFUSCATED.finditer(text):
-        parts = re.split(r"[^\w-]+|(?i:\b(?:dot|точка|точку|дот)\b)", m.group("rest"))
-        last = next((p for p in reversed(parts) if p), "").lower()
-        plain = "@" not in m.group("at") and not re.search(r"[(\[{<]", m.group("at"))
-        if not plain or last in _TLDS or m.group("domain").lower() in _HOSTS:
+    pos = 0
+    while (m := _OBFUSCATED.search(text, pos)) is not None:
+        if _plausible(m):
             yield m.start(), m.end(), "EMAIL"
+            pos = m.end()
+        else:  # "me at lukas.schneider (at) …": try again from the next word
+            pos = m.start() + 1
+
+
+def _plausible(m: re.Match[str]) -> bool:
+    """A bracketed or "@" separator, or a known mail host or top-level domain."""
+    at = m.group("at")
+    if "@" in at or re.search(r"[(\[{<]", at):
+        return True
+    parts = re.split(r"[^\w-]+|(?i:\b(?:dot|точка|точку|дот)\b)", m.group("rest"))
+    last = next((p for p in reversed(parts) if p), "").lower()
+    return last in _TLDS or m.group("domain").lower() in _HOSTS
 
 
 def local_names(hits: list[Hit], text: str) -> frozenset[str]:

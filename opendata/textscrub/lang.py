@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from opendata.textscrub.lexicon import wordset
 from opendata.textscrub.placeholders import PLACEHOLDER
+from opendata.textscrub.tokens import ABBREVIATIONS
 
 LANGS = ("ru", "ky", "en")
 # Frequent function words; Kyrgyz names contain ү/ө too, so letters alone cannot decide.
@@ -126,10 +127,17 @@ def _blank(m: re.Match[str]) -> str:
 def _sentences(text: str) -> list[tuple[int, int]]:
     bounds, start = [], 0
     for m in _SENTENCE_END.finditer(text):
+        if m.group() == "." and _abbreviation_before(text, m.start()):
+            continue  # "ул. Киевская", "ul. Ibraimova", "Т. Асанов"
         bounds.append((start, m.end()))
         start = m.end()
     bounds.append((start, len(text)))
     return [(a, b) for a, b in bounds if b > a]
+
+
+def _abbreviation_before(text: str, dot: int) -> bool:
+    word = re.search(r"[^\W\d_]+$", text[max(0, dot - 12) : dot])
+    return word is not None and (len(word.group()) == 1 or word.group().lower() in ABBREVIATIONS)
 
 
 def _judge(text: str, a: int, b: int) -> tuple[int, int, dict[str, float], bool, int]:

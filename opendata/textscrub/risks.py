@@ -21,11 +21,11 @@ from dataclasses import dataclass
 
 from opendata.textscrub import context, geo
 from opendata.textscrub.lang import Languages
-from opendata.textscrub.lexicon import common_word, first_names, fold, not_names
+from opendata.textscrub.lexicon import common_word, first_names, fold, gazetteer, not_names
 from opendata.textscrub.normalize import Normalized, mixed_script
 from opendata.textscrub.placeholders import placeholder_spans
 from opendata.textscrub.spans import PiiSpan
-from opendata.textscrub.tokens import Token, tokenize
+from opendata.textscrub.tokens import ABBREVIATIONS, Token, tokenize
 
 Risk = tuple[int, int, str]
 _MASK = "\u2588"
@@ -110,8 +110,14 @@ def _after_cues(masked: str, tokens: list[Token]) -> Iterator[Risk]:
 
 def _name_words(masked: str, tokens: list[Token]) -> Iterator[Risk]:
     """A known given name kept where no place or organisation explains it."""
-    for tok in tokens:
-        if len(tok.text) < 3 or tok.text not in first_names() or _ordinary(tok.text):
+    words = [tok.text for tok in tokens]
+    in_places: set[int] = set()
+    for k in range(len(words)):
+        in_places.update(range(k, k + gazetteer().match_at(words, k)))
+    for k, tok in enumerate(tokens):
+        if len(tok.text) < 3 or k in in_places or tok.text not in first_names():
+            continue
+        if _ordinary(tok.text):
             continue
         if context.place_before(masked, tok.start) or context.place_after(masked, tok.end):
             continue
@@ -121,5 +127,8 @@ def _name_words(masked: str, tokens: list[Token]) -> Iterator[Risk]:
 
 
 def _ordinary(word: str) -> bool:
-    """A word that is not a name: a stop word or a common word of ru, ky or en."""
-    return fold(word) in not_names() or context.is_role(word) or common_word(word)
+    """A word that is not a name: a stop word, an abbreviation, a common word of ru/ky/en."""
+    folded = fold(word)
+    if folded in not_names() or folded in ABBREVIATIONS or context.is_role(word):
+        return True
+    return context.is_org_word(word) or common_word(word)

@@ -115,7 +115,7 @@ _NUM = r"\d+(?:[а-яa-zА-ЯA-Z](?![\w]))?(?:\s?/\s?\d+(?:[а-яa-zА-ЯA-Z](?!
 _MORE = r"(?:\s*(?:,|(?i:и|and)|&)\s*\d{1,4}(?:[а-яa-z](?![\w]))?(?![\d\w])(?!\s*[\d(-]))*"
 # Counts and times after a number mean it is not a house number: "дома 2 дня", "ул. Ленина 5 мая".
 _NOT_UNIT = (
-    r"(?!(?i:\s*(?:(?:дн[яе]\w*|день|недел\w*|месяц\w*|год\w*|лет|час\w{0,2}|мин\w*|раз|раза"
+    r"(?!(?i:\s*-?\s*(?:(?:дн[яе]\w*|день|недел\w*|месяц\w*|год\w*|лет|час\w{0,2}|мин\w*|раз|раза"
     r"|сом\w*|этаж\w*|человек\w*|чел|январ\w*|феврал\w*|март\w*|апрел\w*|ма[йяе]|июн\w*"
     r"|июл\w*|август\w*|сентябр\w*|октябр\w*|ноябр\w*|декабр\w*|days?|weeks?|months?|years?"
     r"|hours?|min\w*|times?|som|floors?|stor\w*|jan\w*|feb\w*|mar\w*|apr\w*|may|june?"
@@ -128,7 +128,10 @@ _UNIT_BEFORE = (
     r"|подъезд\w*|под\.|комнат(?:а|ы|е|у)?|комн\.|блок(?:а|е)?|[үу]й(?:[үу]|д[өо]|д[үу]н)?|батир\w*"
     r"|apt\.?|apartment|flat|unit|room|building|bldg\.?|house|block|entrance)"
 )
-_STREET = r"(?<![\w])(?i:ул\.?|улиц\w*|пр\.|пр-т\.?|проспект\w*|пер\.|переул\w*|бульвар\w*|б-р\.?)"
+_STREET = (
+    r"(?<![\w])(?i:ул\.?|улиц(?:а|ы|е|у|ей)|пр\.|пр-т\.?|проспект(?:а|е|у|ом)?|пер\.|переул\w*"
+    r"|бульвар(?:а|е|у|ом)?|б-р\.?)(?:(?<=\.)|(?![\w]))"
+)
 _STREET_NAME = r"[^\W\d_][\w'’-]*(?:\s+[А-ЯA-ZЁҮӨҢ][\w'’-]*)?"
 _EN_WORD = r"(?!(?i:on|at|in|to|near|along|from|via|the|and|of|by|for)\b)[^\W\d_][\w'’-]*"
 _EN_STREET = r"(?i:street|st\.?|avenue|ave\.?|road|rd\.?|lane|boulevard|blvd\.?|prospekt|prospect)"
