@@ -48,7 +48,9 @@ _RU_LATIN = wordset(
     "vam vy ty tam tut zdes zovut zvonite pozhaluysta pozhaluista pozhalujsta zdravstvuite "
     "zdravstvuyte dobryi dobryy dobriy den spasibo eshe vse byl byla bylo est zhivu pri ili "
     "nety nichego nikto nuzhno nado mozhno budet uvazhaemyi uvazhaemaya uvazhaemyy pishite "
-    "pomogite skazali zvonila zvonil uzhe nedelyu"
+    "pomogite skazali zvonila zvonil uzhe nedelyu vash vashe vashei zapros obrashenie otvet "
+    "rassmotren rassmotreno srochno opyat snova pochemu kto chtoby esli tozhe takzhe posle "
+    "vozle okolo dom kvartira ulica ulice nomer telefon privet"
 )
 _KY_LATIN = wordset(
     "jana zhana menen uchun bul bir men menin biz bizdin jok zhok bar jatat zhatat emes dep "
@@ -58,6 +60,12 @@ _KY_LATIN = wordset(
     "deshet emi kayda kaida"
 )
 _WORDS = re.compile(r"[^\W\d_]+")
+# Kyrgyz letters, long vowels and suffixes that Russian words do not have: genitive
+# -дын/-нын, past tense -ылды/-илди, participles -ган/-ген of long words.
+_KYRGYZ_SHAPE = re.compile(
+    r"[өүң]|аа|оо|уу|ээ|ыы|(?:дын|дин|дун|нын|нин|нун|тын|тин|тун)$|(?:ылды|илди|улду)$"
+    r"|^\w{4,}(?:ган|ген|гон)$"
+)
 # E-mails, web addresses and HTML tags are Latin whatever the language of the appeal.
 _NOT_PROSE = re.compile(r"(?<!\S)[^\s@]+@\S+|https?://\S+|www\.\S+|<[^<>]*>|&\w+;")
 _SENTENCE_END = re.compile(r"[.!?…]+(?=\s+[^\W\d_])|[!?…]+|\n+|(?<=\w)\.(?=\s*$)")
@@ -191,7 +199,7 @@ def _looks_kyrgyz(word: str) -> bool:
     # ө/ү/ң and long vowels (айдоочу, уулу, унаанын) are rare in Russian words.
     if word.istitle():
         return False
-    return re.search(r"[өүң]|аа|оо|уу|ээ|ыы", word.lower()) is not None
+    return _KYRGYZ_SHAPE.search(word.lower()) is not None
 
 
 def _looks_kyrgyz_latin(word: str) -> bool:

@@ -210,8 +210,8 @@ def _hinted_seeds(t: NameText, hints: frozenset[str]) -> list[Seed]:
 # ---------------------------------------------------------------- growing
 
 
-def _companion(t: NameText, k: int, latin_seed: bool) -> bool:
-    """tokens[k] may extend a neighbouring name."""
+def _companion(t: NameText, k: int, latin_seed: bool, after: bool) -> bool:
+    """tokens[k] may extend a neighbouring name (`after` it, or before it)."""
     tok = t.tokens[k]
     if k in t.places or (context.place_after(t.work, tok.end) and k not in t.ner_names):
         return False
@@ -226,14 +226,15 @@ def _companion(t: NameText, k: int, latin_seed: bool) -> bool:
         return True
     if t.caseless and not tok.sent_start and not t.in_gazetteer(k):
         return True  # truecasing capitalised it as part of a name
-    return latin_seed and tok.text.isascii() and len(tok.text) > 1
+    # Latin names: any capitalised word after a given name ("John Miller"), not before it.
+    return after and latin_seed and tok.text.isascii() and len(tok.text) > 1
 
 
 def _grow(t: NameText, i: int, j: int) -> tuple[int, int]:
     latin = t.tokens[i].text.isascii()
-    while j + 1 < len(t.tokens) and t.adjacent(j, j + 1) and _companion(t, j + 1, latin):
+    while j + 1 < len(t.tokens) and t.adjacent(j, j + 1) and _companion(t, j + 1, latin, True):
         j += 1
-    while i > 0 and t.adjacent(i - 1, i) and _companion(t, i - 1, latin):
+    while i > 0 and t.adjacent(i - 1, i) and _companion(t, i - 1, latin, False):
         if context.place_before(t.work, t.tokens[i - 1].start):
             break
         i -= 1

@@ -128,10 +128,13 @@ def _is_number_word(w: str) -> bool:
 def find_spoken_phones(text: str) -> Iterator[Hit]:
     """Runs of number words and digit groups that spell a phone number."""
     for run in _runs(text):
-        while run and fold(run[0].group()) in _AMBIGUOUS:
+        # "он 12 34 56 78" (he): an ambiguous word counts only beside another number word
+        while len(run) > 1 and fold(run[0].group()) in _AMBIGUOUS and run[1].group().isdigit():
             run = run[1:]
-        while run and fold(run[-1].group()) in _AMBIGUOUS:
+        while len(run) > 1 and fold(run[-1].group()) in _AMBIGUOUS and run[-2].group().isdigit():
             run = run[:-1]
+        if len(run) == 1 and fold(run[0].group()) in _AMBIGUOUS:
+            continue
         if not any(not m.group().isdigit() for m in run):
             continue
         if 7 <= len(read(m.group() for m in run)) <= 15:

@@ -57,8 +57,8 @@ _SAFE_NUMBERS = re.compile(
 )
 _DIGIT_CHUNK = re.compile(r"\d(?:[\s().-]?\d)*")
 _AT_LIKE = re.compile(
-    r"@|(?i:[(\[{<]\s*(?:at|dot|собака|точка)\s*[)\]}>]|(?<![\w])(?:собак[аиу]|собачк[аиу])"
-    r"(?=\s+[a-z])|(?<![\w])(?:gmail|yandex|mail\.ru|inbox|outlook|hotmail|yahoo|icloud"
+    r"@|(?i:[(\[{<]\s*(?:at|dot|собака|точка)\s*[)\]}>]|(?<=[a-z0-9_.] )собач?к[аиу]"
+    r"|(?<![\w])собач?к[аиу](?=\s+[a-z])|(?<![\w])(?:gmail|yandex|mail\.ru|inbox|outlook|hotmail|yahoo|icloud"
     r"|protonmail)(?![\w]))"
 )
 
@@ -68,10 +68,11 @@ def find_risks(norm: Normalized, found: list[PiiSpan], langs: Languages) -> list
     masked = _mask(norm.folded, [(s.start, s.end) for s in found])
     masked = _mask(masked, placeholder_spans(masked))
     tokens = tokenize(masked)
+    points = list(geo.coordinate_like(masked))
     risks = [
-        *_digit_runs(masked),
+        *_digit_runs(_mask(masked, points)),
         *((*m.span(), "at_like") for m in _AT_LIKE.finditer(masked)),
-        *((a, b, "coordinate") for a, b in geo.coordinate_like(masked)),
+        *((a, b, "coordinate") for a, b in points),
         *_mixed_scripts(norm.text, masked),
         *_after_cues(masked, tokens),
         *_name_words(masked, tokens),

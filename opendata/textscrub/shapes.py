@@ -28,7 +28,8 @@ NAME_SHAPES = ("first", "surname", "patronymic")
 _SURNAME_ENDINGS = (
     r"(?:а|у|ым|ой|ом|е|ы|ого|ому|ых|ыми|a|y|u)?"
     r"(?:га|ка|ге|ке|го|ко|дын|нын|тын|дин|нин|ны|ну|ды|ду|да|та|ден|дан|тан|нан|дун|нун"
-    r"|ga|ka|ge|ke|dyn|nyn|tyn|din|nin|ny|nu|dy|du|da|ta|dan|tan|nan)?"
+    r"|ga|ka|ge|ke|dyn|nyn|tyn|din|nin|ny|nu|dy|du|da|ta|dan|tan|nan"
+    r"|дор|тор|лар|дар|тар|лер|дер)?"  # Kyrgyz plural: "Бекназаровдор", the Beknazarovs
 )
 _SURNAME = re.compile(
     r"[^\W\d_'’-]{2,}(?:ов|ев|ёв|ин|ын|енко|дзе|швили|ян|ук|юк|ский|цкий|ская|цкая"
