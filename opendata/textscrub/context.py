@@ -102,6 +102,19 @@ def intro_cue_before(text: str, start: int) -> bool:
     return start in _ends(_INTRO_CUE, text)
 
 
+# Organisation words among the place cues: a full name right after one is a person
+# ("управляющая ТСЖ Кенжеева Алтынкуль Маратовна"), not the organisation's name.
+_ORG_BEFORE = re.compile(
+    rf"(?i:(?<![\w-])(?:тц|трц|жк|тсж|осоо|оао|зао|мп|гп|ип|кафе|ресторан\w*|магазин\w*)"
+    rf"{_WORD_END})\s*"
+)
+
+
+def org_before(text: str, start: int) -> bool:
+    """An organisation word ("ТСЖ", "ОсОО", "магазин") comes right before `start`."""
+    return start in _ends(_ORG_BEFORE, text)
+
+
 def place_before(text: str, start: int) -> bool:
     """A street/place word ("ул.", "проспект", "имени") comes right before `start`."""
     return start in _ends(_PLACE_BEFORE, text)
@@ -131,8 +144,8 @@ def is_role(word: str) -> bool:
 # Organisation names built like words: Бишкекводоканал, Ошэлектро, Главархитектура, Зеленхоз.
 _ORG_WORD = re.compile(
     r"бишкек[а-яёүөң]{4,}|(?:bishkek)[a-z]{4,}"
-    r"|[а-яёүөң]*(?:хоз|строй|энерго|электро|свет|водоканал|канал|сервис|снаб|торг|трест|пром"
-    r"|транс|тепло|газ|жылуулук|тазалык|архитектур|инспекци|надзор|банк|монтаж)"
+    r"|(?:[а-яёүөң]+(?:хоз|строй|энерго|электро|свет|сервис|снаб|торг|трест|пром|транс"
+    r"|тепло|газ|архитектур|инспекци|надзор|банк|монтаж)|[а-яёүөң]*(?:водоканал|канал|жылуулук|тазалык))"
     r"(?:а|я|у|ю|ы|и|е|ом|ем|ой|ей|ии|ию|ка|га|ке|ге|ту|ду|дун|тун|нун|ын|ин|дын|тын|нын"
     r"|та|да|тан|дан|нан)?"
     r"|[a-z]*(?:vodokanal|zelenkhoz|svet|zhyluuluk|tazalyk|elektro|energo|servis|service)[a-z]{0,2}"

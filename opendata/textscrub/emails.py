@@ -21,9 +21,10 @@ _BRACKETED_AT = rf"[(\[{{<]\s*(?:{_AT_WORDS})\s*[)\]}}>]"
 _BRACKETED_DOT = rf"[(\[{{<]\s*(?:{_DOT_WORDS})\s*[)\]}}>]"
 _OBFUSCATED = re.compile(
     r"(?i:(?<![\w.+-])(?P<local>[a-z0-9][\w.+-]*[a-z0-9_]|[a-z0-9])"
-    rf"(?P<at>\s*@\s*|\s*{_BRACKETED_AT}\s*|\s+(?:{_AT_WORDS})\s+)"
-    r"(?P<domain>[a-z0-9][\w-]*)"
-    rf"(?P<rest>(?:(?:\s*\.\s*|\s*{_BRACKETED_DOT}\s*|\s+(?:{_DOT_WORDS})\s+)[a-z0-9][\w-]*)+))"
+    rf"(?P<at>\s*@\s*|\s*{_BRACKETED_AT}\s*|\s+(?:{_AT_WORDS})\s+|[-_](?:at)[-_])"
+    r"(?P<domain>[a-z0-9]\w*)"
+    rf"(?P<rest>(?:(?:\s*\.\s*|\s*{_BRACKETED_DOT}\s*|\s+(?:{_DOT_WORDS})\s+|[-_]dot[-_])"
+    r"[a-z0-9][\w]*)+))"
 )
 _HOSTS = wordset(
     "gmail mail yandex ya inbox bk list rambler outlook hotmail yahoo icloud me protonmail "
@@ -51,7 +52,7 @@ def _plausible(m: re.Match[str]) -> bool:
     at = m.group("at")
     if "@" in at or re.search(r"[(\[{<]", at):
         return True
-    parts = re.split(r"[^\w-]+|(?i:\b(?:dot|точка|точку|дот)\b)", m.group("rest"))
+    parts = re.split(r"[^\w]+|(?i:\b(?:dot|точка|точку|дот)\b)|[-_]dot[-_]", m.group("rest"))
     last = next((p for p in reversed(parts) if p), "").lower()
     return last in _TLDS or m.group("domain").lower() in _HOSTS
 

@@ -115,6 +115,8 @@ def _valid(digits: str, plus: bool) -> bool:
         return len(digits) == 12
     if digits.startswith("0"):
         return len(digits) == 10 and digits[1] != "0"
+    if digits.startswith("8") and len(digits) == 10:  # the Russian trunk prefix: 8 (700) …
+        return _valid(digits[1:], plus=False)
     if len(digits) == 9 and digits[0] in "2579":
         return phonenumbers.is_valid_number(phonenumbers.parse(digits, "KG"))
     return False

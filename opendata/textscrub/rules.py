@@ -87,7 +87,9 @@ def find_id_numbers(text: str) -> Iterator[Hit]:
 _PLATE_LETTER = "A-Za-zАВЕКМНОРСТУХавекмнорстух"
 _PLATE_PATTERNS = [
     # Current format: 01 KG 123 ABC / 01KG123ABC / 01 123 ABC.
-    re.compile(rf"(?<![\w])\d{{2}}\s?(?:(?i:KG)\s?)?\d{{3}}\s?([{_PLATE_LETTER}]{{3}})(?![\w])"),
+    re.compile(
+        rf"(?<![\w])\d{{2}}\s?(?:(?i:[KК][GГ])\s?)?\d{{3}}\s?([{_PLATE_LETTER}]{{3}})(?![\w])"
+    ),
     # Older format: B 1234 AB (Latin letters only; "a"/"i" are English words, not regions).
     re.compile(r"(?<![\w])[B-HJ-Zb-hj-z]\s?\d{4}\s?([A-Za-z]{2})(?![\w])"),
 ]

@@ -43,7 +43,7 @@ _PATRONYMIC = re.compile(
 )
 # Given names of Central Asian origin are built with productive suffixes.
 _GIVEN = re.compile(
-    r"[^\W\d_]{2,}(?:бек|гүл|гуль|гул|жон|джон|жан|бүбү|бубу|нур|мурат|али"
+    r"[^\W\d_]{2,}(?:бек|гүл|гуль|гул|күл|куль|жон|джон|жан|бүбү|бубу|нур|мурат|али"
     r"|bek|gul|jon|zhon|dzhon|zhan|jan)(?:[^\W\d_]{0,4})"
 )
 _GIVEN_ENDINGS = frozenset(
@@ -145,7 +145,7 @@ def _given_suffix(folded: str) -> bool:
     m = _GIVEN.fullmatch(folded)
     if m is None:
         return False
-    tail = re.search(r"(?:бек|гүл|гуль|гул|жон|джон|жан|бүбү|бубу|нур|мурат|али|bek|gul"
+    tail = re.search(r"(?:бек|гүл|гуль|гул|күл|куль|жон|джон|жан|бүбү|бубу|нур|мурат|али|bek|gul"
                      r"|jon|zhon|dzhon|zhan|jan)([^\W\d_]{0,4})$", folded)  # fmt: skip
     return tail is not None and (tail.group(1) == "" or tail.group(1) in _GIVEN_ENDINGS)
 

@@ -17,7 +17,9 @@ def rejected(t: NameText, i: int, j: int, cued: bool) -> bool:
         return True  # a cue word outweighs NER's LOC/ORG label
     first = t.tokens[i]
     lead = t.tokens[_lead(t, i)]
-    if context.place_before(t.work, lead.start) or _place_follows(t, j):
+    if _place_follows(t, j):
+        return True
+    if context.place_before(t.work, lead.start) and not _full_name_after_org(t, i, j):
         return True
     if context.official_nearby(t.tokens, i, j, t.work):
         return True
@@ -27,6 +29,14 @@ def rejected(t: NameText, i: int, j: int, cued: bool) -> bool:
     if first.text.isascii() and context.preposition_before(t.work, first.start):
         return "first" not in shapes
     return not cued and i == j and _listed_with_place(t, i)
+
+
+def _full_name_after_org(t: NameText, i: int, j: int) -> bool:
+    """ "ТСЖ Кенжеева Алтынкуль Маратовна": a patronymic or given name + surname."""
+    if not context.org_before(t.work, t.tokens[i].start):
+        return False
+    shapes = [t.shape(k) for k in range(i, j + 1)]
+    return "patronymic" in shapes or ("first" in shapes and "surname" in shapes)
 
 
 def _place_follows(t: NameText, j: int) -> bool:
