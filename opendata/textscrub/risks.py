@@ -19,13 +19,16 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from opendata.textscrub import context, geo
+from opendata.textscrub import context, geo, phones
 from opendata.textscrub.lang import Languages
 from opendata.textscrub.lexicon import common_word, first_names, fold, gazetteer, not_names
+from opendata.textscrub.morph import proper_noun
 from opendata.textscrub.normalize import Normalized, mixed_script
 from opendata.textscrub.placeholders import placeholder_spans
 from opendata.textscrub.spans import PiiSpan
 from opendata.textscrub.tokens import ABBREVIATIONS, Token, tokenize
+from opendata.textscrub.translit import latin_view
+from opendata.textscrub.truecase import case_mode
 
 Risk = tuple[int, int, str]
 _MASK = "\u2588"
@@ -54,10 +57,14 @@ _SAFE_NUMBERS = re.compile(
     r"|(?i:\d[\d\s.,]*\d\s*(?:сом\w*|som|kgs|руб\w*|тенге|тыйын\w*|usd|\$|доллар\w*|евро|eur"
     r"|тыс\w*|млн|миллион\w*|c\.)(?![\w]))"
     r"|(?<!\d)0\d{13}(?!\d)"
+    # the number of a request, a receipt, a decree: "заявка №45871", "request #56231"
+    r"|(?i:(?:заявк|обращени|квитанци|протокол|решени|постановлени|распоряжени|договор"
+    r"|приказ|акт|кайрылуу|арыз|request|ticket|ref|reference|receipt|appeal|invoice)\w*"
+    r"\s*(?:№|#|no\.?|n)?\s*\d[\d-]*)"
 )
 _DIGIT_CHUNK = re.compile(r"\d(?:[\s().-]?\d)*")
 _AT_LIKE = re.compile(
-    r"@|(?i:[(\[{<]\s*(?:at|dot|собака|точка)\s*[)\]}>]|(?<=[a-z0-9_.] )собач?к[аиу]"
+    r"@|(?i:[(\[{<]\s*(?:at|dot|собака|точка)\s*[)\]}>]|(?<=[a-z0-9_] )собач?к[аиу]"
     r"|(?<![\w])собач?к[аиу](?=\s+[a-z])|(?<![\w])(?:gmail|yandex|mail\.ru|inbox|outlook|hotmail|yahoo|icloud"
     r"|protonmail)(?![\w]))"
 )
@@ -69,12 +76,13 @@ def find_risks(norm: Normalized, found: list[PiiSpan], langs: Languages) -> list
     masked = _mask(masked, placeholder_spans(masked))
     tokens = tokenize(masked)
     points = list(geo.coordinate_like(masked))
+    desks = phones.desk_numbers(masked)
     risks = [
-        *_digit_runs(_mask(masked, points)),
+        *_digit_runs(_mask(masked, points + desks)),
         *((*m.span(), "at_like") for m in _AT_LIKE.finditer(masked)),
         *((a, b, "coordinate") for a, b in points),
         *_mixed_scripts(norm.text, masked),
-        *_after_cues(masked, tokens),
+        *_after_cues(masked, tokens, caseless=case_mode(norm.text) is not None),
         *_name_words(masked, tokens),
     ]
     return sorted(set(risks))
@@ -100,12 +108,16 @@ def _mixed_scripts(text: str, masked: str) -> Iterator[Risk]:
             yield m.start(), m.end(), "mixed_script"
 
 
-def _after_cues(masked: str, tokens: list[Token]) -> Iterator[Risk]:
+def _after_cues(masked: str, tokens: list[Token], caseless: bool) -> Iterator[Risk]:
     """An unknown word kept right after a person cue."""
     starts = {tok.start: tok for tok in tokens}
     for end in context.person_cue_ends(masked):
         tok = starts.get(end)
-        if tok is not None and not _ordinary(tok.text):
+        if tok is None or len(tok.text) < 2 or (tok.text.isupper() and len(tok.text) < 5):
+            continue  # an initial or an acronym ("ТСЖ")
+        if tok.text.isascii() and not (tok.is_cap or caseless or tok.text in first_names()):
+            continue  # English writes names with a capital: "driver demanded …"
+        if not _ordinary(tok.text):
             yield tok.start, tok.end, "name_cue"
 
 
@@ -120,11 +132,24 @@ def _name_words(masked: str, tokens: list[Token]) -> Iterator[Risk]:
             continue
         if _ordinary(tok.text):
             continue
-        if context.place_before(masked, tok.start) or context.place_after(masked, tok.end):
+        if context.place_before(masked, tok.start) or _place_after(masked, tokens, k):
             continue
         if any(qa < tok.start < qb for qa, qb in context.quoted_ranges(masked)):
             continue
         yield tok.start, tok.end, "name_word"
+
+
+def _place_after(masked: str, tokens: list[Token], k: int) -> bool:
+    """A place word follows, maybe after one more word ("Aaly Tokombaev St")."""
+    if context.place_after(masked, tokens[k].end):
+        return True
+    nxt = tokens[k + 1] if k + 1 < len(tokens) else None
+    return (
+        nxt is not None
+        and masked[tokens[k].end : nxt.start].isspace()
+        and nxt.is_cap
+        and context.place_after(masked, nxt.end)
+    )
 
 
 def _ordinary(word: str) -> bool:
@@ -132,4 +157,9 @@ def _ordinary(word: str) -> bool:
     folded = fold(word)
     if folded in not_names() or folded in ABBREVIATIONS or context.is_role(word):
         return True
-    return context.is_org_word(word) or common_word(word)
+    if context.is_org_word(word) or common_word(word):
+        return True
+    if word.isascii():  # Russian in Latin letters: "uchastka" is "участка"
+        view = latin_view(word, 0, len(word)).text
+        return proper_noun(view) is False
+    return False
