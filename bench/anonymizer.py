@@ -2,6 +2,9 @@
 
     python bench/anonymizer.py [--corpus PATH ...] [-v]
 
+Without --corpus: shared/data/pii_dev.jsonl and pii_dev_hard.jsonl (when present) and
+the held-out hard texts of tests/opendata/data/pii_held_out_hard.jsonl.
+
 Implements the scoring rule of shared/data/README.md. The scrubber is a black box
 text -> text. A gold PII span is *caught* unless something of it survives in the output
 more often than the same string occurs in the original outside PII spans:
@@ -37,6 +40,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIRS = (Path("/work/shared/data"), ROOT.parent / "shared" / "data")
 CORPORA = ("pii_dev.jsonl", "pii_dev_hard.jsonl")
+# Hard texts written for the tests, with names and formats the corpora do not have.
+HELD_OUT = ROOT / "tests" / "opendata" / "data" / "pii_held_out_hard.jsonl"
 # Not name tokens: patronymic particles and honorifics.
 _PARTICLES = frozenset(
     [
@@ -59,6 +64,8 @@ _PARTICLES = frozenset(
 _MASK = "\u2588"  # a non-word, non-digit character that stands in for masked PII
 # The interface language a writer might have had instead of the text's own.
 WRONG_HINT = {"ru": "en", "ky": "ru", "en": "ky", "mixed": "ru"}
+# Issue 15's targets per corpus: (recall at least, over-redaction at most).
+TARGETS = {"pii_dev.jsonl": (0.99, 0.01), "pii_dev_hard.jsonl": (0.97, 0.03)}
 _LATIN_LOOKALIKE = str.maketrans("aeopcxyAEOPCXYBKMHT", "аеорсхуАЕОРСХУВКМНТ")
 
 
@@ -320,8 +327,9 @@ def print_report(title: str, report: Report, *, full: bool, verbose: bool) -> No
             print(f"    over-redacted {rid} {kind}: {text!r}")
 
 
-def bench_corpus(path: Path, scrub: Callable[..., object], verbose: bool) -> None:
+def bench_corpus(path: Path, scrub: Callable[..., object], verbose: bool) -> dict[str, Report]:
     """Every figure for one corpus: three kinds of language hint, then other casings."""
+    reports: dict[str, Report] = {}
     records = load(path)
     fold = any("channel" in r for r in records)
     print(f"\n#### corpus: {path} ({len(records)} texts{', evasion folded' if fold else ''})")
@@ -336,9 +344,32 @@ def bench_corpus(path: Path, scrub: Callable[..., object], verbose: bool) -> Non
             lang = hint(r)
             _merge(report, score(lambda text, lang=lang: scrub(text, lang), [r], fold))
         print_report(f"{path.name}, {name}", report, full=True, verbose=verbose)
+        reports[name] = report
     for name, convert in (("lower-cased", str.lower), ("upper-cased", str.upper)):
         report = score(lambda text: scrub(text, None), recased(records, convert), fold)
         print_report(f"{path.name}, {name}, lang=None", report, full=False, verbose=verbose)
+        reports[name] = report
+    return reports
+
+
+def print_targets(name: str, reports: dict[str, Report]) -> None:
+    """The figures of issue 15's "Done when" next to their targets."""
+    recall, over = TARGETS.get(name, TARGETS["pii_dev_hard.jsonl"])
+    print(f"\n-- {name}: targets")
+    for hint in ("lang=None", "wrong hint"):
+        r = reports[hint]
+        ok = r.recall >= recall and r.over_redaction <= over
+        print(
+            f"  {hint:<11} recall {r.recall:.3f} (≥ {recall}), over-redaction "
+            f"{r.over_redaction:.3f} (≤ {over})  {'ok' if ok else 'MISSED'}"
+        )
+    for casing in ("lower-cased", "upper-cased"):
+        r = reports[casing]
+        print(
+            f"  {casing:<11} recall {r.recall:.3f} (≥ 0.95)  {'ok' if r.recall >= 0.95 else 'MISSED'}"
+        )
+    p95 = max(reports[h].p95_ms for h in ("lang=None", "right hint", "wrong hint"))
+    print(f"  p95 per text {p95:.2f} ms (≤ 10 ms)  {'ok' if p95 <= 10 else 'MISSED'}")
 
 
 def _merge(into: Report, part: Report) -> None:
@@ -360,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, action="append", help="JSONL corpus (repeatable)")
     parser.add_argument("-v", "--verbose", action="store_true", help="list misses")
     args = parser.parse_args(argv)
-    corpora = args.corpus or [p for name in CORPORA if (p := default_corpus(name))]
+    corpora = args.corpus or [p for name in CORPORA if (p := default_corpus(name))] + [HELD_OUT]
     missing = [p for p in corpora if not p.is_file()]
     if not corpora or missing:
         print(f"corpus not found: {missing or CORPORA}")
@@ -373,7 +404,7 @@ def main(argv: list[str] | None = None) -> int:
     scrub("Меня зовут Иван Петров, тел. 0555 123 456.")  # first-call caches
     print(f"model load (excluded below): {time.perf_counter() - t0:.2f} s")
     for path in corpora:
-        bench_corpus(path, scrub, args.verbose)
+        print_targets(path.name, bench_corpus(path, scrub, args.verbose))
     return 0
 
 

@@ -200,3 +200,8 @@ def common_word(word: str) -> bool:
     from opendata.textscrub.morph import proper_noun  # the dictionary loads lazily
 
     return proper_noun(word) is False
+
+
+def load() -> None:
+    """Read every word list now (the name list also builds its Latin spellings)."""
+    first_names(), short_surnames(), not_names(), gazetteer(), _common_words()
