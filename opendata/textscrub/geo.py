@@ -50,7 +50,8 @@ def find_points(text: str) -> Iterator[Hit]:
 
 def public_place(text: str, start: int) -> bool:
     """The sentence before `start` names a public place and nothing private."""
-    cut = max((m.end() for m in _SENTENCE.finditer(text, 0, start)), default=0)
+    window = max(0, start - 200)
+    cut = max((m.end() for m in _SENTENCE.finditer(text, window, start)), default=window)
     before = text[cut:start]
     return _PUBLIC.search(before) is not None and _PRIVATE.search(before) is None
 

@@ -230,11 +230,24 @@ def _companion(t: NameText, k: int, latin_seed: bool, after: bool) -> bool:
     return after and latin_seed and tok.text.isascii() and len(tok.text) > 1
 
 
+_MAX_NAME_WORDS = 6  # "Бакыт уулу Нурсултан", "Петрова-Асанбекова Л. К.": a name is short
+
+
 def _grow(t: NameText, i: int, j: int) -> tuple[int, int]:
     latin = t.tokens[i].text.isascii()
-    while j + 1 < len(t.tokens) and t.adjacent(j, j + 1) and _companion(t, j + 1, latin, True):
+    while (
+        j + 1 < len(t.tokens)
+        and j - i < _MAX_NAME_WORDS
+        and t.adjacent(j, j + 1)
+        and _companion(t, j + 1, latin, True)
+    ):
         j += 1
-    while i > 0 and t.adjacent(i - 1, i) and _companion(t, i - 1, latin, False):
+    while (
+        i > 0
+        and j - i < _MAX_NAME_WORDS
+        and t.adjacent(i - 1, i)
+        and _companion(t, i - 1, latin, False)
+    ):
         if context.place_before(t.work, t.tokens[i - 1].start):
             break
         i -= 1

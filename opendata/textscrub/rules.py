@@ -148,7 +148,7 @@ _ADDRESS_PATTERNS = [
     ),
     # ул. Киевская 120 / ул. Салиева, 15 / Ахунбаев көчөсү, 12: the house number
     re.compile(rf"{_STREET}\s*{_STREET_NAME},?\s+({_NUM})(?![\w]){_NOT_UNIT}"),
-    re.compile(rf"[^\W\d_]+\s+(?i:к[өо]ч[өо]с[үу]),?\s+({_NUM})(?![\w-]){_NOT_UNIT}"),
+    re.compile(rf"(?<![^\W\d_])[^\W\d_]+\s+(?i:к[өо]ч[өо]с[үу]),?\s+({_NUM})(?![\w-]){_NOT_UNIT}"),
     # "на Жукеева-Пудовкина 77", "по Московской 12": a capitalised street and a number
     re.compile(
         rf"(?<![\w])(?i:на|по)\s+[А-ЯЁҮӨҢ][а-яёүөң][\w'’-]*,?\s+({_NUM})(?![\w-]){_NOT_UNIT}"
@@ -160,7 +160,9 @@ _ADDRESS_PATTERNS = [
         rf"(?<![\w/.:-])(\d+[a-z]?)\s+(?={_EN_WORD}(?:\s+{_EN_WORD})?\s+{_EN_STREET}(?![\w]))"
     ),
     # Moskovskaya St 189
-    re.compile(rf"[A-Z][\w'’-]+\s+{_EN_STREET}\s+(\d+[a-zA-Z]?)(?![\w/.:-]){_NOT_UNIT}"),
+    re.compile(
+        rf"(?<![\w'’-])[A-Z][\w'’-]+\s+{_EN_STREET}\s+(\d+[a-zA-Z]?)(?![\w/.:-]){_NOT_UNIT}"
+    ),
 ]
 # "15/2-47": house 15, building 2, flat 47.
 _HOUSE_FLAT = re.compile(r"(?<![\w/.-])\d{1,3}[а-яa-z]?/\d{1,3}[а-яa-z]?-\d{1,4}(?![\w/-])")
@@ -195,8 +197,9 @@ def find_address_units(text: str) -> Iterator[Hit]:
 
 def public_building_before(text: str, start: int) -> bool:
     """The words before `start` (same sentence) name a public building, not a home."""
-    cut = max((m.end() for m in _SENTENCE_START.finditer(text, 0, start)), default=0)
-    before = text[max(cut, start - 60) : start]
+    window = max(0, start - 60)
+    cut = max((m.end() for m in _SENTENCE_START.finditer(text, window, start)), default=window)
+    before = text[cut:start]
     return _PUBLIC_BUILDING.search(before) is not None and not _PRIVATE_HOME.search(before)
 
 

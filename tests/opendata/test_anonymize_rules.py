@@ -235,3 +235,23 @@ def test_residual_risks_are_reported_with_their_reason(text, reason, piece):
 )
 def test_ordinary_texts_carry_no_risk(text):
     assert scrub(text).risks == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1 " * 5000,
+        "x" * 20000,
+        "Асанов Т. " * 1000,
+        "42.12345, " * 1000,
+        "a at " * 2000,
+        "ноль " * 3000,
+        "Аa" * 5000,
+        "\u200b" * 10000,
+        "0-" * 5000,
+    ],
+)
+def test_hostile_long_input_is_scrubbed_in_linear_time(text):
+    """Patterns and name growth are bounded: each of these takes well under a second."""
+    result = scrub(text)
+    assert isinstance(result.text, str) and "\u200b" not in result.text
