@@ -7,27 +7,15 @@ development corpora); the development corpora are used when they are on this mac
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
 
 from opendata.anonymize import scrub
+from tests.opendata.anonymizer_bench import bench
 
 ROOT = Path(__file__).resolve().parents[2]
 HELD_OUT = Path(__file__).parent / "data" / "pii_held_out_hard.jsonl"
-
-
-def _bench():
-    spec = importlib.util.spec_from_file_location("bench_anonymizer", ROOT / "bench/anonymizer.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while executing
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _bench()
 
 
 def _score(records, hint=lambda r: None, convert=None):
