@@ -1,15 +1,18 @@
 """Anonymization of appeals before publication: text scrubbing and location masking.
 
-`scrub_text` replaces personal data in an appeal with typed, digit-free placeholders:
+`scrub` replaces personal data in a text with typed, digit-free placeholders and says
+what it replaced and what residual risk it could not rule out:
 
-    >>> scrub_text("Меня зовут Асанов Бакыт, тел. 0555 123 456, кв. 45")  # doctest: +SKIP
+    >>> scrub("Меня зовут Асанов Бакыт, тел. 0555 123 456, кв. 45").text  # doctest: +SKIP
     'Меня зовут [ИМЯ], тел. [ТЕЛЕФОН], [АДРЕС]'
 
-It is built on `find_pii`, which the moderation screen uses to highlight what will go.
-Names come from natasha's NER plus cue words, name lists and a Bishkek/Osh gazetteer
-(opendata/data/); texts typed all in lower case or capitals are truecased first (name list
-plus the OpenCorpora dictionary that ships with pymorphy2). Numbers come from pattern rules
-and the `phonenumbers` library. The NER model loads on the first call (about 0.6 s).
+Steps: normalise (NFKC, invisible characters removed, look-alike letters folded —
+`textscrub.normalize`); decide the languages from the text itself, per sentence
+(`textscrub.lang`; the interface language is only a tie-breaker); run the detectors
+(`textscrub.detect`: pattern rules, phones in digits and in words, obfuscated e-mails,
+coordinates, names from natasha's NER plus cue words, name lists, gazetteers, Kyrgyz and
+Russian case endings, truecasing, transliteration); then list the residual risks
+(`textscrub.risks`). The NER model loads on the first call (about 0.6 s; `warm_up`).
 Nothing here imports Flask, SQLAlchemy or the portal.
 """
 
@@ -18,12 +21,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from opendata.geomask import MaskedPoint, mask_point  # noqa: F401
-from opendata.textscrub import morph, ner, phones, rules
-from opendata.textscrub.lang import LANGS, detect_language
-from opendata.textscrub.names import find_persons
-from opendata.textscrub.placeholders import PLACEHOLDERS, placeholder_spans
-from opendata.textscrub.spans import PII_TYPES, PiiSpan, merge_neighbours, resolve
-from opendata.textscrub.truecase import case_mode, truecase
+from opendata.textscrub import lexicon, morph, ner
+from opendata.textscrub.detect import find_spans
+from opendata.textscrub.lang import LANGS, detect_language, detect_languages
+from opendata.textscrub.normalize import normalize
+from opendata.textscrub.placeholders import PLACEHOLDERS
+from opendata.textscrub.risks import RiskSpan, find_risks
+from opendata.textscrub.spans import PII_TYPES, PiiSpan
 
 __all__ = [
     "PII_TYPES",
@@ -41,19 +45,6 @@ __all__ = [
     "warm_up",
 ]
 # PLACEHOLDERS[lang][pii_type] is the placeholder text, e.g. PLACEHOLDERS["ky"]["PERSON"].
-
-
-@dataclass(frozen=True, slots=True)
-class RiskSpan:
-    """Something in the original text the scrubber is not sure about (a moderator looks).
-
-    ``reason`` is a short code, e.g. "name_cue", "digit_run", "at_like", "coordinate".
-    """
-
-    start: int
-    end: int
-    reason: str
-    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,44 +69,46 @@ class Scrubbed:
 def scrub(text: str, lang: str | None = None) -> Scrubbed:
     """Scrub ``text`` and report what was replaced and what residual risk remains.
 
-    ``lang`` is a hint only (the interface language); the text decides its language.
+    ``lang`` is a hint only (the interface language): the text decides its languages,
+    the hint breaks ties where the text gives no evidence. ``Scrubbed.text`` is always
+    normalised (NFKC, no invisible characters), even when nothing was found.
     """
-    lang = _check_lang(lang) or detect_language(text or "")
-    spans = find_pii(text, lang)
+    hint = _check_lang(lang)
+    if not text:
+        return Scrubbed(text or "", languages=(hint or "ru",))
+    norm = normalize(text)
+    langs = detect_languages(norm.folded, hint)
+    found = find_spans(norm.folded, langs)
     out, pos = [], 0
-    for span in spans:
-        out += [text[pos : span.start], PLACEHOLDERS[lang][span.type]]
+    for span in found:
+        out += [norm.text[pos : span.start], PLACEHOLDERS[langs.primary][span.type]]
         pos = span.end
-    return Scrubbed("".join(out) + text[pos:], spans, [], (lang,))
+    spans = [_original(text, norm.to_original(s.start, s.end), s.type) for s in found]
+    risks = [
+        RiskSpan(a, b, reason, text[a:b])
+        for start, end, reason in find_risks(norm, found, langs)
+        for a, b in [norm.to_original(start, end)]
+    ]
+    return Scrubbed("".join(out) + norm.text[pos:], spans, risks, langs.present)
+
+
+def _original(text: str, bounds: tuple[int, int], kind: str) -> PiiSpan:
+    a, b = bounds
+    return PiiSpan(a, b, kind, text[a:b])
 
 
 def find_pii(text: str, lang: str | None = None) -> list[PiiSpan]:
-    """Personal data in `text`, as non-overlapping spans sorted by position.
+    """Personal data in `text` as non-overlapping spans sorted by position.
 
-    `lang` is "ru", "ky", "en" or None to detect it. Types: PERSON, PHONE, EMAIL,
-    ID_NUMBER, ADDRESS_UNIT, CAR_PLATE, CARD. Placeholders already in the text are
-    never reported, so scrubbing twice changes nothing.
+    Offsets are into `text` as given (the moderation screen highlights them there).
+    `lang` is a hint only. Types: see `PII_TYPES`. Our own placeholders already in the
+    text are never reported, so scrubbing twice changes nothing.
     """
-    if not text or not text.strip():
-        return []
-    lang = _check_lang(lang) or detect_language(text)
-    hits = list(rules.find_all(text)) + list(phones.find_phones(text))
-    contacts = [(a, b) for a, b, kind in hits if kind in ("PHONE", "EMAIL")]
-    mode = case_mode(text)
-    work = truecase(text, lang) if mode else text
-    persons = find_persons(work, lang, caseless=mode is not None, contacts=contacts)
-    hits += [(a, b, "PERSON") for a, b in persons]
-    blocked = placeholder_spans(text)
-    spans = [
-        PiiSpan(a, b, kind, text[a:b])
-        for a, b, kind in hits
-        if b > a and all(b <= pa or a >= pb for pa, pb in blocked)
-    ]
-    return merge_neighbours(resolve(spans, text), text)
+    return scrub(text, lang).spans
 
 
 def scrub_text(text: str, lang: str | None = None) -> str:
-    """`text` with every span of `find_pii` replaced by its typed placeholder.
+    """The publishable text: `scrub(text, lang).text`.
 
     Placeholders contain no digits; streets, schools, routes, dates, amounts, appeal
     numbers, organisations and officials named in their role are kept.
@@ -124,14 +117,20 @@ def scrub_text(text: str, lang: str | None = None) -> str:
 
 
 def is_risky(text: str, lang: str | None = None) -> bool:
-    """True when the text holds anything `find_pii` finds: do not auto-publish it."""
-    return bool(find_pii(text, lang))
+    """True when a moderator should look before the text is published: `scrub(...).risky`.
+
+    A text is risky when the scrubber replaced personal data or reports residual risk.
+    """
+    result = scrub(text, lang)
+    return bool(result.spans or result.risks)
 
 
 def warm_up() -> None:
-    """Load the NER model and the dictionary now (about 0.8 s) rather than on the first text."""
+    """Load the NER model, the dictionary and the word lists now rather than on the first text."""
     ner.load()
     morph.load()
+    lexicon.load()
+    scrub("Иван Петров, 0555 123 456. Айбек (at) mail (dot) kg, 42.87461, 74.61225.")
 
 
 def _check_lang(lang: str | None) -> str | None:

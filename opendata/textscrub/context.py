@@ -24,19 +24,28 @@ _PERSON_CUE = re.compile(
     r"|председател\w*|старш\w*\s+по\s+дому|инициатор\w*|контакт\w*|муж\w*|жена|жены|жене"
     r"|сын\w*|доч\w*|мам\w*|пап\w*|от[её]ц|отца|отцу|мать|матери|брат\w*|сестр\w*"
     r"|бабушк\w*|дедушк\w*|внук\w*|внучк\w*|воспитател\w*|учител\w*|врач\w*"
+    r"|слесар\w*|монт[её]р\w*|инженер\w*|механик\w*|прораб\w*|техник\w*|диспетчер\w*"
+    r"|оператор\w*|инспектор\w*|участков\w*|контр[оа]л[её]р\w*|дворник\w*|уборщи\w*"
+    r"|кондуктор\w*|специалист\w*|юрист\w*|юрисконсульт\w*|исполнител\w*|ответственн\w*"
+    r"|абонент\w*|свидетел\w*|пассажир\w*|уважаем\w*|дорог(?:ой|ая)|назыв\w*\s+(?:его|е[её])"
+    r"|по\s+имени|кличк\w*|прозвищ\w*|подпис\w*|фамили[яю](?:\s+(?:его|е[её]))?"
+    r"|уста\w*|аткаруучу\w*|аткарган|жооптуу|урматтуу|инспектору?|кожоюн\w*|ээси|арызчы\w*"
+    r"|участкалык|монтёр|шофер\w*|шофёр\w*|водила"
     r"|менин\s+атым|атым|аты-ж[өо]н\w*|коңшу\w*|кошуна\w*|кызым\w*|уулум\w*|апам|атам"
     r"|апасы|атасы|күйөө\w*|аялым|агам|эжем|иним|синдим|айдоочу\w*"
     r"|my\s+name\s+is|name|i\s+am|i'm|this\s+is|call\s+me|regards|sincerely|contact"
     r"|mr\.?|mrs\.?|ms\.?|miss|dr\.?|neighbou?r\w*|daughter|son|wife|husband|friend|father|mother"
     r"|brother|sister|driver|landlord|landlady|colleague|tenant|owner|resident|electrician"
     r"|plumber|worker|foreman|janitor|cleaner|guard|seller|cashier|teacher|nurse|doctor"
+    r"|engineer|mechanic|inspector|operator|dispatcher|master|technician|manager|dear"
+    r"|team\s+leader|leader|officer|conductor|responsible|executor|specialist|called"
     r"|filed\s+by|signed\s+by|signed|sent\s+by|written\s+by"
     rf"){_WORD_END})[\s,:—–-]{{0,4}}"
 )
 # A self-introduction: the next word is a name even when typed in lower case.
 _INTRO_CUE = re.compile(
-    r"(?i:(?<![\w-])(?:меня\s+зовут|мо[её]\s+имя|звать|менин\s+атым|атым|my\s+name\s+is"
-    r"|name))[\s,:—–-]{1,4}"
+    r"(?i:(?<![\w-])(?:меня\s+зовут|мо[её]\s+имя|зовут|звать|менин\s+атым|атым|аты"
+    r"|my\s+name\s+is|name|named|фамилия|фамилиясы))[\s,:—–-]{1,4}"
 )
 # A word right before a place name: ул. Ахунбаева, проспект Чуй, школа имени Гагарина.
 _PLACE_BEFORE = re.compile(
@@ -63,7 +72,8 @@ _PLACE_AFTER = re.compile(rf"(?i:\s*(?:-\s*\d+|{_PLACE_WORDS})(?![\w]))")
 _PLACE_WORD = re.compile(rf"(?i:{_PLACE_WORDS})")
 # Senior officials are named in their role and stay: мэр, вице-мэр, аким, министр…
 _ROLE = re.compile(
-    r"(?:вице-)?мэр(?:а|у|ом|е|и|дин|ге)?|аким\w*|министр\w*|замминистра|глав(?:а|ы|е|у|ой)"
+    r"(?:вице-)?мэр(?:а|у|ом|е|и|\w*ин|\w*ге|\w*дин)?|аким\w*|министр\w*|замминистра"
+    r"|глав(?:а|ы|е|у|ой)|директор\w*|director|басары\w*"
     r"|губернатор\w*|президент\w*|премьер\w*|депутат\w*|спикер\w*|полпред\w*|посол|посла"
     r"|башчы\w*|(?:vice-)?mayor\w*|minister\w*|governor|president|ambassador|premier"
 )
@@ -77,6 +87,11 @@ def _ends(pattern: re.Pattern[str], text: str) -> frozenset[int]:
     return frozenset(m.end() for m in pattern.finditer(text))
 
 
+def person_cue_ends(text: str) -> frozenset[int]:
+    """Offsets right after each person cue in `text` (where a name would start)."""
+    return _ends(_PERSON_CUE, text)
+
+
 def person_cue_before(text: str, start: int) -> bool:
     """A word like "сосед", "меня зовут" or "my name is" comes right before `start`."""
     return start in _ends(_PERSON_CUE, text)
@@ -85,6 +100,19 @@ def person_cue_before(text: str, start: int) -> bool:
 def intro_cue_before(text: str, start: int) -> bool:
     """ "меня зовут", "менин атым", "my name is" comes right before `start`."""
     return start in _ends(_INTRO_CUE, text)
+
+
+# Organisation words among the place cues: a full name right after one is a person
+# ("управляющая ТСЖ Кенжеева Алтынкуль Маратовна"), not the organisation's name.
+_ORG_BEFORE = re.compile(
+    rf"(?i:(?<![\w-])(?:тц|трц|жк|тсж|осоо|оао|зао|мп|гп|ип|кафе|ресторан\w*|магазин\w*)"
+    rf"{_WORD_END})\s*"
+)
+
+
+def org_before(text: str, start: int) -> bool:
+    """An organisation word ("ТСЖ", "ОсОО", "магазин") comes right before `start`."""
+    return start in _ends(_ORG_BEFORE, text)
 
 
 def place_before(text: str, start: int) -> bool:
@@ -111,6 +139,23 @@ def is_place_word(word: str) -> bool:
 def is_role(word: str) -> bool:
     """The word names a senior official's role (мэр, министр, mayor…)."""
     return _ROLE.fullmatch(fold(word)) is not None
+
+
+# Organisation names built like words: Бишкекводоканал, Ошэлектро, Главархитектура, Зеленхоз.
+_ORG_WORD = re.compile(
+    r"бишкек[а-яёүөң]{4,}|(?:bishkek)[a-z]{4,}"
+    r"|(?:[а-яёүөң]+(?:хоз|строй|энерго|электро|свет|сервис|снаб|торг|трест|пром|транс"
+    r"|тепло|газ|архитектур|инспекци|надзор|банк|монтаж)|[а-яёүөң]*(?:водоканал|канал|жылуулук|тазалык))"
+    r"(?:а|я|у|ю|ы|и|е|ом|ем|ой|ей|ии|ию|ка|га|ке|ге|ту|ду|дун|тун|нун|ын|ин|дын|тын|нын"
+    r"|та|да|тан|дан|нан)?"
+    r"|[a-z]*(?:vodokanal|zelenkhoz|svet|zhyluuluk|tazalyk|elektro|energo|servis|service)[a-z]{0,2}"
+)
+
+
+@functools.lru_cache(maxsize=4096)
+def is_org_word(word: str) -> bool:
+    """The word is built like an organisation's name (Бишкекзеленхоз, Ошэлектро)."""
+    return _ORG_WORD.fullmatch(fold(word)) is not None
 
 
 @functools.lru_cache(maxsize=64)

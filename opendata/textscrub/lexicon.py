@@ -149,10 +149,26 @@ def gazetteer() -> Gazetteer:
     return Gazetteer(frozenset(entries), firsts, max(map(len, entries)))
 
 
+class NameSet(StemSet):
+    """A StemSet that also knows the Latin spellings of its words ("Chyngyz" for "Чынгыз")."""
+
+    def __init__(self, words: list[str]) -> None:
+        from opendata.textscrub.translit import skeleton  # translit needs `fold` from here
+
+        super().__init__(words)
+        self._skeleton = skeleton
+        self._keys = {skeleton(w) for w in words}
+
+    def __contains__(self, word: str) -> bool:
+        if word.isascii() and self._skeleton(word) in self._keys:
+            return True
+        return super().__contains__(word)
+
+
 @functools.cache
-def first_names() -> StemSet:
-    """Common given names (Kyrgyz, Russian, Uzbek, English…) in any case form."""
-    return StemSet(read_list("names_first.txt"))
+def first_names() -> NameSet:
+    """Common given names (Kyrgyz, Russian, Uzbek, English…) in any case form or script."""
+    return NameSet(read_list("names_first.txt"))
 
 
 @functools.cache
@@ -165,3 +181,27 @@ def short_surnames() -> frozenset[str]:
 def not_names() -> frozenset[str]:
     """Capitalised words that are never part of a person's name, folded."""
     return frozenset(fold(w) for w in read_list("not_names.txt"))
+
+
+@functools.cache
+def _common_words() -> tuple[frozenset[str], StemSet]:
+    words = read_list("common_words.txt")
+    latin = frozenset(w for w in words if w.isascii())
+    return latin, StemSet([w for w in words if not w.isascii()])
+
+
+def common_word(word: str) -> bool:
+    """An everyday word of English, Kyrgyz (any case form) or Russian (the dictionary)."""
+    latin, kyrgyz = _common_words()
+    if word.isascii():
+        return word.lower() in latin
+    if word in kyrgyz:
+        return True
+    from opendata.textscrub.morph import proper_noun  # the dictionary loads lazily
+
+    return proper_noun(word) is False
+
+
+def load() -> None:
+    """Read every word list now (the name list also builds its Latin spellings)."""
+    first_names(), short_surnames(), not_names(), gazetteer(), _common_words()

@@ -2,11 +2,12 @@
 
 Pipeline on the (truecased) working copy of a text:
 1. seeds — natasha PER hits (Cyrillic texts), a word after a person cue ("сосед",
-   "меня зовут", "my name is"), a known given name, a patronymic, "X уулу Y", a surname
-   with initials;
+   "мастер", "уста", "my friend"; in lower case too when it looks like a name), a known
+   given name, a patronymic, "X уулу Y", a surname with initials, a word before an
+   honorific ("Ислам ака"), a word set off next to a phone, a word of an e-mail address;
 2. each seed grows over neighbouring name-shaped words (surnames, patronymics, initials);
 3. a seed is dropped when it is a place (street cue, gazetteer entry, «quoted» name,
-   NER location) or a senior official named in role;
+   NER location) or a senior official named in role (`vetting`);
 4. a re-pass removes other case forms of every accepted name ("Асанов" → "Асанову").
 """
 
@@ -14,138 +15,79 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from opendata.textscrub import context, ner
-from opendata.textscrub.lexicon import (
-    PARTICLES,
-    StemSet,
-    first_names,
-    fold,
-    gazetteer,
-    not_names,
-    short_surnames,
-)
-from opendata.textscrub.morph import proper_noun
-from opendata.textscrub.tokens import Token, is_initial, tokenize
+from opendata.textscrub.lang import Languages
+from opendata.textscrub.lexicon import StemSet, common_word, first_names, fold, not_names
+from opendata.textscrub.nametext import NameText
+from opendata.textscrub.translit import skeleton
+from opendata.textscrub.truecase import case_mode, truecase
+from opendata.textscrub.vetting import gazetteer_name, rejected
 
-_SURNAME_ENDINGS = (
-    r"(?:а|у|ым|ой|ом|е|ы|ого|ому|ых|ыми|a|y|u)?"
-    r"(?:га|ка|ге|ке|дын|нын|тын|дин|нин|ны|ну|ды|ду|да|та|ден|дан|тан|нан)?"
-)
-_SURNAME = re.compile(
-    rf"[^\W\d_'’-]{{2,}}(?:ов|ев|ин|ын|енко|дзе|швили|ян|ov|ev|in|enko|yan|ian){_SURNAME_ENDINGS}"
-)
-# In Kyrgyz texts -ин/-ын are case endings ("мектептин", "жанында"), not surnames.
-_SURNAME_KY = re.compile(rf"[^\W\d_'’-]{{2,}}(?:ов|ев|енко){_SURNAME_ENDINGS}")
-_PATRONYMIC = re.compile(r"[^\W\d_]{2,}(?:ович|евич|овн|евн|ичн|ovich|evich|ovn|evn)\w{0,3}")
+Seed = tuple[int, int, bool]  # first token, last token, cued
 _FAMILY = ("surname", "patronymic")
-# Kyrgyz honorifics follow a name: "Гүлсана эже", "Токтор ата".
-_HONORIFICS = frozenset({"эже", "байке", "ата", "апа", "мырза", "айым", "агай"})
-
-
-@dataclass
-class _Text:
-    """One text under analysis: tokens of the working copy and what we know of them."""
-
-    work: str
-    caseless: bool  # the original was all lower or all upper case
-    russian: bool = True  # the Russian dictionary can tell names from ordinary words
-    tokens: list[Token] = field(default_factory=list)
-    gazetteer: dict[int, int] = field(default_factory=dict)  # token -> first token of its entry
-    ner_names: set[int] = field(default_factory=set)  # tokens inside NER PER hits
-    places: set[int] = field(default_factory=set)  # tokens known to be places/organisations
-    shapes: dict[int, str | None] = field(default_factory=dict)
-
-    def gap(self, a: int, b: int) -> str:
-        return self.work[self.tokens[a].end : self.tokens[b].start]
+# Honorifics follow a name: "Гүлсана эже", "Токтор ата", "Ахмаджон ака".
+_HONORIFICS = frozenset(
+    [
+        "эже",
+        "байке",
+        "ата",
+        "апа",
+        "мырза",
+        "айым",
+        "агай",
+        "ака",
+        "аке",
+        "эжеке",
+        "ханым",
+        "хон",
+        "aka",
+        "ake",
+        "eje",
+        "baike",
+    ]
+)
+_SIGNATURE_GAP = re.compile(r"\s*[,—–-]\s*")
 
 
 def find_persons(
-    work: str, lang: str, caseless: bool = False, contacts: Sequence[tuple[int, int]] = ()
+    text: str,
+    langs: Languages,
+    contacts: Sequence[tuple[int, int]] = (),
+    hints: frozenset[str] = frozenset(),
+    ner_on: bool = True,
 ) -> list[tuple[int, int]]:
-    """Character spans of private persons' names in `work` (a truecased copy).
+    """Character spans of private persons' names in `text`.
 
     `contacts` are the spans of phones and e-mails: a word set off by a comma right
-    before or after one ("Сайкал, 0555 44 33 22") is taken for a signature.
+    before or after one ("Сайкал, 0555 44 33 22") is taken for a signature. `hints` are
+    words of e-mail addresses: the same word elsewhere in the text is a name. Texts
+    typed all in lower case or capitals are read through a truecased copy.
     """
-    t = _Text(work, caseless, lang == "ru", tokenize(work))
-    t.gazetteer = _gazetteer_cover(t.tokens)
-    seeds = _ner_seeds(t) if lang != "en" else []
-    seeds += _rule_seeds(t) + _signature_seeds(t, contacts)
+    mode = case_mode(text)
+    t = NameText.of(truecase(text, langs) if mode else text, mode is not None, langs)
+    cyrillic = any(not tok.text.isascii() for tok in t.tokens)
+    seeds = _ner_seeds(t) if ner_on and cyrillic else []
+    seeds += _rule_seeds(t) + _signature_seeds(t, contacts) + _hinted_seeds(t, hints)
     accepted: list[tuple[int, int]] = []
     for i, j, cued in seeds:
         i, j = _grow(t, i, j)
-        if not _rejected(t, i, j, cued):
+        if not rejected(t, i, j, cued):
             accepted.append((i, j))
     accepted += _repass(t, accepted)
-    return [_char_span(t, i, j) for i, j in accepted]
-
-
-# ---------------------------------------------------------------- word shapes
-
-
-def _shape(t: _Text, k: int) -> str | None:
-    """What kind of name word tokens[k] is, if any (memoised per text)."""
-    if k not in t.shapes:
-        t.shapes[k] = _compute_shape(t, k)
-    return t.shapes[k]
-
-
-def _compute_shape(t: _Text, k: int) -> str | None:
-    tok = t.tokens[k]
-    word = tok.text
-    if is_initial(tok, t.work):
-        return "initial"
-    if fold(word) in PARTICLES:
-        return "particle"
-    if fold(word) in not_names() or context.is_role(word):
-        return None
-    if word in first_names():
-        return "first"
-    if fold(word) in short_surnames():
-        return "short"
-    if _PATRONYMIC.fullmatch(fold(word)):
-        return "patronymic"
-    surname = _SURNAME if t.russian or _latin(word) else _SURNAME_KY
-    if len(word) >= 5 and surname.fullmatch(fold(word)):
-        return "surname"
-    return None
-
-
-def _capitalised(t: _Text, k: int) -> bool:
-    """Capitalised like a name: not a stop word, and not an acronym (ИНН, ЦУМ, КНУ)."""
-    word = t.tokens[k].text
-    if not word[0].isupper() or fold(word) in not_names() or context.is_role(word):
-        return False
-    shouted = len(word) > 1 and word.isupper() and not t.caseless
-    return not shouted or (len(word) >= 4 and _shape(t, k) in ("first", "surname", "patronymic"))
-
-
-def _uncommon(t: _Text, k: int) -> bool:
-    """A lower-case word that may be a name: not a stop word nor a common Russian word."""
-    word = t.tokens[k].text
-    if len(word) < 3 or fold(word) in not_names() or context.is_role(word):
-        return False
-    return _shape(t, k) in ("first", "surname", "patronymic") or (
-        t.russian and not word.isascii() and proper_noun(word) is not False
-    )
-
-
-def _latin(word: str) -> bool:
-    return word.isascii()
+    return [t.char_span(i, j) for i, j in accepted]
 
 
 # ---------------------------------------------------------------- seeds
 
 
-def _ner_seeds(t: _Text) -> list[tuple[int, int, bool]]:
+def _ner_seeds(t: NameText) -> list[Seed]:
     """natasha's PER hits, trimmed; its LOC/ORG hits mark places for the veto."""
     seeds = []
     for start, end, kind in ner.entities(t.work):
         idx = [k for k, tok in enumerate(t.tokens) if start <= tok.start and tok.end <= end]
         if kind != "PER":  # NER calls any word in capitals an ORG: ignore those
-            t.places.update(k for k in idx if not t.tokens[k].text.isupper())
+            t.places.update(k for k in idx if not t.tokens[k].text.isupper() and not t.named(k))
             continue
         idx = _trim(t, idx)
         t.ner_names.update(idx)
@@ -154,25 +96,27 @@ def _ner_seeds(t: _Text) -> list[tuple[int, int, bool]]:
     return seeds
 
 
-def _trim(t: _Text, idx: list[int]) -> list[int]:
+def _trim(t: NameText, idx: list[int]) -> list[int]:
     """Cut words off a NER hit that cannot be part of a name ("Коңшум", "Бишкекводоканала")."""
 
     def bad(k: int, leading: bool) -> bool:
         tok = t.tokens[k]
-        if not _capitalised(t, k) and _shape(t, k) != "particle":
+        if not t.capitalised(k) and t.shape(k) != "particle":
             return True
         if context.is_place_word(tok.text):
             return True
-        if _shape(t, k) is not None:
+        if t.shape(k) is not None:
             return False
-        if _in_gazetteer(t, k):
-            return True
+        if t.in_gazetteer(k) or common_word(tok.text):
+            return True  # "Отлично!", "Канал", "Рахмат"
         # A sentence opener is a name only when a surname follows: "Жаңыл Сабырбекова".
-        before_surname = leading and k + 1 in idx and _shape(t, k + 1) in _FAMILY
+        before_surname = leading and k + 1 in idx and t.shape(k + 1) in _FAMILY
         return tok.sent_start and (leading or len(idx) == 1) and not before_surname
 
-    if idx and _is_gazetteer_name(t, idx[0], idx[-1]):
+    if idx and gazetteer_name(t, idx[0], idx[-1]):
         return []
+    if len(idx) == 1 and t.shape(idx[0]) == "short":
+        return []  # "Ким", "Ли" alone: Kyrgyz "who", a Korean surname only beside a name
     while idx and bad(idx[0], leading=True):
         idx = idx[1:]
     while idx and bad(idx[-1], leading=False):
@@ -180,57 +124,65 @@ def _trim(t: _Text, idx: list[int]) -> list[int]:
     return idx
 
 
-def _rule_seeds(t: _Text) -> list[tuple[int, int, bool]]:
+def _rule_seeds(t: NameText) -> list[Seed]:
     return [seed for k in range(len(t.tokens)) if (seed := _rule_seed(t, k))]
 
 
-def _rule_seed(t: _Text, k: int) -> tuple[int, int, bool] | None:
+def _rule_seed(t: NameText, k: int) -> Seed | None:
     """The seed (first, last, cued) that tokens[k] starts by rule, if any."""
-    tok, shape = t.tokens[k], _shape(t, k)
-    if context.intro_cue_before(t.work, tok.start) and fold(tok.text) not in not_names():
+    tok, shape = t.tokens[k], t.shape(k)
+    if context.intro_cue_before(t.work, tok.start) and _not_stop_word(tok.text):
         return k, k, True  # "меня зовут айбек": case does not matter
     cued = context.person_cue_before(t.work, tok.start)
-    if cued and t.caseless and _uncommon(t, k):
-        return k, k, True  # "бригадир султанбеков" in a lower-case text
+    if cued and not tok.is_cap and t.uncommon(k):
+        return k, k, True  # "мастер эркину", "бригадир султанбеков"
     if shape == "particle":  # "Нурлан уулу Эрлан"
-        if 0 < k < len(t.tokens) - 1 and _capitalised(t, k - 1) and _capitalised(t, k + 1):
+        if 0 < k < len(t.tokens) - 1 and t.capitalised(k - 1) and t.capitalised(k + 1):
             return k - 1, k + 1, False
         return None
-    if not _capitalised(t, k):
-        return None
-    if cued or _before_honorific(t, k):
-        return k, k, True
-    if shape in ("first", "patronymic") or (shape == "surname" and _next_to_initial(t, k)):
+    if not t.capitalised(k):
+        return _lower_case_name(t, k)
+    if (cued or _before_honorific(t, k)) and (shape is not None or not common_word(tok.text)):
+        return k, k, True  # not "Ответственный — Управление …"
+    if shape in ("first", "patronymic") or (shape in _FAMILY and t.next_to_initial(k)):
         return k, k, False
-    if shape == "surname" and _latin(tok.text) and _after_capitalised(t, k):
+    if shape == "surname" and tok.text.isascii() and _after_capitalised(t, k):
         return k - 1, k, False  # "Nurzhigit Alybaev": no NER for Latin script
     return None
 
 
-def _after_capitalised(t: _Text, k: int) -> bool:
+def _lower_case_name(t: NameText, k: int) -> Seed | None:
+    """ "ulan molodec", "— kanat": a listed given name in lower case before an honorific."""
+    if _before_honorific(t, k) and t.uncommon(k):
+        return k, k, True
+    return None
+
+
+def _not_stop_word(word: str) -> bool:
+    return fold(word) not in not_names() and not context.is_role(word)
+
+
+def _after_capitalised(t: NameText, k: int) -> bool:
     prev = k - 1
     return (
         prev >= 0
-        and _adjacent(t, prev, k)
-        and _capitalised(t, prev)
+        and t.adjacent(prev, k)
+        and t.capitalised(prev)
         and not t.tokens[prev].text.isupper()
     )
 
 
-def _before_honorific(t: _Text, k: int) -> bool:
+def _before_honorific(t: NameText, k: int) -> bool:
     nxt = k + 1
     return (
         nxt < len(t.tokens)
-        and _adjacent(t, k, nxt)
+        and t.adjacent(k, nxt)
         and fold(t.tokens[nxt].text) in _HONORIFICS
         and not t.tokens[nxt].text[0].isupper()
     )
 
 
-_SIGNATURE_GAP = re.compile(r"\s*[,—–-]\s*")
-
-
-def _signature_seeds(t: _Text, contacts: Sequence[tuple[int, int]]) -> list[tuple[int, int, bool]]:
+def _signature_seeds(t: NameText, contacts: Sequence[tuple[int, int]]) -> list[Seed]:
     """A capitalised word set off by a comma right before or after a phone or e-mail."""
     seeds = []
     for a, b in contacts:
@@ -238,154 +190,97 @@ def _signature_seeds(t: _Text, contacts: Sequence[tuple[int, int]]) -> list[tupl
             if a < tok.end and tok.start < b:
                 continue  # inside the contact itself
             gap = t.work[tok.end : a] if tok.end <= a else t.work[b : tok.start]
-            if _SIGNATURE_GAP.fullmatch(gap) and _capitalised(t, k):
+            if _SIGNATURE_GAP.fullmatch(gap) and t.capitalised(k):
                 seeds.append((k, k, True))
     return seeds
 
 
-def _next_to_initial(t: _Text, k: int) -> bool:
-    before = k > 0 and is_initial(t.tokens[k - 1], t.work) and _adjacent(t, k - 1, k)
-    after = k + 1 < len(t.tokens) and is_initial(t.tokens[k + 1], t.work) and _adjacent(t, k, k + 1)
-    return before or after
+def _hinted_seeds(t: NameText, hints: frozenset[str]) -> list[Seed]:
+    """Words spelt like a word of an e-mail address ("n.ryskulova@…" and "Рыскулова Н.")."""
+    if not hints:
+        return []
+    keys = {skeleton(h) for h in hints if len(h) >= 3 and not common_word(h)}
+    return [
+        (k, k, True)
+        for k, tok in enumerate(t.tokens)
+        if len(tok.text) >= 3 and skeleton(tok.text) in keys and _not_stop_word(tok.text)
+    ]
 
 
-# ---------------------------------------------------------------- growing and vetting
+# ---------------------------------------------------------------- growing
 
 
-def _adjacent(t: _Text, a: int, b: int) -> bool:
-    gap = t.gap(a, b)
-    return gap.strip() == "" or (is_initial(t.tokens[a], t.work) and gap.strip() == ".")
-
-
-def _companion(t: _Text, k: int, latin_seed: bool) -> bool:
-    """tokens[k] may extend a neighbouring name."""
+def _companion(t: NameText, k: int, latin_seed: bool, after: bool) -> bool:
+    """tokens[k] may extend a neighbouring name (`after` it, or before it)."""
     tok = t.tokens[k]
     if k in t.places or (context.place_after(t.work, tok.end) and k not in t.ner_names):
         return False
-    shape = _shape(t, k)
+    if context.is_place_word(tok.text):
+        return False
+    shape = t.shape(k)
     if shape == "particle":
         return True
-    if not _capitalised(t, k):
+    if not t.capitalised(k):
         return False
     if shape is not None or k in t.ner_names:
         return True
-    if t.caseless and not tok.sent_start and not _in_gazetteer(t, k):
+    if t.caseless and not tok.sent_start and not t.in_gazetteer(k):
         return True  # truecasing capitalised it as part of a name
-    return latin_seed and _latin(tok.text) and len(tok.text) > 1
+    # Latin names: any capitalised word after a given name ("John Miller"), not before it.
+    return after and latin_seed and tok.text.isascii() and len(tok.text) > 1
 
 
-def _grow(t: _Text, i: int, j: int) -> tuple[int, int]:
-    latin = _latin(t.tokens[i].text)
-    while j + 1 < len(t.tokens) and _adjacent(t, j, j + 1) and _companion(t, j + 1, latin):
+_MAX_NAME_WORDS = 6  # "Бакыт уулу Нурсултан", "Петрова-Асанбекова Л. К.": a name is short
+
+
+def _grow(t: NameText, i: int, j: int) -> tuple[int, int]:
+    latin = t.tokens[i].text.isascii()
+    while (
+        j + 1 < len(t.tokens)
+        and j - i < _MAX_NAME_WORDS
+        and t.adjacent(j, j + 1)
+        and _companion(t, j + 1, latin, True)
+    ):
         j += 1
-    while i > 0 and _adjacent(t, i - 1, i) and _companion(t, i - 1, latin):
+    while (
+        i > 0
+        and j - i < _MAX_NAME_WORDS
+        and t.adjacent(i - 1, i)
+        and _companion(t, i - 1, latin, False)
+    ):
         if context.place_before(t.work, t.tokens[i - 1].start):
             break
         i -= 1
     # A particle is a bridge, never an edge: "Бакыт кызы" alone is not a full name.
-    while i < j and _shape(t, i) == "particle":
+    while i < j and t.shape(i) == "particle":
         i += 1
-    while j > i and _shape(t, j) == "particle":
+    while j > i and t.shape(j) == "particle":
         j -= 1
     return i, j
-
-
-def _rejected(t: _Text, i: int, j: int, cued: bool) -> bool:
-    """The words tokens[i..j] are a place, an official, or no name at all."""
-    span = range(i, j + 1)
-    shapes = [_shape(t, k) for k in span]
-    if all(s in ("initial", "particle") for s in shapes):
-        return True
-    if _quoted(t, i, j) or (not cued and any(k in t.places for k in span)):
-        return True  # a cue word outweighs NER's LOC/ORG label
-    first, last = t.tokens[i], t.tokens[j]
-    if context.place_before(t.work, first.start) or context.place_after(t.work, last.end):
-        return True
-    if context.official_nearby(t.tokens, i, j, t.work):
-        return True
-    named = any(s in ("first", "surname", "patronymic") for s in shapes)
-    if _is_gazetteer_name(t, i, j) and not (cued and named):
-        return True
-    if _latin(first.text) and context.preposition_before(t.work, first.start):
-        return "first" not in shapes
-    return not cued and i == j and _listed_with_place(t, i)
-
-
-def _gazetteer_cover(tokens: list[Token]) -> dict[int, int]:
-    """Map each token inside a gazetteer name to the first token of that name."""
-    words = [tok.text for tok in tokens]
-    cover: dict[int, int] = {}
-    k = 0
-    while k < len(words):
-        n = gazetteer().match_at(words, k)
-        cover.update({m: k for m in range(k, k + n)})
-        k += max(n, 1)
-    return cover
-
-
-def _is_gazetteer_name(t: _Text, i: int, j: int) -> bool:
-    """All words (initials aside) lie inside one gazetteer name: "Ч. Айтматова", "Жибек"."""
-    ids = {t.gazetteer.get(k) for k in range(i, j + 1) if not is_initial(t.tokens[k], t.work)}
-    return len(ids) == 1 and None not in ids
-
-
-def _in_gazetteer(t: _Text, k: int) -> bool:
-    return k in t.gazetteer
-
-
-def _listed_with_place(t: _Text, k: int) -> bool:
-    """ "между Боконбаева и Киевской": a word joined by "и" to a place is a place."""
-    before = k > 0 and context.joined_by_conjunction(t.work, t.tokens[k - 1], t.tokens[k])
-    after = k + 1 < len(t.tokens) and context.joined_by_conjunction(
-        t.work, t.tokens[k], t.tokens[k + 1]
-    )
-    return (before and _is_place(t, k - 1)) or (after and _is_place(t, k + 1))
-
-
-def _is_place(t: _Text, k: int) -> bool:
-    tok = t.tokens[k]
-    return (
-        k in t.places
-        or _in_gazetteer(t, k)
-        or context.place_before(t.work, tok.start)
-        or context.place_after(t.work, tok.end)
-    )
-
-
-def _quoted(t: _Text, i: int, j: int) -> bool:
-    a, b = t.tokens[i].start, t.tokens[j].end
-    return any(qa < a and b < qb for qa, qb in context.quoted_ranges(t.work))
 
 
 # ---------------------------------------------------------------- re-pass
 
 
-def _repass(t: _Text, accepted: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def _repass(t: NameText, accepted: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Find other case forms of accepted names elsewhere in the text."""
     covered = {k for i, j in accepted for k in range(i, j + 1)}
     words = [
         t.tokens[k].text
         for k in covered
-        if _shape(t, k) not in ("initial", "particle") and len(t.tokens[k].text) >= 3
+        if t.shape(k) not in ("initial", "particle") and len(t.tokens[k].text) >= 3
     ]
     if not words:
         return []
     known = StemSet(words, bare_stems=True)
     found: list[tuple[int, int]] = []
     for k, tok in enumerate(t.tokens):
-        if k in covered or not (_capitalised(t, k) or t.caseless) or tok.text not in known:
+        if k in covered or tok.text not in known or not _not_stop_word(tok.text):
             continue
-        if fold(tok.text) in not_names():
+        if not (t.capitalised(k) or t.caseless or tok.text in first_names()):
             continue
         i, j = _grow(t, k, k)
-        if not _rejected(t, i, j, cued=False):
+        if not rejected(t, i, j, cued=False):
             found.append((i, j))
             covered.update(range(i, j + 1))
     return found
-
-
-def _char_span(t: _Text, i: int, j: int) -> tuple[int, int]:
-    end = t.tokens[j].end
-    if is_initial(t.tokens[j], t.work):
-        end += 1  # keep the initial's dot with it
-    return t.tokens[i].start, end

@@ -13,6 +13,7 @@ PLACEHOLDERS: dict[str, dict[str, str]] = {
         "ADDRESS_UNIT": "[АДРЕС]",
         "CAR_PLATE": "[НОМЕР АВТО]",
         "CARD": "[КАРТА]",
+        "GEO_POINT": "[КООРДИНАТЫ]",
     },
     "ky": {
         "PERSON": "[АТЫ-ЖӨНҮ]",
@@ -22,6 +23,7 @@ PLACEHOLDERS: dict[str, dict[str, str]] = {
         "ADDRESS_UNIT": "[ДАРЕК]",
         "CAR_PLATE": "[АВТО НОМЕРИ]",
         "CARD": "[КАРТА]",
+        "GEO_POINT": "[КООРДИНАТАЛАР]",
     },
     "en": {
         "PERSON": "[NAME]",
@@ -31,6 +33,7 @@ PLACEHOLDERS: dict[str, dict[str, str]] = {
         "ADDRESS_UNIT": "[ADDRESS]",
         "CAR_PLATE": "[PLATE]",
         "CARD": "[CARD]",
+        "GEO_POINT": "[COORDINATES]",
     },
 }
 

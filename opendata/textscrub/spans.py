@@ -5,7 +5,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-PII_TYPES = ("EMAIL", "CARD", "ID_NUMBER", "PHONE", "CAR_PLATE", "ADDRESS_UNIT", "PERSON")
+PII_TYPES = (
+    "EMAIL",
+    "CARD",
+    "ID_NUMBER",
+    "PHONE",
+    "GEO_POINT",
+    "CAR_PLATE",
+    "ADDRESS_UNIT",
+    "PERSON",
+)
 # When detections of two types overlap, the more specific (earlier) type wins.
 _PRIORITY = {t: i for i, t in enumerate(PII_TYPES)}
 # What may sit between two spans of the same type that should become one placeholder.

@@ -11,9 +11,9 @@ from opendata.textscrub.placeholders import placeholder_spans
 # Letters with inner apostrophes and hyphens: O'Brien, Жукеева-Пудовкина, Кок-Жар.
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*(?:-[^\W\d_]+)*")
 # Abbreviations whose dot does not end a sentence.
-_ABBREVIATIONS = wordset(
+ABBREVIATIONS = wordset(
     "ул пр просп пер мкр д кв г им тел моб ст корп под обл пос с т п р-н б-р пр-т ж/м "
-    "гос св тов no st apt mr mrs ms dr vs etc"
+    "гос св тов каб no st apt mr mrs ms dr vs etc ul kv pr mkr tel"
 )
 
 
@@ -54,7 +54,7 @@ def _opens_sentence(gap: str, prev_word: str) -> bool:
     if re.search(r"\d[^.]*\.", gap):  # "кв. 14. Звоните": the dot closes the number
         return True
     # "ул. Киевская" and "Т. К. Алымкулов" do not start a sentence.
-    return len(prev_word) > 1 and prev_word.lower() not in _ABBREVIATIONS
+    return len(prev_word) > 1 and prev_word.lower() not in ABBREVIATIONS
 
 
 def is_initial(token: Token, text: str) -> bool:

@@ -12,9 +12,18 @@ from __future__ import annotations
 import re
 
 from opendata.textscrub.context import is_place_word
-from opendata.textscrub.lexicon import PARTICLES, first_names, fold, not_names, short_surnames
+from opendata.textscrub.lang import Languages
+from opendata.textscrub.lexicon import (
+    PARTICLES,
+    common_word,
+    first_names,
+    fold,
+    not_names,
+    short_surnames,
+)
 from opendata.textscrub.morph import proper_noun
 from opendata.textscrub.placeholders import PLACEHOLDER
+from opendata.textscrub.shapes import word_shape
 from opendata.textscrub.tokens import Token, tokenize
 
 # After these words the next word is a name whatever it looks like.
@@ -40,11 +49,11 @@ def case_mode(text: str) -> str | None:
     return "upper" if upper > 0.7 * len(letters) else None
 
 
-def truecase(text: str, lang: str = "ru") -> str:
+def truecase(text: str, langs: Languages) -> str:
     """A same-length copy of a caseless text with names and sentence starts capitalised."""
     base = "".join(low if len(low := ch.lower()) == 1 else ch for ch in text)
     tokens = tokenize(base)
-    names = _name_tokens(base, tokens, lang)
+    names = _name_tokens(base, tokens, langs)
     chars = list(base)
     for k, tok in enumerate(tokens):
         if (k in names and fold(tok.text) not in PARTICLES) or tok.sent_start:
@@ -54,11 +63,11 @@ def truecase(text: str, lang: str = "ru") -> str:
     return "".join(chars)
 
 
-def _name_tokens(text: str, tokens: list[Token], lang: str) -> set[int]:
-    names = {k for k, tok in enumerate(tokens) if _seed(text, tokens, k, lang)}
-    russian = lang == "ru"
+def _name_tokens(text: str, tokens: list[Token], langs: Languages) -> set[int]:
+    names = {k for k, tok in enumerate(tokens) if _seed(text, tokens, k, langs.at(tok.start))}
     for _ in range(2):  # grow twice: "асанов б.ж." needs the initials, then the surname
         for k in sorted(names):
+            russian = langs.at(tokens[k].start) == "ru"
             for n in (k - 1, k + 1):
                 if (
                     0 <= n < len(tokens)
@@ -79,10 +88,11 @@ def _seed(text: str, tokens: list[Token], k: int, lang: str) -> bool:
     russian = lang == "ru" and not tok.text.isascii()
     if russian and len(tok.text) >= 3 and proper_noun(tok.text):
         return True
-    if _FAMILY_NAME.fullmatch(fold(tok.text)) and (
-        not russian or proper_noun(tok.text) is not False
+    shape = word_shape(tok.text, lang == "ru")
+    if shape in ("first", "patronymic") or (
+        shape == "surname" and (not russian or proper_noun(tok.text) is not False)
     ):
-        return True  # "жээналиева": unknown to the dictionary and shaped like a surname
+        return True  # "жээналиева", "садыковага", "ботиржон": shaped like a name
     if any(fold(tokens[n].text) in PARTICLES for n in (k - 1, k + 1) if 0 <= n < len(tokens)):
         return True  # "бакыт кызы айпери"
     return _SURNAME_OR_PATRONYMIC.fullmatch(fold(tok.text)) is not None and any(
@@ -116,7 +126,10 @@ def _companion(text: str, tokens: list[Token], k: int, n: int, russian: bool) ->
         fold(word)
     ):
         return True
-    if russian and _FAMILY_NAME.fullmatch(fold(tokens[k].text)) and not word.isascii():
-        return proper_noun(word) is not False  # "токтосунова айгүл": not a Russian word
+    if word_shape(word, russian) in ("first", "surname", "patronymic"):
+        return True
+    if _FAMILY_NAME.fullmatch(fold(tokens[k].text)) and not word.isascii() and n == k - 1:
+        # "токтосунова айгүл", "мукаш медербеков": a word unknown to every lexicon
+        return len(word) >= 3 and not common_word(word) and proper_noun(word) is not False
     # Latin names: any word after a given name ("john miller"), not before it.
     return word.isascii() and tokens[k].text.isascii() and n == k + 1
