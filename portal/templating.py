@@ -27,6 +27,11 @@ def label(kind: str, code: str | None) -> str:
     return str(getattr(labels, kind).get(code, code))
 
 
+def labels_of(kind: str, codes) -> dict[str, str]:
+    """Code → translated label for several codes, e.g. labels_of("STATUS", statuses)."""
+    return {code: label(kind, code) for code in codes}
+
+
 def nav_link(endpoint: str, **values) -> str | None:
     """URL of an endpoint, or None if that part of the portal is not installed."""
     if endpoint not in current_app.view_functions:
@@ -37,4 +42,6 @@ def nav_link(endpoint: str, **values) -> str | None:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["local_date"] = local_date
-    app.jinja_env.globals.update(label=label, nav_link=nav_link, now_utc=utcnow)
+    app.jinja_env.globals.update(
+        label=label, labels_of=labels_of, nav_link=nav_link, now_utc=utcnow
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import datetime
 
 import orjson
@@ -39,14 +38,6 @@ from portal.templating import nav_link
 
 #: Seconds a map response may be cached by the browser (the index refreshes every few s).
 MAP_CACHE_SECONDS = 15
-#: AppealRecord attribute for each published field whose name differs.
-_RECORD_FIELD = {
-    "id": "public_id",
-    "location_precision_m": "precision_m",
-    "on_time": "answered_on_time",
-    "rating_score": "last_score",
-    "solved": "last_solved",
-}
 
 
 def _json(payload, status: int = 200, mimetype: str = "application/json") -> Response:
@@ -63,15 +54,8 @@ def _iso(value):
 
 def appeal_json(record: AppealRecord, now: datetime) -> dict:
     """The published fields of an appeal (opendata.schema.APPEALS), plus overdue and links."""
-    values = asdict(record)
-    out = {}
-    for name in APPEALS.names:
-        attribute = _RECORD_FIELD.get(name, name)
-        if attribute in values:
-            out[name] = _iso(values[attribute])
-    out["overdue"] = record.status in ("published", "acknowledged", "in_progress", "reopened") and (
-        record.due_at < now
-    )
+    out = {spec.name: _iso(getattr(record, spec.attribute)) for spec in APPEALS.fields}
+    out["overdue"] = record.is_overdue(now)
     out["links"] = {
         "html": url_for("public.appeal_detail", public_id=record.public_id, _external=True),
         "json": url_for("api.appeal_detail", public_id=record.public_id, _external=True),
@@ -163,7 +147,6 @@ def appeal_detail(public_id: str):
     record = _found(public_id)
     out = appeal_json(record, utcnow())
     answers = public_answers(public_id)
-    out["latest_answer_text"] = answers[-1].text if answers else None
     out["timeline"] = [
         {
             "kind": entry.kind,

@@ -36,6 +36,7 @@ from portal.models import (
     Rating,
     Service,
     StatusEvent,
+    UTCDateTime,
 )
 from portal.services.core import format_public_id
 from portal.workdays import WorkCalendar
@@ -45,14 +46,13 @@ DAY = 86400
 HISTORY_DAYS = 730
 BATCH = 20_000
 
-APPEAL_COLUMNS = (
-    "id", "public_id", "city_id", "district_id", "category_id", "service_id", "status",
-    "resolution", "rejection_reason", "duplicate_of_id", "public_text", "public_lat",
-    "public_lon", "location_precision_m", "submitted_at", "published_at", "acknowledged_at",
-    "first_answer_at", "last_answer_at", "closed_at", "reopened_at", "withdrawn_at", "due_at",
-    "deadline_extended", "extension_reason", "first_answer_workdays", "answered_on_time",
-    "reopen_count", "reroute_count", "last_score", "last_solved", "photo_count", "updated_at",
-)  # fmt: skip
+#: Every column of the appeals table, from the model: a new column (a published field of
+#: the record, or a private one) is written as soon as the generator gives it a value.
+APPEAL_COLUMNS = tuple(column.name for column in Appeal.__table__.columns)
+#: How demo appeals arrived, with weights: most by the form, some by the API and by the
+#: city apps that hold named Open311 keys (opendata.schema.CHANNEL_PATTERN).
+CHANNELS = {"BSK": (("web", 70), ("api", 8), ("open311:bishkek-app", 22)),
+            "OSH": (("web", 60), ("api", 5), ("open311:oshcity", 35))}  # fmt: skip
 PRIVATE_COLUMNS = (
     "appeal_id", "raw_text", "lat", "lon", "address_text", "language", "moderated_text",
 )  # fmt: skip
@@ -179,6 +179,7 @@ class Generator:
 
     def __init__(self, reference: list[dict], seed: int, today: date, calendar: WorkCalendar):
         self.rng = random.Random(seed)
+        self.channel_rng = random.Random(f"{seed}:channel")
         self.now = datetime.combine(today, datetime.min.time(), UTC).timestamp() + 12 * 3600
         self.index = WorkdayIndex(
             calendar, today - timedelta(days=HISTORY_DAYS + 5), today + timedelta(days=400)
@@ -199,6 +200,11 @@ class Generator:
             lat = rng.uniform(bbox.min_lat + 0.005, bbox.max_lat - 0.005)
             lon = rng.uniform(bbox.min_lon + 0.005, bbox.max_lon - 0.005)
         return bbox.clamp(lat=lat, lon=lon)
+
+    def channel(self, city_code: str) -> str:
+        """How the appeal arrived (a separate random stream: the appeals stay as they were)."""
+        channels, weights = zip(*CHANNELS.get(city_code, (("web", 1),)), strict=True)
+        return self.channel_rng.choices(channels, weights=weights)[0]
 
     def appeal(self, appeal_id: int, ids: dict) -> dict:
         """All rows of one appeal: {table: [rows]}, plus its status."""
@@ -226,6 +232,7 @@ class Generator:
             "city_id": city["row"].id, "district_id": district.id, "category_id": category.id,
             "service_id": category.default_service_id, "submitted_at": submitted, "due_at": due,
             "reopen_count": 0, "reroute_count": 0, "photo_count": 0, "deadline_extended": False,
+            "channel": self.channel(city["row"].code),
         }  # fmt: skip
         private = (appeal_id, raw_text, round(lat, 6), round(lon, 6),
                    "возле дома" if rng.random() < 0.1 else None, lang, None)  # fmt: skip
@@ -376,9 +383,8 @@ class Generator:
 
 
 TIME_COLUMNS = frozenset(
-    ("submitted_at", "published_at", "acknowledged_at", "first_answer_at", "last_answer_at",
-     "closed_at", "reopened_at", "withdrawn_at", "due_at", "updated_at")
-)  # fmt: skip
+    column.name for column in Appeal.__table__.columns if isinstance(column.type, UTCDateTime)
+)
 _APPEAL_LAYOUT = tuple((name, name in TIME_COLUMNS) for name in APPEAL_COLUMNS)
 
 
