@@ -17,7 +17,8 @@ Choices this API makes (the specification leaves them to each server):
   ``updated_after``/``updated_before`` and ``extensions=true`` (``notes`` = the public
   timeline, ``extended_attributes`` = portal status, answers and their ratings).
 - POST requests needs an ``api_key`` listed in OPEN311_API_KEYS (403 otherwise, and
-  always 403 when none is configured). New appeals wait for moderation, so the answer
+  always 403 when none is configured); an entry ``name=key`` names its client, and the
+  appeals it sends record the channel ``open311:name`` (``open311`` for unnamed keys). New appeals wait for moderation, so the answer
   carries a ``token``: an opaque signed string (not the citizen's private tracking
   link), which GET tokens/<token> turns into the service_request_id once the appeal is
   published.
@@ -26,6 +27,7 @@ Choices this API makes (the specification leaves them to each server):
 from __future__ import annotations
 
 import hmac
+import re
 
 from flask import Response, current_app, jsonify, request, url_for
 from flask_babel import get_locale
@@ -34,6 +36,7 @@ from itsdangerous import BadSignature, Signer
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from opendata.schema import CLIENT_NAME_PATTERN
 from portal.errors import _describe, error_headers
 from portal.models import PUBLIC_STATUSES, utcnow
 from portal.open311 import bp, queries, serializers
@@ -232,11 +235,12 @@ def create_request(fmt: str):
         raise Open311Error(400, [_("Send the fields as a form or a JSON object.")])
     key_source = body if isinstance(body, dict) or hasattr(body, "getlist") else {}
     api_key = _load(ApiKeySchema(), key_source)["api_key"] or request.args.get("api_key")
-    if not _key_accepted(api_key):
+    channel = client_channel(api_key)
+    if channel is None:
         raise Open311Error(403, [_("api_key is missing or not valid.")])
     data = _load_post(body)
     try:
-        result = submit_appeal(data, language=str(get_locale() or "ru"))
+        result = submit_appeal(data, language=str(get_locale() or "ru"), channel=channel)
     except ServiceError as error:
         fields = open311_field_errors(error.errors)
         descriptions = [f"{field}: {text}" for field, texts in fields.items() for text in texts]
@@ -261,15 +265,30 @@ def _load_post(body) -> dict:
         raise _invalid(error) from None
 
 
-def _key_accepted(api_key: str | None) -> bool:
-    """Constant-time comparison with every configured key (none configured: refuse)."""
+#: ``name=key``: a key that names its client (opendata.schema.CLIENT_NAME_PATTERN). The
+#: key itself must be 8 characters or more, so a padded base64 key ("…==") stays a key.
+_NAMED_KEY = re.compile(rf"^(?P<name>{CLIENT_NAME_PATTERN})=(?P<key>.{{8,}})$", re.DOTALL)
+
+
+def configured_keys() -> list[tuple[str | None, str]]:
+    """(client name or None, key) of every entry of OPEN311_API_KEYS."""
+    keys = []
+    for entry in current_app.config["OPEN311_API_KEYS"]:
+        named = _NAMED_KEY.match(entry) if entry else None
+        keys.append((named["name"], named["key"]) if named else (None, entry))
+    return keys
+
+
+def client_channel(api_key: str | None) -> str | None:
+    """The channel of the client holding ``api_key`` ("open311" or "open311:<name>"), or
+    None when no configured key matches (constant-time comparison with every key)."""
     if not api_key:
-        return False
-    accepted = False
-    for key in current_app.config["OPEN311_API_KEYS"]:
+        return None
+    channel = None
+    for name, key in configured_keys():
         if key and hmac.compare_digest(key.encode(), api_key.encode()):
-            accepted = True
-    return accepted
+            channel = f"open311:{name}" if name else "open311"
+    return channel
 
 
 @bp.get(f"/tokens/<token>.{FORMAT}")
