@@ -7,6 +7,7 @@ from datetime import datetime
 from flask import Flask, current_app, url_for
 from flask_babel import format_date, format_datetime
 
+from opendata import schema
 from portal import labels
 from portal.models import utcnow
 
@@ -43,5 +44,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["local_date"] = local_date
     app.jinja_env.globals.update(
-        label=label, labels_of=labels_of, nav_link=nav_link, now_utc=utcnow
+        label=label,
+        labels_of=labels_of,
+        nav_link=nav_link,
+        now_utc=utcnow,
+        open_statuses=schema.OPEN_STATUSES,
     )
