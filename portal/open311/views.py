@@ -39,7 +39,7 @@ from werkzeug.exceptions import HTTPException
 from opendata.schema import CLIENT_NAME_PATTERN
 from portal.errors import _describe, error_headers
 from portal.models import PUBLIC_STATUSES, utcnow
-from portal.open311 import bp, queries, serializers
+from portal.open311 import bp, documents, queries, serializers
 from portal.open311.xml import to_xml
 from portal.queries.appeals import get_public_appeal, public_answers_by_appeal, public_timelines
 from portal.queries.reference import load_reference
@@ -161,6 +161,7 @@ def _requests_response(records, *, extensions: bool) -> Response:
 
 
 @bp.get(f"/discovery.{FORMAT}")
+@documents.operation("Service discovery", ("Success.", documents.Open311Discovery))
 def discovery(fmt: str):
     """Service discovery: where the API is and which formats it speaks."""
     contact = _("Ачык Шаар open data portal: %(url)s", url=url_for("public.home", _external=True))
@@ -170,6 +171,13 @@ def discovery(fmt: str):
 
 
 @bp.get(f"/services.{FORMAT}")
+@documents.operation(
+    "Service list: the categories of a city",
+    ("Success.", documents.Open311Service(many=True)),
+    400,
+    404,
+    query=JurisdictionArgsSchema,
+)
 def service_list(fmt: str):
     """The categories of a city (jurisdiction_id, default bishkek)."""
     args = _load(JurisdictionArgsSchema(), request.args)
@@ -180,6 +188,14 @@ def service_list(fmt: str):
 
 
 @bp.get(f"/services/<service_code>.{FORMAT}")
+@documents.operation(
+    "Service definition; no extra attributes",
+    ("Success.", documents.Open311ServiceDefinition),
+    400,
+    404,
+    query=JurisdictionArgsSchema,
+    path={"service_code": "Category code, e.g. pothole."},
+)
 def service_definition(service_code: str, fmt: str):
     """A category's extra attributes (none: every category takes the same fields)."""
     args = _load(JurisdictionArgsSchema(), request.args)
@@ -191,6 +207,18 @@ def service_definition(service_code: str, fmt: str):
 
 
 @bp.get(f"/requests.{FORMAT}")
+@documents.operation(
+    "Published appeals as service requests",
+    documents.REQUESTS,
+    400,
+    404,
+    query=lambda ctx: RequestQuerySchema(max_page_size=ctx.max_page_size),
+    description=(
+        "Newest first. Without any date argument: the last 90 days of requested_datetime. "
+        "service_request_id overrides every other filter. Status: closed = closed appeal, "
+        "open = any other public status."
+    ),
+)
 def service_requests(fmt: str):
     """Published appeals: filters of the specification plus paging and extensions."""
     config = current_app.config
@@ -211,6 +239,14 @@ def service_requests(fmt: str):
 
 
 @bp.get(f"/requests/<service_request_id>.{FORMAT}")
+@documents.operation(
+    "One published appeal, as a list of one",
+    documents.REQUESTS,
+    400,
+    404,
+    query=ExtensionsArgsSchema,
+    path={"service_request_id": "Public id, e.g. BSK-2026-000123."},
+)
 def service_request(service_request_id: str, fmt: str):
     """One published appeal (as a list of one, like the specification)."""
     args = _load(ExtensionsArgsSchema(), request.args)
@@ -225,6 +261,24 @@ def service_request(service_request_id: str, fmt: str):
 
 
 @bp.post(f"/requests.{FORMAT}")
+@documents.operation(
+    "Submit an appeal; needs an api_key",
+    ("Success.", documents.Open311NewRequest(many=True)),
+    400,
+    403,
+    404,
+    status=201,
+    body=documents.post_body,
+    security="open311_api_key",
+    description=(
+        "Creates an appeal through the same use case as the web form. api_key goes in the "
+        "query string or, as the specification has it, in the body; a key configured as "
+        "name=key records the channel open311:name. It waits for moderation: the answer "
+        "carries a token; GET tokens/{token} gives the service_request_id once the appeal "
+        "is published. The point is required (addresses are not geocoded) and must lie "
+        "inside the city."
+    ),
+)
 def create_request(fmt: str):
     """Submit an appeal through the same use case as the web form (needs an api_key)."""
     from portal.services.core import ServiceError
@@ -292,6 +346,12 @@ def client_channel(api_key: str | None) -> str | None:
 
 
 @bp.get(f"/tokens/<token>.{FORMAT}")
+@documents.operation(
+    "The service_request_id behind a token",
+    ("Success.", documents.Open311Token(many=True)),
+    404,
+    path={"token": "The token returned by POST requests."},
+)
 def token(token: str, fmt: str):
     """The service_request_id behind a token (null until the appeal is published)."""
     public_id = read_token(token)

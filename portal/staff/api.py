@@ -14,6 +14,8 @@ from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.api import responses
+from portal.api.openapi import STAFF_TAG, documented, json_body
 from portal.queries.inbox import appeal_case, inbox_page
 from portal.schemas.staff import InboxFiltersSchema, load
 from portal.services import actions, staff_actions
@@ -51,7 +53,32 @@ def appeal_state(appeal) -> dict:
     }
 
 
+def _refusals(*codes: int) -> dict:
+    """The staff area's refusals (portal.staff.errors), as documented."""
+    meaning = {
+        400: "Invalid input, field by field (or the CSRF header is missing).",
+        401: "Not signed in as staff.",
+        403: "Not allowed for this staff member.",
+        404: "No such appeal.",
+        409: "The action does not fit the appeal's state.",
+    }
+    return {code: (meaning[code], responses.StaffError) for code in codes}
+
+
+def _staff_documented(summary: str, ok: tuple[str, object], *codes: int, **declaration):
+    return documented(
+        summary=summary, tag=STAFF_TAG, security="staff_session",
+        responses={200: ok, **_refusals(*codes)}, **declaration,
+    )  # fmt: skip
+
+
 @bp.get(f"{API_PREFIX}/inbox")
+@_staff_documented(
+    "The signed-in service's inbox (open appeals, deadlines)",
+    ("One page of the inbox.", responses.Inbox),
+    400, 401, 403,
+    query=InboxFiltersSchema,
+)  # fmt: skip
 def staff_api_inbox():
     """The signed-in service's inbox: open appeals, earliest deadline first."""
     if refused := _guard():
@@ -83,6 +110,12 @@ def staff_api_inbox():
 
 
 @bp.get(f"{API_PREFIX}/appeals/<public_id>")
+@_staff_documented(
+    "One appeal as its service sees it (raw text and exact point)",
+    ("The appeal.", {"type": "object"}),
+    401, 403, 404,
+    path={"public_id": "Public id, e.g. BSK-2026-000123."},
+)  # fmt: skip
 def staff_api_appeal(public_id: str):
     """One appeal as its service sees it: raw text, exact point, answers, notes."""
     if refused := _guard():
@@ -130,7 +163,23 @@ def _api_view(action: StaffAction):
         return jsonify(_result(action, key, result))
 
     view.__doc__ = f"POST: {action.name} (portal.services.actions)."
-    return view
+    return _action_documented(action)(view)
+
+
+def _action_documented(action: StaffAction):
+    """The action's operation, from its declaration in the registry."""
+    event = f" Records the public event {action.event.value}." if action.event else ""
+    return _staff_documented(
+        action.label,  # rendered in English with the document
+        ("Done: the appeal's new state (or the moderated answer).", responses.ActionDone),
+        400, 401, 403, 404, 409,
+        description=f"Staff action {action.name!r}; POSTs need the CSRF token in an "
+        f"X-CSRFToken header.{event}",
+        body=json_body(action.schema) if action.schema else None,
+        body_required=False,
+        path={"public_id": "Public id, e.g. BSK-2026-000123.",
+              "target": "Number of the appeal or answer in the moderation queue."},
+    )  # fmt: skip
 
 
 for _action in actions.ACTIONS.values():
