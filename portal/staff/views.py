@@ -16,7 +16,7 @@ from marshmallow import ValidationError
 from portal.queries.inbox import appeal_case, inbox_page, reroute_targets
 from portal.queries.reference import load_reference
 from portal.schemas import error_dict
-from portal.schemas.staff import InboxFiltersSchema, load
+from portal.schemas.staff import INBOX_STATUSES, InboxFiltersSchema, load
 from portal.services import actions, staff_actions
 from portal.services.actions import StaffAction
 from portal.services.core import ServiceError, work_calendar
@@ -48,7 +48,7 @@ def inbox():
     except ValidationError as exc:
         return render_template(
             "staff/inbox.html", page=None, filters=None, errors=error_dict(exc),
-            ref=_inbox_reference(), service=current_user.service,
+            ref=_inbox_reference(), service=current_user.service, statuses=INBOX_STATUSES,
         ), 400  # fmt: skip
     page = inbox_page(
         service_id,
@@ -58,7 +58,7 @@ def inbox():
     )
     return render_template(
         "staff/inbox.html", page=page, filters=filters, errors={}, ref=_inbox_reference(),
-        service=current_user.service,
+        service=current_user.service, statuses=INBOX_STATUSES,
     )  # fmt: skip
 
 
