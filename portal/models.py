@@ -246,6 +246,7 @@ class Appeal(db.Model):
             "reopen_count",
             "last_solved",
             "last_score",
+            "channel",  # appeals received per channel (performance_counts.received_by_channel)
         ),
     )
 

@@ -28,6 +28,13 @@ def label(kind: str, code: str | None) -> str:
     return str(getattr(labels, kind).get(code, code))
 
 
+def channel_label(channel: str | None) -> str:
+    """How an appeal arrived, e.g. "Web form" or "Open311: oshcity" (a named client)."""
+    kind, _, client = (channel or "").partition(":")
+    text = label("CHANNEL", kind or None)
+    return f"{text}: {client}" if client else text
+
+
 def labels_of(kind: str, codes) -> dict[str, str]:
     """Code → translated label for several codes, e.g. labels_of("STATUS", statuses)."""
     return {code: label(kind, code) for code in codes}
@@ -46,6 +53,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         label=label,
         labels_of=labels_of,
+        channel_label=channel_label,
         nav_link=nav_link,
         now_utc=utcnow,
         open_statuses=schema.OPEN_STATUSES,
