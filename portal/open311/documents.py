@@ -11,7 +11,7 @@ from marshmallow import fields, validate
 
 from opendata.schema import APPEALS
 from portal.api.openapi import O311_TAG, documented, place_constraints, without_nulls
-from portal.api.responses import Shape, record_fields
+from portal.api.responses import Rating, Shape, record_fields
 from portal.open311.serializers import CORE_FIELDS
 from portal.schemas.open311 import DEFAULT_JURISDICTION, PUBLIC_ID_RE, documented_request_body
 
@@ -51,20 +51,13 @@ class Open311ServiceDefinition(Shape):
     attributes = fields.List(fields.Dict(), required=True)
 
 
-class Open311Rating(Shape):
-    score = fields.Integer(required=True, validate=validate.Range(1, 5))
-    solved = fields.String(required=True)
-    reason = fields.String(allow_none=True)
-    comment = fields.String(allow_none=True)
-
-
 class Open311Answer(Shape):
     answer_id = fields.String(required=True)
     round = fields.Integer(required=True)
     datetime = fields.DateTime(required=True)
     service = fields.String()
     text = fields.String(allow_none=True)
-    rating = fields.Nested(Open311Rating, allow_none=True)
+    rating = fields.Nested(Rating, allow_none=True)
 
 
 #: extensions=true: every other published field (Open311 names), then the answers.

@@ -56,7 +56,7 @@ class DecisionSchema(Schema):
 
 
 class PublishSchema(Schema):
-    """Publishing a submitted appeal, with the moderator's edit of the public text."""
+    """Publishing a submitted appeal, optionally with the moderator's edit of its text."""
 
     class Meta:
         unknown = "exclude"
@@ -96,14 +96,5 @@ class RejectSchema(Schema):
             raise ValidationError(_l("Give the number of the original appeal."), "duplicate_of")
 
 
-class AnswerDecisionSchema(Schema):
+class AnswerDecisionSchema(PublishSchema):
     """Approving a flagged answer, optionally with an edited public text."""
-
-    class Meta:
-        unknown = "exclude"
-
-    public_text = f.String(load_default=None, allow_none=True, validate=TEXT_LENGTH)
-
-    @pre_load
-    def strip_blanks(self, data, **kwargs):
-        return _blank_to_none(data, ("public_text",))
