@@ -51,6 +51,22 @@ class Change:
 #: of a published field (a test checks that the newest entry is SCHEMA_VERSION).
 CHANGELOG: tuple[Change, ...] = (
     Change(
+        "1.1.0",
+        date(2026, 12, 5),
+        (
+            N_(
+                "Appeals: new fields channel (how the appeal arrived: web, api, open311 or "
+                "open311:<client>) and photo_count, added as the last columns. Appeals "
+                "submitted before channels were recorded have channel web."
+            ),  # fmt: skip
+            N_(
+                "API: every appeal of /api/v1/appeals now carries all published fields, "
+                "including latest_answer_text, photo_count and channel; Open311's "
+                "extended_attributes add channel."
+            ),  # fmt: skip
+        ),
+    ),
+    Change(
         "1.0.0",
         date(2026, 11, 22),
         (

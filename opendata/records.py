@@ -1,45 +1,44 @@
 """Plain records of what the portal publishes: public fields only, no ORM, no Flask.
 
+``AppealRecord`` is generated from the published schema (``opendata.schema.APPEALS``).
+
 Codes (city, district, category, service) are stable public identifiers; display names
 come from the reference records. Datetimes are timezone-aware.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, make_dataclass
 from datetime import datetime
 
+from opendata.schema import APPEALS, OPEN_STATUSES
+from opendata.tableschema import Dataset
 
-@dataclass(frozen=True, slots=True)
-class AppealRecord:
-    """One published appeal."""
 
-    public_id: str
-    city: str
-    district: str | None
-    category: str
-    service: str
-    status: str
-    resolution: str | None
-    text: str | None
-    lat: float | None
-    lon: float | None
-    precision_m: int | None
-    submitted_at: datetime
-    published_at: datetime | None
-    acknowledged_at: datetime | None
-    first_answer_at: datetime | None
-    closed_at: datetime | None
-    due_at: datetime
-    deadline_extended: bool
-    extension_reason: str | None
-    first_answer_workdays: int | None
-    answered_on_time: bool | None
-    reopen_count: int
-    last_score: int | None
-    last_solved: str | None
-    photo_count: int
-    updated_at: datetime
+def record_type(name: str, dataset: Dataset, base: type = object) -> type:
+    """A frozen dataclass with one attribute per field of ``dataset``, in field order.
+
+    Attributes are named by ``Field.attribute`` and typed by the field's Table Schema type,
+    so that a field added to the schema is on every record at once.
+    """
+    fields = [(spec.attribute, spec.python_type) for spec in dataset.fields]
+    record = make_dataclass(name, fields, bases=(base,), frozen=True, slots=True)
+    record.__module__ = __name__
+    return record
+
+
+class _AppealBehaviour:
+    """What a published appeal can tell beyond its fields."""
+
+    __slots__ = ()
+
+    def is_overdue(self, now: datetime) -> bool:
+        """The service still owes an answer and the deadline has passed."""
+        return self.status in OPEN_STATUSES and self.due_at < now  # type: ignore[attr-defined]
+
+
+#: One published appeal: the fields of ``opendata.schema.APPEALS``.
+AppealRecord = record_type("AppealRecord", APPEALS, _AppealBehaviour)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,36 +7,47 @@ drift from another. A field that is not listed here is not published.
 Descriptions are English msgids marked with :func:`N_` (extracted into the ``datasets``
 catalog and translated on the dictionary page); ``datapackage.json`` carries the English.
 
-Vocabulary: the statuses, resolutions and other codes below are the public vocabulary of
-the datasets (a test checks that they match the portal's enums).
+It is also THE public record of an appeal: ``APPEALS`` lists every published field of an
+appeal, and the records (``opendata.records``), the portal's SQL (``portal.queries.record``),
+the JSON API, Open311's extended attributes and the OpenAPI document are derived from it.
+
+Vocabulary: the statuses, resolutions and other codes below are the public vocabulary;
+the portal builds its enums from them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from opendata.geomask import TIER_PRECISION_M
+from opendata.tableschema import ANON_NONE, N_, Dataset, Field, ForeignKey
+
+__all__ = ["ANON_NONE", "N_", "Dataset", "Field", "ForeignKey"]  # re-exported building blocks
 
 #: Version of the published schema (semantic versioning; see opendata.catalog.CHANGELOG).
-SCHEMA_VERSION = "1.0.0"
-
-
-def N_(message: str) -> str:
-    """Mark a message for translation without translating it (extraction keyword)."""
-    return message
-
+SCHEMA_VERSION = "1.1.0"
 
 # --- Public vocabulary ---------------------------------------------------------------------
+# Declared here once; the portal's enums (portal.models) and every list of allowed values
+# (filters, forms, API documents, templates) are built from these tuples.
 
+#: Statuses in which the service still owes an answer: past due_at, such an appeal is overdue.
+OPEN_STATUSES = ("published", "acknowledged", "in_progress", "reopened")
+#: Every status a published appeal can have, in lifecycle order.
 PUBLIC_STATUSES = (
     "published", "acknowledged", "in_progress", "answered", "reopened", "closed",
 )  # fmt: skip
 RESOLUTIONS = ("solved", "not_responsible", "duplicate", "rated")
 SOLVED = ("yes", "partly", "no")
 RATING_REASONS = ("not_answered", "unclear", "not_resolved", "inaccurate")
+#: Why moderation refused an appeal.
+REJECTION_REASONS = ("spam", "abuse", "duplicate", "not_municipal")
 #: Why a published appeal was withdrawn: a moderation reason class, or "withdrawn".
-WITHDRAWAL_REASONS = ("spam", "abuse", "duplicate", "not_municipal", "withdrawn")
+WITHDRAWAL_REASONS = (*REJECTION_REASONS, "withdrawn")
 PRIVACY_TIERS = ("public", "home", "sensitive")
-PRECISIONS_M = (100, 500)
+PRECISIONS_M = tuple(sorted(set(TIER_PRECISION_M.values())))
+#: How an appeal arrived. An Open311 client whose key has a name adds it: "open311:oshcity".
+CHANNELS = ("web", "api", "open311")
+CLIENT_NAME_PATTERN = r"[a-z0-9][a-z0-9_-]{0,39}"
+CHANNEL_PATTERN = rf"^(web|api|open311(:{CLIENT_NAME_PATTERN})?)$"
 
 PUBLIC_ID_PATTERN = r"^[A-Z]{3}-[0-9]{4}-[0-9]{6}$"
 CODE_PATTERN = r"^[a-z0-9_-]{1,40}$"
@@ -54,110 +65,9 @@ ANON_POINT = N_(
     "categories publish no point at all. Masking is deterministic, so repeated downloads "
     "cannot be averaged back to the true point."
 )
-ANON_NONE = N_("None needed: no personal data.")
 ANON_AGGREGATE = N_(
     "Aggregated: cells describing fewer than 5 appeals are suppressed (left empty)."
 )
-
-
-@dataclass(frozen=True)
-class Field:
-    """One published column."""
-
-    name: str
-    type: str  # Table Schema type: string, integer, number, boolean, datetime, yearmonth
-    description: str
-    required: bool = False
-    unique: bool = False
-    enum: tuple[Any, ...] | None = None
-    minimum: int | float | None = None
-    maximum: int | float | None = None
-    pattern: str | None = None
-    anonymization: str = ANON_NONE
-    #: Free text typed by people: CSV cells get the OWASP formula-injection guard.
-    free_text: bool = False
-    #: Codes whose allowed values come from the reference data (city, service…).
-    reference: str | None = None
-
-    def constraints(self, enums: dict[str, tuple[str, ...]] | None = None) -> dict[str, Any]:
-        """Table Schema constraints; ``enums`` fills reference-data enums (city codes…)."""
-        out: dict[str, Any] = {}
-        if self.required:
-            out["required"] = True
-        if self.unique:
-            out["unique"] = True
-        allowed = self.enum
-        if allowed is None and self.reference and enums and self.reference in enums:
-            allowed = tuple(enums[self.reference])
-        if allowed is not None:
-            out["enum"] = list(allowed)
-        if self.minimum is not None:
-            out["minimum"] = self.minimum
-        if self.maximum is not None:
-            out["maximum"] = self.maximum
-        if self.pattern:
-            out["pattern"] = self.pattern
-        return out
-
-    def table_schema(self, enums: dict[str, tuple[str, ...]] | None = None) -> dict[str, Any]:
-        spec: dict[str, Any] = {"name": self.name, "type": self.type}
-        spec["description"] = self.description
-        constraints = self.constraints(enums)
-        if constraints:
-            spec["constraints"] = constraints
-        return spec
-
-
-@dataclass(frozen=True)
-class ForeignKey:
-    fields: tuple[str, ...]
-    resource: str
-    reference_fields: tuple[str, ...]
-
-    def table_schema(self) -> dict[str, Any]:
-        return {
-            "fields": list(self.fields),
-            "reference": {"resource": self.resource, "fields": list(self.reference_fields)},
-        }
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """A published table and the formats it is offered in."""
-
-    name: str
-    title: str
-    description: str
-    fields: tuple[Field, ...]
-    primary_key: tuple[str, ...]
-    foreign_keys: tuple[ForeignKey, ...] = ()
-    #: (lat field, lon field) for datasets with a point geometry (GeoJSON formats).
-    geometry: tuple[str, str] | None = None
-    #: Whether the shared appeal filters (city, category, … bbox) apply to downloads.
-    filterable: bool = True
-    formats: tuple[str, ...] = field(default=())
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(f.name for f in self.fields)
-
-    def field(self, name: str) -> Field:
-        for spec in self.fields:
-            if spec.name == name:
-                return spec
-        raise KeyError(name)
-
-    def table_schema(self, enums: dict[str, tuple[str, ...]] | None = None) -> dict[str, Any]:
-        """The Table Schema (v2) of the tabular (CSV) files."""
-        schema: dict[str, Any] = {
-            "$schema": "https://datapackage.org/profiles/2.0/tableschema.json",
-            "fields": [f.table_schema(enums) for f in self.fields],
-            "missingValues": [""],
-            "primaryKey": list(self.primary_key),
-        }
-        if self.foreign_keys:
-            schema["foreignKeys"] = [fk.table_schema() for fk in self.foreign_keys]
-        return schema
 
 
 # --- Datasets ------------------------------------------------------------------------------
@@ -174,9 +84,9 @@ APPEALS = Dataset(
     description=N_("One row per published appeal: where (masked), what, which service, how fast and how well it was answered."),
     fields=(
         Field("id", "string", N_("Public id of the appeal: city code, year, number. Never reused."),
-              required=True, unique=True, pattern=PUBLIC_ID_PATTERN),
+              required=True, unique=True, pattern=PUBLIC_ID_PATTERN, python_name="public_id"),
         Field("city", "string", N_("City code."),
-              required=True, reference="city"),
+              required=True, reference="city", open311="jurisdiction_id"),
         Field("district", "string", N_("District code (the nearest district centre); empty when unknown."),
               reference="district"),
         Field("category", "string", N_("Problem category code (see the categories dataset)."),
@@ -184,7 +94,7 @@ APPEALS = Dataset(
         Field("service", "string", N_("Code of the service currently responsible (see the services dataset)."),
               required=True, reference="service"),
         Field("status", "string", N_("Current status of the appeal."),
-              required=True, enum=PUBLIC_STATUSES),
+              required=True, enum=PUBLIC_STATUSES, open311="portal_status"),
         Field("resolution", "string", N_("How a closed appeal ended; empty while open."),
               enum=RESOLUTIONS),
         Field("lat", "number", N_("Latitude (WGS 84) of the masked location, at most 6 decimals; empty for sensitive categories."),
@@ -195,17 +105,22 @@ APPEALS = Dataset(
               enum=PRECISIONS_M, anonymization=ANON_POINT),
         Field("submitted_at", "datetime", N_("When the citizen submitted the appeal."),
               required=True),
-        Field("published_at", "datetime", N_("When the appeal was published after moderation.")),
-        Field("acknowledged_at", "datetime", N_("When the service registered the appeal.")),
-        Field("first_answer_at", "datetime", N_("When the service first answered.")),
-        Field("closed_at", "datetime", N_("When the appeal was closed.")),
+        Field("published_at", "datetime", N_("When the appeal was published after moderation."),
+              open311="published_datetime"),
+        Field("acknowledged_at", "datetime", N_("When the service registered the appeal."),
+              open311="acknowledged_datetime"),
+        Field("first_answer_at", "datetime", N_("When the service first answered."),
+              open311="first_answer_datetime"),
+        Field("closed_at", "datetime", N_("When the appeal was closed."),
+              open311="closed_datetime"),
         Field("due_at", "datetime", N_("Legal deadline of the answer (working days, Kyrgyz calendar)."),
               required=True),
         Field("deadline_extended", "boolean", N_("Whether the service extended the deadline (allowed once, with a public reason)."),
               required=True),
         Field("extension_reason", "string", N_("The service's public reason for extending the deadline."),
               free_text=True),
-        Field("on_time", "boolean", N_("Whether the first answer came within the deadline; empty while unanswered.")),
+        Field("on_time", "boolean", N_("Whether the first answer came within the deadline; empty while unanswered."),
+              open311="answered_on_time"),
         Field("first_answer_workdays", "integer", N_("Working days from submission to the first answer."),
               minimum=0),
         Field("reopen_count", "integer", N_("How many times the citizen reopened the appeal."),
@@ -215,11 +130,15 @@ APPEALS = Dataset(
         Field("latest_answer_text", "string", N_("The service's latest published answer."),
               anonymization=ANON_TEXT, free_text=True),
         Field("rating_score", "integer", N_("The citizen's latest score of the answer: 1 (extremely unsatisfactory) to 5 (excellent)."),
-              minimum=1, maximum=5),
+              minimum=1, maximum=5, open311="last_score"),
         Field("solved", "string", N_("Whether the problem was solved, by the citizen's own account."),
-              enum=SOLVED),
+              enum=SOLVED, open311="last_solved"),
         Field("updated_at", "datetime", N_("When anything public about the appeal last changed."),
               required=True),
+        Field("photo_count", "integer", N_("How many photos of the problem are published with the appeal."),
+              required=True, minimum=0),
+        Field("channel", "string", N_("How the appeal arrived: web (the portal's form), api (the portal's JSON API) or open311; an Open311 client with a named key adds its name, e.g. open311:oshcity."),
+              required=True, pattern=CHANNEL_PATTERN),
     ),
     primary_key=("id",),
     foreign_keys=(

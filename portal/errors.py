@@ -37,7 +37,7 @@ def handle_http_error(error: HTTPException):
     headers = error_headers(error)
     if request.path.startswith("/open311"):
         return jsonify([{"code": code, "description": message}]), code, headers
-    if request.path.startswith("/api"):
+    if request.path.startswith(("/api", "/staff/api")):
         return jsonify({"error": {"code": code, "message": message}}), code, headers
     return render_template("error.html", code=code, message=message), code, headers
 

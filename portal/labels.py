@@ -47,6 +47,9 @@ REJECTION = {
 
 SOLVED = {"yes": _l("Yes"), "partly": _l("Partly"), "no": _l("No")}
 
+#: How an appeal arrived (opendata.schema.CHANNELS); Open311 clients add their name.
+CHANNEL = {"web": _l("Web form"), "api": _l("The portal's API"), "open311": _l("Open311")}
+
 SCORE = {
     1: _l("Extremely unsatisfactory"),
     2: _l("Unsatisfactory"),

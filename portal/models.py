@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from opendata import schema
 from portal.extensions import db
 
 
@@ -65,53 +66,26 @@ def _enum(enum_cls: type[enum.Enum]) -> SAEnum:
     )
 
 
-class PrivacyTier(enum.StrEnum):
-    """How precisely a category's location may be published."""
-
-    PUBLIC = "public"  # public space (pothole, street light): ~100 m
-    HOME = "home"  # problems from inside a home (heating, noise): a few hundred metres
-    SENSITIVE = "sensitive"  # counts only, no point at all
+def _vocabulary(name: str, values: tuple[str, ...]) -> type[enum.StrEnum]:
+    """An enum of public codes declared in ``opendata.schema`` (members: CODE = "code")."""
+    return enum.StrEnum(name, [(value.upper(), value) for value in values])
 
 
-class AppealStatus(enum.StrEnum):
-    SUBMITTED = "submitted"  # waiting for moderation, not public
-    REJECTED = "rejected"  # refused by moderation (spam, abuse, duplicate, not municipal)
-    PUBLISHED = "published"  # public, waiting for the service
-    ACKNOWLEDGED = "acknowledged"  # the service registered it
-    IN_PROGRESS = "in_progress"  # the service is working on it
-    ANSWERED = "answered"  # the service answered; the citizen may rate
-    REOPENED = "reopened"  # the citizen was not satisfied; back with the service
-    CLOSED = "closed"  # done (see Appeal.resolution)
-    WITHDRAWN = "withdrawn"  # removed after publication; kept as a tombstone
-
-
+#: How precisely a category's location may be published: public space (~100 m), from inside
+#: a home (a few hundred metres) or sensitive (counts only, no point).
+PrivacyTier = _vocabulary("PrivacyTier", schema.PRIVACY_TIERS)
+#: The public statuses (opendata.schema.PUBLIC_STATUSES), plus three the public never sees:
+#: waiting for moderation, refused by it, and removed after publication (a tombstone).
+AppealStatus = _vocabulary(
+    "AppealStatus", ("submitted", "rejected", *schema.PUBLIC_STATUSES, "withdrawn")
+)
 #: Statuses in which the service still owes an answer.
-OPEN_STATUSES = (
-    AppealStatus.PUBLISHED,
-    AppealStatus.ACKNOWLEDGED,
-    AppealStatus.IN_PROGRESS,
-    AppealStatus.REOPENED,
-)
+OPEN_STATUSES = tuple(AppealStatus(code) for code in schema.OPEN_STATUSES)
 #: Statuses visible to the public.
-PUBLIC_STATUSES = (
-    *OPEN_STATUSES,
-    AppealStatus.ANSWERED,
-    AppealStatus.CLOSED,
-)
-
-
-class Resolution(enum.StrEnum):
-    SOLVED = "solved"
-    NOT_RESPONSIBLE = "not_responsible"  # not the city's responsibility
-    DUPLICATE = "duplicate"
-    RATED = "rated"  # closed after the citizen rated the answer
-
-
-class RejectionReason(enum.StrEnum):
-    SPAM = "spam"
-    ABUSE = "abuse"
-    DUPLICATE = "duplicate"
-    NOT_MUNICIPAL = "not_municipal"
+PUBLIC_STATUSES = tuple(AppealStatus(code) for code in schema.PUBLIC_STATUSES)
+#: How a closed appeal ended ("rated": closed after the citizen rated the answer).
+Resolution = _vocabulary("Resolution", schema.RESOLUTIONS)
+RejectionReason = _vocabulary("RejectionReason", schema.REJECTION_REASONS)
 
 
 class EventKind(enum.StrEnum):
@@ -129,17 +103,8 @@ class EventKind(enum.StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-class Solved(enum.StrEnum):
-    YES = "yes"
-    PARTLY = "partly"
-    NO = "no"
-
-
-class RatingReason(enum.StrEnum):
-    NOT_ANSWERED = "not_answered"
-    UNCLEAR = "unclear"
-    NOT_RESOLVED = "not_resolved"
-    INACCURATE = "inaccurate"
+Solved = _vocabulary("Solved", schema.SOLVED)
+RatingReason = _vocabulary("RatingReason", schema.RATING_REASONS)
 
 
 class TokenPurpose(enum.StrEnum):
@@ -281,6 +246,7 @@ class Appeal(db.Model):
             "reopen_count",
             "last_solved",
             "last_score",
+            "channel",  # appeals received per channel (performance_counts.received_by_channel)
         ),
     )
 
@@ -325,6 +291,8 @@ class Appeal(db.Model):
     last_solved: Mapped[Solved | None] = mapped_column(_enum(Solved))
     photo_count: Mapped[int] = mapped_column(SmallInteger, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # How the appeal arrived: opendata.schema.CHANNEL_PATTERN ("web", "api", "open311[:client]").
+    channel: Mapped[str] = mapped_column(String(48), default="web", server_default="web")
 
     city: Mapped[City] = relationship()
     district: Mapped[District | None] = relationship()

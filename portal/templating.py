@@ -7,6 +7,7 @@ from datetime import datetime
 from flask import Flask, current_app, url_for
 from flask_babel import format_date, format_datetime
 
+from opendata import schema
 from portal import labels
 from portal.models import utcnow
 
@@ -27,6 +28,18 @@ def label(kind: str, code: str | None) -> str:
     return str(getattr(labels, kind).get(code, code))
 
 
+def channel_label(channel: str | None) -> str:
+    """How an appeal arrived, e.g. "Web form" or "Open311: oshcity" (a named client)."""
+    kind, _, client = (channel or "").partition(":")
+    text = label("CHANNEL", kind or None)
+    return f"{text}: {client}" if client else text
+
+
+def labels_of(kind: str, codes) -> dict[str, str]:
+    """Code → translated label for several codes, e.g. labels_of("STATUS", statuses)."""
+    return {code: label(kind, code) for code in codes}
+
+
 def nav_link(endpoint: str, **values) -> str | None:
     """URL of an endpoint, or None if that part of the portal is not installed."""
     if endpoint not in current_app.view_functions:
@@ -37,4 +50,11 @@ def nav_link(endpoint: str, **values) -> str | None:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["local_date"] = local_date
-    app.jinja_env.globals.update(label=label, nav_link=nav_link, now_utc=utcnow)
+    app.jinja_env.globals.update(
+        label=label,
+        labels_of=labels_of,
+        channel_label=channel_label,
+        nav_link=nav_link,
+        now_utc=utcnow,
+        open_statuses=schema.OPEN_STATUSES,
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import datetime
 
 import orjson
@@ -11,7 +10,8 @@ from marshmallow import ValidationError
 
 from opendata.records import AppealRecord
 from opendata.schema import APPEALS
-from portal.api import bp
+from portal.api import bp, responses
+from portal.api.openapi import API_TAG, documented
 from portal.models import utcnow
 from portal.public.links import download_links, listing_twins
 from portal.queries.appeals import (
@@ -34,19 +34,16 @@ from portal.queries.map import (
 )
 from portal.schemas import error_dict
 from portal.schemas.filters import parse_filters
-from portal.schemas.map import parse_map_query, parse_page
+from portal.schemas.map import (
+    ListQueryDocSchema,
+    MapQueryDocSchema,
+    parse_map_query,
+    parse_page,
+)
 from portal.templating import nav_link
 
 #: Seconds a map response may be cached by the browser (the index refreshes every few s).
 MAP_CACHE_SECONDS = 15
-#: AppealRecord attribute for each published field whose name differs.
-_RECORD_FIELD = {
-    "id": "public_id",
-    "location_precision_m": "precision_m",
-    "on_time": "answered_on_time",
-    "rating_score": "last_score",
-    "solved": "last_solved",
-}
 
 
 def _json(payload, status: int = 200, mimetype: str = "application/json") -> Response:
@@ -63,15 +60,8 @@ def _iso(value):
 
 def appeal_json(record: AppealRecord, now: datetime) -> dict:
     """The published fields of an appeal (opendata.schema.APPEALS), plus overdue and links."""
-    values = asdict(record)
-    out = {}
-    for name in APPEALS.names:
-        attribute = _RECORD_FIELD.get(name, name)
-        if attribute in values:
-            out[name] = _iso(values[attribute])
-    out["overdue"] = record.status in ("published", "acknowledged", "in_progress", "reopened") and (
-        record.due_at < now
-    )
+    out = {spec.name: _iso(getattr(record, spec.attribute)) for spec in APPEALS.fields}
+    out["overdue"] = record.is_overdue(now)
     out["links"] = {
         "html": url_for("public.appeal_detail", public_id=record.public_id, _external=True),
         "json": url_for("api.appeal_detail", public_id=record.public_id, _external=True),
@@ -80,7 +70,22 @@ def appeal_json(record: AppealRecord, now: datetime) -> dict:
     return out
 
 
+NOT_FOUND = ("No published appeal with this id.", responses.ApiError)
+PUBLIC_ID = {"public_id": "Public id, e.g. BSK-2026-000123."}
+
+
 @bp.get("/v1/map")
+@documented(
+    summary="Map data for a viewport: clusters, appeals or hot spots (GeoJSON)",
+    tag=API_TAG,
+    query=lambda ctx: MapQueryDocSchema(),
+    blank_means_any=True,
+    media="application/geo+json",
+    responses={
+        200: ("A GeoJSON FeatureCollection.", responses.FeatureCollection),
+        400: ("Invalid input, field by field.", responses.FieldErrors),
+    },
+)
 def map_data():
     """Clusters or appeals (GeoJSON) for a viewport: ?bbox=…&zoom=…&layer=appeals|heat&…"""
     try:
@@ -105,6 +110,16 @@ def map_data():
 
 
 @bp.get("/v1/appeals")
+@documented(
+    summary="Published appeals, newest first, paginated",
+    tag=API_TAG,
+    query=lambda ctx: ListQueryDocSchema(),
+    blank_means_any=True,
+    responses={
+        200: ("One page of appeals with paging links.", responses.AppealPage),
+        400: ("Invalid input, field by field.", responses.FieldErrors),
+    },
+)
 def appeals_index():
     """Published appeals matching the filters, newest first, paginated with links."""
     try:
@@ -158,12 +173,17 @@ def _found(public_id: str) -> AppealRecord:
 
 
 @bp.get("/v1/appeals/<public_id>")
+@documented(
+    summary="One published appeal with its timeline, answers and photos",
+    tag=API_TAG,
+    path=PUBLIC_ID,
+    responses={200: ("The appeal.", responses.AppealDetail), 404: NOT_FOUND},
+)
 def appeal_detail(public_id: str):
     """One published appeal with its public timeline, answers and photos."""
     record = _found(public_id)
     out = appeal_json(record, utcnow())
     answers = public_answers(public_id)
-    out["latest_answer_text"] = answers[-1].text if answers else None
     out["timeline"] = [
         {
             "kind": entry.kind,
@@ -197,6 +217,16 @@ def appeal_detail(public_id: str):
 
 
 @bp.get("/v1/appeals/<public_id>.geojson")
+@documented(
+    summary="One published appeal as a GeoJSON Feature",
+    tag=API_TAG,
+    path=PUBLIC_ID,
+    media="application/geo+json",
+    responses={
+        200: ("A GeoJSON Feature (no geometry for sensitive categories).", responses.Feature),
+        404: NOT_FOUND,
+    },
+)
 def appeal_geojson(public_id: str):
     """One published appeal as a GeoJSON Feature (no geometry for sensitive categories)."""
     record = _found(public_id)

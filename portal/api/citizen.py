@@ -12,11 +12,13 @@ from flask import current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
-from portal.api import bp
+from portal.api import bp, responses
+from portal.api.openapi import CITIZEN_TAG, documented, json_body, place_constraints
 from portal.citizen.forms import parse_submission, ui_language
 from portal.citizen.views import submit_limit
 from portal.extensions import limiter
 from portal.schemas import error_dict
+from portal.schemas.appeal import AppealSubmissionSchema
 from portal.schemas.rating import RatingSchema
 from portal.services.core import ServiceError
 from portal.services.rating import TokenRefused, rate_answer, reopen_appeal
@@ -40,7 +42,32 @@ def _body() -> tuple[dict, dict] | None:
     return request.form, {"photos": request.files.getlist("photos")}
 
 
+def _submission_body(ctx, converter) -> dict:
+    """The appeal form's schema, with the cities and categories that exist."""
+    body = converter.schema2jsonschema(AppealSubmissionSchema)
+    names = {"city": "city", "category": "category", "lat": "lat", "lon": "lon"}
+    return {"application/json": {"schema": place_constraints(body, ctx, names)}}
+
+
+TOKEN = {"token": "The private tracking token."}
+TOKEN_ERRORS = {
+    404: ("Unknown link.", responses.FieldErrors),
+    409: ("Already used, or not possible now.", responses.FieldErrors),
+    410: ("Expired link.", responses.FieldErrors),
+}
+
+
 @bp.post("/v1/appeals")
+@documented(
+    summary="Submit an appeal (it waits for moderation)",
+    tag=CITIZEN_TAG,
+    body=_submission_body,
+    responses={
+        201: ("Stored: public id, deadline and the private tracking link.", responses.Submitted),
+        400: ("Invalid input, field by field.", responses.FieldErrors),
+        429: ("Too many submissions from this address.", responses.ApiError),
+    },
+)
 @limiter.shared_limit(submit_limit, scope="appeal-submit")
 def submit_appeal_api():
     """Submit an appeal; 201 with its public id, deadline and the private tracking link."""
@@ -52,7 +79,7 @@ def submit_appeal_api():
     if errors:
         return errors_response(errors)
     try:
-        result = submit_appeal(data, raw_photos, language=ui_language())
+        result = submit_appeal(data, raw_photos, language=ui_language(), channel="api")
     except ServiceError as error:
         return errors_response(error.errors or {"_schema": [error.message]}, error.status_code)
     appeal = result.appeal
@@ -72,6 +99,12 @@ def _token_error(problem: TokenProblem | TokenRefused):
 
 
 @bp.get("/v1/track/<token>")
+@documented(
+    summary="The appeal as its citizen sees it (private link)",
+    tag=CITIZEN_TAG,
+    path=TOKEN,
+    responses={200: ("The appeal.", {"type": "object"}), **TOKEN_ERRORS},
+)
 def track_api(token: str):
     """The appeal as its citizen sees it, and whether an answer can be rated now."""
     try:
@@ -113,6 +146,17 @@ def track_api(token: str):
 
 
 @bp.post("/v1/track/<token>/rating")
+@documented(
+    summary="Rate the answer the private link allows rating",
+    tag=CITIZEN_TAG,
+    path={"token": "The private tracking or rating token."},
+    body=json_body(RatingSchema),
+    responses={
+        201: ("Rated.", {"type": "object"}),
+        400: ("Invalid input, field by field.", responses.FieldErrors),
+        **TOKEN_ERRORS,
+    },
+)
 def rate_api(token: str):
     """Rate the answer the link allows rating: 201, or 400/404/409/410 with errors."""
     payload = request.get_json(silent=True) if request.is_json else request.form
@@ -136,6 +180,12 @@ def rate_api(token: str):
 
 
 @bp.post("/v1/track/<token>/reopen")
+@documented(
+    summary="Reopen the appeal after an unsatisfied rating",
+    tag=CITIZEN_TAG,
+    path=TOKEN,
+    responses={200: ("Reopened.", {"type": "object"}), **TOKEN_ERRORS},
+)
 def reopen_api(token: str):
     """Reopen after an unsatisfied rating: the new deadline, or 409 when not possible."""
     try:

@@ -2,10 +2,16 @@
 
 from flask import jsonify, url_for
 
-from portal.api import bp
+from portal.api import bp, responses
+from portal.api.openapi import API_TAG, documented
 
 
 @bp.get("/v1/")
+@documented(
+    summary="Entry point of the API",
+    tag=API_TAG,
+    responses={200: ("Name, version and links.", responses.ApiIndex)},
+)
 def index():
     """Entry point listing the API's resources."""
     return jsonify(

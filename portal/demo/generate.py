@@ -8,35 +8,27 @@ Asia/Bishkek has had no daylight saving time since 2005, so local dates are UTC+
 
 from __future__ import annotations
 
-import bisect
-import functools
 import itertools
 import math
 import multiprocessing
 import random
-from collections import namedtuple
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection
 
-from opendata.geomask import BBox, mask_point
+from opendata.geomask import mask_point
 from portal.demo import texts
-from portal.demo.reference import CATEGORIES, CITIES, SERVICES
-from portal.models import (
-    Answer,
-    Appeal,
-    AppealPrivate,
-    Category,
-    City,
-    Contact,
-    District,
-    PublicIdCounter,
-    Rating,
-    Service,
-    StatusEvent,
+from portal.demo.bulk import (
+    TABLES,
+    BulkWriter,
+    batch_tables,
+    next_ids,
+    reset_sequences,
+    save_counters,
 )
+from portal.demo.inputs import WorkdayIndex, end_of_local_day, load_reference, local_ordinal
 from portal.services.core import format_public_id
 from portal.workdays import WorkCalendar
 
@@ -45,40 +37,10 @@ DAY = 86400
 HISTORY_DAYS = 730
 BATCH = 20_000
 
-APPEAL_COLUMNS = (
-    "id", "public_id", "city_id", "district_id", "category_id", "service_id", "status",
-    "resolution", "rejection_reason", "duplicate_of_id", "public_text", "public_lat",
-    "public_lon", "location_precision_m", "submitted_at", "published_at", "acknowledged_at",
-    "first_answer_at", "last_answer_at", "closed_at", "reopened_at", "withdrawn_at", "due_at",
-    "deadline_extended", "extension_reason", "first_answer_workdays", "answered_on_time",
-    "reopen_count", "reroute_count", "last_score", "last_solved", "photo_count", "updated_at",
-)  # fmt: skip
-PRIVATE_COLUMNS = (
-    "appeal_id", "raw_text", "lat", "lon", "address_text", "language", "moderated_text",
-)  # fmt: skip
-CONTACT_COLUMNS = ("appeal_id", "name", "email", "phone")
-ANSWER_COLUMNS = (
-    "id", "appeal_id", "service_id", "round", "created_at", "public_text", "private_raw_text",
-    "private_internal_note", "private_staff_id", "needs_moderation",
-)  # fmt: skip
-RATING_COLUMNS = (
-    "id", "appeal_id", "answer_id", "service_id", "created_at", "score", "solved", "reason",
-    "public_comment", "private_comment",
-)  # fmt: skip
-EVENT_COLUMNS = (
-    "id", "appeal_id", "kind", "created_at", "service_id", "to_service_id", "public_note",
-    "private_staff_id",
-)  # fmt: skip
-
-TABLES = (
-    (Appeal.__table__, APPEAL_COLUMNS),
-    (AppealPrivate.__table__, PRIVATE_COLUMNS),
-    (Contact.__table__, CONTACT_COLUMNS),
-    (Answer.__table__, ANSWER_COLUMNS),
-    (Rating.__table__, RATING_COLUMNS),
-    (StatusEvent.__table__, EVENT_COLUMNS),
-)
-
+#: How demo appeals arrived, with weights: most by the form, some by the API and by the
+#: city apps that hold named Open311 keys (opendata.schema.CHANNEL_PATTERN).
+CHANNELS = {"BSK": (("web", 70), ("api", 8), ("open311:bishkek-app", 22)),
+            "OSH": (("web", 60), ("api", 5), ("open311:oshcity", 35))}  # fmt: skip
 EXTENSION_REASON = "Требуется закупка материалов, работы запланированы"
 REROUTE_NOTE = "Вопрос относится к компетенции другой службы"
 REJECT_NOTES = {"spam": "Спам", "duplicate": "Повторное обращение", "not_municipal": "Не относится к ведению мэрии"}  # fmt: skip
@@ -95,90 +57,12 @@ class SeedStats:
     by_status: dict[str, int] = field(default_factory=dict)
 
 
-class WorkdayIndex:
-    """O(1) working-day arithmetic over a fixed range of dates (ordinals)."""
-
-    def __init__(self, calendar: WorkCalendar, first: date, last: date) -> None:
-        self.first = first.toordinal()
-        days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-        self.workdays = [d.toordinal() for d in days if calendar.is_working_day(d)]
-        # position[i]: number of working days up to and including ordinal first + i
-        self.position = [bisect.bisect_right(self.workdays, d.toordinal()) for d in days]
-
-    def add(self, ordinal: int, days: int) -> int:
-        """Ordinal of the ``days``-th working day after ``ordinal``."""
-        return self.workdays[self.position[ordinal - self.first] + days - 1]
-
-    def between(self, start: int, end: int) -> int:
-        """Working days after ``start`` up to and including ``end``."""
-        if end <= start:
-            return 0
-        return self.position[end - self.first] - self.position[start - self.first]
-
-
-def local_ordinal(ts: float) -> int:
-    """Ordinal of the local (Bishkek) date of a UTC epoch timestamp."""
-    return int((ts + LOCAL_OFFSET) // DAY) + 719163  # 719163 = date(1970, 1, 1).toordinal()
-
-
-def end_of_local_day(ordinal: int) -> float:
-    """UTC timestamp of 23:59:59 Bishkek time on the given date ordinal."""
-    return (ordinal - 719163) * DAY + DAY - 1 - LOCAL_OFFSET
-
-
-CityRow = namedtuple("CityRow", "id code min_lat min_lon max_lat max_lon")
-DistrictRow = namedtuple("DistrictRow", "id center_lat center_lon")
-CategoryRow = namedtuple("CategoryRow", "id code tier deadline_days default_service_id")
-
-
-def load_reference(conn: Connection) -> list[dict]:
-    """Cities with their districts, services and categories, as plain picklable data."""
-    profiles = {s.code: s for s in SERVICES}
-    weights = {c.code: c.weight for c in CATEGORIES}
-    cities = []
-    for city in conn.execute(select(City)).all():
-        districts = [
-            DistrictRow(*row)
-            for row in conn.execute(
-                select(District.id, District.center_lat, District.center_lon).where(
-                    District.city_id == city.id
-                )
-            )
-        ]
-        services = {
-            row.id: profiles[row.code]
-            for row in conn.execute(select(Service.id, Service.code).where(Service.city_id == city.id))
-        }  # fmt: skip
-        categories = [
-            CategoryRow(
-                row.id, row.code, row.privacy_tier.value, row.deadline_days, row.default_service_id
-            )  # fmt: skip
-            for row in conn.execute(select(Category).where(Category.city_id == city.id))
-        ]
-        ref = next(r for r in CITIES if r.code == city.code)
-        cities.append(
-            {
-                "row": CityRow(
-                    city.id, city.code, city.min_lat, city.min_lon, city.max_lat, city.max_lon
-                ),  # fmt: skip
-                "bbox": BBox(city.min_lat, city.min_lon, city.max_lat, city.max_lon),
-                "districts": districts,
-                "services": services,
-                "service_ids": list(services),
-                "categories": categories,
-                "category_cum": list(itertools.accumulate(weights[c.code] for c in categories)),
-                "hot_spots": ref.hot_spots,
-                "spot_cum": list(itertools.accumulate(spot[2] for spot in ref.hot_spots)),
-            }
-        )
-    return cities
-
-
 class Generator:
     """Builds rows for one city-scale demo database; deterministic for a seed and date."""
 
     def __init__(self, reference: list[dict], seed: int, today: date, calendar: WorkCalendar):
         self.rng = random.Random(seed)
+        self.channel_rng = random.Random(f"{seed}:channel")
         self.now = datetime.combine(today, datetime.min.time(), UTC).timestamp() + 12 * 3600
         self.index = WorkdayIndex(
             calendar, today - timedelta(days=HISTORY_DAYS + 5), today + timedelta(days=400)
@@ -199,6 +83,11 @@ class Generator:
             lat = rng.uniform(bbox.min_lat + 0.005, bbox.max_lat - 0.005)
             lon = rng.uniform(bbox.min_lon + 0.005, bbox.max_lon - 0.005)
         return bbox.clamp(lat=lat, lon=lon)
+
+    def channel(self, city_code: str) -> str:
+        """How the appeal arrived (a separate random stream: the appeals stay as they were)."""
+        channels, weights = zip(*CHANNELS.get(city_code, (("web", 1),)), strict=True)
+        return self.channel_rng.choices(channels, weights=weights)[0]
 
     def appeal(self, appeal_id: int, ids: dict) -> dict:
         """All rows of one appeal: {table: [rows]}, plus its status."""
@@ -226,6 +115,7 @@ class Generator:
             "city_id": city["row"].id, "district_id": district.id, "category_id": category.id,
             "service_id": category.default_service_id, "submitted_at": submitted, "due_at": due,
             "reopen_count": 0, "reroute_count": 0, "photo_count": 0, "deadline_extended": False,
+            "channel": self.channel(city["row"].code),
         }  # fmt: skip
         private = (appeal_id, raw_text, round(lat, 6), round(lon, 6),
                    "возле дома" if rng.random() < 0.1 else None, lang, None)  # fmt: skip
@@ -375,63 +265,6 @@ class Generator:
         self._event(out, ids, row["id"], "closed", rated, service_id)
 
 
-TIME_COLUMNS = frozenset(
-    ("submitted_at", "published_at", "acknowledged_at", "first_answer_at", "last_answer_at",
-     "closed_at", "reopened_at", "withdrawn_at", "due_at", "updated_at")
-)  # fmt: skip
-_APPEAL_LAYOUT = tuple((name, name in TIME_COLUMNS) for name in APPEAL_COLUMNS)
-
-
-@functools.cache
-def _day_string(day: int) -> str:
-    return (date(1970, 1, 1) + timedelta(days=day)).isoformat()
-
-
-def as_time(ts: float | None) -> str | None:
-    """A UTC timestamp as the text both SQLite (SQLAlchemy's format) and COPY accept.
-
-    Formatting by hand is several times faster than datetime objects, which matters for
-    the ~10 million timestamps of a city-scale database.
-    """
-    if ts is None:
-        return None
-    day, second = divmod(int(ts), DAY)
-    hour, rest = divmod(second, 3600)
-    return f"{_day_string(day)} {hour:02d}:{rest // 60:02d}:{rest % 60:02d}.000000"
-
-
-def _appeal_tuple(row: dict) -> tuple:
-    get = row.get
-    return tuple(as_time(get(name)) if is_time else get(name) for name, is_time in _APPEAL_LAYOUT)
-
-
-class BulkWriter:
-    """Writes row tuples fast: COPY on PostgreSQL, executemany on SQLite."""
-
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-        self.postgres = conn.dialect.name == "postgresql"
-
-    def prepare(self) -> None:
-        """Seeding is re-runnable, so SQLite may skip fsyncs and use a large page cache."""
-        if not self.postgres:
-            self.conn.exec_driver_sql("PRAGMA synchronous=OFF")
-            self.conn.exec_driver_sql("PRAGMA cache_size=-262144")
-
-    def write(self, table, columns: tuple[str, ...], rows: list[tuple]) -> None:
-        if not rows:
-            return
-        raw = self.conn.connection.driver_connection
-        if self.postgres:
-            statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-            with raw.cursor() as cursor, cursor.copy(statement) as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join("?" * len(columns))
-            raw.executemany(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})", rows)  # fmt: skip
-
-
 #: Below this many appeals a second process costs more than it saves.
 PARALLEL_THRESHOLD = 50_000
 
@@ -454,7 +287,7 @@ def seed_demo(
     calendar = calendar or WorkCalendar()
     writer = BulkWriter(conn)
     writer.prepare()
-    ids = _next_ids(conn)
+    ids = next_ids(conn)
     job = (load_reference(conn), seed, today, sorted(calendar.extra_holidays),
            sorted(calendar.extra_working_days), count, ids)  # fmt: skip
     batches = _produce_in_process(*job) if count >= PARALLEL_THRESHOLD else _produce(*job)
@@ -472,9 +305,9 @@ def seed_demo(
         for status, number in statuses.items():
             stats.by_status[status] = stats.by_status.get(status, 0) + number
         progress(len(tables["appeals"]))
-    _save_counters(conn, ids["counters"])
+    save_counters(conn, ids["counters"])
     if writer.postgres:
-        _reset_sequences(conn)
+        reset_sequences(conn)
     return stats
 
 
@@ -486,10 +319,10 @@ def _produce(reference, seed, today, holidays, working_days, count, ids) -> Iter
         ids["appeal"] += 1
         batch.append(generator.appeal(ids["appeal"], ids))
         if len(batch) == BATCH:
-            yield _tables(batch)
+            yield batch_tables(batch)
             batch = []
     if batch:
-        yield _tables(batch)
+        yield batch_tables(batch)
     yield None, ids["counters"]
 
 
@@ -514,57 +347,3 @@ def _produce_in_process(*job) -> Iterator[tuple]:
         process.join(timeout=30)
         if process.is_alive():
             process.terminate()
-
-
-def _tables(batch: list[dict]) -> tuple[dict[str, list[tuple]], dict[str, int]]:
-    """Row tuples per table name for a batch of generated appeals, and status counts."""
-    parts = {"private": [], "contacts": [], "answers": [], "ratings": [], "events": []}
-    appeals, statuses = [], {}
-    for item in batch:
-        appeals.append(_appeal_tuple(item["appeal"]))
-        status = item["appeal"]["status"]
-        statuses[status] = statuses.get(status, 0) + 1
-        for name, rows in parts.items():
-            rows.extend(item[name])
-    tables = {
-        "appeals": appeals,
-        "appeal_private": parts["private"],
-        "contacts": parts["contacts"],
-        "answers": [(*r[:4], as_time(r[4]), *r[5:]) for r in parts["answers"]],
-        "ratings": [(*r[:4], as_time(r[4]), *r[5:]) for r in parts["ratings"]],
-        "status_events": [(*r[:3], as_time(r[3]), *r[4:]) for r in parts["events"]],
-    }
-    return tables, statuses
-
-
-def _next_ids(conn: Connection) -> dict:
-    def top(column) -> int:
-        return conn.execute(select(func.coalesce(func.max(column), 0))).scalar_one()
-
-    counters = {(c.city_code, c.year): c.last_number for c in conn.execute(select(PublicIdCounter))}
-    return {
-        "appeal": top(Appeal.id), "event": top(StatusEvent.id), "answer": top(Answer.id),
-        "rating": top(Rating.id), "counters": counters,
-    }  # fmt: skip
-
-
-def _save_counters(conn: Connection, counters: dict) -> None:
-    table = PublicIdCounter.__table__
-    for (city_code, year), last in counters.items():
-        updated = conn.execute(
-            table.update()
-            .where(table.c.city_code == city_code, table.c.year == year)
-            .values(last_number=last)
-        )
-        if updated.rowcount == 0:
-            conn.execute(table.insert().values(city_code=city_code, year=year, last_number=last))
-
-
-def _reset_sequences(conn: Connection) -> None:
-    for table in ("appeals", "status_events", "answers", "ratings"):
-        conn.execute(
-            text(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
-            )
-        )

@@ -1,16 +1,17 @@
 """The SELECTs behind the Open311 API (public columns only, like portal.queries).
 
 Open311 "services" are the categories of one city (the jurisdiction); "service requests"
-are published appeals, read through ``portal.queries.appeals.public_appeals_select``.
+are published appeals, read as public records (``portal.queries.record.APPEAL``).
 """
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from opendata.records import AppealRecord
 from portal.extensions import db
@@ -24,7 +25,9 @@ from portal.models import (
     Photo,
     Service,
 )
-from portal.queries.appeals import public_appeals_select, to_record
+from portal.queries.appeals import public_appeals_by_ids
+from portal.queries.map_index import ids_in_order
+from portal.queries.record import APPEAL, published_appeals
 from portal.schemas.open311 import MAX_WINDOW, RequestQuery
 
 #: Appeal statuses behind Open311's two: answered-but-not-closed is still "open".
@@ -97,38 +100,49 @@ def find_requests(
     ``service_request_id`` overrides every other argument (as the specification says).
     Without any date argument the window is the 90 days before ``now``; with only one end
     of ``start_date``/``end_date`` the window is the 90 days on the other side of it.
+    The page's ids are chosen first; only their records are then read.
     """
-    select_ = public_appeals_select()
+    field = APPEAL.columns
+    select_ = published_appeals(select(Appeal.id))
     if query.service_request_id:
-        select_ = select_.where(Appeal.public_id.in_(query.service_request_id))
+        select_ = select_.where(field["id"].in_(query.service_request_id))
     else:
-        select_ = select_.where(City.slug == city)
-        if query.service_code:
-            select_ = select_.where(Category.code.in_(query.service_code))
-        if query.status:
-            statuses = [s for name in query.status for s in STATUS_MAP[name]]
-            select_ = select_.where(Appeal.status.in_(statuses))
-        start, end = query.start_date, query.end_date
-        if not query.has_dates:
-            start, end = now - MAX_WINDOW, None
-        elif start and not end:
-            end = start + MAX_WINDOW
-        elif end and not start:
-            start = end - MAX_WINDOW
-        if start:
-            select_ = select_.where(Appeal.submitted_at >= start)
-        if end:
-            select_ = select_.where(Appeal.submitted_at <= end)
-        if query.updated_after:
-            select_ = select_.where(Appeal.updated_at >= query.updated_after)
-        if query.updated_before:
-            select_ = select_.where(Appeal.updated_at <= query.updated_before)
+        select_ = _matching(select_, query, city=city, now=now)
     select_ = (
-        select_.order_by(Appeal.submitted_at.desc(), Appeal.id.desc())
+        select_.order_by(field["submitted_at"].desc(), Appeal.id.desc())
         .limit(page_size)
         .offset((query.page - 1) * page_size)
     )
-    return [to_record(row) for row in db.session.execute(select_)]
+    ids = list(db.session.scalars(select_))
+    return ids_in_order(ids, public_appeals_by_ids(ids))
+
+
+def _matching(select_: Select, query: RequestQuery, *, city: str, now: datetime) -> Select:
+    """The arguments besides service_request_id, as conditions on published fields."""
+    field = APPEAL.columns
+    select_ = select_.where(field["city"] == city)
+    if query.service_code:
+        select_ = select_.where(field["category"].in_(query.service_code))
+    if query.status:
+        statuses = [s for name in query.status for s in STATUS_MAP[name]]
+        select_ = select_.where(field["status"].in_(statuses))
+    start, end = query.start_date, query.end_date
+    if not query.has_dates:
+        start, end = now - MAX_WINDOW, None
+    elif start and not end:
+        end = start + MAX_WINDOW
+    elif end and not start:
+        start = end - MAX_WINDOW
+    limits = (
+        ("submitted_at", operator.ge, start),
+        ("submitted_at", operator.le, end),
+        ("updated_at", operator.ge, query.updated_after),
+        ("updated_at", operator.le, query.updated_before),
+    )
+    for name, compare, value in limits:
+        if value:
+            select_ = select_.where(compare(field[name], value))
+    return select_
 
 
 def token_status(public_id: str) -> AppealStatus | None:

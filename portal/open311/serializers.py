@@ -18,6 +18,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from opendata.records import AnswerRecord, AppealRecord, TimelineEntry
+from opendata.schema import APPEALS
 from portal import labels
 from portal.open311.queries import ServiceType
 from portal.queries.reference import Reference
@@ -153,28 +154,23 @@ def service_request(
     return result
 
 
+#: Fields of the public record that the specification's own members already carry;
+#: every other field is an extended attribute (under its Open311 name, Field.open311).
+CORE_FIELDS = frozenset(
+    {"id", "category", "text", "lat", "lon", "submitted_at", "due_at", "updated_at",
+     "latest_answer_text"}
+)  # fmt: skip
+
+
 def _extended(record: AppealRecord, answers: list[AnswerRecord]) -> dict:
-    return {
-        "portal_status": record.status,
-        "resolution": record.resolution,
-        "jurisdiction_id": record.city,
-        "district": record.district,
-        "service": record.service,
-        "location_precision_m": record.precision_m,
-        "published_datetime": iso(record.published_at),
-        "acknowledged_datetime": iso(record.acknowledged_at),
-        "first_answer_datetime": iso(record.first_answer_at),
-        "closed_datetime": iso(record.closed_at),
-        "first_answer_workdays": record.first_answer_workdays,
-        "answered_on_time": record.answered_on_time,
-        "deadline_extended": record.deadline_extended,
-        "extension_reason": record.extension_reason,
-        "reopen_count": record.reopen_count,
-        "photo_count": record.photo_count,
-        "last_score": record.last_score,
-        "last_solved": record.last_solved,
-        "answers": [_answer(answer) for answer in answers],
-    }
+    """Every published field the core members do not carry, then the answers."""
+    out = {}
+    for spec in APPEALS.fields:
+        if spec.name not in CORE_FIELDS:
+            value = getattr(record, spec.attribute)
+            out[spec.open311 or spec.name] = iso(value) if spec.type == "datetime" else value
+    out["answers"] = [_answer(answer) for answer in answers]
+    return out
 
 
 def _answer(answer: AnswerRecord) -> dict:

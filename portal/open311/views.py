@@ -17,7 +17,8 @@ Choices this API makes (the specification leaves them to each server):
   ``updated_after``/``updated_before`` and ``extensions=true`` (``notes`` = the public
   timeline, ``extended_attributes`` = portal status, answers and their ratings).
 - POST requests needs an ``api_key`` listed in OPEN311_API_KEYS (403 otherwise, and
-  always 403 when none is configured). New appeals wait for moderation, so the answer
+  always 403 when none is configured); an entry ``name=key`` names its client, and the
+  appeals it sends record the channel ``open311:name`` (``open311`` for unnamed keys). New appeals wait for moderation, so the answer
   carries a ``token``: an opaque signed string (not the citizen's private tracking
   link), which GET tokens/<token> turns into the service_request_id once the appeal is
   published.
@@ -26,6 +27,7 @@ Choices this API makes (the specification leaves them to each server):
 from __future__ import annotations
 
 import hmac
+import re
 
 from flask import Response, current_app, jsonify, request, url_for
 from flask_babel import get_locale
@@ -34,9 +36,10 @@ from itsdangerous import BadSignature, Signer
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from opendata.schema import CLIENT_NAME_PATTERN
 from portal.errors import _describe, error_headers
 from portal.models import PUBLIC_STATUSES, utcnow
-from portal.open311 import bp, queries, serializers
+from portal.open311 import bp, documents, queries, serializers
 from portal.open311.xml import to_xml
 from portal.queries.appeals import get_public_appeal, public_answers_by_appeal, public_timelines
 from portal.queries.reference import load_reference
@@ -158,6 +161,7 @@ def _requests_response(records, *, extensions: bool) -> Response:
 
 
 @bp.get(f"/discovery.{FORMAT}")
+@documents.operation("Service discovery", ("Success.", documents.Open311Discovery))
 def discovery(fmt: str):
     """Service discovery: where the API is and which formats it speaks."""
     contact = _("Ачык Шаар open data portal: %(url)s", url=url_for("public.home", _external=True))
@@ -167,6 +171,13 @@ def discovery(fmt: str):
 
 
 @bp.get(f"/services.{FORMAT}")
+@documents.operation(
+    "Service list: the categories of a city",
+    ("Success.", documents.Open311Service(many=True)),
+    400,
+    404,
+    query=JurisdictionArgsSchema,
+)
 def service_list(fmt: str):
     """The categories of a city (jurisdiction_id, default bishkek)."""
     args = _load(JurisdictionArgsSchema(), request.args)
@@ -177,6 +188,14 @@ def service_list(fmt: str):
 
 
 @bp.get(f"/services/<service_code>.{FORMAT}")
+@documents.operation(
+    "Service definition; no extra attributes",
+    ("Success.", documents.Open311ServiceDefinition),
+    400,
+    404,
+    query=JurisdictionArgsSchema,
+    path={"service_code": "Category code, e.g. pothole."},
+)
 def service_definition(service_code: str, fmt: str):
     """A category's extra attributes (none: every category takes the same fields)."""
     args = _load(JurisdictionArgsSchema(), request.args)
@@ -188,6 +207,18 @@ def service_definition(service_code: str, fmt: str):
 
 
 @bp.get(f"/requests.{FORMAT}")
+@documents.operation(
+    "Published appeals as service requests",
+    documents.REQUESTS,
+    400,
+    404,
+    query=lambda ctx: RequestQuerySchema(max_page_size=ctx.max_page_size),
+    description=(
+        "Newest first. Without any date argument: the last 90 days of requested_datetime. "
+        "service_request_id overrides every other filter. Status: closed = closed appeal, "
+        "open = any other public status."
+    ),
+)
 def service_requests(fmt: str):
     """Published appeals: filters of the specification plus paging and extensions."""
     config = current_app.config
@@ -208,6 +239,14 @@ def service_requests(fmt: str):
 
 
 @bp.get(f"/requests/<service_request_id>.{FORMAT}")
+@documents.operation(
+    "One published appeal, as a list of one",
+    documents.REQUESTS,
+    400,
+    404,
+    query=ExtensionsArgsSchema,
+    path={"service_request_id": "Public id, e.g. BSK-2026-000123."},
+)
 def service_request(service_request_id: str, fmt: str):
     """One published appeal (as a list of one, like the specification)."""
     args = _load(ExtensionsArgsSchema(), request.args)
@@ -222,6 +261,24 @@ def service_request(service_request_id: str, fmt: str):
 
 
 @bp.post(f"/requests.{FORMAT}")
+@documents.operation(
+    "Submit an appeal; needs an api_key",
+    ("Success.", documents.Open311NewRequest(many=True)),
+    400,
+    403,
+    404,
+    status=201,
+    body=documents.post_body,
+    security="open311_api_key",
+    description=(
+        "Creates an appeal through the same use case as the web form. api_key goes in the "
+        "query string or, as the specification has it, in the body; a key configured as "
+        "name=key records the channel open311:name. It waits for moderation: the answer "
+        "carries a token; GET tokens/{token} gives the service_request_id once the appeal "
+        "is published. The point is required (addresses are not geocoded) and must lie "
+        "inside the city."
+    ),
+)
 def create_request(fmt: str):
     """Submit an appeal through the same use case as the web form (needs an api_key)."""
     from portal.services.core import ServiceError
@@ -232,11 +289,12 @@ def create_request(fmt: str):
         raise Open311Error(400, [_("Send the fields as a form or a JSON object.")])
     key_source = body if isinstance(body, dict) or hasattr(body, "getlist") else {}
     api_key = _load(ApiKeySchema(), key_source)["api_key"] or request.args.get("api_key")
-    if not _key_accepted(api_key):
+    channel = client_channel(api_key)
+    if channel is None:
         raise Open311Error(403, [_("api_key is missing or not valid.")])
     data = _load_post(body)
     try:
-        result = submit_appeal(data, language=str(get_locale() or "ru"))
+        result = submit_appeal(data, language=str(get_locale() or "ru"), channel=channel)
     except ServiceError as error:
         fields = open311_field_errors(error.errors)
         descriptions = [f"{field}: {text}" for field, texts in fields.items() for text in texts]
@@ -261,18 +319,39 @@ def _load_post(body) -> dict:
         raise _invalid(error) from None
 
 
-def _key_accepted(api_key: str | None) -> bool:
-    """Constant-time comparison with every configured key (none configured: refuse)."""
+#: ``name=key``: a key that names its client (opendata.schema.CLIENT_NAME_PATTERN). The
+#: key itself must be 8 characters or more, so a padded base64 key ("…==") stays a key.
+_NAMED_KEY = re.compile(rf"^(?P<name>{CLIENT_NAME_PATTERN})=(?P<key>.{{8,}})$", re.DOTALL)
+
+
+def configured_keys() -> list[tuple[str | None, str]]:
+    """(client name or None, key) of every entry of OPEN311_API_KEYS."""
+    keys = []
+    for entry in current_app.config["OPEN311_API_KEYS"]:
+        named = _NAMED_KEY.match(entry) if entry else None
+        keys.append((named["name"], named["key"]) if named else (None, entry))
+    return keys
+
+
+def client_channel(api_key: str | None) -> str | None:
+    """The channel of the client holding ``api_key`` ("open311" or "open311:<name>"), or
+    None when no configured key matches (constant-time comparison with every key)."""
     if not api_key:
-        return False
-    accepted = False
-    for key in current_app.config["OPEN311_API_KEYS"]:
+        return None
+    channel = None
+    for name, key in configured_keys():
         if key and hmac.compare_digest(key.encode(), api_key.encode()):
-            accepted = True
-    return accepted
+            channel = f"open311:{name}" if name else "open311"
+    return channel
 
 
 @bp.get(f"/tokens/<token>.{FORMAT}")
+@documents.operation(
+    "The service_request_id behind a token",
+    ("Success.", documents.Open311Token(many=True)),
+    404,
+    path={"token": "The token returned by POST requests."},
+)
 def token(token: str, fmt: str):
     """The service_request_id behind a token (null until the appeal is published)."""
     public_id = read_token(token)

@@ -20,7 +20,7 @@ from opendata import stats
 from portal.models import utcnow
 from portal.public import bp
 from portal.queries.performance import PerformanceSet, cached_text, performance_set
-from portal.queries.performance_counts import district_centres
+from portal.queries.performance_counts import district_centres, received_by_channel
 from portal.queries.reference import load_reference
 from portal.schemas import error_dict
 from portal.schemas.performance import PerformanceQuery, parse_performance_query
@@ -112,6 +112,7 @@ def performance():
             "performance/_figures.html",
             months=[m.strftime("%Y-%m") for m in months],
             centres=district_centres(),
+            channels=_channels(query),
             **context,
         ),
     )
@@ -141,6 +142,7 @@ def performance_json():
     def payload() -> str:
         data = _metadata(query, result)
         data["groups"] = {g: [row.as_dict() for row in result.groups[g]] for g in groups}
+        data["channels"] = _channels(query)
         return orjson.dumps(data).decode()
 
     body = cached_text(f"{result.cache_key}:json:{query.group or '*'}:{request.host_url}", payload)
@@ -187,6 +189,11 @@ def performance_about():
         rules={"min_cell": stats.MIN_CELL, "min_ratings": stats.MIN_RATINGS},
         window=stats.default_window(_today()),
     )
+
+
+def _channels(query: PerformanceQuery) -> list[dict]:
+    """How the window's appeals arrived (computed with the figures, cached with them)."""
+    return received_by_channel(query.window_start, query.window_end, query.city)
 
 
 def _month_date(month: str) -> date:

@@ -143,7 +143,7 @@ def appeal_detail(public_id: str):
         location = maps.location_map(
             lat=appeal.lat,
             lon=appeal.lon,
-            precision_m=appeal.precision_m,
+            precision_m=appeal.location_precision_m,
             tile_url=current_app.config["TILE_URL"],
             attribution=current_app.config["TILE_ATTRIBUTION"],
             static_url=_static,

@@ -16,67 +16,23 @@ from portal.models import (
     Appeal,
     Category,
     City,
-    District,
     Photo,
     Rating,
     Service,
     StatusEvent,
 )
-
-#: The allowlist of appeal columns a public query may read, in AppealRecord order.
-PUBLIC_APPEAL_COLUMNS = (
-    Appeal.public_id,
-    City.slug.label("city"),
-    District.slug.label("district"),
-    Category.code.label("category"),
-    Service.code.label("service"),
-    Appeal.status,
-    Appeal.resolution,
-    Appeal.public_text,
-    Appeal.public_lat,
-    Appeal.public_lon,
-    Appeal.location_precision_m,
-    Appeal.submitted_at,
-    Appeal.published_at,
-    Appeal.acknowledged_at,
-    Appeal.first_answer_at,
-    Appeal.closed_at,
-    Appeal.due_at,
-    Appeal.deadline_extended,
-    Appeal.extension_reason,
-    Appeal.first_answer_workdays,
-    Appeal.answered_on_time,
-    Appeal.reopen_count,
-    Appeal.last_score,
-    Appeal.last_solved,
-    Appeal.photo_count,
-    Appeal.updated_at,
-)
-
-
-def _public_columns_select(*extra) -> Select:
-    """SELECT of public appeal columns (and ``extra``) over every appeal: add a status rule."""
-    return (
-        select(*PUBLIC_APPEAL_COLUMNS, *extra)
-        .join(City, City.id == Appeal.city_id)
-        .outerjoin(District, District.id == Appeal.district_id)
-        .join(Category, Category.id == Appeal.category_id)
-        .join(Service, Service.id == Appeal.service_id)
-    )
+from portal.queries.record import APPEAL, appeal_joins
 
 
 def public_appeals_select() -> Select:
-    """SELECT of public appeal columns over published appeals (add filters and order)."""
-    return _public_columns_select().where(Appeal.status.in_(PUBLIC_STATUSES))
+    """SELECT of the public record (``portal.queries.record.APPEAL``) of published
+    appeals, in record field order (add filters and order)."""
+    return APPEAL.select()
 
 
 def to_record(row) -> AppealRecord:
-    """An AppealRecord from a row of PUBLIC_APPEAL_COLUMNS (enums become plain codes)."""
-    values = list(row)
-    for index in (5, 6, 23):  # status, resolution, last_solved
-        if values[index] is not None:
-            values[index] = str(values[index].value)
-    return AppealRecord(*values)
+    """An AppealRecord from a row of public_appeals_select() (same fields, same order)."""
+    return AppealRecord(*row)
 
 
 def recent_public_appeals(limit: int = 20, city: str | None = None) -> list[AppealRecord]:
@@ -94,10 +50,10 @@ def public_appeals_by_ids(ids: list[int]) -> dict[int, AppealRecord]:
         return {}
     # The status rule is applied here rather than in SQL: given both, SQLite's planner
     # prefers the status index to the primary key and reads every published appeal.
-    query = _public_columns_select(Appeal.id).where(Appeal.id.in_(ids))
+    query = appeal_joins(select(*APPEAL.expressions(), Appeal.id.label("internal_id")))
     return {
-        row[-1]: to_record(row[:-1])
-        for row in db.session.execute(query)
+        row.internal_id: to_record(row[:-1])
+        for row in db.session.execute(query.where(Appeal.id.in_(ids)))
         if row.status in PUBLIC_STATUSES
     }
 

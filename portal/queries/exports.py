@@ -1,8 +1,8 @@
 """Streaming SELECTs of the open datasets (public columns only, shared filters applied).
 
 Each query selects exactly the fields of its ``opendata.schema`` dataset, in order and
-labelled by field name (checked when the query is built), so that the writers in
-``opendata.exports`` can never receive a column the allowlist does not name.
+labelled by field name, taken from the one mapping in ``portal.queries.record``, so that
+the writers in ``opendata.exports`` can never receive a column the allowlist does not name.
 
 Rows are streamed: SQLAlchemy compiles the statement (rendering the validated filter
 values through the column types), and a DBAPI cursor — a server-side cursor on PostgreSQL —
@@ -17,25 +17,14 @@ import uuid
 from collections.abc import Iterator, Sequence
 from datetime import date
 
-from sqlalchemy import Engine, Select, String, func, literal, select, type_coerce
+from sqlalchemy import Engine, Select, String, func, select
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
 
 from opendata import schema, stats
-from portal.models import (
-    PUBLIC_STATUSES,
-    Answer,
-    Appeal,
-    AppealStatus,
-    Category,
-    City,
-    District,
-    Rating,
-    Service,
-    utcnow,
-)
-from portal.queries.filters import apply_filters
+from opendata.tableschema import Field
+from portal.models import Appeal, Category, City, District, Service, utcnow
+from portal.queries.record import TABLES, plain
 from portal.schemas.filters import AppealFilters
 from portal.workdays import BISHKEK
 
@@ -71,192 +60,21 @@ def _local_timestamp_pg(element, compiler, **kw):
     return f"""to_char(({value}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM')"""
 
 
-def _raw(column):
-    """The stored value without the ORM type's conversion (enum → plain string)."""
-    return type_coerce(column, String)
-
-
-def _appeal_joins(query: Select) -> Select:
-    """Join the reference tables that the shared filters refer to."""
-    return (
-        query.join(City, City.id == Appeal.city_id)
-        .outerjoin(District, District.id == Appeal.district_id)
-        .join(Category, Category.id == Appeal.category_id)
-        .join(Service, Service.id == Appeal.service_id)
-    )
-
-
-def latest_answer_text():
-    """The latest published answer of the appeal in the outer query (correlated)."""
-    return (
-        select(Answer.public_text)
-        .where(Answer.appeal_id == Appeal.id, Answer.public_text.is_not(None))
-        .order_by(Answer.created_at.desc(), Answer.id.desc())
-        .limit(1)
-        .correlate(Appeal)
-        .scalar_subquery()
-    )
-
-
-def appeals_query(filters: AppealFilters) -> Select:
-    columns = (
-        Appeal.public_id.label("id"),
-        City.slug.label("city"),
-        District.slug.label("district"),
-        Category.code.label("category"),
-        Service.code.label("service"),
-        _raw(Appeal.status).label("status"),
-        _raw(Appeal.resolution).label("resolution"),
-        Appeal.public_lat.label("lat"),
-        Appeal.public_lon.label("lon"),
-        Appeal.location_precision_m.label("location_precision_m"),
-        LocalTimestamp(Appeal.submitted_at).label("submitted_at"),
-        LocalTimestamp(Appeal.published_at).label("published_at"),
-        LocalTimestamp(Appeal.acknowledged_at).label("acknowledged_at"),
-        LocalTimestamp(Appeal.first_answer_at).label("first_answer_at"),
-        LocalTimestamp(Appeal.closed_at).label("closed_at"),
-        LocalTimestamp(Appeal.due_at).label("due_at"),
-        Appeal.deadline_extended.label("deadline_extended"),
-        Appeal.extension_reason.label("extension_reason"),
-        Appeal.answered_on_time.label("on_time"),
-        Appeal.first_answer_workdays.label("first_answer_workdays"),
-        Appeal.reopen_count.label("reopen_count"),
-        Appeal.public_text.label("text"),
-        latest_answer_text().label("latest_answer_text"),
-        Appeal.last_score.label("rating_score"),
-        _raw(Appeal.last_solved).label("solved"),
-        LocalTimestamp(Appeal.updated_at).label("updated_at"),
-    )
-    query = _appeal_joins(select(*columns).select_from(Appeal))
-    query = query.where(Appeal.status.in_(PUBLIC_STATUSES))
-    return apply_filters(query, filters).order_by(Appeal.id)
-
-
-def answers_query(filters: AppealFilters) -> Select:
-    answering = aliased(Service)
-    query = (
-        select(
-            Answer.id.label("id"),
-            Appeal.public_id.label("appeal_id"),
-            answering.code.label("service"),
-            Answer.round.label("round"),
-            LocalTimestamp(Answer.created_at).label("created_at"),
-            Answer.public_text.label("text"),
-        )
-        .select_from(Appeal)
-        .join(Answer, Answer.appeal_id == Appeal.id)
-        .join(answering, answering.id == Answer.service_id)
-    )
-    query = _appeal_joins(query).where(
-        Appeal.status.in_(PUBLIC_STATUSES), Answer.public_text.is_not(None)
-    )
-    return apply_filters(query, filters).order_by(Answer.id)
-
-
-def ratings_query(filters: AppealFilters) -> Select:
-    rated = aliased(Service)
-    query = (
-        select(
-            Rating.answer_id.label("answer_id"),
-            Appeal.public_id.label("appeal_id"),
-            rated.code.label("service"),
-            LocalTimestamp(Rating.created_at).label("created_at"),
-            Rating.score.label("score"),
-            _raw(Rating.solved).label("solved"),
-            _raw(Rating.reason).label("reason"),
-            Rating.public_comment.label("comment"),
-        )
-        .select_from(Appeal)
-        .join(Rating, Rating.appeal_id == Appeal.id)
-        .join(Answer, Answer.id == Rating.answer_id)
-        .join(rated, rated.id == Rating.service_id)
-    )
-    query = _appeal_joins(query).where(
-        Appeal.status.in_(PUBLIC_STATUSES), Answer.public_text.is_not(None)
-    )
-    return apply_filters(query, filters).order_by(Rating.appeal_id, Rating.id)
-
-
-def withdrawn_query(filters: AppealFilters) -> Select:
-    """Tombstones: only the id, the city, when and why (the shared filters: city only)."""
-    reason = func.coalesce(_raw(Appeal.rejection_reason), literal("withdrawn", String))
-    query = (
-        select(
-            Appeal.public_id.label("id"),
-            City.slug.label("city"),
-            LocalTimestamp(func.coalesce(Appeal.withdrawn_at, Appeal.updated_at)).label(
-                "withdrawn_at"
-            ),
-            reason.label("reason"),
-        )
-        .select_from(Appeal)
-        .join(City, City.id == Appeal.city_id)
-        .where(Appeal.status == AppealStatus.WITHDRAWN)
-    )
-    if filters.city:
-        query = query.where(City.slug == filters.city)
-    return query.order_by(Appeal.id)
-
-
-def services_query(filters: AppealFilters) -> Select:
-    query = (
-        select(
-            Service.code.label("code"),
-            City.slug.label("city"),
-            Service.name_ru.label("name_ru"),
-            Service.name_ky.label("name_ky"),
-            Service.name_en.label("name_en"),
-            Service.active.label("active"),
-        )
-        .select_from(Service)
-        .join(City, City.id == Service.city_id)
-    )
-    if filters.city:
-        query = query.where(City.slug == filters.city)
-    return query.order_by(Service.id)
-
-
-def categories_query(filters: AppealFilters, default_deadline: int = 14) -> Select:
-    query = (
-        select(
-            City.slug.label("city"),
-            Category.code.label("code"),
-            Category.group.label("group"),
-            Category.name_ru.label("name_ru"),
-            Category.name_ky.label("name_ky"),
-            Category.name_en.label("name_en"),
-            Service.code.label("default_service"),
-            func.coalesce(Category.deadline_days, default_deadline).label("deadline_days"),
-            _raw(Category.privacy_tier).label("privacy_tier"),
-            Category.active.label("active"),
-        )
-        .select_from(Category)
-        .join(City, City.id == Category.city_id)
-        .join(Service, Service.id == Category.default_service_id)
-    )
-    if filters.city:
-        query = query.where(City.slug == filters.city)
-    return query.order_by(Category.id)
-
-
-QUERIES = {
-    "appeals": appeals_query,
-    "answers": answers_query,
-    "ratings": ratings_query,
-    "withdrawn": withdrawn_query,
-    "services": services_query,
-    "categories": categories_query,
-}
+def export_column(spec: Field, expression):
+    """A field's expression as the files want it: datetimes as local text (PostgreSQL
+    formats them; SQLite's stored UTC text is converted by opendata.exports), codes plain."""
+    if spec.type == "datetime":
+        return LocalTimestamp(expression)
+    return plain(spec, expression)
 
 
 def dataset_query(name: str, filters: AppealFilters, **options) -> Select:
-    """The SELECT of dataset ``name``; its columns are checked against the schema."""
-    query = QUERIES[name](filters, **options)
-    labels = tuple(column.name for column in query.selected_columns)
-    expected = schema.dataset(name).names
-    if labels != expected:  # the allowlist and the query must agree, column by column
-        raise RuntimeError(f"{name}: query columns {labels} differ from schema {expected}")
-    return query
+    """The SELECT of dataset ``name``: its fields from ``portal.queries.record``, labelled
+    by name, in schema order; ``options`` bind parameters such as ``default_deadline``."""
+    table = TABLES[name]
+    query = table.apply_filters(table.select(transform=export_column), filters)
+    query = query.order_by(*table.order_by)
+    return query.params(**options) if options else query
 
 
 def stream_rows(

@@ -40,6 +40,7 @@ from portal.queries.map_index import (
     PointIndex,
     mercator,
 )
+from portal.queries.record import APPEAL
 
 
 def data_version(conn) -> tuple:
@@ -69,13 +70,13 @@ def _epoch(column, dialect: str):
 def _codes(conn) -> dict[str, dict[int, str]]:
     """Foreign key id -> public code, per kind (city slug, district slug, …)."""
     codes: dict[str, dict[int, str]] = {}
-    for name, id_column, code_column in (
-        ("city", City.id, City.slug),
-        ("district", District.id, District.slug),
-        ("category", Category.id, Category.code),
-        ("service", Service.id, Service.code),
-    ):
-        codes[name] = dict(conn.execute(select(id_column, code_column)).all())
+    for name, id_column in (
+        ("city", City.id),
+        ("district", District.id),
+        ("category", Category.id),
+        ("service", Service.id),
+    ):  # the code is the record's field of that name (portal.queries.record)
+        codes[name] = dict(conn.execute(select(id_column, APPEAL.columns[name])).all())
     return codes
 
 
@@ -115,36 +116,35 @@ FETCH_ROWS = 50_000
 
 
 def index_query(dialect: str, public_only: bool = True):
-    """The single SELECT the index is built from: public columns of public appeals (of
-    every appeal with ``public_only=False``: the others get status number -1)."""
+    """The single SELECT the index is built from: fields of the public record of public
+    appeals, by name (of every appeal with ``public_only=False``: the others get status
+    number -1), with the row's id and reference keys, which the index numbers."""
+    field = APPEAL.columns
     status_number = case(
         {code: number for number, code in enumerate(STATUS_CODES)},
-        value=type_coerce(Appeal.status, String),
+        value=type_coerce(field["status"], String),
         else_=-1,
     )
+    on_time = field["on_time"]
     query = select(
         Appeal.id,
-        func.coalesce(Appeal.public_lat, NO_POINT),
-        func.coalesce(Appeal.public_lon, NO_POINT),
+        func.coalesce(field["lat"], NO_POINT),
+        func.coalesce(field["lon"], NO_POINT),
         Appeal.city_id,
         func.coalesce(Appeal.district_id, -1),
         Appeal.category_id,
         Appeal.service_id,
         status_number,
-        _epoch(Appeal.submitted_at, dialect),
-        _epoch(Appeal.due_at, dialect),
-        func.coalesce(_epoch(Appeal.published_at, dialect), 0),
-        func.coalesce(Appeal.last_score, 0),
-        case(
-            (Appeal.answered_on_time.is_(None), -1),
-            (Appeal.answered_on_time, 1),
-            else_=0,
-        ),
-        func.coalesce(Appeal.location_precision_m, 0),
-        func.coalesce(_epoch(Appeal.first_answer_at, dialect), -1),
-        Appeal.public_id,
-    )
-    return query.where(Appeal.status.in_(PUBLIC_STATUSES)) if public_only else query
+        _epoch(field["submitted_at"], dialect),
+        _epoch(field["due_at"], dialect),
+        func.coalesce(_epoch(field["published_at"], dialect), 0),
+        func.coalesce(field["rating_score"], 0),
+        case((on_time.is_(None), -1), (on_time, 1), else_=0),
+        func.coalesce(field["location_precision_m"], 0),
+        func.coalesce(_epoch(field["first_answer_at"], dialect), -1),
+        field["id"],
+    ).select_from(Appeal)
+    return query.where(field["status"].in_(PUBLIC_STATUSES)) if public_only else query
 
 
 def build_index(engine: Engine) -> PointIndex:

@@ -179,6 +179,31 @@ def fold(rows) -> dict[str, dict[tuple, Counts]]:
     return groups
 
 
+def received_by_channel(window_start: date, window_end: date, city: str | None) -> list[dict]:
+    """Published appeals received in the window, per channel (how they arrived), most
+    first; a count under stats.MIN_CELL is suppressed (None), as every public cell."""
+    submitted = Appeal.__table__.c.submitted_at
+    count = func.count()
+    query = (
+        select(Appeal.channel, count)
+        .where(
+            func.lower(Appeal.status).in_([s.value for s in PUBLIC_STATUSES]),
+            submitted >= local_start(window_start),
+            submitted < local_start(window_end + timedelta(days=1)),
+        )
+        .group_by(Appeal.channel)
+        .order_by(count.desc(), Appeal.channel)
+    )
+    if city:
+        query = query.where(
+            Appeal.city_id == select(City.id).where(City.slug == city).scalar_subquery()
+        )
+    return [
+        {"channel": channel, "received": n if n >= stats.MIN_CELL else None}
+        for channel, n in db.session.execute(query)
+    ]
+
+
 @dataclass(frozen=True)
 class _Names:
     cities: dict[int, str]

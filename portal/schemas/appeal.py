@@ -28,6 +28,7 @@ from marshmallow import (
 from werkzeug.datastructures import FileStorage
 
 from portal.schemas import fields as f
+from portal.schemas import grammar
 
 MIN_DESCRIPTION = 10
 MAX_DESCRIPTION = 5000
@@ -63,6 +64,9 @@ class AppealSubmissionSchema(Schema):
     )
     description = _text(
         required=True,
+        metadata={
+            "grammar": grammar.stripped_text(MIN_DESCRIPTION, MAX_DESCRIPTION, crlf_as_one=True)
+        },
         validate=validate.Length(
             min=MIN_DESCRIPTION,
             max=MAX_DESCRIPTION,
@@ -88,16 +92,19 @@ class AppealSubmissionSchema(Schema):
     address = _text(
         load_default=None,
         allow_none=True,
+        metadata={"grammar": grammar.optional_text(300)},
         validate=validate.Length(max=300, error=_l("At most %(max)s characters.", max=300)),
     )
     name = _text(
         load_default=None,
         allow_none=True,
+        metadata={"grammar": grammar.optional_text(200)},
         validate=validate.Length(max=200, error=_l("At most %(max)s characters.", max=200)),
     )
     email = _text(
         load_default=None,
         allow_none=True,
+        metadata={"grammar": grammar.optional_email(200)},
         validate=[
             validate.Length(max=200, error=_l("At most %(max)s characters.", max=200)),
             validate.Email(error=_l("Enter a valid e-mail address.")),
@@ -106,10 +113,12 @@ class AppealSubmissionSchema(Schema):
     phone = _text(
         load_default=None,
         allow_none=True,
+        metadata={"grammar": grammar.optional_phone()},
         validate=validate.Regexp(PHONE_RE, error=_l("Enter a valid phone number.")),
     )
     consent = f.Boolean(
         required=True,
+        metadata={"grammar": {"const": True}},
         error_messages={
             **ERRORS,
             "required": _l("Please agree to the privacy notice."),
@@ -117,7 +126,13 @@ class AppealSubmissionSchema(Schema):
         },
     )
     # Honeypot: hidden from people by CSS; bots that fill every field are refused.
-    website = _text(load_default="")
+    website = _text(
+        load_default="",
+        metadata={
+            "grammar": grammar.blank(),
+            "description": "Leave out or empty: a filled-in value marks a bot.",
+        },
+    )
 
     @pre_load
     def clean(self, data, **kwargs):

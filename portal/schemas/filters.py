@@ -18,6 +18,10 @@ from portal.schemas import fields as f
 #: Map marker classes besides the raw statuses.
 STATUS_CHOICES = tuple(s.value for s in PUBLIC_STATUSES)
 CODE = validate.Regexp(r"^[a-z0-9_-]{1,40}$", error=_l("Unknown code."))
+_NUMBER = r"-?[0-9]{1,3}(\.[0-9]{1,8})?"
+#: Four decimal numbers; the order and range rules are stated in words (JSON Schema
+#: cannot compare two numbers of one string).
+BBOX_RE = rf"^{_NUMBER},{_NUMBER},{_NUMBER},{_NUMBER}$"
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,8 @@ class AppealFilters:
 class BBoxField(f.Field):
     """ "min_lon,min_lat,max_lon,max_lat" in WGS84 degrees."""
 
+    grammar = {"type": "string", "pattern": BBOX_RE}
+
     default_error_messages = {
         "invalid": _l("bbox must be four numbers: min_lon,min_lat,max_lon,max_lat.")
     }
@@ -75,15 +81,29 @@ class AppealFiltersSchema(Schema):
     class Meta:
         unknown = "exclude"
 
-    city = f.String(validate=CODE)
-    category = f.String(validate=CODE)
-    service = f.String(validate=CODE)
-    status = f.String(validate=validate.OneOf(STATUS_CHOICES, error=_l("Unknown status.")))
-    district = f.String(validate=CODE)
-    date_from = f.Date(error_messages={"invalid": _l("Use a date like 2026-01-31.")})
-    date_to = f.Date(error_messages={"invalid": _l("Use a date like 2026-01-31.")})
-    overdue = f.Boolean(load_default=False)
-    bbox = BBoxField()
+    city = f.String(validate=CODE, metadata={"description": "City slug."})
+    category = f.String(validate=CODE, metadata={"description": "Category code."})
+    service = f.String(validate=CODE, metadata={"description": "Service code."})
+    status = f.String(
+        validate=validate.OneOf(STATUS_CHOICES, error=_l("Unknown status.")),
+        metadata={"description": "Appeal status."},
+    )
+    district = f.String(validate=CODE, metadata={"description": "District slug."})
+    date_from = f.Date(
+        error_messages={"invalid": _l("Use a date like 2026-01-31.")},
+        metadata={"description": "Submitted on or after this date (Asia/Bishkek)."},
+    )
+    date_to = f.Date(
+        error_messages={"invalid": _l("Use a date like 2026-01-31.")},
+        metadata={"description": "Submitted on or before this date (Asia/Bishkek)."},
+    )
+    overdue = f.Boolean(load_default=False, metadata={"description": "Only overdue appeals."})
+    bbox = BBoxField(
+        metadata={
+            "description": "min_lon,min_lat,max_lon,max_lat (WGS84 degrees, min < max; "
+            "longitudes within ±180, latitudes within ±90)."
+        }
+    )
 
     @validates_schema
     def check_dates(self, data, **kwargs):

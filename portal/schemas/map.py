@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, post_load, validate
 
 from portal.schemas import fields as f
-from portal.schemas.filters import AppealFilters, parse_filters
+from portal.schemas.filters import AppealFilters, AppealFiltersSchema, parse_filters
 
 MAX_ZOOM = 20
 LAYERS = ("appeals", "heat")
@@ -35,10 +35,12 @@ class MapArgsSchema(Schema):
             "required": _l("zoom is required (0–20)."),
             "invalid": _l("zoom must be a whole number 0–20."),
         },
+        metadata={"description": "Map zoom level."},
     )
     layer = f.String(
         load_default="appeals",
         validate=validate.OneOf(LAYERS, error=_l("layer must be appeals or heat.")),
+        metadata={"description": "appeals or heat."},
     )
 
 
@@ -56,16 +58,30 @@ class PageArgsSchema(Schema):
         load_default=1,
         validate=validate.Range(min=1, max=1_000_000, error=_l("page must be 1 or more.")),
         error_messages={"invalid": _l("page must be a whole number.")},
+        metadata={"description": "Page number."},
     )
     per_page = f.Integer(
         load_default=None,
         validate=validate.Range(min=1, error=_l("per_page must be 1 or more.")),
         error_messages={"invalid": _l("per_page must be a whole number.")},
+        metadata={"description": "Appeals per page (default PAGE_SIZE, at most MAX_PAGE_SIZE)."},
     )
 
     @post_load
     def make(self, data, **kwargs) -> dict:
         return data
+
+
+def _together(name: str, *schemas: type[Schema]) -> type[Schema]:
+    """One schema with the fields of several (to describe a query string read by each)."""
+    declared = {key: value for schema in schemas for key, value in schema._declared_fields.items()}
+    return Schema.from_dict(declared, name=name)
+
+
+#: The query strings of the map and of the list as a whole: their own arguments and the
+#: shared filters (for the OpenAPI document; parse_map_query and parse_page read them).
+MapQueryDocSchema = _together("MapQuery", MapArgsSchema, AppealFiltersSchema)
+ListQueryDocSchema = _together("ListQuery", AppealFiltersSchema, PageArgsSchema)
 
 
 def _cleaned(args) -> dict:

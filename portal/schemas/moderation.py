@@ -38,44 +38,25 @@ def _blank_to_none(data: dict, names: tuple[str, ...]) -> dict:
     return cleaned
 
 
-class AppealDecisionSchema(Schema):
-    """The moderator's decision on one appeal: publish (with an edited text) or reject."""
+#: The moderator's two decisions on a submitted appeal (actions of the staff registry).
+DECISIONS = ("publish", "reject")
+
+
+class DecisionSchema(Schema):
+    """Which decision the moderation form asks for."""
 
     class Meta:
         unknown = "exclude"
 
     action = f.String(
         required=True,
-        validate=validate.OneOf(("publish", "reject"), error=_l("Choose an action.")),
+        validate=validate.OneOf(DECISIONS, error=_l("Choose an action.")),
         error_messages={"required": _l("Choose an action.")},
     )
-    public_text = f.String(load_default=None, allow_none=True, validate=TEXT_LENGTH)
-    reason = f.String(
-        load_default=None,
-        allow_none=True,
-        validate=validate.OneOf(REASONS, error=_l("Choose a reason.")),
-    )
-    duplicate_of = f.String(load_default=None, allow_none=True, validate=PUBLIC_ID)
-
-    @pre_load
-    def strip_blanks(self, data, **kwargs):
-        data = _blank_to_none(data, ("public_text", "reason", "duplicate_of"))
-        if isinstance(data.get("duplicate_of"), str):
-            data["duplicate_of"] = data["duplicate_of"].upper()
-        return data
-
-    @validates_schema
-    def check_reason(self, data, **kwargs):
-        if data.get("action") != "reject":
-            return
-        if not data.get("reason"):
-            raise ValidationError(_l("Choose a reason."), "reason")
-        if data["reason"] == RejectionReason.DUPLICATE.value and not data.get("duplicate_of"):
-            raise ValidationError(_l("Give the number of the original appeal."), "duplicate_of")
 
 
-class AnswerDecisionSchema(Schema):
-    """Approving a flagged answer, optionally with an edited public text."""
+class PublishSchema(Schema):
+    """Publishing a submitted appeal, optionally with the moderator's edit of its text."""
 
     class Meta:
         unknown = "exclude"
@@ -85,3 +66,35 @@ class AnswerDecisionSchema(Schema):
     @pre_load
     def strip_blanks(self, data, **kwargs):
         return _blank_to_none(data, ("public_text",))
+
+
+class RejectSchema(Schema):
+    """Rejecting a submitted appeal: a reason, and the original of a duplicate."""
+
+    class Meta:
+        unknown = "exclude"
+
+    reason = f.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf(REASONS, error=_l("Choose a reason.")),
+    )
+    duplicate_of = f.String(load_default=None, allow_none=True, validate=PUBLIC_ID)
+
+    @pre_load
+    def strip_blanks(self, data, **kwargs):
+        data = _blank_to_none(data, ("reason", "duplicate_of"))
+        if isinstance(data.get("duplicate_of"), str):
+            data["duplicate_of"] = data["duplicate_of"].upper()
+        return data
+
+    @validates_schema
+    def check_reason(self, data, **kwargs):
+        if not data.get("reason"):
+            raise ValidationError(_l("Choose a reason."), "reason")
+        if data["reason"] == RejectionReason.DUPLICATE.value and not data.get("duplicate_of"):
+            raise ValidationError(_l("Give the number of the original appeal."), "duplicate_of")
+
+
+class AnswerDecisionSchema(PublishSchema):
+    """Approving a flagged answer, optionally with an edited public text."""

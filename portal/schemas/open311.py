@@ -8,6 +8,7 @@ spaces, ASCII digits, ``true``/``false``.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,10 +22,10 @@ from marshmallow import (
     post_load,
     pre_load,
     validate,
-    validates_schema,
 )
 
 from portal.schemas import fields as f
+from portal.schemas import grammar
 from portal.schemas.appeal import AppealSubmissionSchema
 
 #: Window of GET requests when no date is given (the specification's 90 days).
@@ -90,6 +91,8 @@ def parse_rfc3339(value: str) -> datetime | None:
 class W3CDateTime(f.Field):
     """An RFC 3339 date-time (the specification's W3C format: ``2010-01-01T00:00:00Z``)."""
 
+    grammar = {"type": "string", "format": "date-time"}
+
     default_error_messages = {
         "invalid": _l("Use a date-time like 2026-01-31T00:00:00+06:00."),
     }
@@ -128,6 +131,7 @@ class CommaList(f.Field):
         super().__init__(**kwargs)
         self.pattern = re.compile(pattern, re.ASCII)
         self.error = error or self.default_error_messages["invalid"]
+        self.grammar = {"type": "string", "pattern": pattern}
 
     def _deserialize(self, value, attr, data, **kwargs) -> tuple[str, ...]:
         if not isinstance(value, str) or not self.pattern.match(value):
@@ -146,14 +150,23 @@ class _Base(Schema):
         return dict(data.items())
 
 
-def _code(message) -> f.String:
-    return f.String(validate=validate.Regexp(CODE_RE, error=message))
+def _code(message, description: str) -> f.String:
+    return f.String(
+        validate=validate.Regexp(CODE_RE, error=message), metadata={"description": description}
+    )
+
+
+def _jurisdiction() -> f.String:
+    return _code(
+        _l("Unknown jurisdiction_id."),
+        "City slug (bishkek, osh); bishkek when omitted. Unknown cities are 404.",
+    )
 
 
 class JurisdictionArgsSchema(_Base):
     """Arguments of discovery, service list and service definition."""
 
-    jurisdiction_id = _code(_l("Unknown jurisdiction_id."))
+    jurisdiction_id = _jurisdiction()
 
 
 @dataclass(frozen=True)
@@ -177,18 +190,29 @@ class RequestQuery:
         return any((self.start_date, self.end_date, self.updated_after, self.updated_before))
 
 
-def _integer(name: str, maximum: int | None = None) -> StrictInteger:
+def _integer(name: str, description: str, maximum: int | None = None) -> StrictInteger:
     return StrictInteger(
         strict=False,
         validate=validate.Range(
             min=1, max=maximum, error=_l("%(name)s must be 1 or more.", name=name)
         ),
         error_messages={"invalid": _l("%(name)s must be a whole number.", name=name)},
+        metadata={"description": description},
     )
 
 
 def _boolean() -> StrictBoolean:
-    return StrictBoolean(error_messages={"invalid": _l("extensions must be true or false.")})
+    return StrictBoolean(
+        error_messages={"invalid": _l("extensions must be true or false.")},
+        metadata={
+            "description": "true: add notes (the public timeline) and extended_attributes "
+            "(every other published field, answers and ratings)."
+        },
+    )
+
+
+def _moment(description: str) -> W3CDateTime:
+    return W3CDateTime(metadata={"description": description})
 
 
 class RequestQuerySchema(_Base):
@@ -197,28 +221,38 @@ class RequestQuerySchema(_Base):
     Ranges are not refused: a start after its end simply matches nothing.
     """
 
-    jurisdiction_id = _code(_l("Unknown jurisdiction_id."))
-    service_request_id = CommaList(ID_LIST_RE, error=_l("Give up to 100 ids like BSK-2026-000123."))
-    service_code = CommaList(CODE_LIST_RE, error=_l("Give up to 100 service codes."))
-    status = CommaList(STATUS_LIST_RE, error=_l("status must be open or closed."))
-    start_date = W3CDateTime()
-    end_date = W3CDateTime()
-    updated_after = W3CDateTime()
-    updated_before = W3CDateTime()
-    page = _integer("page", MAX_PAGE)
-    page_size = _integer("page_size")
+    jurisdiction_id = _jurisdiction()
+    service_request_id = CommaList(
+        ID_LIST_RE,
+        error=_l("Give up to 100 ids like BSK-2026-000123."),
+        metadata={
+            "description": "Up to 100 comma-separated ids (BSK-2026-000123); overrides the rest."
+        },
+    )
+    service_code = CommaList(
+        CODE_LIST_RE,
+        error=_l("Give up to 100 service codes."),
+        metadata={"description": "Comma-separated category codes; unknown codes are 404."},
+    )
+    status = CommaList(
+        STATUS_LIST_RE,
+        error=_l("status must be open or closed."),
+        metadata={"description": "open, closed or open,closed."},
+    )
+    start_date = _moment("requested_datetime ≥ this (RFC 3339).")
+    end_date = _moment("requested_datetime ≤ this (RFC 3339).")
+    updated_after = _moment("Extension: updated_datetime ≥ this.")
+    updated_before = _moment("Extension: updated_datetime ≤ this.")
+    page = _integer("page", "Extension: page number, from 1.", MAX_PAGE)
+    page_size = _integer("page_size", "Extension: requests per page (default PAGE_SIZE).")
     extensions = _boolean()
 
     def __init__(self, *, max_page_size: int, **kwargs) -> None:
         super().__init__(**kwargs)
         self.max_page_size = max_page_size
-
-    @validates_schema
-    def check(self, data, **kwargs):
-        size = data.get("page_size")
-        if size is not None and size > self.max_page_size:
-            message = _l("page_size must be at most %(max)d.", max=self.max_page_size)
-            raise ValidationError(str(message), "page_size")
+        # The setting's limit, as a rule of the field (so the OpenAPI document states it).
+        message = _l("page_size must be at most %(max)d.", max=max_page_size)
+        self.fields["page_size"].validators.append(validate.Range(max=max_page_size, error=message))
 
     @post_load
     def make(self, data, **kwargs) -> RequestQuery:
@@ -228,7 +262,7 @@ class RequestQuerySchema(_Base):
 class ExtensionsArgsSchema(_Base):
     """GET requests/<id>: jurisdiction and the extensions switch."""
 
-    jurisdiction_id = _code(_l("Unknown jurisdiction_id."))
+    jurisdiction_id = _jurisdiction()
     extensions = _boolean()
 
 
@@ -254,6 +288,25 @@ POST_FIELDS = {
 _OPEN311_NAME = {portal: open311 for open311, portal in POST_FIELDS.items()} | {
     "name": "first_name",
 }
+
+
+def documented_request_body() -> type[Schema]:
+    """POST requests as the OpenAPI document describes it: the appeal form's fields
+    (AppealSubmissionSchema) under their Open311 names (POST_FIELDS), the jurisdiction
+    optional, the name in two parts, media_url accepted and ignored. (``load_new_request``
+    reads the body; this schema only describes it.)"""
+    declared = AppealSubmissionSchema._declared_fields
+    fields: dict[str, f.Field] = {}
+    for open311, portal in POST_FIELDS.items():
+        fields[open311] = copy.deepcopy(declared[portal])
+    jurisdiction = fields["jurisdiction_id"]
+    jurisdiction.required, jurisdiction.allow_none = False, True  # bishkek when omitted
+    for part in ("first_name", "last_name"):
+        fields[part] = f.String(
+            allow_none=True, metadata={"grammar": grammar.optional_text(MAX_NAME_PART)}
+        )
+    fields["media_url"] = f.Raw(metadata={"description": "Accepted and ignored."})
+    return _Base.from_dict(fields, name="Open311NewRequestBody")
 
 
 def load_new_request(data, *, default_city: str = DEFAULT_JURISDICTION) -> dict:

@@ -7,6 +7,7 @@ from marshmallow import EXCLUDE, Schema, pre_load, validate
 
 from portal.models import RatingReason, Solved
 from portal.schemas import fields as f
+from portal.schemas import grammar
 from portal.schemas.appeal import ERRORS
 
 MAX_COMMENT = 2000
@@ -44,6 +45,7 @@ class RatingSchema(Schema):
     comment = f.String(
         load_default=None,
         allow_none=True,
+        metadata={"grammar": grammar.optional_text(MAX_COMMENT)},
         error_messages=ERRORS,
         validate=validate.Length(
             max=MAX_COMMENT, error=_l("At most %(max)s characters.", max=MAX_COMMENT)

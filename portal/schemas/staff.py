@@ -14,6 +14,7 @@ from marshmallow import Schema, ValidationError, post_load, validate, validates_
 
 from portal.models import OPEN_STATUSES, AppealStatus, PrivacyTier, StaffRole
 from portal.schemas import fields as f
+from portal.schemas import grammar
 
 CODE = validate.Regexp(
     r"^[a-z0-9_-]{1,40}$", error=_l("Use 1–40 lowercase letters, digits, - or _.")
@@ -44,6 +45,22 @@ class Text(f.String):
     def _validate(self, value):
         if value is not None:  # blank optional text: nothing to validate
             super()._validate(value)
+
+    @property
+    def grammar(self) -> dict:
+        """What a client may send (for the OpenAPI document): text within the length
+        limits once stripped; when optional, blank too."""
+        match = next((v for v in self.validators if isinstance(v, validate.Regexp)), None)
+        if match is not None:
+            return grammar.stripped_match(
+                match.regex.pattern, required=self.required, strips_first=False
+            )
+        length = next((v for v in self.validators if isinstance(v, validate.Length)), None)
+        high = length.max if length and length.max else 100_000
+        if self.required:
+            low = length.min if length and length.min else 1
+            return grammar.stripped_text(low, high, strips_first=False)
+        return grammar.optional_text(high, strips_first=False)
 
 
 def _length(low: int, high: int) -> validate.Length:
@@ -137,6 +154,8 @@ PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
 
 class PhotoUpload(f.Field):
     """An uploaded image (werkzeug FileStorage): its bytes, size- and type-checked."""
+
+    grammar = {"description": "A JPEG, PNG or WebP file (HTML form only; ignored in JSON)."}
 
     default_error_messages = {
         "invalid": _l("Upload a photo (JPEG, PNG or WebP)."),

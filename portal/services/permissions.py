@@ -2,7 +2,8 @@
 
 Every staff view and API call asks ``ensure_can`` before acting; a refusal raises
 Forbidden (HTTP 403) before anything is written. Views and use cases never compare roles
-or service ids themselves: they call ``can``/``ensure_can``/``inbox_service_id``.
+or service ids themselves: they call ``can``/``ensure_can``/``inbox_service_id``. Who may
+perform a staff action is declared with the action (``portal.services.actions``).
 """
 
 from __future__ import annotations
@@ -17,35 +18,45 @@ HIDDEN_STATUSES = frozenset({AppealStatus.SUBMITTED, AppealStatus.REJECTED})
 
 _SERVICE = frozenset({StaffRole.SERVICE})
 
-#: action -> roles allowed to perform it (service staff also need ownership of the appeal)
-ACTION_ROLES: dict[str, frozenset[StaffRole]] = {
+#: Permissions that are not staff actions: reading pages, administering. The actions'
+#: roles are declared with the actions themselves (portal.services.actions).
+BASE_ROLES: dict[str, frozenset[StaffRole]] = {
     "moderate": frozenset({StaffRole.MODERATOR, StaffRole.ADMIN}),
     "administer": frozenset({StaffRole.ADMIN}),
     "view_inbox": _SERVICE,
-    # Actions on one appeal: only the staff of the service the appeal is routed to.
+    # On one appeal: only the staff of the service the appeal is routed to.
     "work_appeal": _SERVICE,
     "view_appeal": _SERVICE,
-    "acknowledge": _SERVICE,
-    "answer": _SERVICE,
-    "set_status": _SERVICE,
-    "reroute": _SERVICE,
-    "extend_deadline": _SERVICE,
 }
+_BASE_APPEAL_PERMISSIONS = frozenset({"work_appeal", "view_appeal"})
 
-#: Actions that only make sense on a given appeal (asking without one is refused).
-APPEAL_ACTIONS = frozenset(
-    {"work_appeal", "view_appeal", "acknowledge", "answer", "set_status", "reroute",
-     "extend_deadline"}
-)  # fmt: skip
+
+def roles_for(action: str) -> frozenset[StaffRole]:
+    """The roles allowed ``action``: a base permission, or a registered staff action."""
+    if action in BASE_ROLES:
+        return BASE_ROLES[action]
+    from portal.services.actions import roles_allowed  # the registry (imports use cases)
+
+    return roles_allowed(action) or frozenset()
+
+
+def needs_appeal(action: str) -> bool:
+    """Whether ``action`` only makes sense on a given appeal (asking without one: refused)."""
+    if action in _BASE_APPEAL_PERMISSIONS:
+        return True
+    from portal.services.actions import ACTIONS, APPEAL
+
+    registered = ACTIONS.get(action)
+    return registered is not None and registered.target == APPEAL
 
 
 def can(user: StaffUser | None, action: str, appeal: Appeal | None = None) -> bool:
     """True when ``user`` may perform ``action`` (on ``appeal``, when given)."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.active:
         return False
-    if user.role not in ACTION_ROLES.get(action, frozenset()):
+    if user.role not in roles_for(action):
         return False
-    if action in APPEAL_ACTIONS and appeal is None:
+    if needs_appeal(action) and appeal is None:
         return False
     if user.role is StaffRole.SERVICE:
         if user.service_id is None:

@@ -133,12 +133,13 @@ def prepare_photos(photos: Sequence[bytes]) -> list:
 
 
 def submit_appeal(
-    data: dict, photos: Sequence[bytes] = (), *, language: str = "ru"
+    data: dict, photos: Sequence[bytes] = (), *, language: str = "ru", channel: str = "web"
 ) -> SubmissionResult:
     """Store a citizen's appeal (status submitted: it waits for moderation).
 
-    ``data`` is the output of ``AppealSubmissionSchema().load(...)``. Raises ServiceError
-    with field errors (and stores nothing) when the place, category or a photo is refused.
+    ``data`` is the output of ``AppealSubmissionSchema().load(...)``; ``channel`` says how
+    it arrived (opendata.schema.CHANNEL_PATTERN). Raises ServiceError with field errors
+    (and stores nothing) when the place, category or a photo is refused.
     """
     if language not in current_app.config["LANGUAGES"]:
         language = current_app.config["LANGUAGES"][0]
@@ -162,6 +163,7 @@ def submit_appeal(
             due_at=compute_due_at(category, now),
             photo_count=len(prepared),
             updated_at=now,
+            channel=channel,
         )
         appeal.private = AppealPrivate(
             raw_text=data["description"],

@@ -1,7 +1,8 @@
 """Moderation routes: the queue of submitted appeals, decisions, flagged answers, photos.
 
-Thin views: the schema parses the form, ``portal.services.moderation`` decides and writes.
-Only moderators and administrators get in (``ensure_can(user, "moderate")``).
+Thin views: decisions are staff actions (``portal.services.actions``: publish, reject,
+approve_answer), which authorize, validate and run ``portal.services.moderation``. Only
+moderators and administrators get in (``ensure_can(user, "moderate")``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
@@ -20,16 +20,13 @@ from marshmallow import Schema, ValidationError
 from opendata.geomask import distance_m
 from portal.models import StaffUser
 from portal.schemas import error_dict
-from portal.schemas.moderation import (
-    REASONS,
-    AnswerDecisionSchema,
-    AppealDecisionSchema,
-    ListPageSchema,
-)
+from portal.schemas.moderation import REASONS, DecisionSchema, ListPageSchema
 from portal.services import moderation as service
-from portal.services.core import Conflict, Forbidden, NotFound, ServiceError
+from portal.services.actions import ACTIONS
+from portal.services.core import Forbidden, NotFound, ServiceError
 from portal.services.permissions import ensure_can
 from portal.staff import bp
+from portal.staff.errors import FINAL
 
 #: What each kind of personal data found by the scrubber is called on the page.
 PII_LABELS = {
@@ -149,29 +146,16 @@ def moderation_detail(appeal_id: int):
         return _render_case(appeal_id, user, {}, {})
     form = request.form.to_dict()
     try:
-        decision = AppealDecisionSchema().load(form)
+        action = ACTIONS[DecisionSchema().load(form)["action"]]  # publish or reject
+        appeal = action.perform(user, appeal_id, form)
     except ValidationError as error:
         return _render_case(appeal_id, user, form, error_dict(error), 400)
-    try:
-        if decision["action"] == "publish":
-            appeal = service.publish_appeal(appeal_id, user, decision["public_text"])
-            flash(_("Appeal %(id)s is published.", id=appeal.public_id), "success")
-        else:
-            appeal = service.reject_appeal(
-                appeal_id, user, decision["reason"], decision["duplicate_of"]
-            )
-            flash(_("Appeal %(id)s is rejected.", id=appeal.public_id), "success")
-    except Forbidden:
-        abort(403)
-    except NotFound:
-        abort(404)
-    except Conflict as error:
-        flash(error.message, "error")
-        return redirect(url_for("staff.moderation_queue"))
+    except FINAL:
+        raise  # the blueprint's error page (portal.staff.errors)
     except ServiceError as error:
-        return _render_case(
-            appeal_id, user, form, error.errors or {"_schema": [error.message]}, 400
-        )
+        errors = error.errors or {"_schema": [error.message]}
+        return _render_case(appeal_id, user, form, errors, error.status_code)
+    flash(str(action.done) % {"id": appeal.public_id}, "success")
     return redirect(url_for("staff.moderation_queue"))
 
 
@@ -208,20 +192,17 @@ def moderation_answer(answer_id: int):
     if request.method == "GET":
         return _render_answer(answer_id, user, {}, {})
     form = request.form.to_dict()
+    action = ACTIONS["approve_answer"]
     try:
-        decision = AnswerDecisionSchema().load(form)
+        action.perform(user, answer_id, form)
     except ValidationError as error:
         return _render_answer(answer_id, user, form, error_dict(error), 400)
-    try:
-        service.approve_answer(answer_id, user, decision["public_text"])
-    except Forbidden:
-        abort(403)
-    except NotFound:
-        abort(404)
-    except Conflict as error:
-        flash(error.message, "error")
-        return redirect(url_for("staff.moderation_answers"))
-    flash(_("The answer is published."), "success")
+    except FINAL:
+        raise  # the blueprint's error page (portal.staff.errors)
+    except ServiceError as error:
+        errors = error.errors or {"_schema": [error.message]}
+        return _render_answer(answer_id, user, form, errors, error.status_code)
+    flash(str(action.done), "success")
     return redirect(url_for("staff.moderation_answers"))
 
 

@@ -1,8 +1,8 @@
 """Staff area routes: the service inbox, one appeal, and the service's actions on it.
 
-Thin views: a schema parses the input, ``portal.services.staff_actions`` decides (and
-checks authorization through ``permissions.ensure_can``), a template renders. Forbidden
-becomes 403 and NotFound 404 before anything is written.
+Thin views: the actions' routes are made from the registry (``portal.services.actions``),
+which authorizes, validates and runs the use case; a template renders. Forbidden becomes
+403 and NotFound 404 before anything is written (``portal.staff.errors``).
 """
 
 from __future__ import annotations
@@ -10,34 +10,19 @@ from __future__ import annotations
 import time
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
 
 from portal.queries.inbox import appeal_case, inbox_page, reroute_targets
 from portal.queries.reference import load_reference
 from portal.schemas import error_dict
-from portal.schemas.staff import (
-    AnswerSchema,
-    ExtendSchema,
-    InboxFiltersSchema,
-    RerouteSchema,
-    SetStatusSchema,
-    load,
-)
-from portal.services import staff_actions
-from portal.services.core import Forbidden, NotFound, ServiceError, work_calendar
+from portal.schemas.staff import INBOX_STATUSES, InboxFiltersSchema, load
+from portal.services import actions, staff_actions
+from portal.services.actions import StaffAction
+from portal.services.core import ServiceError, work_calendar
 from portal.services.permissions import ensure_can, inbox_service_id
 from portal.staff import bp
-
-
-@bp.errorhandler(Forbidden)
-@bp.errorhandler(NotFound)
-def _refused(error: ServiceError):
-    return render_template("error.html", code=error.status_code, message=error.message), (
-        error.status_code
-    )
-
+from portal.staff.errors import FINAL
 
 #: Seconds the inbox may show cached reference names (labels only; never used to decide).
 REFERENCE_TTL = 60.0
@@ -63,7 +48,7 @@ def inbox():
     except ValidationError as exc:
         return render_template(
             "staff/inbox.html", page=None, filters=None, errors=error_dict(exc),
-            ref=_inbox_reference(), service=current_user.service,
+            ref=_inbox_reference(), service=current_user.service, statuses=INBOX_STATUSES,
         ), 400  # fmt: skip
     page = inbox_page(
         service_id,
@@ -73,7 +58,7 @@ def inbox():
     )
     return render_template(
         "staff/inbox.html", page=page, filters=filters, errors={}, ref=_inbox_reference(),
-        service=current_user.service,
+        service=current_user.service, statuses=INBOX_STATUSES,
     )  # fmt: skip
 
 
@@ -99,95 +84,40 @@ def appeal(public_id: str):
     return _render_case(public_id)
 
 
-def _act(public_id: str, form_name: str, schema, action, done: str):
-    """Validate ``schema``, run ``action(data)``; on refusal show the appeal with the error."""
-    # Authorization first: a forged id is refused before the input is even looked at.
-    staff_actions.load_appeal(current_user, _ACTION_NAMES[form_name], public_id)
-    try:
-        data = load(schema, {**request.form.to_dict(), **request.files.to_dict()})
-        action(data)
-    except ValidationError as exc:
-        return _render_case(public_id, errors=error_dict(exc), form=form_name, status=400)
-    except (Forbidden, NotFound):
-        raise
-    except ServiceError as exc:
-        return _render_case(
-            public_id, errors=exc.errors, form=form_name, message=exc.message,
-            status=exc.status_code,
-        )  # fmt: skip
-    flash(done, "success")
-    return redirect(url_for("staff.appeal", public_id=public_id))
+def _action_view(action: StaffAction):
+    """The form handler of ``action`` on an appeal: on success back to the appeal (to the
+    inbox when it left the service); refused input shows the appeal with the errors."""
+
+    @login_required
+    def view(public_id: str):
+        try:
+            action.perform(current_user, public_id, {**request.form.to_dict(),
+                                                     **request.files.to_dict()})  # fmt: skip
+        except ValidationError as exc:
+            return _render_case(public_id, errors=error_dict(exc), form=action.name, status=400)
+        except FINAL:
+            raise  # the blueprint's error page (portal.staff.errors)
+        except ServiceError as exc:
+            return _render_case(
+                public_id, errors=exc.errors, form=action.name, message=exc.message,
+                status=exc.status_code,
+            )  # fmt: skip
+        flash(str(action.done) % {"id": public_id}, "success")
+        if action.hands_over:
+            return redirect(url_for("staff.inbox"))
+        return redirect(url_for("staff.appeal", public_id=public_id))
+
+    view.__doc__ = f"POST: {action.name} (portal.services.actions)."
+    return view
 
 
-_ACTION_NAMES = {
-    "acknowledge": "acknowledge",
-    "answer": "answer",
-    "status": "set_status",
-    "reroute": "reroute",
-    "extend": "extend_deadline",
-}
-
-
-@bp.post("/appeals/<public_id>/acknowledge")
-@login_required
-def acknowledge(public_id: str):
-    return _act(
-        public_id, "acknowledge", _EmptySchema(),
-        lambda data: staff_actions.acknowledge(current_user, public_id),
-        _("The appeal is acknowledged."),
-    )  # fmt: skip
-
-
-@bp.post("/appeals/<public_id>/answer")
-@login_required
-def answer(public_id: str):
-    return _act(
-        public_id, "answer", AnswerSchema(),
-        lambda data: staff_actions.answer(
-            current_user, public_id, text=data["text"],
-            internal_note=data["internal_note"], photo=data["photo"],
-        ),
-        _("The answer is saved. The citizen has been offered to rate it."),
-    )  # fmt: skip
-
-
-@bp.post("/appeals/<public_id>/status")
-@login_required
-def set_status(public_id: str):
-    return _act(
-        public_id, "status", SetStatusSchema(),
-        lambda data: staff_actions.set_status(
-            current_user, public_id, status=data["status"], duplicate_of=data["duplicate_of"]
-        ),
-        _("The status is changed."),
-    )  # fmt: skip
-
-
-@bp.post("/appeals/<public_id>/reroute")
-@login_required
-def reroute(public_id: str):
-    def run(data):
-        staff_actions.reroute(
-            current_user, public_id, service_code=data["service"], reason=data["reason"]
-        )
-
-    result = _act(public_id, "reroute", RerouteSchema(), run, _("The appeal was passed on."))
-    if getattr(result, "status_code", None) == 302:
-        # The appeal now belongs to another service: back to the inbox.
-        return redirect(url_for("staff.inbox"))
-    return result
-
-
-@bp.post("/appeals/<public_id>/extend")
-@login_required
-def extend(public_id: str):
-    return _act(
-        public_id, "extend", ExtendSchema(),
-        lambda data: staff_actions.extend_deadline(
-            current_user, public_id, days=data["days"], reason=data["reason"]
-        ),
-        _("The deadline is extended."),
-    )  # fmt: skip
+for _action in actions.on(actions.APPEAL):
+    bp.add_url_rule(
+        f"/appeals/<public_id>/{_action.path}",
+        endpoint=_action.name,
+        view_func=_action_view(_action),
+        methods=["POST"],
+    )
 
 
 @bp.get("/photos/<photo_id>")
@@ -204,13 +134,6 @@ def photo(photo_id: str):
     response = current_app.response_class(photo_row.data, mimetype=photo_row.content_type)
     response.headers["Cache-Control"] = "private, no-store"
     return response
-
-
-class _EmptySchema:
-    """Acknowledging takes no input (besides the CSRF token)."""
-
-    def load(self, data):
-        return {}
 
 
 # Other staff route modules (login, administration) register on import.

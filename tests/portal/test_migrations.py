@@ -57,9 +57,9 @@ def test_migrations_build_exactly_the_models(make_app):
         models = sa.MetaData()
         for table in db.metadata.sorted_tables:
             table.to_metadata(models)
-        models.tables["appeals"].append_column(sa.Column("channel", sa.String(40)))
+        models.tables["appeals"].append_column(sa.Column("not_a_column", sa.String(40)))
         [(operation, *_, column)] = differences_from(models)
-        assert (operation, column.name) == ("add_column", "channel")
+        assert (operation, column.name) == ("add_column", "not_a_column")
 
 
 def test_downgrading_the_baseline_leaves_an_empty_database(make_app):
@@ -116,19 +116,29 @@ def test_migrated_database_is_the_one_create_all_made(make_app, new_database_url
     assert migrated == created
 
 
-def rows_of_every_table() -> dict[str, list]:
+def rows_of_every_table(columns: dict[str, list[str]] | None = None) -> dict[str, list]:
+    """Every row, of the columns the database has (or of ``columns`` per table)."""
+    tables = sa.MetaData()
+    tables.reflect(db.engine)
     with db.engine.connect() as connection:
         return {
-            table.name: connection.execute(select(table).order_by(*table.primary_key.columns)).all()
-            for table in db.metadata.sorted_tables
+            name: connection.execute(
+                select(*(table.c[c] for c in (columns or {}).get(name, table.c.keys())))
+                .order_by(*table.primary_key.columns)
+            ).all()
+            for name, table in tables.tables.items()
+            if name != "alembic_version"
         }
 
 
 def make_pre_migration_database(make_appeal, make_answer) -> None:
     """What today's `portal init-db` + `portal seed-demo` left: tables, rows, no history."""
+    from alembic import command
+
     make_answer(make_appeal(contact={"email": "resident@example.kg"}))
     make_appeal(city="osh", status="submitted")
     db.session.remove()
+    command.downgrade(migrate.get_config(), scripts().get_base())  # the schema of those days
     with db.engine.begin() as connection:
         connection.execute(text("DROP TABLE alembic_version"))
 
@@ -143,7 +153,8 @@ def test_pre_migration_database_is_adopted_keeping_every_row(app, make_appeal, m
     assert result.exit_code == 0, result.output
     assert "Recognised a database made before migrations" in result.output
     assert current_revision() == scripts().get_current_head()
-    assert rows_of_every_table() == before
+    kept = {name: list(rows[0]._fields) for name, rows in before.items() if rows}
+    assert rows_of_every_table(kept) == before  # later revisions add columns, keep rows
     assert len(before["appeals"]) == 2 and before["answers"] and before["contacts"]
     # Running it again is an ordinary upgrade with nothing to do.
     again = app.test_cli_runner().invoke(args=["db", "upgrade"])

@@ -124,10 +124,11 @@ def test_publish_from_the_page_with_an_edit(client, moderator, make_appeal):
     stored = db.session.get(Appeal, appeal.id)
     assert stored.status is AppealStatus.PUBLISHED and stored.public_text == "Яма во дворе."
     again = client.post(f"/staff/moderation/{appeal.id}?lang=en", data={"action": "publish"})
-    assert again.status_code == 302  # conflict: told in a flash message, nothing changes
-    assert "already been moderated" in client.get("/staff/moderation?lang=en").get_data(
-        as_text=True
-    )
+    # A conflict, like every refusal a form can show: the page again, with the message.
+    assert again.status_code == 409
+    assert "already been moderated" in again.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Appeal, appeal.id).public_text == "Яма во дворе."
 
 
 def test_reject_from_the_page_needs_a_reason_and_a_valid_original(client, moderator, make_appeal):

@@ -23,9 +23,10 @@ from portal.models import (
     StaffUser,
     StatusEvent,
 )
+from portal.services import actions as registry
 from portal.services import staff_actions
 from portal.services.core import Forbidden
-from portal.services.permissions import ACTION_ROLES, APPEAL_ACTIONS, can, ensure_can
+from portal.services.permissions import can, ensure_can, roles_for
 
 PASSWORD = "correct horse battery"
 
@@ -248,10 +249,12 @@ def test_administration_is_for_admins_only(client, login_as, actors, who, method
 
 
 def test_the_permission_table_covers_every_service_action(appeal, actors):
-    """The single authorization function: every appeal action, every role."""
-    assert {"acknowledge", "answer", "set_status", "reroute", "extend_deadline"} <= APPEAL_ACTIONS
-    for action in APPEAL_ACTIONS:
-        assert ACTION_ROLES[action] == frozenset({StaffRole.SERVICE})
+    """The single authorization function: every appeal action, every role; who may act is
+    what the registry declares."""
+    appeal_actions = {action.name for action in registry.on(registry.APPEAL)}
+    assert {"acknowledge", "answer", "set_status", "reroute", "extend_deadline"} <= appeal_actions
+    for action in appeal_actions | {"view_appeal", "work_appeal"}:
+        assert roles_for(action) == frozenset({StaffRole.SERVICE})
         assert can(actors["owner"], action, appeal)
         assert not can(actors["owner"], action)  # an appeal action needs the appeal
         for who in ("other_service", "other_city", "moderator", "admin", "inactive_owner"):
@@ -260,6 +263,10 @@ def test_the_permission_table_covers_every_service_action(appeal, actors):
     assert not can(actors["owner"], "no-such-action", appeal)
     with pytest.raises(Forbidden):
         ensure_can(actors["moderator"], "administer")
+    for action in registry.on(registry.SUBMISSION) + registry.on(registry.FLAGGED_ANSWER):
+        assert roles_for(action.name) == roles_for("moderate")
+        assert can(actors["moderator"], action.name) and can(actors["admin"], action.name)
+        assert not can(actors["owner"], action.name)
 
 
 @pytest.mark.parametrize(

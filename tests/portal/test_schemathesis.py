@@ -8,6 +8,9 @@ positive data accepted, negative data rejected, unsupported methods, auth…).
 Time is bounded: a few dozen examples per operation, no per-example deadline (the
 machine may be busy), so the whole run takes about a minute.
 
+The staff API is exercised twice: as a visitor (401 everywhere) and signed in as a member
+of a service (tests/portal/test_schemathesis.py::test_staff_api_signed_in).
+
 Two adjustments are made on the test side, both for /api/v1 only:
 
 - JSON Schema cannot compare two values, so the cross-value rules of the shared filters
@@ -28,7 +31,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from portal.api.openapi import BBOX_RE
+from portal.schemas.filters import BBOX_RE
 
 EXAMPLES = 20
 
@@ -106,4 +109,29 @@ keyed = schemathesis.pytest.from_fixture("keyed_schema")
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_open311_post_with_a_valid_key(case):
     """Valid bodies create appeals (201), invalid ones 400, a missing key 403."""
+    case.call_and_validate()
+
+
+@pytest.fixture
+def staff_schema(app, client, make_staff, make_appeal):
+    """The same document, for a signed-in member of a service (the staff API's cookie)."""
+    app.config.update(SERVER_NAME=None)
+    make_appeal()  # bsk-roads, published
+    make_appeal(status="submitted")
+    user = make_staff(role="service", service="bsk-roads")
+    client.post("/staff/login", data={"email": user.email, "password": "correct horse battery"})
+    cookie = client.get_cookie("session").value
+    assert client.get("/staff/api/v1/inbox").json["total"] == 1  # signed in
+    config = schemathesis.Config.from_dict({"headers": {"Cookie": f"session={cookie}"}})
+    return schemathesis.openapi.from_wsgi("/api/openapi.json", app, config=config)
+
+
+staff = schemathesis.pytest.from_fixture("staff_schema")
+
+
+@staff.include(path_regex=r"^/staff/api/v1/").parametrize()
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+def test_staff_api_signed_in(case):
+    """Signed in, the staff API answers as documented: its own appeals' actions, 403 for
+    moderation, 404 for appeals that are not its service's, 400 for invalid input."""
     case.call_and_validate()
