@@ -51,6 +51,16 @@ class Change:
 #: of a published field (a test checks that the newest entry is SCHEMA_VERSION).
 CHANGELOG: tuple[Change, ...] = (
     Change(
+        "1.1.0",
+        date(2026, 12, 5),
+        (
+            N_(
+                "Answers: every answer given is listed; its text is empty while a moderator "
+                "checks it (new field in_moderation) or when the moderator withheld it."
+            ),  # fmt: skip
+        ),
+    ),
+    Change(
         "1.0.0",
         date(2026, 11, 22),
         (

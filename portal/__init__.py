@@ -38,9 +38,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from portal import database, errors, i18n, security, templating
     from portal.extensions import db
+    from portal.services import publication
 
     database.init_app(app, settings)
     db.init_app(app)
+    publication.init_app(app)
     i18n.init_app(app)
     templating.init_app(app)
     security.init_app(app, settings)

@@ -163,7 +163,8 @@ def appeal_detail(public_id: str):
     record = _found(public_id)
     out = appeal_json(record, utcnow())
     answers = public_answers(public_id)
-    out["latest_answer_text"] = answers[-1].text if answers else None
+    published = [answer.text for answer in answers if answer.text is not None]
+    out["latest_answer_text"] = published[-1] if published else None
     out["timeline"] = [
         {
             "kind": entry.kind,
@@ -180,6 +181,7 @@ def appeal_detail(public_id: str):
             "service": answer.service,
             "created_at": _iso(answer.created_at),
             "text": answer.text,
+            "in_moderation": answer.in_moderation,
             "rating": None
             if answer.score is None
             else {

@@ -159,7 +159,8 @@ def components() -> dict:
                             "round": {"type": "integer"},
                             "datetime": DATETIME,
                             "service": {"type": "string"},
-                            "text": {"type": "string"},
+                            "text": nullable({"type": "string"}),
+                            "in_moderation": {"type": "boolean"},
                             "rating": nullable(
                                 {
                                     "type": "object",

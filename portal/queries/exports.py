@@ -142,14 +142,13 @@ def answers_query(filters: AppealFilters) -> Select:
             Answer.round.label("round"),
             LocalTimestamp(Answer.created_at).label("created_at"),
             Answer.public_text.label("text"),
+            Answer.needs_moderation.label("in_moderation"),
         )
         .select_from(Appeal)
         .join(Answer, Answer.appeal_id == Appeal.id)
         .join(answering, answering.id == Answer.service_id)
     )
-    query = _appeal_joins(query).where(
-        Appeal.status.in_(PUBLIC_STATUSES), Answer.public_text.is_not(None)
-    )
+    query = _appeal_joins(query).where(Appeal.status.in_(PUBLIC_STATUSES))
     return apply_filters(query, filters).order_by(Answer.id)
 
 
@@ -168,12 +167,9 @@ def ratings_query(filters: AppealFilters) -> Select:
         )
         .select_from(Appeal)
         .join(Rating, Rating.appeal_id == Appeal.id)
-        .join(Answer, Answer.id == Rating.answer_id)
         .join(rated, rated.id == Rating.service_id)
     )
-    query = _appeal_joins(query).where(
-        Appeal.status.in_(PUBLIC_STATUSES), Answer.public_text.is_not(None)
-    )
+    query = _appeal_joins(query).where(Appeal.status.in_(PUBLIC_STATUSES))
     return apply_filters(query, filters).order_by(Rating.appeal_id, Rating.id)
 
 

@@ -1,4 +1,4 @@
-"""Input of the moderation pages: list pages, decisions on appeals and answers."""
+"""Input of the moderation pages: list pages, decisions on appeals and held texts."""
 
 from __future__ import annotations
 
@@ -74,12 +74,17 @@ class AppealDecisionSchema(Schema):
             raise ValidationError(_l("Give the number of the original appeal."), "duplicate_of")
 
 
-class AnswerDecisionSchema(Schema):
-    """Approving a flagged answer, optionally with an edited public text."""
+class TextDecisionSchema(Schema):
+    """The moderator's decision on a held text: publish (optionally edited) or withhold."""
 
     class Meta:
         unknown = "exclude"
 
+    action = f.String(
+        required=True,
+        validate=validate.OneOf(("publish", "withhold"), error=_l("Choose an action.")),
+        error_messages={"required": _l("Choose an action.")},
+    )
     public_text = f.String(load_default=None, allow_none=True, validate=TEXT_LENGTH)
 
     @pre_load

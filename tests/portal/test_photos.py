@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import Appeal, AppealStatus, Photo
 from portal.photos import PhotoRejected, process_photo
+from portal.services.publication import fixture_writes, store_photo
 
 MB = 1024 * 1024
 GPS_IFD = 0x8825
@@ -231,20 +232,14 @@ def test_photo_is_served_only_after_publication(client, app):
 def test_a_photo_of_an_answer_is_served_only_once_the_answer_is_published(
     client, make_appeal, make_answer
 ):
-    from portal.photos import new_photo_id
-
     appeal = make_appeal(status=AppealStatus.PUBLISHED)
     answer = make_answer(appeal)
     answer.public_text = None  # waiting for a moderator
-    photo = process(jpeg_with_gps())
-    stored = Photo(
-        public_id=new_photo_id(), appeal_id=appeal.id, answer_id=answer.id,
-        content_type=photo.content_type, width=photo.width, height=photo.height, data=photo.data,
-    )  # fmt: skip
-    db.session.add(stored)
+    stored = store_photo(appeal, process(jpeg_with_gps()), answer=answer)
     db.session.commit()
     assert client.get(f"/photos/{stored.public_id}").status_code == 404
-    answer.public_text = "Работы выполнены."
+    with fixture_writes():
+        answer.public_text = "Работы выполнены."
     db.session.commit()
     assert client.get(f"/photos/{stored.public_id}").status_code == 200
 
