@@ -30,7 +30,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import InstrumentedAttribute, Mapper, ORMExecuteState, Session
 
 from opendata import anonymize
@@ -283,30 +283,32 @@ def _scrubber_failed() -> ServiceError:
 
 def release(hold: HeldText, moderator: StaffUser, edited: str | None = None) -> str:
     """Publish a held text: the moderator's edit, else the scrubber's text (now)."""
-    if hold.decision is not None:
-        raise Conflict(_("This text has already been moderated."))
-    text = _moderator_text(edited)
+    _check_waiting(hold)
+    text = _moderator_text(edited) or screen(hold.private_raw_text, hold.language).text
     if text is None:
-        text = screen(hold.private_raw_text, hold.language).text
-        if text is None:
-            raise _scrubber_failed()
-    rows = {key: getattr(hold, key) for key in _row_keys().values()}
-    _write(hold.channel, rows, text)
-    _set_waiting(hold.channel, rows, False)
-    _decide(hold, moderator, HoldDecision.PUBLISHED)
+        raise _scrubber_failed()
+    _decide(hold, moderator, HoldDecision.PUBLISHED, text)
     return text
 
 
 def withhold(hold: HeldText, moderator: StaffUser) -> None:
     """Decide that a held text is never published (its public columns stay empty)."""
-    if hold.decision is not None:
-        raise Conflict(_("This text has already been moderated."))
-    rows = {key: getattr(hold, key) for key in _row_keys().values()}
-    _set_waiting(hold.channel, rows, False)
+    _check_waiting(hold)
     _decide(hold, moderator, HoldDecision.WITHHELD)
 
 
-def _decide(hold: HeldText, moderator: StaffUser, decision: HoldDecision) -> None:
+def _check_waiting(hold: HeldText) -> None:
+    if hold.decision is not None:
+        raise Conflict(_("This text has already been moderated."))
+
+
+def _decide(
+    hold: HeldText, moderator: StaffUser, decision: HoldDecision, text: str | None = None
+) -> None:
+    rows = {key: getattr(hold, key) for key in _row_keys().values()}
+    if text is not None:
+        _write(hold.channel, rows, text)
+    _set_waiting(hold.channel, rows, False)
     hold.decision = decision
     hold.decided_at = utcnow()
     hold.private_moderator_id = moderator.id
@@ -318,12 +320,11 @@ def text_for_addressee(answer: Answer) -> str | None:
     the gate held (None when the scrubber failed on it)."""
     if answer.public_text is not None:
         return answer.public_text
-    held = db.session.scalars(
-        db.select(HeldText.private_scrubbed_text)
+    return db.session.scalars(
+        select(HeldText.private_scrubbed_text)
         .where(HeldText.answer_id == answer.id)
         .order_by(HeldText.id.desc())
     ).first()
-    return held
 
 
 # --- The appeal: text (pre-moderated), masked point ----------------------------------------
