@@ -64,6 +64,10 @@ CHANGELOG: tuple[Change, ...] = (
                 "including latest_answer_text, photo_count and channel; Open311's "
                 "extended_attributes add channel."
             ),  # fmt: skip
+            N_(
+                "Answers: every answer given is listed; its text is empty while a moderator "
+                "checks it (new field in_moderation) or when the moderator withheld it."
+            ),  # fmt: skip
         ),
     ),
     Change(

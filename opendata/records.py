@@ -54,18 +54,23 @@ class TimelineEntry:
 
 @dataclass(frozen=True, slots=True)
 class AnswerRecord:
-    """A service's published answer and the citizen's rating of it."""
+    """A service's answer and the citizen's rating of it.
+
+    ``text`` is None while a moderator checks it (``in_moderation``) or when the
+    moderator withheld it: the answer was given all the same.
+    """
 
     id: int
     appeal_id: str
     service: str
     round: int
     created_at: datetime
-    text: str
+    text: str | None
     score: int | None
     solved: str | None
     reason: str | None
     comment: str | None
+    in_moderation: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -170,7 +170,7 @@ WITHDRAWN = Dataset(
 ANSWERS = Dataset(
     name="answers",
     title=N_("Answers"),
-    description=N_("Every published answer of a service, one row per answer round."),
+    description=N_("Every answer a service gave to a published appeal, one row per answer round."),
     fields=(
         Field("id", "integer", N_("Answer number (stable)."),
               required=True, unique=True, minimum=1),
@@ -182,8 +182,10 @@ ANSWERS = Dataset(
               required=True, minimum=1),
         Field("created_at", "datetime", N_("When the answer was given."),
               required=True),
-        Field("text", "string", N_("The answer's text as published."),
-              required=True, anonymization=ANON_TEXT, free_text=True),
+        Field("text", "string", N_("The answer's text as published; empty while a moderator checks it, or when the moderator withheld it."),
+              anonymization=ANON_TEXT, free_text=True),
+        Field("in_moderation", "boolean", N_("Whether the answer's text is being checked by a moderator before publication."),
+              required=True),
     ),
     primary_key=("id",),
     foreign_keys=(

@@ -38,10 +38,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from portal import database, errors, i18n, security, templating
     from portal.extensions import db, migrate
+    from portal.services import publication
 
     database.init_app(app, settings)
     db.init_app(app)
     migrate.init_app(app, db, directory=_asset_dir("migrations"))
+    publication.init_app(app)
     i18n.init_app(app)
     templating.init_app(app)
     security.init_app(app, settings)

@@ -50,6 +50,31 @@ SOLVED = {"yes": _l("Yes"), "partly": _l("Partly"), "no": _l("No")}
 #: How an appeal arrived (opendata.schema.CHANNELS); Open311 clients add their name.
 CHANNEL = {"web": _l("Web form"), "api": _l("The portal's API"), "open311": _l("Open311")}
 
+#: Where a text held by the publication gate comes from (staff moderation pages).
+TEXT_CHANNEL = {
+    "appeal_text": _l("Appeal text"),
+    "answer": _l("Service's answer"),
+    "rating_comment": _l("Citizen's rating comment"),
+    "extension_reason": _l("Reason for extending the deadline"),
+    "reroute_reason": _l("Reason for passing to another service"),
+    "rejection_note": _l("Reason for rejection"),
+    "closing_note": _l("Closing note"),
+}
+
+#: Why the publication gate held a text.
+HOLD_CAUSE = {
+    "risk": _l("Possible personal data left"),
+    "failure": _l("The scrubber failed"),
+}
+
+#: What the public is told about an answer that was given but whose text is not public.
+ANSWER_TEXT = {
+    "in_moderation": _l(
+        "An answer was given; a moderator is checking its text before publication."
+    ),
+    "withheld": _l("An answer was given; its text was not published."),
+}
+
 SCORE = {
     1: _l("Extremely unsatisfactory"),
     2: _l("Unsatisfactory"),

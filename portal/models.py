@@ -1,8 +1,13 @@
 """The domain's tables (SQLAlchemy 2 typed models).
 
 Privacy is visible in the names: everything private lives either in a table of its own
-(``appeal_private``, ``contacts``) or in a column whose name starts with ``private_``.
-Public queries (``portal.queries``) never select from those; a test enforces it.
+(``appeal_private``, ``contacts``, ``held_texts``) or in a column whose name starts with
+``private_``. Public queries (``portal.queries``) never select from those; a test enforces it.
+
+What the public sees is marked once, here, in the column's ``info`` (``PUBLISHED_TEXT``,
+``PUBLISHED_POINT``, ``PUBLISHED_MEDIA``): the publication gate
+(``portal.services.publication``) is the only code that may write a marked column, and
+it refuses every other write at run time.
 """
 
 from __future__ import annotations
@@ -25,12 +30,20 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     event,
+    inspect,
+    select,
 )
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from opendata import schema
 from portal.extensions import db
+
+#: ``Column.info`` key marking published data; the value says what kind.
+PUBLISHED = "published"
+PUBLISHED_TEXT = {PUBLISHED: "text"}  # scrubbed text (or a moderator's edit)
+PUBLISHED_POINT = {PUBLISHED: "point"}  # the masked location
+PUBLISHED_MEDIA = {PUBLISHED: "media"}  # re-encoded photos, without metadata
 
 
 def utcnow() -> datetime:
@@ -116,6 +129,30 @@ class StaffRole(enum.StrEnum):
     ADMIN = "admin"
     MODERATOR = "moderator"
     SERVICE = "service"  # service staff, bound to one service
+
+
+class TextChannel(enum.StrEnum):
+    """Where a published text comes from; the gate has one rule per channel."""
+
+    APPEAL_TEXT = "appeal_text"  # the citizen's description (pre-moderated)
+    ANSWER = "answer"  # a service's answer
+    RATING_COMMENT = "rating_comment"  # the citizen's comment on an answer
+    EXTENSION_REASON = "extension_reason"  # why the service extended the deadline
+    REROUTE_REASON = "reroute_reason"  # why the appeal went to another service
+    REJECTION_NOTE = "rejection_note"  # moderation's reason for refusing an appeal
+    CLOSING_NOTE = "closing_note"  # the original's number when closed as a duplicate
+
+
+class HoldCause(enum.StrEnum):
+    """Why the gate did not publish a text at once."""
+
+    RISK = "risk"  # the scrubber could not rule out personal data
+    FAILURE = "failure"  # the scrubber failed (error, missing model or dependency)
+
+
+class HoldDecision(enum.StrEnum):
+    PUBLISHED = "published"  # a moderator published it (perhaps edited)
+    WITHHELD = "withheld"  # a moderator decided it is never published
 
 
 # --- Reference data --------------------------------------------------------------------
@@ -262,10 +299,10 @@ class Appeal(db.Model):
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("appeals.id"))
 
     # Published (derived) data: scrubbed text and masked point; empty until published.
-    public_text: Mapped[str | None] = mapped_column(Text)
-    public_lat: Mapped[float | None] = mapped_column(Float)
-    public_lon: Mapped[float | None] = mapped_column(Float)
-    location_precision_m: Mapped[int | None] = mapped_column(Integer)
+    public_text: Mapped[str | None] = mapped_column(Text, info=PUBLISHED_TEXT)
+    public_lat: Mapped[float | None] = mapped_column(Float, info=PUBLISHED_POINT)
+    public_lon: Mapped[float | None] = mapped_column(Float, info=PUBLISHED_POINT)
+    location_precision_m: Mapped[int | None] = mapped_column(Integer, info=PUBLISHED_POINT)
 
     # Lifecycle timestamps (UTC).
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -279,7 +316,7 @@ class Appeal(db.Model):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # A service may extend the deadline once, with a public reason.
     deadline_extended: Mapped[bool] = mapped_column(Boolean, default=False)
-    extension_reason: Mapped[str | None] = mapped_column(Text)
+    extension_reason: Mapped[str | None] = mapped_column(Text, info=PUBLISHED_TEXT)
 
     # Denormalised figures, maintained by portal.services, so that lists, exports and
     # performance figures need no per-row joins at city scale.
@@ -353,11 +390,12 @@ class Answer(db.Model):
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
     round: Mapped[int] = mapped_column(SmallInteger, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    public_text: Mapped[str | None] = mapped_column(Text)  # scrubbed; None until moderated
+    # Scrubbed; None while held for a moderator or when the moderator withheld it.
+    public_text: Mapped[str | None] = mapped_column(Text, info=PUBLISHED_TEXT)
     private_raw_text: Mapped[str] = mapped_column(Text)
     private_internal_note: Mapped[str | None] = mapped_column(Text)
     private_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
-    # True while the scrubber's findings wait for a moderator.
+    # True while the text waits for a moderator (public: the page says it is being checked).
     needs_moderation: Mapped[bool] = mapped_column(Boolean, default=False)
 
     appeal: Mapped[Appeal] = relationship(back_populates="answers")
@@ -377,7 +415,8 @@ class StatusEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"))
     to_service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"))
-    public_note: Mapped[str | None] = mapped_column(Text)  # reroute/extension/reject reason
+    # Reroute/extension/rejection reason; None while held (the gate may fill it in once).
+    public_note: Mapped[str | None] = mapped_column(Text, info=PUBLISHED_TEXT)
     private_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
 
     appeal: Mapped[Appeal] = relationship(back_populates="events")
@@ -385,10 +424,25 @@ class StatusEvent(db.Model):
     to_service: Mapped[Service | None] = relationship(foreign_keys=[to_service_id])
 
 
-@event.listens_for(StatusEvent, "before_update")
 @event.listens_for(StatusEvent, "before_delete")
-def _status_events_are_append_only(mapper, connection, target) -> None:
+def _status_events_are_never_deleted(mapper, connection, target) -> None:
     raise ValueError("status events are append-only")
+
+
+@event.listens_for(StatusEvent, "before_update")
+def _status_events_are_append_only(mapper, connection, target) -> None:
+    """An event never changes, with one exception: a note held back when the event was
+    recorded (NULL) may be filled in once, when a moderator releases it. Who may write a
+    note at all is the publication gate's rule (the column is marked PUBLISHED_TEXT)."""
+    state = inspect(target)
+    changed = {
+        prop.key for prop in mapper.column_attrs if state.attrs[prop.key].history.has_changes()
+    }
+    stored_note = connection.scalar(
+        select(StatusEvent.__table__.c.public_note).where(StatusEvent.__table__.c.id == target.id)
+    )
+    if changed != {"public_note"} or stored_note is not None:
+        raise ValueError("status events are append-only")
 
 
 class Rating(db.Model):
@@ -409,10 +463,47 @@ class Rating(db.Model):
     score: Mapped[int] = mapped_column(SmallInteger)
     solved: Mapped[Solved] = mapped_column(_enum(Solved))
     reason: Mapped[RatingReason | None] = mapped_column(_enum(RatingReason))
-    public_comment: Mapped[str | None] = mapped_column(Text)  # scrubbed
+    public_comment: Mapped[str | None] = mapped_column(Text, info=PUBLISHED_TEXT)  # scrubbed
     private_comment: Mapped[str | None] = mapped_column(Text)  # as typed
 
     answer: Mapped[Answer] = relationship(back_populates="rating")
+
+
+class HeldText(db.Model):
+    """A text the publication gate did not publish: private until a moderator decides.
+
+    The gate holds a text when the scrubber reports residual risk or fails. It points at
+    the rows whose public columns it will fill (``TextChannel`` says which columns) and
+    keeps what was typed; a moderator publishes it (perhaps edited) or withholds it.
+    """
+
+    __tablename__ = "held_texts"
+    __table_args__ = (
+        Index("ix_held_texts_queue", "decided_at", "created_at"),
+        Index("ix_held_texts_appeal", "appeal_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[TextChannel] = mapped_column(_enum(TextChannel))
+    cause: Mapped[HoldCause] = mapped_column(_enum(HoldCause))
+    appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id"))
+    answer_id: Mapped[int | None] = mapped_column(ForeignKey("answers.id"))
+    rating_id: Mapped[int | None] = mapped_column(ForeignKey("ratings.id"))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("status_events.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The interface language the text was typed in: a hint for the scrubber, no more.
+    language: Mapped[str | None] = mapped_column(String(2))
+    private_raw_text: Mapped[str] = mapped_column(Text)
+    # What the scrubber proposed (None when it failed): shown to the text's addressee.
+    private_scrubbed_text: Mapped[str | None] = mapped_column(Text)
+    decision: Mapped[HoldDecision | None] = mapped_column(_enum(HoldDecision))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    private_moderator_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+
+    appeal: Mapped[Appeal] = relationship()
+    answer: Mapped[Answer | None] = relationship()
+    rating: Mapped[Rating | None] = relationship()
+    event: Mapped[StatusEvent | None] = relationship()
 
 
 class AccessToken(db.Model):
@@ -444,7 +535,7 @@ class Photo(db.Model):
     content_type: Mapped[str] = mapped_column(String(40))
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
-    data: Mapped[bytes] = mapped_column(LargeBinary)
+    data: Mapped[bytes] = mapped_column(LargeBinary, info=PUBLISHED_MEDIA)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -1,21 +1,30 @@
 """Citizens' photos: judged by content, re-encoded without metadata, served when public.
 
 An upload is accepted only when Pillow recognises it as JPEG, PNG or WebP (the file name
-and the declared type are ignored), it is at most MAX_PHOTO_BYTES long and it does not
-decompress to an absurd number of pixels. The stored photo is a fresh JPEG at most
-PHOTO_MAX_SIDE pixels on its longest side, with no EXIF (and so no GPS) at all: the
-original bytes are never stored.
+and the declared type are ignored) and it is at most MAX_PHOTO_BYTES long. The stored
+photo is a fresh JPEG of the pixels alone, at most PHOTO_MAX_SIDE pixels on its longest
+side: no EXIF (and so no GPS), XMP, IPTC, JPEG comment, PNG text chunk or ICC profile
+(which can name the device; colours are converted to sRGB first). The original bytes are
+never stored.
+
+Memory is bounded before anything is decoded: ``Image.open`` reads only the header, so
+the pixels × bytes per pixel of every step (``WORKING_BYTES_PER_PIXEL``) are known and an
+image whose working set would exceed ``MAX_WORKING_BYTES`` is refused. JPEGs are decoded
+reduced (``draft``: 1/2, 1/4, 1/8 scale) to about the stored size; other formats are
+reduced by an integer factor right after decoding, before any other copy is made.
+``bench/photos.py`` and a test measure the peak.
 """
 
 from __future__ import annotations
 
 import io
+import math
 import secrets
 import warnings
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from sqlalchemy import or_, select
 
 from portal.extensions import db
@@ -24,6 +33,14 @@ from portal.models import PUBLIC_STATUSES, Answer, Appeal, Photo
 ACCEPTED_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
 #: Refuse images that would decompress to more pixels than this (decompression bombs).
 MAX_PIXELS = 40_000_000
+#: Largest working set of one photo's pixels (decoded image and its full-size copies);
+#: with the reduced copy and the encoder, one photo stays well under 150 MB.
+MAX_WORKING_BYTES = 100 * 1024 * 1024
+#: Bytes per pixel of the full-size images one photo needs at the same time, by the mode
+#: Pillow decodes into: 1, L and P images take a byte, 16-bit grey two (plus a scaled
+#: copy and an 8-bit one), every other mode four (Pillow pads RGB to four).
+WORKING_BYTES_PER_PIXEL = {"L": 1, "1": 5, "P": 5, "I;16": 5, "I;16B": 5, "I;16L": 5}
+DEFAULT_BYTES_PER_PIXEL = 4
 JPEG_QUALITY = 85
 
 MESSAGES = {
@@ -31,6 +48,10 @@ MESSAGES = {
     "too_large": _l("The photo is larger than %(mb)s MB."),
     "not_image": _l("Only JPEG, PNG and WebP photos are accepted."),
     "bomb": _l("The image is too large to process."),
+    "too_many_pixels": _l(
+        "The image has too many pixels to process (%(mp)s megapixels). "
+        "Please send a smaller photo, for example a JPEG from a phone camera."
+    ),
     "broken": _l("The photo could not be read; it may be damaged."),
 }
 
@@ -67,37 +88,98 @@ def process_photo(raw: bytes, *, max_bytes: int, max_side: int) -> ProcessedPhot
     with warnings.catch_warnings():
         # Pillow warns above MAX_IMAGE_PIXELS and raises above twice that: refuse both.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
+        image = _open(raw)
         try:
-            image = Image.open(io.BytesIO(raw), formats=sorted(ACCEPTED_FORMATS))
+            _check_size(image, max_side)
+        except PhotoRejected:
+            image.close()
+            raise
+        try:
+            image.load()
+            small = _reduced(image, max_side)
+            if small is not image:
+                image.close()  # free the full-size pixels before more copies are made
+            converted = _publishable(small, max_side)
+            out = io.BytesIO()
+            converted.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise PhotoRejected("bomb") from None
-        except UnidentifiedImageError:
-            raise PhotoRejected("not_image") from None
-        except (OSError, ValueError, SyntaxError):
+        except (OSError, ValueError, SyntaxError, EOFError):
             raise PhotoRejected("broken") from None
-        with image:
-            if image.format not in ACCEPTED_FORMATS:
-                raise PhotoRejected("not_image")
-            width, height = image.size
-            frames = getattr(image, "n_frames", 1)
-            if width * height * max(frames, 1) > MAX_PIXELS or width * height == 0:
-                raise PhotoRejected("bomb")
-            try:
-                image.seek(0)
-                if image.format == "JPEG":
-                    image.draft("RGB", (max_side, max_side))  # decode at reduced size
-                image.load()
-                upright = ImageOps.exif_transpose(image)
-                converted = _to_rgb(upright)
-                converted.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-                out = io.BytesIO()
-                # No exif=, no icc_profile=, no comment: the new file carries pixels only.
-                converted.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
-            except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-                raise PhotoRejected("bomb") from None
-            except (OSError, ValueError, SyntaxError, EOFError):
-                raise PhotoRejected("broken") from None
+        finally:
+            image.close()
     return ProcessedPhoto(out.getvalue(), converted.width, converted.height)
+
+
+def _open(raw: bytes) -> Image.Image:
+    """The image with its header read, nothing decoded yet."""
+    try:
+        image = Image.open(io.BytesIO(raw), formats=sorted(ACCEPTED_FORMATS))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise PhotoRejected("bomb") from None
+    except UnidentifiedImageError:
+        raise PhotoRejected("not_image") from None
+    except (OSError, ValueError, SyntaxError):
+        raise PhotoRejected("broken") from None
+    if image.format not in ACCEPTED_FORMATS:
+        image.close()
+        raise PhotoRejected("not_image")
+    return image
+
+
+def working_bytes(mode: str, size: tuple[int, int]) -> int:
+    """Bytes of full-size pixels processing an image of ``mode`` and ``size`` holds at once."""
+    width, height = size
+    return width * height * WORKING_BYTES_PER_PIXEL.get(mode, DEFAULT_BYTES_PER_PIXEL)
+
+
+def _check_size(image: Image.Image, max_side: int) -> None:
+    """Refuse what would take too much memory, before decoding (a JPEG is drafted first:
+    it will be decoded at 1/2, 1/4 or 1/8 scale, at least the size that will be stored)."""
+    width, height = image.size
+    frames = getattr(image, "n_frames", 1)
+    if width * height * max(frames, 1) > MAX_PIXELS or width * height == 0:
+        raise PhotoRejected("bomb")
+    if image.format == "JPEG":
+        scale = min(1.0, max_side / max(width, height))
+        image.draft("RGB", (math.ceil(width * scale), math.ceil(height * scale)))
+    if working_bytes(image.mode, image.size) > MAX_WORKING_BYTES:
+        raise PhotoRejected("too_many_pixels", mp=round(width * height / 1e6, 1))
+
+
+def _reduced(image: Image.Image, max_side: int) -> Image.Image:
+    """The decoded image in a mode Pillow can resize, shrunk by an integer factor to no
+    less than ``max_side`` (one cheap box filter; the fine resize comes later)."""
+    if image.mode.startswith("I;16"):
+        image = image.point(lambda value: value / 256).convert("L")
+    elif image.mode in ("1", "P"):
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    factor = max(image.size) // max_side
+    return image.reduce(factor) if factor > 1 else image
+
+
+def _publishable(image: Image.Image, max_side: int) -> Image.Image:
+    """At most ``max_side``, upright, RGB in sRGB, and with no metadata at all."""
+    image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)  # square box: turn later
+    image = ImageOps.exif_transpose(image)
+    icc = image.info.get("icc_profile")
+    image = _to_rgb(image)
+    if icc:
+        image = _to_srgb(image, icc)
+    # Pillow's JPEG writer copies a comment (and would copy more) from ``info``: the new
+    # file must carry pixels only.
+    image.info = {}
+    return image
+
+
+def _to_srgb(image: Image.Image, icc: bytes) -> Image.Image:
+    """Colours converted from the embedded profile to sRGB (kept as they are when the
+    profile is unusable); the profile itself, which may name the device, is dropped."""
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        return ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"))
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return image
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:

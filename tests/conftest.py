@@ -26,7 +26,7 @@ from portal import create_app
 from portal.extensions import db, migrate
 from portal.services.reference import install_reference_data
 
-pytest_plugins = ["tests.factories"]
+pytest_plugins = ["tests.factories", "tests.scrubber_doubles"]
 
 PG_URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("PORTAL_TEST_REDIS_URL", "")

@@ -1,7 +1,8 @@
 """Factory fixtures: builders that create domain objects directly in the database.
 
 They bypass the use cases on purpose (to set up any state quickly); tests of the use
-cases themselves go through ``portal.services``.
+cases themselves go through ``portal.services``. Published columns are written under
+``publication.fixture_writes()``: the gate refuses any other writer.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from portal.models import (
     utcnow,
 )
 from portal.services.core import allocate_public_ids, compute_due_at
+from portal.services.publication import fixture_writes
 
 
 def city_by_slug(slug: str) -> City:
@@ -95,10 +97,11 @@ def make_appeal(app):
             bbox = BBox(city_row.min_lat, city_row.min_lon, city_row.max_lat, city_row.max_lon)
             masked = mask_point(lat=lat, lon=lon, tier=category_row.privacy_tier.value, city=bbox)
             appeal.published_at = submitted_at + timedelta(hours=2)
-            appeal.public_text = public_text if public_text is not None else text
-            if masked:
-                appeal.public_lat, appeal.public_lon = masked.lat, masked.lon
-                appeal.location_precision_m = masked.precision_m
+            with fixture_writes():
+                appeal.public_text = public_text if public_text is not None else text
+                if masked:
+                    appeal.public_lat, appeal.public_lon = masked.lat, masked.lon
+                    appeal.location_precision_m = masked.precision_m
             db.session.add(
                 StatusEvent(
                     appeal_id=appeal.id,
@@ -119,10 +122,11 @@ def make_answer(app):
 
     def build(appeal: Appeal, text: str = "Работы выполнены.", at: datetime | None = None):
         at = at or utcnow()
-        answer = Answer(
-            appeal_id=appeal.id, service_id=appeal.service_id, round=appeal.reopen_count + 1,
-            created_at=at, public_text=text, private_raw_text=text,
-        )  # fmt: skip
+        with fixture_writes():
+            answer = Answer(
+                appeal_id=appeal.id, service_id=appeal.service_id, round=appeal.reopen_count + 1,
+                created_at=at, public_text=text, private_raw_text=text,
+            )  # fmt: skip
         db.session.add(answer)
         appeal.status = AppealStatus.ANSWERED
         appeal.first_answer_at = appeal.first_answer_at or at

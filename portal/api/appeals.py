@@ -200,6 +200,7 @@ def appeal_detail(public_id: str):
             "service": answer.service,
             "created_at": _iso(answer.created_at),
             "text": answer.text,
+            "in_moderation": answer.in_moderation,
             "rating": None
             if answer.score is None
             else {

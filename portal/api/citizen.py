@@ -21,6 +21,7 @@ from portal.schemas import error_dict
 from portal.schemas.appeal import AppealSubmissionSchema
 from portal.schemas.rating import RatingSchema
 from portal.services.core import ServiceError
+from portal.services.publication import text_for_addressee
 from portal.services.rating import TokenRefused, rate_answer, reopen_appeal
 from portal.services.submission import submit_appeal
 from portal.services.tokens import TokenProblem, resolve
@@ -125,7 +126,8 @@ def track_api(token: str):
                 "id": answer.id,
                 "round": answer.round,
                 "created_at": answer.created_at.isoformat(),
-                "text": answer.public_text or answer.private_raw_text,
+                "text": text_for_addressee(answer),
+                "published": answer.public_text is not None,
                 "rating": (
                     {"score": answer.rating.score, "solved": answer.rating.solved.value}
                     if answer.rating

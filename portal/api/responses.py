@@ -100,7 +100,9 @@ class PublishedAnswer(Shape):
     round = fields.Integer(required=True)
     service = fields.String(required=True)
     created_at = fields.DateTime(required=True)
+    # None while a moderator checks the text (in_moderation) or after they withheld it.
     text = fields.String(allow_none=True)
+    in_moderation = fields.Boolean(required=True)
     rating = fields.Nested(Rating, allow_none=True)
 
 
@@ -182,10 +184,10 @@ class AppealState(Shape):
 
 
 class ActionDone(Shape):
-    """The result of a staff action: the appeal's state, or the moderated answer."""
+    """The result of a staff action: the appeal's state, or the decision on a held text."""
 
     appeal = fields.Nested(AppealState)
-    answer = fields.Dict()
+    text = fields.Dict()
 
 
 class InboxItem(Shape):

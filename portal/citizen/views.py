@@ -28,6 +28,7 @@ from portal.schemas import error_dict
 from portal.schemas.appeal import AppealSubmissionSchema
 from portal.schemas.rating import RatingSchema
 from portal.services.core import ServiceError, deadline_days
+from portal.services.publication import text_for_addressee
 from portal.services.rating import TokenRefused, rate_answer, reopen_appeal
 from portal.services.submission import scrub_preview, submit_appeal
 from portal.services.tokens import TokenProblem, resolve
@@ -145,6 +146,7 @@ def _tracking_page(token, access, *, notice=None, values=None, errors=None, stat
         values=values or {},
         errors=errors or {},
         photos=[photo.public_id for photo in appeal_photos(access.appeal.id)],
+        answer_texts={a.id: text_for_addressee(a) for a in access.appeal.answers},
     )
     return Response(response, status, headers={"Cache-Control": "no-store"})
 

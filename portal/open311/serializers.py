@@ -89,7 +89,10 @@ def service_definition(item: ServiceType) -> dict:
 
 def _status_notes(record: AppealRecord, answers: list[AnswerRecord]) -> str:
     if record.status in ("answered", "closed") and answers:
-        return answers[-1].text
+        latest = answers[-1]
+        if latest.text is not None:
+            return latest.text
+        return str(labels.ANSWER_TEXT["in_moderation" if latest.in_moderation else "withheld"])
     notes = str(labels.STATUS.get(record.status, record.status))
     if record.status == "closed" and record.resolution in labels.RESOLUTION:
         notes = f"{notes}: {labels.RESOLUTION[record.resolution]}"
@@ -188,6 +191,7 @@ def _answer(answer: AnswerRecord) -> dict:
         "datetime": iso(answer.created_at),
         "service": answer.service,
         "text": answer.text,
+        "in_moderation": answer.in_moderation,
         "rating": rating,
     }
 

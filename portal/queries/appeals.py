@@ -112,7 +112,8 @@ def public_timeline(public_id: str) -> list[TimelineEntry]:
 
 
 def public_answers_by_appeal(public_ids: Sequence[str]) -> dict[str, list[AnswerRecord]]:
-    """Published answers with their ratings, oldest first, for several appeals at once."""
+    """The answers of several appeals with their ratings, oldest first: every answer that
+    was given, its text only once published (None while a moderator checks it)."""
     if not public_ids:
         return {}
     query = (
@@ -127,20 +128,17 @@ def public_answers_by_appeal(public_ids: Sequence[str]) -> dict[str, list[Answer
             Rating.solved,
             Rating.reason,
             Rating.public_comment,
+            Answer.needs_moderation,
         )
         .join(Appeal, Appeal.id == Answer.appeal_id)
         .join(Service, Service.id == Answer.service_id)
         .outerjoin(Rating, Rating.answer_id == Answer.id)
-        .where(
-            Appeal.public_id.in_(public_ids),
-            Appeal.status.in_(PUBLIC_STATUSES),
-            Answer.public_text.is_not(None),
-        )
+        .where(Appeal.public_id.in_(public_ids), Appeal.status.in_(PUBLIC_STATUSES))
         .order_by(Answer.created_at, Answer.id)
     )
     answers: dict[str, list[AnswerRecord]] = defaultdict(list)
     for row in db.session.execute(query):
-        id_, appeal, service, round_, created, text, score, solved, reason, comment = row
+        id_, appeal, service, round_, created, text, score, solved, reason, comment, held = row
         answers[appeal].append(
             AnswerRecord(
                 id_,
@@ -153,6 +151,7 @@ def public_answers_by_appeal(public_ids: Sequence[str]) -> dict[str, list[Answer
                 solved.value if solved else None,
                 reason.value if reason else None,
                 comment,
+                bool(held),
             )
         )
     return answers

@@ -166,14 +166,14 @@ _rated = aliased(Service, name="rated_service")
 def _published_answers(query: Select) -> Select:
     query = query.select_from(Appeal).join(Answer, Answer.appeal_id == Appeal.id)
     query = query.join(_answering, _answering.id == Answer.service_id)
-    return published_appeals(query).where(Answer.public_text.is_not(None))
+    # Every answer given is listed; its text stays empty until the gate publishes it.
+    return published_appeals(query)
 
 
 def _published_ratings(query: Select) -> Select:
     query = query.select_from(Appeal).join(Rating, Rating.appeal_id == Appeal.id)
-    query = query.join(Answer, Answer.id == Rating.answer_id)
     query = query.join(_rated, _rated.id == Rating.service_id)
-    return published_appeals(query).where(Answer.public_text.is_not(None))
+    return published_appeals(query)
 
 
 def _withdrawn(query: Select) -> Select:
@@ -190,6 +190,7 @@ ANSWERS = PublishedTable(
         "round": Answer.round,
         "created_at": Answer.created_at,
         "text": Answer.public_text,
+        "in_moderation": Answer.needs_moderation,
     },
     _published_answers,
     _filters,

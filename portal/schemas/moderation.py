@@ -1,4 +1,4 @@
-"""Input of the moderation pages: list pages, decisions on appeals and answers."""
+"""Input of the moderation pages: list pages, decisions on appeals and held texts."""
 
 from __future__ import annotations
 
@@ -55,8 +55,25 @@ class DecisionSchema(Schema):
     )
 
 
+#: The moderator's decisions on a text the publication gate held → their staff actions.
+TEXT_DECISIONS = {"publish": "publish_text", "withhold": "withhold_text"}
+
+
+class TextDecisionSchema(Schema):
+    """Which decision the held-text form asks for: publish (optionally edited) or withhold."""
+
+    class Meta:
+        unknown = "exclude"
+
+    action = f.String(
+        required=True,
+        validate=validate.OneOf(tuple(TEXT_DECISIONS), error=_l("Choose an action.")),
+        error_messages={"required": _l("Choose an action.")},
+    )
+
+
 class PublishSchema(Schema):
-    """Publishing a submitted appeal, optionally with the moderator's edit of its text."""
+    """Publishing a submitted appeal or a held text, optionally with the moderator's edit."""
 
     class Meta:
         unknown = "exclude"
@@ -94,7 +111,3 @@ class RejectSchema(Schema):
             raise ValidationError(_l("Choose a reason."), "reason")
         if data["reason"] == RejectionReason.DUPLICATE.value and not data.get("duplicate_of"):
             raise ValidationError(_l("Give the number of the original appeal."), "duplicate_of")
-
-
-class AnswerDecisionSchema(PublishSchema):
-    """Approving a flagged answer, optionally with an edited public text."""

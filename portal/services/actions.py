@@ -27,7 +27,7 @@ from portal.schemas import staff as staff_input
 #: What an action acts on, and how its target is named in URLs.
 APPEAL = "appeal"  # an appeal routed to the user's service, by public id (BSK-2026-000123)
 SUBMISSION = "submission"  # an appeal waiting for moderation, by its number in the queue
-FLAGGED_ANSWER = "answer"  # an answer the scrubber flagged, by its number
+HELD_TEXT = "text"  # a text the publication gate held for a moderator, by its number
 
 SERVICE_STAFF = frozenset({StaffRole.SERVICE})
 MODERATORS = frozenset({StaffRole.MODERATOR, StaffRole.ADMIN})
@@ -155,13 +155,19 @@ ACTIONS: dict[str, StaffAction] = _declare(
         ),
     ),
     StaffAction(
-        name="approve_answer", path="approve", target=FLAGGED_ANSWER, roles=MODERATORS,
-        label=_l("Publish the answer"), done=_l("The answer is published."),
-        schema=moderation_input.AnswerDecisionSchema,
-        event=None,  # the answer's own event was recorded when it was given
-        run=lambda user, answer_id, data: _moderation().approve_answer(
-            answer_id, user, data["public_text"]
+        name="publish_text", path="publish", target=HELD_TEXT, roles=MODERATORS,
+        label=_l("Publish the text"), done=_l("The text is published."),
+        schema=moderation_input.PublishSchema,
+        event=None,  # the text's own event was recorded when it was written
+        run=lambda user, hold_id, data: _moderation().approve_text(
+            hold_id, user, data["public_text"]
         ),
+    ),
+    StaffAction(
+        name="withhold_text", path="withhold", target=HELD_TEXT, roles=MODERATORS,
+        label=_l("Do not publish"), done=_l("The text will not be published."),
+        schema=None, event=None,
+        run=lambda user, hold_id, data: _moderation().withhold_text(hold_id, user),
     ),
 )  # fmt: skip
 

@@ -114,10 +114,12 @@ def record_event(
     at: datetime | None = None,
     service_id: int | None = None,
     to_service_id: int | None = None,
-    public_note: str | None = None,
     staff_id: int | None = None,
 ) -> StatusEvent:
-    """Append an event to the appeal's log (the public timeline) and touch the appeal."""
+    """Append an event to the appeal's log (the public timeline) and touch the appeal.
+
+    A note on the event is public text: ``portal.services.publication`` writes it.
+    """
     at = at or utcnow()
     event = StatusEvent(
         appeal_id=appeal.id,
@@ -125,7 +127,6 @@ def record_event(
         created_at=at,
         service_id=service_id if service_id is not None else appeal.service_id,
         to_service_id=to_service_id,
-        public_note=public_note,
         private_staff_id=staff_id,
     )
     db.session.add(event)

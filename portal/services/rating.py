@@ -27,9 +27,11 @@ from portal.models import (
     RatingReason,
     Resolution,
     Solved,
+    TextChannel,
     TokenPurpose,
     utcnow,
 )
+from portal.services import publication
 from portal.services.core import Conflict, ServiceError, compute_due_at, record_event, transaction
 from portal.services.submission import tracking_url
 from portal.services.tokens import (
@@ -125,10 +127,12 @@ def rate_answer(token: str, data: dict) -> RatingResult:
                 solved=solved,
                 reason=RatingReason(data["reason"]) if data.get("reason") else None,
                 private_comment=comment,
-                public_comment=_public_comment(comment, language),
             )
             session.add(rating)
             session.flush()  # the unique answer_id refuses a concurrent second rating
+            publication.publish_text(
+                TextChannel.RATING_COMMENT, comment, hint=language, appeal=appeal, rating=rating
+            )
             session.execute(
                 update(AccessToken)
                 .where(
@@ -150,21 +154,6 @@ def rate_answer(token: str, data: dict) -> RatingResult:
     except IntegrityError:
         raise Conflict(_("This answer has already been rated. Thank you.")) from None
     return RatingResult(rating, appeal, closed=closed, may_reopen=not closed)
-
-
-def _public_comment(comment: str | None, language: str | None) -> str | None:
-    """The comment as it may be published: scrubbed, or not at all without the scrubber."""
-    if not comment:
-        return None
-    try:
-        from opendata.anonymize import scrub_text
-    except ImportError:
-        return None
-    try:
-        return scrub_text(comment, lang=language) or None
-    except Exception:  # noqa: BLE001 - a scrubber bug must not lose the rating
-        current_app.logger.exception("scrubbing a rating comment failed; not published")
-        return None
 
 
 def reopen_appeal(token: str) -> Appeal:

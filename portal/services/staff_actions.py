@@ -6,7 +6,8 @@ update), asks ``permissions.ensure_can`` before anything else — staff of servi
 Forbidden for appeals routed to B, whatever id they send — then checks the appeal's state
 (Conflict when the action does not fit) and writes the change plus one public event. The
 event names the service (``service_id``); the staff member goes to ``private_staff_id``
-only.
+only. Texts typed by staff (answers, reasons) become public only through the publication
+gate (``portal.services.publication``), which may hold them for a moderator.
 """
 
 from __future__ import annotations
@@ -29,8 +30,11 @@ from portal.models import (
     Resolution,
     Service,
     StaffUser,
+    TextChannel,
     utcnow,
 )
+from portal.photos import PhotoRejected, process_photo
+from portal.services import publication
 from portal.services.core import (
     Conflict,
     NotFound,
@@ -116,20 +120,7 @@ def acknowledge(user: StaffUser, public_id: str, *, now: datetime | None = None)
 # --- Answer --------------------------------------------------------------------------------
 
 
-def _screen(text: str, lang: str | None) -> tuple[str | None, bool]:
-    """(public text, needs moderation?) — fails closed when the scrubber is missing."""
-    try:
-        from portal.services.moderation import screen_text
-
-        return screen_text(text, lang)
-    except ImportError:
-        log.warning("opendata.anonymize is not available: the answer waits for moderation")
-        return None, True
-
-
 def _store_photo(appeal: Appeal, answer: Answer, raw: bytes) -> Photo:
-    from portal.photos import PhotoRejected, new_photo_id, process_photo
-
     config = current_app.config
     try:
         processed = process_photo(
@@ -137,17 +128,12 @@ def _store_photo(appeal: Appeal, answer: Answer, raw: bytes) -> Photo:
         )
     except PhotoRejected as exc:
         raise ServiceError(exc.message, {"photo": [exc.message]}) from None
-    photo = Photo(
-        public_id=new_photo_id(),
-        appeal_id=appeal.id,
-        answer_id=answer.id,
-        content_type=processed.content_type,
-        width=processed.width,
-        height=processed.height,
-        data=processed.data,
-    )
-    db.session.add(photo)
-    return photo
+    return publication.store_photo(appeal, processed, answer=answer)
+
+
+def _language(appeal: Appeal) -> str | None:
+    """The appeal's interface language: a hint for the scrubber, never a rule."""
+    return appeal.private.language if appeal.private else None
 
 
 def _offer_rating(appeal: Appeal, answer: Answer) -> None:
@@ -170,30 +156,30 @@ def answer(
 ) -> Answer:
     """Answer the appeal: scrubbed public text, private note, optional photo of the result.
 
-    The public text is the scrubber's output; when the scrubber flags the text, it waits
-    for a moderator (``needs_moderation``, no public text yet). The citizen is offered the
-    rating link (tracking page; e-mail when they left an address).
+    The publication gate publishes the scrubbed text at once, or holds it for a moderator
+    (``needs_moderation``, no public text yet) when the scrubber fails or reports residual
+    risk. The citizen is offered the rating link (tracking page; e-mail when they left an
+    address).
     """
     now = now or utcnow()
     with transaction():
         appeal = load_appeal(user, "answer", public_id, lock=True)
         _require_status(appeal, OPEN_STATUSES, _("This appeal is not waiting for an answer."))
-        language = appeal.private.language if appeal.private else None
-        public_text, needs_moderation = _screen(text, language)
         first_round = appeal.first_answer_at is None
         reply = Answer(
             appeal_id=appeal.id,
             service_id=appeal.service_id,
             round=(appeal.reopen_count or 0) + 1,
             created_at=now,
-            public_text=public_text,
             private_raw_text=text,
             private_internal_note=internal_note,
             private_staff_id=user.id,
-            needs_moderation=needs_moderation,
         )
         db.session.add(reply)
         db.session.flush()
+        publication.publish_text(
+            TextChannel.ANSWER, text, hint=_language(appeal), appeal=appeal, answer=reply
+        )
         if photo:
             _store_photo(appeal, reply, photo)
         appeal.status = AppealStatus.ANSWERED
@@ -242,15 +228,21 @@ def set_status(
         if status not in CLOSING:
             raise ServiceError(_("Unknown status."), {"status": [_("Unknown status.")]})
         _require_status(appeal, CLOSABLE_STATUSES, _not_open())
-        note = None
-        if status == "duplicate":
-            original = _duplicate_target(appeal, duplicate_of)
+        original = _duplicate_target(appeal, duplicate_of) if status == "duplicate" else None
+        if original is not None:
             appeal.duplicate_of_id = original.id
-            note = original.public_id
         appeal.status = AppealStatus.CLOSED
         appeal.resolution = CLOSING[status]
         appeal.closed_at = now
-        record_event(appeal, EventKind.CLOSED, at=now, public_note=note, staff_id=user.id)
+        event = record_event(appeal, EventKind.CLOSED, at=now, staff_id=user.id)
+        if original is not None:
+            publication.publish_text(
+                TextChannel.CLOSING_NOTE,
+                original.public_id,
+                hint=publication.default_language(),
+                appeal=appeal,
+                event=event,
+            )
     return appeal
 
 
@@ -301,26 +293,18 @@ def reroute(
         appeal.reroute_count = (appeal.reroute_count or 0) + 1
         if appeal.status in (AppealStatus.ACKNOWLEDGED, AppealStatus.IN_PROGRESS):
             appeal.status = AppealStatus.PUBLISHED  # the new service has not registered it
-        record_event(
+        event = record_event(
             appeal,
             EventKind.REROUTED,
             at=now,
             service_id=previous,
             to_service_id=target.id,
-            public_note=_public_note(reason, appeal),
             staff_id=user.id,
         )
+        publication.publish_text(
+            TextChannel.REROUTE_REASON, reason, hint=_language(appeal), appeal=appeal, event=event
+        )
     return appeal
-
-
-def _public_note(text: str, appeal: Appeal) -> str:
-    """A reason typed by staff, published on the timeline: scrubbed like every public text."""
-    try:
-        from opendata.anonymize import scrub_text
-    except ImportError:
-        return text
-    language = appeal.private.language if appeal.private else None
-    return scrub_text(text, lang=language)
 
 
 # --- Deadline extension ----------------------------------------------------------------------
@@ -354,11 +338,14 @@ def extend_deadline(
             raise Conflict(_("The deadline of this appeal has already been extended once."))
         if appeal.due_at < now:
             raise Conflict(_("The deadline has already passed; it can no longer be extended."))
-        note = _public_note(reason, appeal)
         appeal.due_at = extended_due_at(appeal.due_at, days)
         appeal.deadline_extended = True
-        appeal.extension_reason = note
-        record_event(
-            appeal, EventKind.DEADLINE_EXTENDED, at=now, public_note=note, staff_id=user.id
+        event = record_event(appeal, EventKind.DEADLINE_EXTENDED, at=now, staff_id=user.id)
+        publication.publish_text(
+            TextChannel.EXTENSION_REASON,
+            reason,
+            hint=_language(appeal),
+            appeal=appeal,
+            event=event,
         )
     return appeal

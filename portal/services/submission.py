@@ -30,11 +30,11 @@ from portal.models import (
     Contact,
     District,
     EventKind,
-    Photo,
     TokenPurpose,
     utcnow,
 )
-from portal.photos import PhotoRejected, new_photo_id, process_photo
+from portal.photos import PhotoRejected, process_photo
+from portal.services import publication
 from portal.services.core import (
     ServiceError,
     allocate_public_ids,
@@ -43,6 +43,7 @@ from portal.services.core import (
     transaction,
     work_calendar,
 )
+from portal.services.moderation import auto_publish_if_clean
 from portal.services.tokens import issue_token
 
 
@@ -61,16 +62,10 @@ def tracking_url(token: str) -> str:
 
 
 def scrub_preview(text: str, lang: str | None = None) -> str | None:
-    """What would be published of ``text``; None while the anonymizer is not installed."""
-    try:
-        from opendata.anonymize import scrub_text
-    except ImportError:
-        return None
-    try:
-        return scrub_text(text, lang=lang)
-    except Exception:  # noqa: BLE001 - the preview falls back to the raw text and a warning
-        current_app.logger.exception("scrubbing the preview failed")
-        return None
+    """What would be published of ``text`` (``lang``: the interface language, a hint);
+    None when the scrubber cannot tell now (the form then asks the citizen to remove
+    personal data, and a moderator checks the text)."""
+    return publication.preview(text, lang)
 
 
 def resolve_place(
@@ -178,34 +173,15 @@ def submit_appeal(
         if any(contact.values()):
             session.add(Contact(appeal_id=appeal.id, **contact))
         for photo in prepared:
-            session.add(
-                Photo(
-                    public_id=new_photo_id(),
-                    appeal_id=appeal.id,
-                    content_type=photo.content_type,
-                    width=photo.width,
-                    height=photo.height,
-                    data=photo.data,
-                    created_at=now,
-                )
-            )
+            publication.store_photo(appeal, photo, at=now)
         record_event(appeal, EventKind.SUBMITTED, at=now)
         token = issue_token(appeal, TokenPurpose.TRACK)
         session.flush()
-        _auto_publish(appeal)
+        auto_publish_if_clean(appeal)
         if contact["email"]:
             subject, body = _receipt_mail(appeal, token, language)
             send_after_commit(session, contact["email"], subject, body)
     return SubmissionResult(appeal=appeal, tracking_token=token, due_at=appeal.due_at)
-
-
-def _auto_publish(appeal: Appeal) -> None:
-    """Let moderation publish a clean appeal at once, when that feature is installed."""
-    try:
-        from portal.services.moderation import auto_publish_if_clean
-    except ImportError:
-        return
-    auto_publish_if_clean(appeal)
 
 
 def _receipt_mail(appeal: Appeal, token: str, language: str) -> tuple[str, str]:

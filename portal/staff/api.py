@@ -29,7 +29,7 @@ from portal.staff.errors import API_PREFIX, refusal
 TARGET_RULES = {
     actions.APPEAL: "/appeals/<public_id>",
     actions.SUBMISSION: "/moderation/appeals/<int:target>",
-    actions.FLAGGED_ANSWER: "/moderation/answers/<int:target>",
+    actions.HELD_TEXT: "/moderation/texts/<int:target>",
 }
 
 
@@ -147,7 +147,7 @@ def _result(action: StaffAction, target, result) -> dict:
         }
     if action.target == actions.SUBMISSION:
         return {"appeal": {"public_id": result.public_id, "status": result.status.value}}
-    return {"answer": {"id": result.id, "published": result.public_text is not None}}
+    return {"text": {"id": result.id, "decision": result.decision.value}}  # a held text
 
 
 def _api_view(action: StaffAction):
@@ -171,14 +171,15 @@ def _action_documented(action: StaffAction):
     event = f" Records the public event {action.event.value}." if action.event else ""
     return _staff_documented(
         action.label,  # rendered in English with the document
-        ("Done: the appeal's new state (or the moderated answer).", responses.ActionDone),
+        ("Done: the appeal's new state (or the moderator's decision on a held text).",
+         responses.ActionDone),
         400, 401, 403, 404, 409,
         description=f"Staff action {action.name!r}; POSTs need the CSRF token in an "
         f"X-CSRFToken header.{event}",
         body=json_body(action.schema) if action.schema else None,
         body_required=False,
         path={"public_id": "Public id, e.g. BSK-2026-000123.",
-              "target": "Number of the appeal or answer in the moderation queue."},
+              "target": "Number of the appeal or held text in the moderation queue."},
     )  # fmt: skip
 
 

@@ -1,8 +1,9 @@
-"""Moderation routes: the queue of submitted appeals, decisions, flagged answers, photos.
+"""Moderation routes: submitted appeals, the texts the publication gate held, photos.
 
 Thin views: decisions are staff actions (``portal.services.actions``: publish, reject,
-approve_answer), which authorize, validate and run ``portal.services.moderation``. Only
-moderators and administrators get in (``ensure_can(user, "moderate")``).
+publish_text, withhold_text), which authorize, validate and run
+``portal.services.moderation``; ``portal.services.moderation_cases`` reads. Only moderators
+and administrators get in (``ensure_can(user, "moderate")``).
 """
 
 from __future__ import annotations
@@ -20,11 +21,18 @@ from marshmallow import Schema, ValidationError
 from opendata.geomask import distance_m
 from portal.models import StaffUser
 from portal.schemas import error_dict
-from portal.schemas.moderation import REASONS, DecisionSchema, ListPageSchema
-from portal.services import moderation as service
+from portal.schemas.moderation import (
+    REASONS,
+    TEXT_DECISIONS,
+    DecisionSchema,
+    ListPageSchema,
+    TextDecisionSchema,
+)
+from portal.services import moderation_cases as cases
 from portal.services.actions import ACTIONS
 from portal.services.core import Forbidden, NotFound, ServiceError
 from portal.services.permissions import ensure_can
+from portal.services.publication import Screening
 from portal.staff import bp
 from portal.staff.errors import FINAL
 
@@ -37,27 +45,41 @@ PII_LABELS = {
     "ADDRESS_UNIT": _l("House or flat number"),
     "CAR_PLATE": _l("Number plate"),
     "CARD": _l("Bank card number"),
+    "GEO_POINT": _l("Coordinates"),
 }
+#: What a residual risk (left in the text, not replaced) is called on the page.
+RISK_LABEL = _l("Possible personal data, left in the text")
 #: Typed placeholders in scrubbed text, e.g. [ИМЯ] or [PHONE].
 PLACEHOLDER = re.compile(r"\[[^\[\]\n]{1,40}\]")
 
 
-def highlight_spans(text: str, spans) -> Markup:
-    """``text`` with every span wrapped in <mark>; every piece of text is escaped."""
+def _marks(screening: Screening) -> list[tuple[int, int, str, str]]:
+    """(start, end, css class, title) of every replaced span and every residual risk."""
+    marks = [
+        (
+            s.start,
+            s.end,
+            f"pii pii-{s.type.lower().replace('_', '-')}",
+            PII_LABELS.get(s.type, s.type),
+        )
+        for s in screening.spans
+    ]
+    marks += [(r.start, r.end, "risk", f"{RISK_LABEL} ({r.reason})") for r in screening.risks]
+    return sorted(marks, key=lambda mark: (mark[0], mark[1]))
+
+
+def highlight(text: str, screening: Screening) -> Markup:
+    """``text`` with what the scrubber replaced or doubts wrapped in <mark>; all escaped."""
     pieces: list[Markup] = []
     position = 0
-    for span in sorted(spans, key=lambda s: s.start):
-        if span.start < position or span.end > len(text):
-            continue  # overlapping or stale span: leave the text unmarked
-        pieces.append(escape(text[position : span.start]))
-        label = escape(str(PII_LABELS.get(span.type, span.type)))
-        kind = escape(span.type.lower().replace("_", "-"))
+    for start, end, css, title in _marks(screening):
+        if start < position or end > len(text):
+            continue  # overlapping or stale mark: leave the text unmarked
+        pieces.append(escape(text[position:start]))
         pieces.append(
-            Markup('<mark class="pii pii-{}" title="{}">{}</mark>').format(
-                kind, label, text[span.start : span.end]
-            )
+            Markup('<mark class="{}" title="{}">{}</mark>').format(css, str(title), text[start:end])
         )
-        position = span.end
+        position = end
     pieces.append(escape(text[position:]))
     return Markup("").join(pieces)
 
@@ -107,31 +129,33 @@ def moderation_queue():
     """Submitted appeals waiting for a moderator, oldest first."""
     user = _moderator()
     page, errors = _page_number(ListPageSchema())
-    queue = _read(service.appeal_queue, user, page)
-    waiting_answers = _read(service.answer_queue, user, 1, 1).total
+    queue = _read(cases.appeal_queue, user, page)
+    waiting_texts = _read(cases.held_queue, user, 1, 1).total
     return render_template(
-        "staff/moderation_queue.html", queue=queue, errors=errors, waiting_answers=waiting_answers
+        "staff/moderation_queue.html", queue=queue, errors=errors, waiting_texts=waiting_texts
     ), (400 if errors else 200)
 
 
 def _render_case(appeal_id: int, user: StaffUser, form: dict, errors: dict, status: int = 200):
-    case = _read(service.moderation_case, user, appeal_id)
+    case = _read(cases.moderation_case, user, appeal_id)
     moved = (
         distance_m(case.exact_lat, case.exact_lon, case.masked.lat, case.masked.lon)
         if case.masked
         else None
     )
+    # once moderated, what was actually published (maybe the moderator's edit)
+    published = case.appeal.public_text or case.screening.text
     return render_template(
         "staff/moderation_detail.html",
         case=case,
-        raw_marked=highlight_spans(case.raw_text, case.spans),
-        # once moderated, what was actually published (maybe the moderator's edit)
-        scrubbed_marked=highlight_placeholders(case.appeal.public_text or case.scrubbed_text),
+        raw_marked=highlight(case.raw_text, case.screening),
+        scrubbed_marked=highlight_placeholders(published) if published is not None else None,
         moved_m=moved,
         form=form,
         errors=errors,
         reasons=REASONS,
         pii_labels=PII_LABELS,
+        risk_label=RISK_LABEL,
         tile_url=current_app.config["TILE_URL"],
         tile_attribution=current_app.config["TILE_ATTRIBUTION"],
     ), status
@@ -159,51 +183,55 @@ def moderation_detail(appeal_id: int):
     return redirect(url_for("staff.moderation_queue"))
 
 
-@bp.get("/moderation/answers")
+@bp.get("/moderation/texts")
 @login_required
-def moderation_answers():
-    """Answers in which the scrubber found personal data, oldest first."""
+def moderation_texts():
+    """Texts the publication gate held (any channel), oldest first."""
     user = _moderator()
     page, errors = _page_number(ListPageSchema())
-    queue = _read(service.answer_queue, user, page)
-    return render_template("staff/moderation_answers.html", queue=queue, errors=errors), (
+    queue = _read(cases.held_queue, user, page)
+    return render_template("staff/moderation_texts.html", queue=queue, errors=errors), (
         400 if errors else 200
     )
 
 
-def _render_answer(answer_id: int, user: StaffUser, form: dict, errors: dict, status: int = 200):
-    case = _read(service.answer_case, user, answer_id)
+def _render_text(hold_id: int, user: StaffUser, form: dict, errors: dict, status: int = 200):
+    case = _read(cases.held_case, user, hold_id)
+    scrubbed = case.screening.text
     return render_template(
-        "staff/moderation_answer.html",
+        "staff/moderation_text.html",
         case=case,
-        raw_marked=highlight_spans(case.raw_text, case.spans),
-        scrubbed_marked=highlight_placeholders(case.scrubbed_text),
+        hold=case.hold,
+        raw_marked=highlight(case.hold.private_raw_text, case.screening),
+        scrubbed_marked=highlight_placeholders(scrubbed) if scrubbed is not None else None,
         form=form,
         errors=errors,
         pii_labels=PII_LABELS,
+        risk_label=RISK_LABEL,
     ), status
 
 
-@bp.route("/moderation/answers/<int:answer_id>", methods=["GET", "POST"])
+@bp.route("/moderation/texts/<int:hold_id>", methods=["GET", "POST"])
 @login_required
-def moderation_answer(answer_id: int):
-    """One flagged answer: raw and scrubbed text; approve (optionally edited)."""
+def moderation_text(hold_id: int):
+    """One held text: what was typed, with what the scrubber replaced and what it doubts;
+    publish (optionally edited) or withhold."""
     user = _moderator()
     if request.method == "GET":
-        return _render_answer(answer_id, user, {}, {})
+        return _render_text(hold_id, user, {}, {})
     form = request.form.to_dict()
-    action = ACTIONS["approve_answer"]
     try:
-        action.perform(user, answer_id, form)
+        action = ACTIONS[TEXT_DECISIONS[TextDecisionSchema().load(form)["action"]]]
+        action.perform(user, hold_id, form)
     except ValidationError as error:
-        return _render_answer(answer_id, user, form, error_dict(error), 400)
+        return _render_text(hold_id, user, form, error_dict(error), 400)
     except FINAL:
         raise  # the blueprint's error page (portal.staff.errors)
     except ServiceError as error:
         errors = error.errors or {"_schema": [error.message]}
-        return _render_answer(answer_id, user, form, errors, error.status_code)
+        return _render_text(hold_id, user, form, errors, error.status_code)
     flash(str(action.done), "success")
-    return redirect(url_for("staff.moderation_answers"))
+    return redirect(url_for("staff.moderation_texts"))
 
 
 @bp.get("/moderation/photos/<public_id>")
@@ -213,7 +241,7 @@ def moderation_photo(public_id: str):
     user = _moderator()
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", public_id):
         abort(404)
-    photo = _read(service.staff_photo, user, public_id)
+    photo = _read(cases.staff_photo, user, public_id)
     response = Response(photo.data, mimetype=photo.content_type)
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -154,7 +154,8 @@ def test_pre_migration_database_is_adopted_keeping_every_row(app, make_appeal, m
     assert "Recognised a database made before migrations" in result.output
     assert current_revision() == scripts().get_current_head()
     kept = {name: list(rows[0]._fields) for name, rows in before.items() if rows}
-    assert rows_of_every_table(kept) == before  # later revisions add columns, keep rows
+    after = rows_of_every_table(kept)  # later revisions add columns and tables, keep rows
+    assert {name: after[name] for name in before} == before
     assert len(before["appeals"]) == 2 and before["answers"] and before["contacts"]
     # Running it again is an ordinary upgrade with nothing to do.
     again = app.test_cli_runner().invoke(args=["db", "upgrade"])

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
-from portal.models import StaffRole, StaffUser, StatusEvent
+from portal.models import EventKind, StaffRole, StaffUser, StatusEvent
 from portal.services.core import allocate_public_ids
 
 
@@ -30,7 +30,7 @@ def test_public_ids_are_consecutive_per_city_and_year_and_never_reused(app, make
 def test_status_events_are_append_only(app, make_appeal):
     make_appeal()
     event = db.session.scalars(select(StatusEvent)).first()
-    event.public_note = "rewritten history"
+    event.kind = EventKind.CLOSED
     with pytest.raises(ValueError, match="append-only"):
         db.session.commit()
     db.session.rollback()

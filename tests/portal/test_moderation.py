@@ -1,4 +1,4 @@
-"""Moderation use cases: the publishing gate, rejection, answers, auto-publish."""
+"""Moderation use cases: publishing and rejecting appeals, held texts, auto-publish."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from opendata.anonymize import scrub_text
 from opendata.geomask import TIER_PRECISION_M, distance_m
 from portal.extensions import db
 from portal.models import (
@@ -14,17 +15,21 @@ from portal.models import (
     Appeal,
     AppealStatus,
     EventKind,
+    HeldText,
+    HoldCause,
+    HoldDecision,
     RejectionReason,
     StatusEvent,
     utcnow,
 )
+from portal.services import staff_actions
 from portal.services.core import Conflict, Forbidden, NotFound, ServiceError
 from portal.services.moderation import (
-    approve_answer,
+    approve_text,
     auto_publish_if_clean,
     publish_appeal,
     reject_appeal,
-    screen_text,
+    withhold_text,
 )
 
 PII_TEXT = (
@@ -210,48 +215,111 @@ def test_auto_publish_publishes_clean_appeals_only_and_does_not_commit(app, make
     assert events(stored)[-1].private_staff_id is None
 
 
-def flagged_answer(appeal: Appeal, raw: str) -> Answer:
-    answer = Answer(
-        appeal_id=appeal.id, service_id=appeal.service_id, round=1, created_at=utcnow(),
-        public_text=None, private_raw_text=raw, needs_moderation=True,
-    )  # fmt: skip
-    db.session.add(answer)
-    appeal.status = AppealStatus.ANSWERED
-    db.session.commit()
+def held_answer(make_staff, appeal: Appeal, raw: str, doubts: set[str]) -> Answer:
+    """A service answers ``raw``; the scrubber doubts ``raw`` itself, so the gate holds it."""
+    doubts.add(raw)
+    worker = make_staff(role="service", service=appeal.service.code)
+    answer = staff_actions.answer(worker, appeal.public_id, text=raw)
+    doubts.discard(raw)
     return answer
 
 
-def test_screen_text_holds_back_risky_texts():
-    assert screen_text("Яма заделана.", "ru") == ("Яма заделана.", False)
-    assert screen_text("Звоните Айпери Модераторовой: 0555 123 456", "ru") == (None, True)
-    assert screen_text("   ", "ru") == (None, False)
+def hold_of(answer: Answer) -> HeldText:
+    return db.session.scalars(select(HeldText).where(HeldText.answer_id == answer.id)).one()
 
 
-def test_approve_answer_publishes_the_scrubbed_or_edited_text(make_appeal, moderator):
-    appeal = make_appeal()
+def test_approving_a_held_answer_publishes_the_scrubbed_or_the_edited_text(
+    make_appeal, make_staff, moderator, doubtful_scrubber
+):
     raw = "Ответ подготовил инженер Айпери Модераторова, звоните 0555 123 456."
-    scrubbed = flagged_answer(appeal, raw)
-    edited = flagged_answer(appeal, raw)
-    approve_answer(scrubbed.id, moderator)
-    approve_answer(edited.id, moderator, public_text="Ответ подготовлен службой.")
+    scrubbed = held_answer(make_staff, make_appeal(), raw, doubtful_scrubber)
+    edited = held_answer(make_staff, make_appeal(), raw, doubtful_scrubber)
+    assert scrubbed.needs_moderation and scrubbed.public_text is None
+    approve_text(hold_of(scrubbed).id, moderator)
+    approve_text(hold_of(edited).id, moderator, public_text="Ответ подготовлен службой.")
     db.session.expire_all()
     scrubbed, edited = db.session.get(Answer, scrubbed.id), db.session.get(Answer, edited.id)
     assert "Модераторова" not in scrubbed.public_text and "[ИМЯ]" in scrubbed.public_text
     assert scrubbed.private_raw_text == raw and not scrubbed.needs_moderation
     assert edited.public_text == "Ответ подготовлен службой."
+    hold = hold_of(edited)
+    assert hold.decision is HoldDecision.PUBLISHED and hold.private_moderator_id == moderator.id
+    assert hold.cause is HoldCause.RISK and hold.private_raw_text == raw
     with pytest.raises(Conflict):
-        approve_answer(scrubbed.id, moderator)
+        approve_text(hold.id, moderator)
+    with pytest.raises(Conflict):
+        withhold_text(hold.id, moderator)
     with pytest.raises(NotFound):
-        approve_answer(999_999, moderator)
+        approve_text(999_999, moderator)
 
 
-def test_approve_answer_needs_a_moderator(make_appeal, make_staff):
+def test_a_withheld_answer_is_never_published(
+    make_appeal, make_staff, moderator, doubtful_scrubber
+):
+    answer = held_answer(
+        make_staff, make_appeal(), "Звоните Айпери: 0555 123 456", doubtful_scrubber
+    )
+    withhold_text(hold_of(answer).id, moderator)
+    db.session.expire_all()
+    answer = db.session.get(Answer, answer.id)
+    assert answer.public_text is None and answer.needs_moderation is False
+    assert hold_of(answer).decision is HoldDecision.WITHHELD
+
+
+def test_held_texts_need_a_moderator(make_appeal, make_staff, doubtful_scrubber):
     appeal = make_appeal()
-    answer = flagged_answer(appeal, "Звоните Айпери: 0555 123 456")
+    answer = held_answer(make_staff, appeal, "Звоните Айпери: 0555 123 456", doubtful_scrubber)
+    service_user = make_staff(role="service", service=appeal.service.code)
     with pytest.raises(Forbidden):
-        approve_answer(answer.id, make_staff(role="service", service=appeal.service.code))
+        approve_text(hold_of(answer).id, service_user)
+    with pytest.raises(Forbidden):
+        withhold_text(hold_of(answer).id, service_user)
     db.session.expire_all()
     assert db.session.get(Answer, answer.id).needs_moderation is True
+
+
+def test_without_a_scrubber_a_held_text_is_published_only_as_the_moderator_writes_it(
+    make_appeal, make_staff, moderator, broken_scrubber
+):
+    appeal = make_appeal()
+    worker = make_staff(role="service", service=appeal.service.code)
+    answer = staff_actions.answer(worker, appeal.public_id, text="Звоните Айпери: 0555 123 456")
+    hold = hold_of(answer)
+    assert hold.cause is HoldCause.FAILURE and hold.private_scrubbed_text is None
+    with pytest.raises(ServiceError) as caught:
+        approve_text(hold.id, moderator)  # nothing to publish but the raw text: refused
+    assert "public_text" in caught.value.errors
+    approve_text(hold.id, moderator, public_text="Звоните в диспетчерскую.")
+    db.session.expire_all()
+    assert db.session.get(Answer, answer.id).public_text == "Звоните в диспетчерскую."
+
+
+def test_without_a_scrubber_an_appeal_is_published_only_with_the_moderators_text(
+    make_appeal, moderator, broken_scrubber
+):
+    appeal = make_appeal(status="submitted", text=PII_TEXT)
+    with pytest.raises(ServiceError) as caught:
+        publish_appeal(appeal.id, moderator)
+    assert "public_text" in caught.value.errors
+    db.session.expire_all()
+    stored = db.session.get(Appeal, appeal.id)
+    assert stored.status is AppealStatus.SUBMITTED and stored.public_text is None
+    publish_appeal(appeal.id, moderator, public_text="Во дворе яма.")
+    db.session.expire_all()
+    assert db.session.get(Appeal, appeal.id).public_text == "Во дворе яма."
+
+
+@pytest.mark.parametrize("scrubber", ["doubtful_scrubber", "broken_scrubber"])
+def test_auto_publish_waits_for_a_moderator_on_doubt_or_failure(
+    app, make_appeal, request, scrubber
+):
+    app.config["AUTO_PUBLISH"] = True
+    double = request.getfixturevalue(scrubber)
+    if scrubber == "doubtful_scrubber":
+        double.add("остановки")
+    appeal = make_appeal(status="submitted", text=CLEAN_TEXT)
+    assert auto_publish_if_clean(appeal) is False
+    assert appeal.status is AppealStatus.SUBMITTED and appeal.public_text is None
 
 
 def test_published_at_is_the_moderation_time(make_appeal, moderator):
@@ -305,8 +373,6 @@ def test_two_moderators_at_once_publish_only_once(app, make_appeal, make_staff):
 
 
 def test_publishing_the_unchanged_scrubbed_text_is_not_an_edit(make_appeal, moderator):
-    from portal.services.moderation import scrub_text
-
     appeal = make_appeal(status="submitted", text=PII_TEXT)
     form_text = scrub_text(PII_TEXT, "ru").replace("\n", "\r\n") + "\r\n"
     publish_appeal(appeal.id, moderator, public_text=form_text)

@@ -1,4 +1,4 @@
-"""The staff moderation pages: queue, side-by-side review, decisions, answers, photos."""
+"""The staff moderation pages: queue, side-by-side review, decisions, held texts, photos."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ from datetime import timedelta
 
 import pytest
 from PIL import Image
+from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Answer, Appeal, AppealStatus, Photo, utcnow
+from portal.models import Answer, Appeal, AppealStatus, HeldText, Photo, utcnow
+from portal.services import staff_actions
+from portal.services.publication import fixture_writes
 
 PII_TEXT = "Меня зовут Зарылбек Сентинелов, тел. +996 555 987 654. Во дворе яма."
 
@@ -30,7 +33,7 @@ def moderator(make_staff, login_as):
 
 def test_staff_pages_need_a_login(client, make_appeal):
     appeal = make_appeal(status="submitted")
-    for url in ("/staff/moderation", f"/staff/moderation/{appeal.id}", "/staff/moderation/answers"):
+    for url in ("/staff/moderation", f"/staff/moderation/{appeal.id}", "/staff/moderation/texts"):
         response = client.get(url)
         assert response.status_code == 302 and "/staff/login" in response.headers["Location"]
 
@@ -43,7 +46,7 @@ def test_only_moderators_and_admins_get_in(client, make_staff, login_as, make_ap
     expected = 403 if role == "service" else 200
     assert client.get("/staff/moderation").status_code == expected
     assert client.get(f"/staff/moderation/{appeal.id}").status_code == expected
-    assert client.get("/staff/moderation/answers").status_code == expected
+    assert client.get("/staff/moderation/texts").status_code == expected
     if role == "service":
         response = client.post(f"/staff/moderation/{appeal.id}", data={"action": "publish"})
         assert response.status_code == 403
@@ -78,10 +81,11 @@ def test_the_queue_has_an_empty_state(client, moderator):
 
 def test_the_case_shows_raw_and_scrubbed_text_points_and_photos(client, moderator, make_appeal):
     appeal = make_appeal(status="submitted", text=PII_TEXT, lat=42.876543, lon=74.598765)
-    photo = Photo(
-        public_id="moderationphoto1", appeal_id=appeal.id, content_type="image/jpeg",
-        width=8, height=6, data=jpeg_bytes(),
-    )  # fmt: skip
+    with fixture_writes():
+        photo = Photo(
+            public_id="moderationphoto1", appeal_id=appeal.id, content_type="image/jpeg",
+            width=8, height=6, data=jpeg_bytes(),
+        )  # fmt: skip
     db.session.add(photo)
     db.session.commit()
     page = client.get(f"/staff/moderation/{appeal.id}").get_data(as_text=True)
@@ -165,7 +169,10 @@ def test_reject_from_the_page_needs_a_reason_and_a_valid_original(client, modera
 def test_forged_ids_are_not_found(client, moderator):
     assert client.get("/staff/moderation/987654").status_code == 404
     assert client.post("/staff/moderation/987654", data={"action": "publish"}).status_code == 404
-    assert client.get("/staff/moderation/answers/987654").status_code == 404
+    assert client.get("/staff/moderation/texts/987654").status_code == 404
+    assert (
+        client.post("/staff/moderation/texts/987654", data={"action": "publish"}).status_code == 404
+    )
 
 
 def test_decisions_need_the_csrf_token(make_app, make_appeal, make_staff):
@@ -192,33 +199,81 @@ def test_decisions_need_the_csrf_token(make_app, make_appeal, make_staff):
         assert db.session.get(Appeal, appeal.id).status is AppealStatus.PUBLISHED
 
 
-def test_flagged_answers_are_listed_and_approved(client, moderator, make_appeal):
+def held_answer(make_staff, appeal: Appeal, raw: str, doubts: set[str]) -> Answer:
+    doubts.add("0555 123 456")
+    worker = make_staff(role="service", service=appeal.service.code)
+    answer = staff_actions.answer(worker, appeal.public_id, text=raw)
+    doubts.clear()
+    return answer
+
+
+def test_held_answers_are_listed_highlighted_and_approved(
+    client, moderator, make_appeal, make_staff, doubtful_scrubber
+):
     appeal = make_appeal()
     raw = "Ответ подготовил инженер Айпери Модераторова, звоните 0555 123 456."
-    answer = Answer(
-        appeal_id=appeal.id, service_id=appeal.service_id, round=1, created_at=utcnow(),
-        public_text=None, private_raw_text=raw, needs_moderation=True,
-    )  # fmt: skip
-    db.session.add(answer)
-    db.session.commit()
-    listing = client.get("/staff/moderation/answers").get_data(as_text=True)
-    assert f"/staff/moderation/answers/{answer.id}" in listing
-    assert "1 answer" in client.get("/staff/moderation?lang=en").get_data(as_text=True)
-    detail = client.get(f"/staff/moderation/answers/{answer.id}").get_data(as_text=True)
+    answer = held_answer(make_staff, appeal, raw, doubtful_scrubber)
+    hold = db.session.scalars(select(HeldText)).one()
+    listing = client.get("/staff/moderation/texts?lang=en").get_data(as_text=True)
+    assert f"/staff/moderation/texts/{hold.id}" in listing and "Service&#39;s answer" in listing
+    assert "1 text" in client.get("/staff/moderation?lang=en").get_data(as_text=True)
+    doubtful_scrubber.add("0555 123 456")  # the scrubber still doubts it when the page opens
+    detail = client.get(f"/staff/moderation/texts/{hold.id}").get_data(as_text=True)
     assert re.search(r'<mark class="pii pii-person"[^>]*>Айпери Модераторова</mark>', detail)
-    assert (
-        client.get(f"/appeals/{appeal.public_id}").get_data(as_text=True).count("Модераторова") == 0
+    assert re.search(r'<mark class="risk"[^>]*>0555 123 456</mark>', detail)
+    public = client.get(f"/appeals/{appeal.public_id}?lang=en").get_data(as_text=True)
+    assert "Модераторова" not in public and "0555 123" not in public
+    assert "a moderator is checking its text" in public and "No answer yet" not in public
+    response = client.post(
+        f"/staff/moderation/texts/{hold.id}", data={"action": "publish", "public_text": ""}
     )
-    response = client.post(f"/staff/moderation/answers/{answer.id}", data={"public_text": ""})
     assert response.status_code == 302
     db.session.expire_all()
     stored = db.session.get(Answer, answer.id)
     assert not stored.needs_moderation and "[ИМЯ]" in stored.public_text
     public = client.get(f"/appeals/{appeal.public_id}").get_data(as_text=True)
     assert "[ИМЯ]" in public and "Модераторова" not in public
-    assert "No answer waits" in client.get("/staff/moderation/answers?lang=en").get_data(
+    assert "No text waits" in client.get("/staff/moderation/texts?lang=en").get_data(as_text=True)
+    again = client.post(f"/staff/moderation/texts/{hold.id}", data={"action": "withhold"})
+    assert again.status_code == 409  # already decided: said on the page, nothing changes
+    assert db.session.get(Answer, answer.id).public_text == stored.public_text
+
+
+def test_a_held_reason_is_withheld_from_the_page(
+    client, moderator, make_appeal, make_staff, doubtful_scrubber
+):
+    appeal = make_appeal()
+    worker = make_staff(role="service", service=appeal.service.code)
+    doubtful_scrubber.add("Айпери")
+    staff_actions.extend_deadline(worker, appeal.public_id, days=3, reason="Ждём Айпери с ключами")
+    hold = db.session.scalars(select(HeldText)).one()
+    bad = client.post(f"/staff/moderation/texts/{hold.id}?lang=en", data={"action": "maybe"})
+    assert bad.status_code == 400 and "Choose an action." in bad.get_data(as_text=True)
+    too_long = client.post(
+        f"/staff/moderation/texts/{hold.id}", data={"action": "publish", "public_text": "я" * 5001}
+    )
+    assert too_long.status_code == 400
+    client.post(f"/staff/moderation/texts/{hold.id}", data={"action": "withhold"})
+    db.session.expire_all()
+    stored = db.session.get(Appeal, appeal.id)
+    assert stored.deadline_extended and stored.extension_reason is None
+    assert "Айпери" not in client.get(f"/appeals/{appeal.public_id}").get_data(as_text=True)
+
+
+def test_without_a_scrubber_the_moderator_writes_the_text(
+    client, moderator, make_appeal, broken_scrubber
+):
+    appeal = make_appeal(status="submitted", text=PII_TEXT)
+    page = client.get(f"/staff/moderation/{appeal.id}?lang=en").get_data(as_text=True)
+    assert "The scrubber could not process this text" in page
+    textarea = re.search(r'<textarea id="public_text"[^>]*>([^<]*)</textarea>', page).group(1)
+    assert textarea == ""  # never prefilled with the raw text
+    refused = client.post(f"/staff/moderation/{appeal.id}?lang=en", data={"action": "publish"})
+    assert refused.status_code == 400 and "Write the public text yourself" in refused.get_data(
         as_text=True
     )
+    db.session.expire_all()
+    assert db.session.get(Appeal, appeal.id).status is AppealStatus.SUBMITTED
 
 
 def test_the_privacy_page_states_the_policy(client):

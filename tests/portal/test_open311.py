@@ -19,6 +19,7 @@ from portal.models import (
     StatusEvent,
     utcnow,
 )
+from portal.services.publication import fixture_writes
 from tests.portal.test_open311_schemas import BASE, assert_error, assert_valid, xml_root
 
 #: Private data planted in appeals: none of it may appear in any Open311 output.
@@ -310,8 +311,8 @@ def test_paging(client, app, make_appeal):
 def test_extensions_carry_timeline_answers_and_ratings(client, make_appeal, make_answer):
     appeal = make_appeal()
     answer = make_answer(appeal, text="Отремонтировано.")
-    db.session.add(
-        Rating(
+    with fixture_writes():
+        rating = Rating(
             appeal_id=appeal.id,
             answer_id=answer.id,
             service_id=appeal.service_id,
@@ -320,7 +321,7 @@ def test_extensions_carry_timeline_answers_and_ratings(client, make_appeal, make
             public_comment="Спасибо, но не до конца.",
             private_comment="Спасибо, Айбек, но не до конца.",
         )
-    )
+    db.session.add(rating)
     db.session.commit()
     plain = _json(client, f"requests/{appeal.public_id}.json")[0]
     assert "notes" not in plain and "extended_attributes" not in plain
@@ -379,8 +380,8 @@ def test_requests_xml_matches_json(client, make_appeal, make_answer):
 
 def test_media_url_is_the_public_photo(client, make_appeal):
     appeal = make_appeal()
-    db.session.add(
-        Photo(
+    with fixture_writes():
+        photo = Photo(
             public_id="photo0123456789abcdef",
             appeal_id=appeal.id,
             content_type="image/jpeg",
@@ -388,7 +389,7 @@ def test_media_url_is_the_public_photo(client, make_appeal):
             height=1,
             data=b"jpeg",
         )
-    )
+    db.session.add(photo)
     appeal.photo_count = 1
     db.session.commit()
     item = _json(client, f"requests/{appeal.public_id}.json")[0]

@@ -263,7 +263,7 @@ def test_the_permission_table_covers_every_service_action(appeal, actors):
     assert not can(actors["owner"], "no-such-action", appeal)
     with pytest.raises(Forbidden):
         ensure_can(actors["moderator"], "administer")
-    for action in registry.on(registry.SUBMISSION) + registry.on(registry.FLAGGED_ANSWER):
+    for action in registry.on(registry.SUBMISSION) + registry.on(registry.HELD_TEXT):
         assert roles_for(action.name) == roles_for("moderate")
         assert can(actors["moderator"], action.name) and can(actors["admin"], action.name)
         assert not can(actors["owner"], action.name)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
+import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -11,9 +16,18 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import Appeal, AppealStatus, Photo
 from portal.photos import PhotoRejected, process_photo
+from portal.services.publication import fixture_writes, store_photo
 
 MB = 1024 * 1024
 GPS_IFD = 0x8825
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "photos.py"
+
+
+def _bench_module():
+    spec = importlib.util.spec_from_file_location("bench_photos", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def jpeg_with_gps(size=(800, 600), color=(200, 30, 30), orientation: int | None = None) -> bytes:
@@ -231,20 +245,14 @@ def test_photo_is_served_only_after_publication(client, app):
 def test_a_photo_of_an_answer_is_served_only_once_the_answer_is_published(
     client, make_appeal, make_answer
 ):
-    from portal.photos import new_photo_id
-
     appeal = make_appeal(status=AppealStatus.PUBLISHED)
     answer = make_answer(appeal)
     answer.public_text = None  # waiting for a moderator
-    photo = process(jpeg_with_gps())
-    stored = Photo(
-        public_id=new_photo_id(), appeal_id=appeal.id, answer_id=answer.id,
-        content_type=photo.content_type, width=photo.width, height=photo.height, data=photo.data,
-    )  # fmt: skip
-    db.session.add(stored)
+    stored = store_photo(appeal, process(jpeg_with_gps()), answer=answer)
     db.session.commit()
     assert client.get(f"/photos/{stored.public_id}").status_code == 404
-    answer.public_text = "Работы выполнены."
+    with fixture_writes():
+        answer.public_text = "Работы выполнены."
     db.session.commit()
     assert client.get(f"/photos/{stored.public_id}").status_code == 200
 
@@ -265,3 +273,113 @@ def test_the_citizen_sees_their_own_photos_before_publication(client):
     other = submit_with_photos(client)
     other_token = other.headers["Location"].split("/t/")[1].split("?")[0]
     assert client.get(f"/t/{other_token}/photos/{photo.public_id}").status_code == 404
+
+
+# --- Metadata and memory ---------------------------------------------------------------------
+
+SENTINEL = b"ZARYLBEK-SENTINEL"
+#: JPEG markers a re-encoded photo may contain: image data only (APP0 is JFIF's header).
+PIXEL_MARKERS = {0xD8, 0xE0, 0xDB, 0xC0, 0xC2, 0xC4, 0xDD, 0xDA}
+
+
+def jpeg_markers(data: bytes) -> list[int]:
+    """The markers of a JPEG's segments up to the image data (SOS)."""
+    assert data[:2] == b"\xff\xd8"
+    markers, position = [0xD8], 2
+    while position < len(data):
+        assert data[position] == 0xFF, "not at a marker"
+        marker = data[position + 1]
+        markers.append(marker)
+        if marker == 0xDA:
+            return markers
+        length = int.from_bytes(data[position + 2 : position + 4], "big")
+        position += 2 + length
+    raise AssertionError("no image data")
+
+
+def srgb_profile() -> bytes:
+    from PIL import ImageCms
+
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+def jpeg_with_every_segment() -> bytes:
+    """EXIF, XMP, ICC, a comment (COM) and an IPTC block (APP13), each with a sentinel."""
+    exif = Image.Exif()
+    exif[0x013B] = SENTINEL.decode()  # Artist
+    out = io.BytesIO()
+    Image.new("RGB", (300, 200), (40, 90, 160)).save(
+        out, "JPEG", exif=exif, comment=SENTINEL + b" comment", icc_profile=srgb_profile(),
+        xmp=b"<x:xmpmeta><dc:creator>" + SENTINEL + b"</dc:creator></x:xmpmeta>",
+    )  # fmt: skip
+    data = out.getvalue()
+    iptc = b"Photoshop 3.0\x008BIM\x04\x04\x00\x00" + SENTINEL
+    app13 = b"\xff\xed" + (len(iptc) + 2).to_bytes(2, "big") + iptc
+    return data[:2] + app13 + data[2:]
+
+
+def png_with_text_chunks() -> bytes:
+    """tEXt, zTXt and iTXt chunks, an eXIf chunk and an ICC profile (iCCP)."""
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Author", SENTINEL.decode())  # tEXt
+    info.add_text("Comment", SENTINEL.decode() + " compressed", zip=True)  # zTXt
+    info.add_itxt("Description", SENTINEL.decode() + " international", lang="ru")  # iTXt
+    exif = Image.Exif()
+    exif[0x010E] = SENTINEL.decode()
+    out = io.BytesIO()
+    Image.new("RGB", (300, 200), (40, 90, 160)).save(
+        out, "PNG", pnginfo=info, exif=exif, icc_profile=srgb_profile()
+    )
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("raw", "chunks"),
+    [
+        (jpeg_with_every_segment(), {0xE1, 0xE2, 0xED, 0xFE}),  # APP1 APP2 APP13 COM
+        (png_with_text_chunks(), {b"tEXt", b"zTXt", b"iTXt", b"eXIf", b"iCCP"}),
+    ],
+    ids=["jpeg-exif-xmp-icc-iptc-comment", "png-text-chunks-exif-icc"],
+)
+def test_every_metadata_segment_is_gone(raw, chunks):
+    if raw[:2] == b"\xff\xd8":
+        assert chunks <= set(jpeg_markers(raw))  # the input really has them
+    else:
+        assert all(tag in raw for tag in chunks)
+    assert raw.count(SENTINEL) >= 3
+    photo = process(raw)
+    assert SENTINEL not in photo.data
+    assert set(jpeg_markers(photo.data)) <= PIXEL_MARKERS  # pixels only: no APPn but JFIF
+    assert Image.open(io.BytesIO(photo.data)).info.keys() <= {
+        "jfif", "jfif_version", "jfif_unit", "jfif_density", "dpi",
+    }  # fmt: skip
+
+
+def test_a_huge_16_bit_png_is_refused_before_decoding_with_a_clear_error(app):
+    raw = _bench_module().make("40 MP 16-bit RGB PNG (the issue's)")
+    with pytest.raises(PhotoRejected) as rejected:
+        process(raw)
+    assert rejected.value.code == "too_many_pixels"
+    with app.test_request_context("/?lang=en"):
+        assert "too many pixels to process (39.7 megapixels)" in rejected.value.message
+
+
+def test_one_photo_stays_within_the_memory_bound():
+    """Peak RSS of processing, each in a fresh process (bench/photos.py measures it)."""
+    cases = [
+        "40 MP 16-bit RGB PNG (the issue's)",
+        "40 MP 16-bit grey PNG",
+        "21 MP 16-bit grey PNG (largest accepted)",
+    ]
+    command = [sys.executable, str(BENCH), "--json", *[f"--case={case}" for case in cases]]
+    done = subprocess.run(command, capture_output=True, text=True, check=True, timeout=120)
+    figures = {row["case"]: row for row in map(json.loads, done.stdout.splitlines())}
+    assert (
+        figures[cases[0]]["outcome"] == figures[cases[1]]["outcome"] == "refused (too_many_pixels)"
+    )
+    assert figures[cases[2]]["outcome"] == "stored 2048×2048"
+    for row in figures.values():
+        assert row["peak_mb"] < 150, row
+    assert figures[cases[2]]["peak_mb"] > 50  # the measurement does see the decoding

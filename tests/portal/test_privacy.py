@@ -1,15 +1,26 @@
 """The privacy test: personal data planted everywhere a user can put it never comes out.
 
-Sentinel personal data goes in through the real use cases — the citizen's submission
-(text, contact fields, address, exact point, a photo with EXIF GPS), staff answers and
-deadline reasons, the citizen's rating comment — and the appeals are moderated through
-``publish_appeal`` / ``reject_appeal``. Then every public GET route of the application is
-*discovered* from ``app.url_map`` (so a feature added later is covered without editing
-this file), fetched with query variants, and every same-site link found in the answers
-(pages, JSON, data packages, dataset downloads) is followed. No response may contain a
-sentinel, the exact coordinates, a staff member's name, or a photo with EXIF; no public
-request may run SQL that reads a private table or column. The citizen's own tracking
-pages (capability links) may show the citizen's data, but no staff name or internal note.
+Sentinel personal data — names, phones, e-mails, ID numbers, flat numbers and the home's
+coordinates typed into the text — goes in three forms: plain, with invisible characters
+(U+200B, U+00AD) inside, and with Latin look-alike letters inside Cyrillic words. It is
+planted in every input channel of an appeal — the citizen's text, contact fields and
+address, photo metadata (EXIF with GPS, XMP, the JPEG comment, PNG text chunks), the
+staff answer, the rating comment, the reroute and the extension reasons — through the
+real use cases, for an appeal submitted through each interface language (ru, ky, en),
+which goes publish → answer → rate → reopen → reroute → extend. The rejection note has
+no free text (its only input, the original's number, is validated), so nothing can be
+planted in it. Texts the publication gate holds are handled by a diligent moderator: the
+scrubber's proposal, with what it highlighted as doubtful struck out.
+
+Then every public GET route of the application is *discovered* from ``app.url_map`` (so
+a feature added later is covered without editing this file), fetched with query variants,
+and every same-site link found in the answers (pages, JSON, data packages, dataset
+downloads, snapshots) is followed. No response may contain a sentinel — compared with
+the evasion folded on both sides (NFKC, invisible characters removed, Latin look-alikes
+mapped to Cyrillic, casefold) — the exact coordinates, a staff member's name, or a photo
+with EXIF; no public request may run SQL that reads a private table or column. The
+citizen's own tracking pages (capability links) may show the citizen's data, but no staff
+name or internal note.
 
 A route whose URL arguments this test cannot fill and that no public page links to makes
 the test fail: add a sample value to ``ARGUMENT_SAMPLES`` (or link the route from a page).
@@ -23,38 +34,93 @@ import io
 import itertools
 import json
 import re
+import unicodedata
 import zipfile
 from collections import deque
 from dataclasses import dataclass, field
 from urllib.parse import unquote_plus, urljoin, urlsplit
 
-from PIL import Image
-from sqlalchemy import event
+from PIL import Image, PngImagePlugin
+from sqlalchemy import event, select
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
 from portal.extensions import db
-from portal.models import Appeal, Photo
+from portal.models import Appeal, HeldText, Photo, Service
 from portal.schemas.appeal import AppealSubmissionSchema
 from portal.schemas.rating import RatingSchema
 from portal.services import staff_actions
-from portal.services.moderation import approve_answer, publish_appeal, reject_appeal
-from portal.services.rating import rate_answer
+from portal.services.moderation import approve_text, publish_appeal, reject_appeal
+from portal.services.moderation_cases import held_case, moderation_case
+from portal.services.publication import Screening
+from portal.services.rating import rate_answer, reopen_appeal
 from portal.services.submission import submit_appeal
 
 HOST = "portal.test"
+LANGUAGES = ("ru", "ky", "en")
+
+# --- Folding: how the evasions are undone before comparing -----------------------------------
+
+#: Cyrillic letters and the Latin letters that look the same.
+LOOKALIKES = ("аеорсхукАВЕКМНОРСТХ", "aeopcxykABEKMHOPCTX")
+TO_LATIN = str.maketrans(LOOKALIKES[0], LOOKALIKES[1])
+TO_CYRILLIC = str.maketrans(LOOKALIKES[1], LOOKALIKES[0])
+ZWSP, SHY = "\u200b", "\u00ad"
+
+
+def fold(text: str) -> str:
+    """NFKC, invisible format characters removed, Latin look-alikes made Cyrillic, casefold."""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return text.translate(TO_CYRILLIC).casefold()
+
+
+def lookalike(text: str) -> str:
+    """``text`` with every Cyrillic letter that has a Latin twin replaced by the twin."""
+    return text.translate(TO_LATIN)
+
 
 # --- The sentinels -------------------------------------------------------------------------
 
-CITIZEN_NAME = "Зарылбек Сентинелов"
-CITIZEN_PHONE = "+996 555 987 654"
-CITIZEN_EMAIL = "sentinel.person@example.kg"
-FLAT = "кв. 987"
+
+@dataclass(frozen=True)
+class Person:
+    """One citizen's personal data, as typed (``evasion``: plain, invisible, lookalike)."""
+
+    evasion: str
+    first: str
+    last: str
+    latin: str  # the name transliterated, as typed through the English interface
+    phone: str
+    email: str
+    pin: str  # personal identification number (ПИН/ИНН, 14 digits)
+    flat: str
+    home: tuple[str, str]  # coordinates of the home, typed into the text
+
+    @property
+    def name(self) -> str:
+        return f"{self.first} {self.last}"
+
+
+PEOPLE = (
+    Person("plain", "Зарылбек", "Сентинелов", "Zarylbek Sentinelov", "+996 555 987 654",
+           "sentinel.person@example.kg", "22505199012345", "987", ("42.83917", "74.54862")),
+    Person("invisible", "Нурсул" + ZWSP + "тан", "Невиди" + SHY + "мов", "Nursul" + ZWSP + "tan Nevidimov",
+           "+996 777" + ZWSP + " 414 " + SHY + "233", "nevidi" + ZWSP + "mov.nur@example.kg",
+           "1120319" + ZWSP + "8765432", "4" + SHY + "15", ("42.841" + ZWSP + "23", "74.552" + SHY + "17")),
+    Person("lookalike", lookalike("Айгерим"), lookalike("Двойникова"), "Aigerim Dvoinikova",
+           "+996 700 246 813", "dvoinikova.a@example.kg", "30101198811223", "362",
+           ("42.85531", "74.53368")),
+)  # fmt: skip
+#: The flat abbreviation, plain and with a Latin look-alike letter.
+FLAT_WORDS = {"plain": "кв.", "invisible": "кв.", "lookalike": lookalike("кв.")}
 MODERATOR_NAME = "Айпери Модераторова"
 SERVICE_STAFF_NAME = "Бакыт Служебников"
 #: Exact points (6 decimals) of the appeals; their 5-decimal forms must never appear.
 POINTS = {
-    "public": (42.876543, 74.598765),
+    "main_ru": (42.876543, 74.598765),
+    "main_ky": (42.878765, 74.602345),
+    "main_en": (42.874567, 74.606789),
     "home": (42.871234, 74.601234),
     "sensitive": (42.865432, 74.587654),
     "rejected": (42.881234, 74.612345),
@@ -62,11 +128,24 @@ POINTS = {
 }
 #: Words that exist only in private places (raw text edited out, internal notes, …).
 PRIVATE_MARKERS = ("МАРКЕРОРИГИНАЛА", "ЗАМЕТКАДЛЯСЛУЖБЫ", "ОТКЛОНЁННЫЙТЕКСТ", "НЕОПУБЛИКОВАННЫЙ")
+#: How a citizen introduces themselves, by interface language.
+INTRO = {"ru": "Меня зовут", "ky": "Менин атым", "en": "My name is"}
 
-SENTINEL_TEXT = (
-    f"Меня зовут {CITIZEN_NAME}, тел. {CITIZEN_PHONE}, почта {CITIZEN_EMAIL}, "
-    f"живу в доме 12, {FLAT}. Во дворе третью неделю не вывозят мусор, контейнеры переполнены."
-)
+
+def about(person: Person, language: str) -> str:
+    """A sentence carrying every piece of ``person``'s data."""
+    name = f"{person.latin} ({person.name})" if language == "en" else person.name
+    lat, lon = person.home
+    return (
+        f"{INTRO[language]} {name}, тел. {person.phone}, почта {person.email}, "
+        f"ПИН {person.pin}, живу в доме 12, {FLAT_WORDS[person.evasion]} {person.flat}, "
+        f"мой дом {lat}, {lon}."
+    )
+
+
+def channel_text(opening: str, language: str) -> str:
+    """``opening`` followed by every sentinel person, plain and evasive."""
+    return " ".join([opening, *(about(person, language) for person in PEOPLE)])
 
 
 def _coordinate_forms(value: float) -> set[str]:
@@ -79,15 +158,38 @@ def _digits(number: str) -> str:
     return r"\D{0,3}".join(re.escape(d) for d in re.sub(r"\D", "", number))
 
 
-#: What must never appear, matched against the lower-cased text of every response.
+def _words(*words: str) -> str:
+    return "|".join(re.escape(fold(word)) for word in words)
+
+
+def stem(word: str) -> str:
+    """A name without its ending, so that inflected forms match too (Сентинелову)."""
+    word = fold(word)
+    return word[: len(word) - 2] if len(word) >= 7 else word[:5]
+
+
+def person_patterns(person: Person) -> list[tuple[str, str]]:
+    lat, lon = (fold(part) for part in person.home)
+    return [
+        ("e-mail", _words(fold(person.email).split("@")[0])),
+        ("name", _words(*map(stem, [person.first, person.last, *person.latin.split()]))),
+        ("phone", _digits(person.phone[5:])),
+        ("ID number", _digits(person.pin)),
+        ("flat number", rf"(?:кв\.?|квартир\w*)\s*№?\s*{_digits(fold(person.flat))}"),
+        ("home coordinates", f"{_digits(lat)}|{_digits(lon)}"),
+    ]
+
+
+#: What must never appear, matched against the folded text of every response.
 SENTINEL_PATTERNS: list[tuple[str, re.Pattern]] = [
-    ("citizen name", re.compile(r"сентинел|sentinel|зарылбек|zarylbek")),
-    ("citizen phone", re.compile(_digits("555 987 654"))),
-    ("citizen e-mail", re.compile(re.escape(CITIZEN_EMAIL))),
-    ("flat number", re.compile(r"(?:кв\.?|квартир\w*)\s*№?\s*987")),
-    ("staff name", re.compile(r"модераторов|служебников|aiperi|bakyt")),
-    ("staff e-mail", re.compile(r"@city-staff\.test")),
-    ("private marker", re.compile("|".join(m.lower() for m in PRIVATE_MARKERS))),
+    *(
+        (f"{person.evasion}: {label}", re.compile(pattern))
+        for person in PEOPLE
+        for label, pattern in person_patterns(person)
+    ),
+    ("staff name", re.compile(_words("Модераторов", "Служебников", "aiperi", "bakyt"))),
+    ("staff e-mail", re.compile(re.escape(fold("@city-staff.test")))),
+    ("private marker", re.compile(_words(*PRIVATE_MARKERS))),
     (
         "exact coordinates",
         re.compile(
@@ -102,23 +204,40 @@ SENTINEL_PATTERNS: list[tuple[str, re.Pattern]] = [
 
 #: SQL that a public request must never run.
 PRIVATE_SQL = re.compile(
-    r"\bappeal_private\b|\bcontacts\b|\bprivate_\w+|\bstaff_users\b|\baccess_tokens\b",
+    r"\bappeal_private\b|\bcontacts\b|\bprivate_\w+|\bstaff_users\b|\baccess_tokens\b"
+    r"|\bheld_texts\b",
     re.IGNORECASE,
 )
 
 
 def exif_jpeg() -> bytes:
-    """A photo straight from a phone: GPS position and the owner's name in EXIF."""
+    """A photo straight from a phone: GPS, the owner's name in EXIF, XMP and a comment."""
+    person = PEOPLE[0]
     image = Image.new("RGB", (320, 240), (90, 120, 200))
     exif = Image.Exif()
-    exif[0x010E] = "Sentinelov, flat 987"  # ImageDescription
-    exif[0x013B] = "Zarylbek Sentinelov"  # Artist
+    exif[0x010E] = f"{person.last}, flat {person.flat}"  # ImageDescription
+    exif[0x013B] = person.latin  # Artist
     exif[0x8825] = {1: "N", 2: (42.0, 52.0, 35.5548), 3: "E", 4: (74.0, 35.0, 55.554)}
     buffer = io.BytesIO()
-    image.save(buffer, "JPEG", exif=exif)
+    image.save(
+        buffer, "JPEG", exif=exif, comment=f"{person.latin} {person.phone}".encode(),
+        xmp=f"<x:xmpmeta><dc:creator>{person.latin}</dc:creator></x:xmpmeta>".encode(),
+    )  # fmt: skip
     data = buffer.getvalue()
     assert Image.open(io.BytesIO(data)).getexif().get_ifd(0x8825)  # really has GPS
     return data
+
+
+def text_chunk_png() -> bytes:
+    """A PNG whose text chunks (tEXt, zTXt, iTXt) name the citizen."""
+    person = PEOPLE[0]
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Author", person.latin)
+    info.add_text("Comment", f"{person.latin} {person.phone}", zip=True)
+    info.add_itxt("Description", f"{person.name}, {person.email}", lang="ru")
+    buffer = io.BytesIO()
+    Image.new("RGB", (200, 150), (20, 160, 90)).save(buffer, "PNG", pnginfo=info)
+    return buffer.getvalue()
 
 
 # --- Planting ----------------------------------------------------------------------------------
@@ -137,7 +256,9 @@ class Planted:
         return [appeal.public_id for appeal in self.appeals.values()]
 
 
-def submit(category: str, text: str, point: tuple[float, float], *, photo: bool = False):
+def submit(category: str, text: str, point, *, language: str = "ru", photos=()):
+    """A citizen's submission through the form's schema; contact fields full of data."""
+    person = PEOPLE[LANGUAGES.index(language)]
     lat, lon = point
     form = {
         "city": "bishkek",
@@ -145,14 +266,14 @@ def submit(category: str, text: str, point: tuple[float, float], *, photo: bool 
         "description": text,
         "lat": f"{lat:.6f}",
         "lon": f"{lon:.6f}",
-        "address": f"ул. Сентинелова, дом 12, {FLAT}",
-        "name": CITIZEN_NAME,
-        "email": CITIZEN_EMAIL,
-        "phone": CITIZEN_PHONE,
+        "address": f"ул. {person.last}а, дом 12, {FLAT_WORDS[person.evasion]} {person.flat}",
+        "name": person.name,
+        "email": person.email.replace(ZWSP, ""),
+        "phone": person.phone.replace(ZWSP, "").replace(SHY, ""),
         "consent": "y",
     }
     data = AppealSubmissionSchema().load(form)
-    return submit_appeal(data, [exif_jpeg()] if photo else [], language="ru")
+    return submit_appeal(data, list(photos), language=language)
 
 
 def staff(make_staff, name: str, email: str, **kwargs):
@@ -162,80 +283,100 @@ def staff(make_staff, name: str, email: str, **kwargs):
     return user
 
 
+def struck(screening: Screening) -> str | None:
+    """What a diligent moderator publishes: the scrubber's text with every doubtful piece
+    it highlighted struck out (None: the scrubber's text as it is)."""
+    if screening.failed:
+        return "Текст удалён модератором."
+    if not screening.risks:
+        return None
+    text = screening.text
+    for risk in sorted(screening.risks, key=lambda r: len(r.text), reverse=True):
+        text = text.replace(risk.text, "[…]")
+    return text
+
+
+def publish_diligently(moderator, appeal_id: int, edited: str | None = None) -> None:
+    case = moderation_case(moderator, appeal_id)
+    publish_appeal(appeal_id, moderator, edited or struck(case.screening))
+
+
+def moderate_held_texts(moderator) -> None:
+    for hold_id in db.session.scalars(select(HeldText.id).where(HeldText.decision.is_(None))):
+        approve_text(hold_id, moderator, struck(held_case(moderator, hold_id).screening))
+
+
+def another_service(appeal: Appeal) -> str:
+    return db.session.scalars(
+        select(Service.code)
+        .where(Service.city_id == appeal.city_id, Service.id != appeal.service_id, Service.active)
+        .order_by(Service.code)
+    ).first()
+
+
+def walk(make_staff, moderator, language: str):
+    """One appeal through the interface ``language``: publish → answer → rate → reopen →
+    reroute → extend, every text channel full of sentinels."""
+    result = submit(
+        "garbage",
+        channel_text("Во дворе третью неделю не вывозят мусор.", language),
+        POINTS[f"main_{language}"],
+        language=language,
+        photos=[exif_jpeg(), text_chunk_png()],
+    )
+    publish_diligently(moderator, result.appeal.id)
+    appeal = db.session.get(Appeal, result.appeal.id)
+    worker = staff(make_staff, SERVICE_STAFF_NAME, f"bakyt.{language}@city-staff.test",
+                   role="service", service=appeal.service.code)  # fmt: skip
+    staff_actions.acknowledge(worker, appeal.public_id)
+    staff_actions.answer(
+        worker,
+        appeal.public_id,
+        text=channel_text(f"Ответ подготовил {SERVICE_STAFF_NAME}. Мусор вывезен.", language),
+        internal_note=f"ЗАМЕТКАДЛЯСЛУЖБЫ: перезвонить {PEOPLE[0].name} на {PEOPLE[0].phone}",
+        photo=exif_jpeg(),
+    )
+    moderate_held_texts(moderator)
+    comment = channel_text("Вывезли не всё.", language)
+    rating = RatingSchema().load(
+        {"score": "2", "solved": "no", "reason": "not_resolved", "comment": comment[:1000]}
+    )
+    rate_answer(result.tracking_token, rating)
+    reopen_appeal(result.tracking_token)
+    reason = channel_text("Вопрос водоканала.", language)
+    staff_actions.reroute(worker, appeal.public_id, service_code=another_service(appeal),
+                          reason=reason)  # fmt: skip
+    successor = staff(make_staff, f"{SERVICE_STAFF_NAME}-Второй",
+                      f"bakyt2.{language}@city-staff.test", role="service",
+                      service=db.session.get(Appeal, appeal.id).service.code)  # fmt: skip
+    reason = channel_text("Нужен доступ в подвал.", language)
+    staff_actions.extend_deadline(successor, appeal.public_id, days=5, reason=reason)
+    moderate_held_texts(moderator)
+    return result
+
+
 def plant(make_staff) -> Planted:
     planted = Planted()
     moderator = staff(make_staff, MODERATOR_NAME, "aiperi@city-staff.test", role="moderator")
+    results = {f"main_{language}": walk(make_staff, moderator, language) for language in LANGUAGES}
 
-    # 1. A public-space appeal with everything in it, a photo with EXIF GPS; scrubbed.
-    main = submit("garbage", SENTINEL_TEXT, POINTS["public"], photo=True)
-    publish_appeal(main.appeal.id, moderator)
-    # 2. A home-tier appeal; the moderator edits the text (the original keeps a marker).
-    home = submit("no_heating", f"{SENTINEL_TEXT} МАРКЕРОРИГИНАЛА", POINTS["home"], photo=True)
-    publish_appeal(home.appeal.id, moderator, public_text="В квартире нет отопления.")
-    # 3. A sensitive appeal: counts only.
-    sensitive = submit("social_help", SENTINEL_TEXT, POINTS["sensitive"])
-    publish_appeal(sensitive.appeal.id, moderator)
-    # 4. A rejected appeal and 5. one still waiting: nothing of them is public.
-    rejected = submit("garbage", f"{SENTINEL_TEXT} ОТКЛОНЁННЫЙТЕКСТ", POINTS["rejected"])
-    reject_appeal(rejected.appeal.id, moderator, "duplicate", main.appeal.public_id)
-    waiting = submit("pothole", f"{SENTINEL_TEXT} НЕОПУБЛИКОВАННЫЙ", POINTS["waiting"], photo=True)
-
-    # The service answers the first appeal (with a photo) and extends the second's deadline.
-    appeal = db.session.get(Appeal, main.appeal.id)
-    worker = staff(
-        make_staff,
-        SERVICE_STAFF_NAME,
-        "bakyt@city-staff.test",
-        role="service",
-        service=appeal.service.code,
-    )
-    staff_actions.acknowledge(worker, appeal.public_id)
-    answer = staff_actions.answer(
-        worker,
-        appeal.public_id,
-        text=(
-            f"Ответ подготовил {SERVICE_STAFF_NAME}. Мусор вывезен. Заявитель "
-            f"{CITIZEN_NAME} ({CITIZEN_PHONE}) может звонить в диспетчерскую."
-        ),
-        internal_note=f"ЗАМЕТКАДЛЯСЛУЖБЫ: перезвонить {CITIZEN_NAME} на {CITIZEN_PHONE}",
-        photo=exif_jpeg(),
-    )
-    if db.session.get(type(answer), answer.id).needs_moderation:
-        approve_answer(answer.id, moderator)
-    home_appeal = db.session.get(Appeal, home.appeal.id)
-    heating = staff(
-        make_staff,
-        "Бакыт Служебников-Второй",
-        "bakyt2@city-staff.test",
-        role="service",
-        service=home_appeal.service.code,
-    )
-    staff_actions.extend_deadline(
-        heating,
-        home_appeal.public_id,
-        days=5,
-        reason=f"Нужен доступ в {FLAT}, жилец {CITIZEN_NAME}, тел. {CITIZEN_PHONE}",
-    )
-
-    # The citizen rates the answer with a comment full of personal data.
-    rating = RatingSchema().load(
-        {
-            "score": "2",
-            "solved": "partly",
-            "reason": "not_resolved",
-            "comment": f"Я, {CITIZEN_NAME}, {FLAT}, тел. {CITIZEN_PHONE}: вывезли не всё.",
-        }
-    )
-    rate_answer(main.tracking_token, rating)
+    text = channel_text("Во дворе третью неделю не вывозят мусор.", "ru")
+    # A home-tier appeal; the moderator edits the text (the original keeps a marker).
+    home = submit("no_heating", f"{text} МАРКЕРОРИГИНАЛА", POINTS["home"], photos=[exif_jpeg()])
+    publish_diligently(moderator, home.appeal.id, edited="В квартире нет отопления.")
+    # A sensitive appeal: counts only.
+    sensitive = submit("social_help", text, POINTS["sensitive"])
+    publish_diligently(moderator, sensitive.appeal.id)
+    # A rejected appeal and one still waiting: nothing of them is public.
+    rejected = submit("garbage", f"{text} ОТКЛОНЁННЫЙТЕКСТ", POINTS["rejected"])
+    main = results["main_ru"].appeal.public_id
+    reject_appeal(rejected.appeal.id, moderator, "duplicate", main)
+    moderate_held_texts(moderator)
+    waiting = submit("pothole", f"{text} НЕОПУБЛИКОВАННЫЙ", POINTS["waiting"], photos=[exif_jpeg()])
+    results.update(home=home, sensitive=sensitive, rejected=rejected, waiting=waiting)
 
     db.session.expire_all()
-    for key, result in (
-        ("public", main),
-        ("home", home),
-        ("sensitive", sensitive),
-        ("rejected", rejected),
-        ("waiting", waiting),
-    ):
+    for key, result in results.items():
         planted.appeals[key] = db.session.get(Appeal, result.appeal.id)
         planted.tracking_tokens.append(result.tracking_token)
     planted.photo_ids = [p.public_id for p in db.session.query(Photo).order_by(Photo.id)]
@@ -370,15 +511,25 @@ def leaks_in(body: bytes, headers: str) -> list[str]:
     for part_name, part in payloads(body):
         if part[:3] == b"\xff\xd8\xff" or part[:8] == b"\x89PNG\r\n\x1a\n" or part[8:12] == b"WEBP":
             found += [f"{part_name}: {p}" for p in image_problems(part)]
+        labels: dict[str, str] = {}  # every kind of leak once, with its first context
         for text in dict.fromkeys([headers, *decoded_texts(part)]):
-            text = text.lower()
-            match = ANY_SENTINEL.search(text)
-            if match:
+            text = fold(text)
+            for match in ANY_SENTINEL.finditer(text):
                 label = SENTINEL_PATTERNS[int(match.lastgroup[1:])][0]
                 context = text[max(0, match.start() - 60) : match.end() + 60]
-                found.append(f"{part_name}: {label}: …{context}…")
-                break
+                labels.setdefault(label, f"{part_name}: {label}: …{context}…")
+        found += labels.values()
     return found
+
+
+def leak_summary(leaks: list[str]) -> str:
+    """How many responses leak each kind of data, then the first examples."""
+    counts: dict[str, int] = {}
+    for leak in leaks:
+        label = leak.split(" → ", 1)[1].split(": …", 1)[0].split(": ", 1)[-1]
+        counts[label] = counts.get(label, 0) + 1
+    lines = [f"{count:5d} responses: {label}" for label, count in sorted(counts.items())]
+    return "\n".join(lines + ["examples:", *leaks[:15]])
 
 
 LINK_IN_MARKUP = re.compile(r"""(?:href|src|data-url|data-src|action)\s*=\s*["']([^"'#]+)""")
@@ -469,13 +620,14 @@ def endpoint_of(app, url: str) -> str | None:
 
 def seed_urls(app, planted: Planted) -> list[str]:
     samples = argument_samples(planted)
+    mains = [planted.appeals[f"main_{language}"].public_id for language in LANGUAGES]
     seeds = []
     for rule in public_rules(app):
         urls = urls_for_rule(app, rule, samples) or []
         for index, url in enumerate(urls):
             # every argument value plain; the query variants on the first URL of each
             # route and on every URL of the planted main appeal
-            varied = index == 0 or planted.appeals["public"].public_id in url
+            varied = index == 0 or any(main in url for main in mains)
             seeds += [url + variant for variant in QUERY_VARIANTS] if varied else [url]
     return seeds
 
@@ -495,23 +647,37 @@ def publish_files(app) -> None:
 
 def check_planting(planted: Planted) -> None:
     """The use cases kept what they were given (else the crawl would prove nothing)."""
-    main = planted.appeals["public"]
-    assert CITIZEN_NAME in main.private.raw_text
-    assert (main.private.lat, main.private.lon) == POINTS["public"]
-    assert main.status.value in ("answered", "reopened", "closed")
-    assert "[ИМЯ]" in main.public_text and main.public_lat is not None
+    for language in LANGUAGES:
+        main = planted.appeals[f"main_{language}"]
+        assert main.private.language == language
+        assert PEOPLE[0].name in main.private.raw_text and PEOPLE[2].first in main.private.raw_text
+        assert (main.private.lat, main.private.lon) == POINTS[f"main_{language}"]
+        assert main.status.value == "reopened" and main.reroute_count == 1
+        assert main.deadline_extended and main.public_text and main.public_lat is not None
+        assert main.answers and all(a.public_text for a in main.answers)
+        assert main.answers[0].rating.public_comment
+        notes = [e for e in main.events if e.kind.value in ("rerouted", "deadline_extended")]
+        assert len(notes) == 2 and all(e.public_note for e in notes)
+    assert "[ИМЯ]" in planted.appeals["main_ru"].public_text
     assert planted.appeals["home"].public_text == "В квартире нет отопления."
     assert planted.appeals["sensitive"].public_lat is None
     assert planted.appeals["rejected"].status.value == "rejected"
     assert planted.appeals["waiting"].status.value == "submitted"
-    assert len(planted.photo_ids) >= 3
+    assert len(planted.photo_ids) >= 10
+    assert db.session.scalars(select(HeldText).where(HeldText.decision.is_(None))).all() == []
 
 
 def check_coverage(app, planted: Planted, result: Crawl) -> None:
     """The crawl saw the published data and fetched every public route successfully."""
-    main = planted.appeals["public"]
+    main = planted.appeals["main_ru"]
     detail = result.bodies[f"/appeals/{main.public_id}"].decode()
     assert "[ТЕЛЕФОН]" in detail and "[ИМЯ]" in detail
+    for language in LANGUAGES:  # every channel of every main appeal was fetched
+        appeal = planted.appeals[f"main_{language}"]
+        page = html.unescape(result.bodies[f"/appeals/{appeal.public_id}"].decode())
+        for text in (appeal.public_text, appeal.extension_reason, appeal.answers[0].public_text,
+                     appeal.answers[0].rating.public_comment):  # fmt: skip
+            assert text in page
     everything = b"\n".join(result.bodies.values()).decode("utf-8", errors="replace")
     published = {repr(main.public_lat), f"{main.public_lat:.6f}", f"{main.public_lat:.4f}"}
     assert any(form in everything for form in published)  # the masked point is published
@@ -537,7 +703,7 @@ def test_no_personal_data_in_any_public_output(app, client, make_staff):
 
     assert len(result.fetched) < MAX_FETCHES, "the crawl did not finish"
     assert not result.errors, "\n".join(result.errors)
-    assert not result.leaks, "personal data in public output:\n" + "\n".join(result.leaks[:40])
+    assert not result.leaks, "personal data in public output:\n" + leak_summary(result.leaks)
     check_coverage(app, planted, result)
 
     # Photos: served publicly only re-encoded, without EXIF (checked for every image above).
@@ -547,7 +713,9 @@ def test_no_personal_data_in_any_public_output(app, client, make_staff):
     # The citizen's own private pages show their own data, but never a staff member's
     # name or the service's internal note.
     staff_only = re.compile(
-        r"модераторов|служебников|aiperi|bakyt|@city-staff\.test|заметкадляслужбы"
+        _words(
+            "Модераторов", "Служебников", "aiperi", "bakyt", "@city-staff.test", "ЗАМЕТКАДЛЯСЛУЖБЫ"
+        )  # fmt: skip
     )
     for token in planted.tracking_tokens:
         for url in (f"/t/{token}", f"/api/v1/track/{token}"):
@@ -556,7 +724,7 @@ def test_no_personal_data_in_any_public_output(app, client, make_staff):
             response = client.get(url)
             assert response.status_code == 200, url
             for text in decoded_texts(response.get_data()):
-                match = staff_only.search(text.lower())
+                match = staff_only.search(fold(text))
                 assert match is None, f"{url} shows {match.group()}"
 
     # Public requests never read private tables or columns.
@@ -566,8 +734,10 @@ def test_no_personal_data_in_any_public_output(app, client, make_staff):
 
 
 def test_the_detector_finds_planted_data_in_every_encoding():
-    """A sanity check of this test itself: escaped, encoded and packed leaks are found."""
-    assert leaks_in(json.dumps({"t": CITIZEN_NAME}).encode(), "")  # \\u-escaped JSON
+    """A sanity check of this test itself: escaped, encoded, packed and evasive leaks are
+    found, every planted piece of data matches its own pattern, placeholders match none."""
+    name = PEOPLE[0].name
+    assert leaks_in(json.dumps({"t": name}).encode(), "")  # \\u-escaped JSON
     assert leaks_in(b"<a href='/x?n=%D0%A1%D0%B5%D0%BD%D1%82%D0%B8%D0%BD%D0%B5%D0%BB'>", "")
     assert leaks_in(b"&#1057;&#1077;&#1085;&#1090;&#1080;&#1085;&#1077;&#1083;", "")
     assert leaks_in(b"tel: 555-98-76-54", "")
@@ -576,11 +746,23 @@ def test_the_detector_finds_planted_data_in_every_encoding():
     assert leaks_in(b"", "Content-Disposition: attachment; filename=sentinel.csv")
     packed = io.BytesIO()
     with zipfile.ZipFile(packed, "w") as archive:
-        archive.writestr("data/appeals.csv", f"id,text\n1,{CITIZEN_EMAIL}\n")
+        archive.writestr("data/appeals.csv", f"id,text\n1,{PEOPLE[0].email}\n")
     assert leaks_in(packed.getvalue(), "")
     assert leaks_in(gzip.compress(MODERATOR_NAME.encode()), "")
     assert any("EXIF" in leak for leak in leaks_in(exif_jpeg(), ""))
-    assert not leaks_in("Во дворе [ИМЯ], [ТЕЛЕФОН], 42.8771, 74.5987".encode(), "")
+    assert leaks_in(text_chunk_png(), "") and leaks_in(exif_jpeg()[:600], "")  # text chunks, COM
+    # Every piece of every person's data, as planted, is found under its own label.
+    for person in PEOPLE:
+        for label, pattern in person_patterns(person):
+            planted = about(person, "ru") + " " + about(person, "en")
+            assert re.search(pattern, fold(planted)), (person.evasion, label)
+    # The evasions themselves are undone: invisible characters, look-alikes, full width.
+    assert leaks_in("Невиди\u00adмов".encode(), "") and leaks_in(
+        lookalike("Сентинелов").encode(), ""
+    )
+    assert leaks_in("ｚａｒｙｌｂｅｋ".encode(), "")  # full-width Latin, folded by NFKC
+    assert leaks_in(f"{lookalike('кв.')} 3\u200b62".encode(), "")
+    assert not leaks_in("Во дворе [ИМЯ], [ТЕЛЕФОН], [АДРЕС], 42.8771, 74.5987".encode(), "")
     assert links_in(b'{"path": "appeals.csv", "u": "/api/v1/x"}', "/datasets/") == {
         "/datasets/appeals.csv",
         "/api/v1/x",

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from portal.extensions import db
 from portal.models import Photo, utcnow
+from portal.services.publication import fixture_writes
 
 HOSTILE = '<script>alert(1)</script><img src=x onerror="alert(2)">'
 
@@ -50,8 +51,8 @@ def test_hostile_text_is_escaped_in_the_list(client, make_appeal):
 
 def test_appeal_page_shows_facts_location_map_photos_and_twins(client, make_appeal):
     appeal = make_appeal(submitted_at=utcnow() - timedelta(days=40))
-    db.session.add(
-        Photo(
+    with fixture_writes():
+        photo = Photo(
             public_id="ph0to1d",
             appeal_id=appeal.id,
             content_type="image/jpeg",
@@ -59,7 +60,7 @@ def test_appeal_page_shows_facts_location_map_photos_and_twins(client, make_appe
             height=10,
             data=b"\xff\xd8\xff",
         )
-    )
+    db.session.add(photo)
     db.session.commit()
     page = client.get(f"/appeals/{appeal.public_id}?lang=en").get_data(as_text=True)
     assert "Overdue" in page

@@ -17,9 +17,12 @@ from portal.models import (
     Appeal,
     AppealStatus,
     EventKind,
+    HeldText,
+    HoldCause,
     Rating,
     Resolution,
     StatusEvent,
+    TextChannel,
     TokenPurpose,
     utcnow,
 )
@@ -394,17 +397,33 @@ def test_api_rates_and_reopens_with_the_same_rules(client, submitted, answer_as_
     assert client.get("/api/v1/track/nope").status_code == 404
 
 
-def test_comment_is_published_only_scrubbed(client, submitted, answer_as_service, monkeypatch):
-    anonymize = pytest.importorskip("opendata.anonymize")
+def test_a_comment_the_scrubber_fails_on_is_held_not_published_nor_lost(
+    client, submitted, answer_as_service, broken_scrubber
+):
     appeal, token = submitted
     answer_as_service(appeal)
-
-    def broken(text, lang=None):
-        raise RuntimeError("scrubber bug")
-
-    monkeypatch.setattr(anonymize, "scrub_text", broken)
     response = client.post(f"/t/{token}/rate", data={**GOOD, "comment": "Звоните 0555 123 456"})
     assert response.status_code == 302  # the rating is kept …
     rating = db.session.scalars(select(Rating)).one()
     assert rating.private_comment == "Звоните 0555 123 456"
-    assert rating.public_comment is None  # … but an unscrubbed comment is never published
+    assert rating.public_comment is None  # … an unscrubbed comment is never published …
+    # … and it waits for a moderator (so does the answer: the scrubber was broken then too)
+    hold = db.session.scalars(select(HeldText).where(HeldText.rating_id == rating.id)).one()
+    assert (hold.channel, hold.cause) == (TextChannel.RATING_COMMENT, HoldCause.FAILURE)
+
+
+def test_a_comment_with_residual_risk_waits_and_the_moderator_publishes_it(
+    client, submitted, answer_as_service, doubtful_scrubber, make_staff
+):
+    from portal.services.moderation import approve_text
+
+    appeal, token = submitted
+    answer_as_service(appeal)
+    doubtful_scrubber.add("Айбек")
+    client.post(f"/t/{token}/rate", data={**GOOD, "comment": "Спасибо, Айбек, всё сделали."})
+    rating = db.session.scalars(select(Rating)).one()
+    assert rating.public_comment is None
+    hold = db.session.scalars(select(HeldText)).one()
+    approve_text(hold.id, make_staff(role="moderator"), public_text="Спасибо, всё сделали.")
+    db.session.expire_all()
+    assert db.session.get(Rating, rating.id).public_comment == "Спасибо, всё сделали."
