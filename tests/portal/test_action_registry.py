@@ -98,7 +98,9 @@ def test_a_held_text_is_decided_through_the_api(
 ):
     appeal = make_appeal()
     first, second = make_answer(appeal), make_answer(appeal)
-    holds = [hold_answer(answer, "Позвоните Ивану: +996 555 123 456.") for answer in (first, second)]
+    holds = [
+        hold_answer(answer, "Позвоните Ивану: +996 555 123 456.") for answer in (first, second)
+    ]
     login_as(make_staff(role="moderator"))
     url = f"/staff/api/v1/moderation/texts/{holds[0]}/publish"
     response = client.post(url, json={"public_text": "Позвоните в диспетчерскую."})

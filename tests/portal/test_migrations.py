@@ -123,8 +123,9 @@ def rows_of_every_table(columns: dict[str, list[str]] | None = None) -> dict[str
     with db.engine.connect() as connection:
         return {
             name: connection.execute(
-                select(*(table.c[c] for c in (columns or {}).get(name, table.c.keys())))
-                .order_by(*table.primary_key.columns)
+                select(*(table.c[c] for c in (columns or {}).get(name, table.c.keys()))).order_by(
+                    *table.primary_key.columns
+                )
             ).all()
             for name, table in tables.tables.items()
             if name != "alembic_version"
