@@ -84,8 +84,9 @@ def submit():
                 data, photos, language=ui_language(),
                 idempotency_key=request.form.get("form_token") or None, key_scope="form",
             )  # fmt: skip
-        except KeyRefused as refused:  # the token was used for another appeal: a fresh form
-            errors, values["form_token"] = {"_schema": [refused.message]}, ""
+        except KeyRefused:  # this form was sent before with other content: a fresh form
+            message = _("This form has already been sent. Please check it and send it again.")
+            errors, values["form_token"] = {"_schema": [message]}, ""
         except ServiceError as error:
             errors = error.errors or {"_schema": [error.message]}
         else:
