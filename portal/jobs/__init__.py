@@ -170,3 +170,23 @@ def queue_state() -> dict:
 def beat() -> None:
     """Note that a worker is alive (the heartbeat job calls it every minute)."""
     queue().huey.put(HEARTBEAT_KEY, time.time())
+
+
+def consumer(app: Flask, *, threads: int, periodic: bool = True):
+    """A huey consumer of ``app``'s queue (``portal worker`` runs it)."""
+    current = app.extensions[_EXTENSION]
+    if current.backend == "immediate":
+        raise RuntimeError("JOBS_IMMEDIATE is set: jobs run where they are queued")
+    return current.huey.create_consumer(
+        workers=threads, worker_type="thread", periodic=periodic, max_delay=5.0
+    )
+
+
+def start_in_process(app: Flask, *, threads: int = 1) -> None:
+    """Run a consumer on daemon threads of this process (``portal serve``'s single process).
+
+    huey's consumer installs signal handlers, which belong to the server here: skip them.
+    """
+    embedded = consumer(app, threads=threads)
+    embedded._set_signal_handlers = lambda: None
+    embedded.start()
