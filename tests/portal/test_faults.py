@@ -80,16 +80,11 @@ def submit_all(client, count: int) -> list[str]:
     return acknowledged
 
 
-def test_submissions_survive_redis_stopped_and_frozen(make_app, own_redis, caplog):
-    url, redis_process = own_redis
+def test_submissions_survive_redis_stopped_and_frozen(app, make_app, own_redis, caplog):
+    url, redis_process = own_redis  # ``app`` prepared the (empty) database
     app = make_app(REDIS_URL=url, RATELIMIT_ENABLED=True, JOBS_IMMEDIATE=False,
                    SUBMIT_RATE_LIMIT="1000 per hour")  # fmt: skip
     caplog.set_level(logging.INFO)
-    with app.app_context():
-        db.create_all()
-        from portal.services.reference import install_reference_data
-
-        install_reference_data()
     client = app.test_client()
     acknowledged = submit_all(client, 2)  # Redis up: mails are queued in Redis
     with frozen(redis_process):  # SIGSTOP: connections hang until the timeout
