@@ -36,16 +36,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     _apply_settings(app, settings)
 
-    from portal import database, errors, i18n, security, templating
-    from portal.extensions import db, migrate
+    from portal import database, errors, i18n, jobs, logs, mail, ratelimits, security, templating
+    from portal.extensions import cache, db, migrate
     from portal.services import publication
 
+    logs.init_app(app)
     database.init_app(app, settings)
-    db.init_app(app)
     migrate.init_app(app, db, directory=_asset_dir("migrations"))
     publication.init_app(app)
+    cache.init_app(app, config=_cache_config(settings))
+    jobs.init_app(app)
+    mail.init_app(app)
     i18n.init_app(app)
     templating.init_app(app)
+    ratelimits.configure(app, settings)
     security.init_app(app, settings)
     errors.init_app(app)
     _register_blueprints(app)
@@ -72,7 +76,23 @@ def _apply_settings(app: Flask, settings: Settings) -> None:
     )
 
 
+def _cache_config(settings: Settings) -> dict[str, Any]:
+    """Flask-Caching: Redis when configured (a miss when it is down), else this process."""
+    if not settings.REDIS_URL:
+        return {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 300}
+    from portal.redis_link import connection_options
+
+    return {
+        "CACHE_TYPE": "portal.caching.ResilientRedisCache",
+        "CACHE_REDIS_URL": settings.REDIS_URL,
+        "CACHE_KEY_PREFIX": f"portal-cache{settings.extra.get('RATELIMIT_KEY_PREFIX', '')}:",
+        "CACHE_OPTIONS": connection_options(settings.REDIS_TIMEOUT),
+        "CACHE_DEFAULT_TIMEOUT": 300,
+    }
+
+
 def _register_blueprints(app: Flask) -> None:
+    from portal import health
     from portal.api import bp as api_bp
     from portal.citizen import bp as citizen_bp
     from portal.datasets import bp as datasets_bp
@@ -80,5 +100,6 @@ def _register_blueprints(app: Flask) -> None:
     from portal.public import bp as public_bp
     from portal.staff import bp as staff_bp
 
-    for blueprint in (public_bp, citizen_bp, api_bp, open311_bp, datasets_bp, staff_bp):
+    blueprints = (health.bp, public_bp, citizen_bp, api_bp, open311_bp, datasets_bp, staff_bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)

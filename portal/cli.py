@@ -13,6 +13,7 @@ import socket
 import sys
 import time
 from datetime import date
+from pathlib import Path
 
 import click
 from flask import Flask, current_app, g
@@ -169,25 +170,38 @@ def create_staff_command(email, name, role, service_code, password) -> None:
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
               help="More than 1 runs gunicorn with that many worker processes.")  # fmt: skip
+@click.option("--jobs/--no-jobs", default=True, show_default=True,
+              help="Run the job queue's consumer too (--no-jobs when `portal worker` runs).")  # fmt: skip
 @with_appcontext
-def serve_command(host: str, port: int, workers: int) -> None:
+def serve_command(host: str, port: int, workers: int, jobs: bool) -> None:
     """Serve the portal (development server, or gunicorn with --workers > 1)."""
     _ensure_port_free(host, port)
     _connected_engine()
     if workers > 1:
-        _exec_gunicorn(host, port, workers)
+        _exec_gunicorn(host, port, workers, jobs)
     if not os.environ.get("PORTAL_SECRET_KEY"):
-        click.echo("Note: PORTAL_SECRET_KEY is not set; using a random key for this run.")
+        click.echo(
+            "Note: PORTAL_SECRET_KEY is not set; this development server signs sessions with "
+            "a throwaway key (sessions end when it stops). Production (--workers N, "
+            "gunicorn portal.wsgi) refuses to start without it."
+        )
+    app = current_app._get_current_object()
+    if jobs and app.extensions["portal.jobs"].backend != "immediate":
+        from portal.jobs import start_in_process
+
+        start_in_process(app)
     click.echo(f"Serving Ачык Шаар on http://{host}:{port}/ (Ctrl+C to stop)")
     # Flask ignores app.run() inside its own CLI, so start Werkzeug's server directly.
     from werkzeug.serving import run_simple
 
-    app = current_app._get_current_object()
     run_simple(host, port, app, use_debugger=app.debug, use_reloader=False, threaded=True)
 
 
 def _ensure_port_free(host: str, port: int) -> None:
+    """Fail early on a port in use — binding as the servers do (SO_REUSEADDR), so a port
+    whose last connections wait in TIME_WAIT after a restart counts as free."""
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as exc:
@@ -197,8 +211,11 @@ def _ensure_port_free(host: str, port: int) -> None:
             ) from None
 
 
-def _exec_gunicorn(host: str, port: int, workers: int) -> None:
-    """Replace this process with gunicorn; each worker builds its own app from PORTAL_*."""
+def _exec_gunicorn(host: str, port: int, workers: int, jobs: bool) -> None:
+    """Replace this process with gunicorn; each worker builds its own app from PORTAL_*.
+
+    With ``jobs``, gunicorn's master also starts ``portal worker`` (portal.gunicorn_hooks).
+    """
     if not os.environ.get("PORTAL_SECRET_KEY"):
         raise click.ClickException(
             "PORTAL_SECRET_KEY must be set for several workers (they must share it)"
@@ -206,13 +223,81 @@ def _exec_gunicorn(host: str, port: int, workers: int) -> None:
     gunicorn = shutil.which("gunicorn")
     if gunicorn is None:
         raise click.ClickException("gunicorn is not installed (pip install gunicorn)")
-    args = [gunicorn, "--workers", str(workers), "--bind", f"{host}:{port}", "portal.wsgi:app"]
+    args = [gunicorn, "--workers", str(workers), "--bind", f"{host}:{port}",
+            "--config", "python:portal.gunicorn_hooks", "portal.wsgi:app"]  # fmt: skip
+    os.environ["PORTAL_SERVE_JOBS"] = "1" if jobs else "0"
     click.echo(f"Starting gunicorn with {workers} workers on http://{host}:{port}/")
     sys.stdout.flush()
     os.execv(gunicorn, args)
 
 
-COMMANDS = (init_db_command, seed_demo_command, create_staff_command, serve_command)
+@click.command("worker")
+@click.option("--threads", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Jobs run at the same time.")  # fmt: skip
+@click.option("--periodic/--no-periodic", default=True, show_default=True,
+              help="Also run the scheduled jobs (reminders, snapshots…); one worker should.")  # fmt: skip
+@with_appcontext
+def worker_command(threads: int, periodic: bool) -> None:
+    """Run the job queue's consumer: mail, reminders, snapshots… with retries."""
+    from portal.jobs import consumer
+
+    _connected_engine()
+    app = current_app._get_current_object()
+    try:
+        runner = consumer(app, threads=threads, periodic=periodic)
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"Job worker: {threads} threads on the {app.extensions['portal.jobs'].backend} queue"
+    )
+    runner.run()
+
+
+@click.command("backup")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (SQLite: a database file; PostgreSQL: pg_dump's custom format).")  # fmt: skip
+@with_appcontext
+def backup_command(out: Path) -> None:
+    """Write a consistent copy of the database while the portal keeps running."""
+    from portal.backup import backup
+
+    engine = _connected_engine()
+    try:
+        backup(engine, out)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"Backed up {engine.url.render_as_string()} to {out} ({out.stat().st_size:,} bytes)."
+    )
+
+
+@click.command("restore")
+@click.argument("backup_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore_command(backup_file: Path, yes: bool) -> None:
+    """Replace the database's content with BACKUP_FILE (made by `portal backup`)."""
+    from portal.backup import restore
+
+    engine = _connected_engine()
+    if not yes:
+        click.confirm(f"Replace everything in {engine.url.render_as_string()}?", abort=True)
+    try:
+        restore(engine, backup_file)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Restored {backup_file}.")
+
+
+COMMANDS = (
+    init_db_command,
+    seed_demo_command,
+    create_staff_command,
+    serve_command,
+    worker_command,
+    backup_command,
+    restore_command,
+)
 
 
 def register_commands(app: Flask) -> None:

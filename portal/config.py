@@ -35,15 +35,37 @@ class Settings:
     DATABASE_URL: str = ""
     # SQLite busy timeout in seconds: how long a writer waits for another writer.
     SQLITE_BUSY_TIMEOUT: float = 15.0
-    # Optional Redis URL (redis://host:6379/0); when set, rate limits and caches are shared
-    # by every worker and host instead of living in each process's memory.
+    # Optional Redis URL (redis://host:6379/0); when set, rate limits, caches and the job
+    # queue are shared by every worker and host. Redis only accelerates: when it is down or
+    # frozen, limits fall back to each process, caches miss and jobs run in the request.
     REDIS_URL: str = ""
+    # Seconds a Redis command (or connection attempt) may take before it counts as down.
+    REDIS_TIMEOUT: float = 1.0
+    # SQLite file holding the rate-limit counters shared by every worker of one machine
+    # when REDIS_URL is not set; empty means ``ratelimits.db`` in the instance folder.
+    RATE_LIMIT_DB: str = ""
+    # SQLite file of the embedded job queue (when REDIS_URL is not set); empty means
+    # ``jobs.db`` in the instance folder.
+    JOBS_DB: str = ""
+    # Run each job at once in the process that queues it instead of queueing it (tests and
+    # one-off scripts; a real deployment runs ``portal worker``).
+    JOBS_IMMEDIATE: bool = False
+    # When the worker runs the periodic jobs (cron syntax, local time: minute hour day
+    # month weekday); empty disables the job (e.g. when system cron runs the command).
+    REMIND_SCHEDULE: str = "0 9 * * 1-5"
+    PUBLISH_SCHEDULE: str = "30 2 * * *"
+    # How long an Idempotency-Key (API) or a form token (web form) is remembered.
+    IDEMPOTENCY_TTL_HOURS: int = 24
+    # Seconds a client is asked to wait (Retry-After) when the database is unreachable.
+    DATABASE_RETRY_AFTER: int = 30
+    # Log format on stderr: "json" (one object per line) or "text" (development).
+    LOG_FORMAT: str = "json"
+    # Log level of the portal's own messages (DEBUG, INFO, WARNING, ERROR).
+    LOG_LEVEL: str = "INFO"
     # Public base URL used in e-mailed links (tracking and rating links).
     BASE_URL: str = "http://127.0.0.1:5000"
     # Interface languages; the first is the default.
     LANGUAGES: tuple[str, ...] = ("ru", "ky", "en")
-    # Time zone in which dates are shown and working days are counted.
-    TIMEZONE: str = "Asia/Bishkek"
     # Answer deadline in working days when a category does not set its own (Kyrgyz law: 14).
     DEFAULT_DEADLINE_DAYS: int = 14
     # Dates (YYYY-MM-DD, comma-separated) declared non-working by government decree in
@@ -125,6 +147,7 @@ def load_settings(
 ) -> Settings:
     """Build settings from defaults, then ``PORTAL_*`` environment variables, then overrides."""
     environ = os.environ if environ is None else environ
+    _refuse_removed(environ)
     settings = Settings()
     for spec in fields(Settings):
         if spec.name == "extra":
@@ -139,6 +162,24 @@ def load_settings(
         else:
             settings.extra[key] = value
     return settings
+
+
+#: Settings that no longer exist: the one value they may still carry, and why. Another
+#: value is refused rather than silently ignored.
+REMOVED = {
+    "TIMEZONE": (
+        "Asia/Bishkek",
+        "the portal always shows dates and counts working days in Asia/Bishkek "
+        "(the Kyrgyz Republic has one time zone)",
+    ),
+}
+
+
+def _refuse_removed(environ: Mapping[str, str]) -> None:
+    for name, (kept, why) in REMOVED.items():
+        value = environ.get(f"PORTAL_{name}")
+        if value is not None and value != kept:
+            raise ConfigError(f"PORTAL_{name} was removed: {why}; unset it")
 
 
 def check_production_safety(settings: Settings) -> None:

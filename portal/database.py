@@ -14,7 +14,19 @@ from portal.config import ConfigError, Settings
 
 
 def init_app(app: Flask, settings: Settings) -> None:
-    """Choose the database URL (default: SQLite in the instance folder) and engine options."""
+    """Choose the database URL (default: SQLite in the instance folder), bind Flask-SQLAlchemy
+    and set SQLite's pragmas on each new connection of this application's engine."""
+    from portal.extensions import db
+
+    configure(app, settings)
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+
+
+def configure(app: Flask, settings: Settings) -> None:
+    """The database URL and engine options in ``app.config``."""
     url = settings.DATABASE_URL
     if not url:
         os.makedirs(app.instance_path, exist_ok=True)
@@ -26,7 +38,6 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", options)
 
 
-@event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     """WAL lets readers work while one writer writes; foreign keys are off by default."""
     if isinstance(dbapi_connection, sqlite3.Connection):

@@ -1,6 +1,7 @@
 """Flask extensions, created unbound and initialised in ``create_app``."""
 
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -22,3 +23,5 @@ babel = Babel()
 migrate = Migrate(compare_type=True, render_as_batch=True)
 # Storage (memory or Redis) is chosen in create_app from PORTAL_REDIS_URL.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# Backend (Redis or this process) chosen in create_app; a Redis outage is a cache miss.
+cache = Cache()

@@ -9,6 +9,7 @@ from flask import Flask, Response, request
 from flask_babel import get_locale
 
 from portal.extensions import babel
+from portal.workdays import BISHKEK
 
 LANG_COOKIE = "lang"
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
@@ -43,7 +44,7 @@ def init_app(app: Flask) -> None:
     """Configure Flask-Babel and remember an explicit ?lang= choice in a cookie."""
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(translation_directories())
     app.config["BABEL_DEFAULT_LOCALE"] = app.config["LANGUAGES"][0]
-    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
+    app.config["BABEL_DEFAULT_TIMEZONE"] = BISHKEK.key  # the one time zone of the portal
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["localized"] = localized
     app.jinja_env.globals["current_lang"] = lambda: str(get_locale())

@@ -1,9 +1,10 @@
 """Outgoing e-mail: tracking and rating links, reminders.
 
 MAIL_BACKEND "log" writes each message to the application log (development); "smtp"
-sends it through SMTP_HOST with the SMTP_* settings. ``send_after_commit`` queues a
-message until the current database transaction commits, so that a rolled-back use case
-never tells anyone about something that did not happen.
+sends it through SMTP_HOST with the SMTP_* settings. ``send_after_commit`` holds a
+message until the current database transaction commits (a rolled-back use case never
+tells anyone about something that did not happen), then hands it to the job queue, which
+sends it with retries (``portal.jobs.tasks.send_mail``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import smtplib
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -59,25 +60,23 @@ def send_mail(to: str, subject: str, body: str) -> None:
 
 def send_after_commit(session: Session, to: str, subject: str, body: str) -> None:
     """Queue a message that is sent only when ``session`` commits (dropped on rollback)."""
-    _install_listeners()
     session.info.setdefault(_PENDING_KEY, []).append((to, subject, body))
 
 
-def _install_listeners() -> None:
+def init_app(app: Flask) -> None:
+    """Listen to the sessions' commits and rollbacks (once per process)."""
     if not event.contains(Session, "after_commit", _flush_pending):
         event.listen(Session, "after_commit", _flush_pending)
         event.listen(Session, "after_rollback", _drop_pending)
 
 
 def _flush_pending(session: Session) -> None:
+    from portal.jobs import enqueue
+
     pending = session.info.pop(_PENDING_KEY, None)
     for to, subject, body in pending or ():
-        try:
-            send_mail(to, subject, body)
-        except MailError:
-            # The use case is already stored; a lost e-mail must not turn it into an error
-            # page. The citizen still has the link on the receipt.
-            current_app.logger.exception("could not send mail to %s", to)
+        # Never raises: the use case is stored; the citizen has the link on the receipt.
+        enqueue("send_mail", to, subject, body)
 
 
 def _drop_pending(session: Session) -> None:

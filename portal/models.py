@@ -577,3 +577,19 @@ class StaffUser(db.Model):
 
     def get_id(self) -> str:
         return str(self.id)
+
+
+class IdempotencyKey(db.Model):
+    """A submission's retry key (``Idempotency-Key`` header, the web form's one-time token).
+
+    Only hashes are stored: of the scope and key, and of the request it first came with, so
+    a retry of the same request finds its appeal and a different request is refused.
+    Purged after IDEMPOTENCY_TTL_HOURS by a job.
+    """
+
+    __tablename__ = "idempotency_keys"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

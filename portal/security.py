@@ -10,7 +10,6 @@ from portal.extensions import csrf, limiter, login_manager
 
 def init_app(app: Flask, settings: Settings) -> None:
     """Wire CSRF, the limiter's storage and the login manager."""
-    app.config["RATELIMIT_STORAGE_URI"] = settings.REDIS_URL or "memory://"
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -86,6 +86,8 @@ def test_settings(database_url: str, **overrides) -> dict:
         "REDIS_URL": REDIS_URL,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
+        # Jobs run at once in the test's process unless a test asks for the real queue.
+        "JOBS_IMMEDIATE": True,
         "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex[:8]}",
         "SERVER_NAME": "portal.test",
     }
@@ -100,6 +102,8 @@ def make_app(database_url, tmp_path):
 
     def build(**overrides):
         overrides.setdefault("SNAPSHOT_DIR", str(tmp_path / "snapshots"))
+        overrides.setdefault("RATE_LIMIT_DB", str(tmp_path / "ratelimits.db"))
+        overrides.setdefault("JOBS_DB", str(tmp_path / "jobs.db"))
         app = create_app(test_settings(database_url, **overrides))
         made.append(app)
         return app

@@ -80,7 +80,10 @@ def submit_appeal_api():
     if errors:
         return errors_response(errors)
     try:
-        result = submit_appeal(data, raw_photos, language=ui_language(), channel="api")
+        result = submit_appeal(
+            data, raw_photos, language=ui_language(), channel="api",
+            idempotency_key=request.headers.get("Idempotency-Key"), key_scope="api",
+        )  # fmt: skip
     except ServiceError as error:
         return errors_response(error.errors or {"_schema": [error.message]}, error.status_code)
     appeal = result.appeal

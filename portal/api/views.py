@@ -17,5 +17,5 @@ def index():
     return jsonify(
         name="Ачык Шаар open data API",
         version="1",
-        health=url_for("public.healthz", _external=True),
+        health=url_for("health.healthz", _external=True),
     )

@@ -6,6 +6,8 @@ PORTAL_REDIS_URL is set), protected by CSRF and a honeypot field.
 
 from __future__ import annotations
 
+import secrets
+
 from flask import (
     Response,
     abort,
@@ -28,6 +30,7 @@ from portal.schemas import error_dict
 from portal.schemas.appeal import AppealSubmissionSchema
 from portal.schemas.rating import RatingSchema
 from portal.services.core import ServiceError, deadline_days
+from portal.services.idempotency import KeyRefused
 from portal.services.publication import text_for_addressee
 from portal.services.rating import TokenRefused, rate_answer, reopen_appeal
 from portal.services.submission import scrub_preview, submit_appeal
@@ -44,9 +47,13 @@ def submit_limit() -> str:
 
 
 def render_form(values: dict | None = None, errors: dict | None = None, preview=None, status=200):
+    values = dict(values or {})
+    if not values.get("form_token"):
+        # One-time token: sending this form twice (a retry, a double click) stores one appeal.
+        values["form_token"] = secrets.token_urlsafe(24)
     page = render_template(
         "citizen/new_appeal.html",
-        values=values or {},
+        values=values,
         errors=errors or {},
         preview=preview,
         tile_url=current_app.config["TILE_URL"],
@@ -71,14 +78,21 @@ def submit():
     data, photos, errors = parse_submission(
         request.form, {"photos": request.files.getlist("photos")}
     )
+    values = request_form_values()
     if not errors:
         try:
-            result = submit_appeal(data, photos, language=ui_language())
+            result = submit_appeal(
+                data, photos, language=ui_language(),
+                idempotency_key=request.form.get("form_token") or None, key_scope="form",
+            )  # fmt: skip
+        except KeyRefused:  # this form was sent before with other content: a fresh form
+            message = _("This form has already been sent. Please check it and send it again.")
+            errors, values["form_token"] = {"_schema": [message]}, ""
         except ServiceError as error:
             errors = error.errors or {"_schema": [error.message]}
         else:
             return redirect(url_for("citizen.track", token=result.tracking_token, receipt=1))
-    return render_form(request_form_values(), errors, status=400)
+    return render_form(values, errors, status=400)
 
 
 @bp.app_errorhandler(CSRFError)

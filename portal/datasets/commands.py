@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -17,9 +18,30 @@ from flask.cli import with_appcontext
 def publish_command(out_dir: Path | None) -> None:
     """Write today's snapshot of all datasets in all formats, with datapackage.json.
 
-    The snapshot goes to OUT/<YYYY-MM-DD>/ atomically: it is written into a temporary
-    folder and renamed into place only when complete.
+    The snapshot is written into a fresh folder and OUT/<YYYY-MM-DD> is switched to it
+    atomically when complete; leftovers of interrupted runs are swept first.
     """
+    started = time.perf_counter()
+    with click.progressbar(length=1, label="Rows") as bar:
+
+        def set_total(rows: int) -> None:
+            bar.length = max(rows, 1)
+
+        path, total = publish_today(out_dir, progress=bar.update, on_total=set_total)
+    size = sum(p.stat().st_size for p in path.iterdir())
+    click.echo(
+        f"Published {total} rows ({size / 1e6:.1f} MB) to {path} "
+        f"in {time.perf_counter() - started:.1f} s."
+    )
+
+
+def publish_today(
+    out_dir: Path | None = None,
+    *,
+    progress: Callable[[int], None] = lambda n: None,
+    on_total: Callable[[int], None] = lambda n: None,
+) -> tuple[Path, int]:
+    """Publish today's snapshot (the command and the ``publish_snapshot`` job call this)."""
     from opendata.schema import DATASETS, PERFORMANCE
     from portal.datasets.snapshots import publish_snapshot
     from portal.datasets.views import local_today, snapshot_dir
@@ -39,23 +61,18 @@ def publish_command(out_dir: Path | None) -> None:
         for name in DATASETS
         if name != PERFORMANCE.name
     ) + sum(len(batch) for batch in performance)
-    started = time.perf_counter()
-    with click.progressbar(length=total, label="Rows") as bar:
-        path = publish_snapshot(
-            engine,
-            out_dir,
-            day=local_today(),
-            created=utcnow().astimezone(BISHKEK),
-            base_url=current_app.config["BASE_URL"],
-            progress=bar.update,
-            row_sources=lambda name: performance if name == PERFORMANCE.name else None,
-            dataset_options=options,
-        )
-    size = sum(p.stat().st_size for p in path.iterdir())
-    click.echo(
-        f"Published {total} rows ({size / 1e6:.1f} MB) to {path} "
-        f"in {time.perf_counter() - started:.1f} s."
+    on_total(total)
+    path = publish_snapshot(
+        engine,
+        out_dir,
+        day=local_today(),
+        created=utcnow().astimezone(BISHKEK),
+        base_url=current_app.config["BASE_URL"],
+        progress=progress,
+        row_sources=lambda name: performance if name == PERFORMANCE.name else None,
+        dataset_options=options,
     )
+    return path, total
 
 
 COMMANDS = (publish_command,)

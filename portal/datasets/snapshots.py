@@ -1,21 +1,32 @@
 """Dated snapshots of every dataset: written atomically, listed on the datasets page.
 
 ``publish_snapshot`` writes all datasets in all formats plus ``datapackage.json`` (with
-each file's size and SHA-256) into a temporary folder next to the destination and renames
-it into place only when everything was written, so readers never see a partial snapshot:
-a failure half-way removes the temporary folder and leaves earlier snapshots untouched.
-Each dataset is read once and written into all its formats in the same pass.
+each file's size and SHA-256); each dataset is read once and written into all its formats
+in the same pass. The folder of snapshots looks like this::
+
+    2026-03-01 -> .runs/2026-03-01T023000-k3j9   a day: a symlink to one complete run
+    current -> 2026-03-01                        the newest day
+    .runs/…                                      complete runs (written once, never changed)
+    .tmp-…  .trash-…  .link-…                    an interrupted run's leftovers
+
+A run writes into a fresh ``.tmp-`` folder, renames it into ``.runs/`` when complete, then
+points the day at it by renaming a new symlink over the old one — one atomic rename, so a
+reader sees the old complete snapshot or the new one, never none and never a partial one.
+Runs no day points to any more (replaced, or orphaned by a kill) and every leftover are
+swept at the start of the next run: a replaced snapshot stays readable until then for a
+reader who had just resolved the old link. One run at a time (a lock file).
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -31,6 +42,10 @@ from portal.schemas.filters import AppealFilters
 DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 FILE_NAME = re.compile(r"^[a-z_]+(\.[a-z]+){1,2}$")
 WRITE_BUFFER = 1 << 20
+RUNS = ".runs"
+CURRENT = "current"
+#: Prefixes of what an interrupted run leaves behind.
+LEFTOVERS = (".tmp-", ".trash-", ".link-", ".old-")
 
 
 @dataclass(frozen=True)
@@ -71,51 +86,112 @@ def publish_snapshot(
     needs the application context, so the caller reads it).
     """
     out_dir.mkdir(parents=True, exist_ok=True)
-    final = out_dir / day.isoformat()
-    work = Path(tempfile.mkdtemp(prefix=f".tmp-{day.isoformat()}-", dir=out_dir))
-    try:
-        files: dict[str, catalog.FileInfo] = {}
-        for dataset in DATASETS.values():
-            names = {fmt: catalog.file_name(dataset, fmt) for fmt in dataset.formats}
-            with ExitStack() as stack:
-                writers = {
-                    fmt: catalog.HashingWriter(
-                        stack.enter_context(open(work / name, "wb", buffering=WRITE_BUFFER))
-                    )
-                    for fmt, name in names.items()
-                }
-                source = row_sources(dataset.name) if row_sources is not None else None
-                if source is None:
-                    options = (dataset_options or {}).get(dataset.name, {})
-                    source = stream_rows(engine, dataset.name, AppealFilters(), **options)
-                with MultiWriter(dataset, writers) as writer:
-                    for batch in source:
-                        writer.write(batch)
-                        progress(len(batch))
-            for fmt, name in names.items():
-                files[name] = writers[fmt].info()
-        descriptor = catalog.datapackage(
-            base_url=base_url, created=created, enums=reference_enums(engine), files=files
-        )
-        (work / "datapackage.json").write_bytes(
-            json.dumps(descriptor, ensure_ascii=False, indent=2).encode() + b"\n"
-        )
-        os.chmod(work, 0o755)
-        _swap_into_place(work, final)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
+    with _only_run(out_dir):
+        sweep(out_dir)
+        work = Path(tempfile.mkdtemp(prefix=f".tmp-{day.isoformat()}-", dir=out_dir))
+        try:
+            _write_all(engine, work, created, base_url, progress, row_sources, dataset_options)
+            os.chmod(work, 0o755)
+            (out_dir / RUNS).mkdir(exist_ok=True)
+            run = out_dir / RUNS / f"{day.isoformat()}T{created:%H%M%S}-{work.name[-6:]}"
+            os.rename(work, run)
+        except BaseException:
+            shutil.rmtree(work, ignore_errors=True)
+            raise
+        final = out_dir / day.isoformat()
+        _point(final, Path(RUNS) / run.name)
+        if _newest_day(out_dir) == day.isoformat():
+            _point(out_dir / CURRENT, Path(day.isoformat()))
     return final
 
 
-def _swap_into_place(work: Path, final: Path) -> None:
-    if not final.exists():
-        os.rename(work, final)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".old-{final.name}-", dir=final.parent))
-    os.rename(final, old / final.name)
-    os.rename(work, final)
-    shutil.rmtree(old, ignore_errors=True)
+def _write_all(engine, work, created, base_url, progress, row_sources, dataset_options) -> None:
+    files: dict[str, catalog.FileInfo] = {}
+    for dataset in DATASETS.values():
+        names = {fmt: catalog.file_name(dataset, fmt) for fmt in dataset.formats}
+        with ExitStack() as stack:
+            writers = {
+                fmt: catalog.HashingWriter(
+                    stack.enter_context(open(work / name, "wb", buffering=WRITE_BUFFER))
+                )
+                for fmt, name in names.items()
+            }
+            source = row_sources(dataset.name) if row_sources is not None else None
+            if source is None:
+                options = (dataset_options or {}).get(dataset.name, {})
+                source = stream_rows(engine, dataset.name, AppealFilters(), **options)
+            with MultiWriter(dataset, writers) as writer:
+                for batch in source:
+                    writer.write(batch)
+                    progress(len(batch))
+        for fmt, name in names.items():
+            files[name] = writers[fmt].info()
+    descriptor = catalog.datapackage(
+        base_url=base_url, created=created, enums=reference_enums(engine), files=files
+    )
+    (work / "datapackage.json").write_bytes(
+        json.dumps(descriptor, ensure_ascii=False, indent=2).encode() + b"\n"
+    )
+
+
+@contextmanager
+def _only_run(out_dir: Path) -> Iterator[None]:
+    """Hold the folder's lock: a second publish waits for the first."""
+    with open(out_dir / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _point(link: Path, target: Path) -> None:
+    """Make ``link`` point at ``target`` (relative) with one atomic rename."""
+    staged = link.parent / f".link-{link.name}-{os.getpid()}"
+    staged.unlink(missing_ok=True)
+    os.symlink(target, staged)
+    if link.is_dir() and not link.is_symlink():
+        # A snapshot of the layout before pointers: move it among the runs first.
+        os.rename(link, link.parent / RUNS / f"{link.name}-legacy-{os.getpid()}")
+    os.replace(staged, link)
+
+
+def _newest_day(out_dir: Path) -> str | None:
+    days = [entry.name for entry in out_dir.iterdir() if DATE_DIR.match(entry.name)]
+    return max(days, default=None)
+
+
+def sweep(out_dir: Path) -> list[str]:
+    """Remove what interrupted runs left and the runs no day points to; returns their names.
+
+    Call it holding the lock (``publish_snapshot`` does). A run is renamed out of the way
+    before it is deleted, so nothing half-deleted ever carries a run's name.
+    """
+    runs = out_dir / RUNS
+    referenced = {
+        os.path.basename(os.readlink(entry))
+        for entry in out_dir.iterdir()
+        if DATE_DIR.match(entry.name) and entry.is_symlink()
+    }
+    leftovers = [entry for entry in out_dir.iterdir() if entry.name.startswith(LEFTOVERS)]
+    _remove(leftovers)
+    superseded = []
+    if runs.is_dir():
+        for run in runs.iterdir():
+            if run.name not in referenced:
+                trash = out_dir / f".trash-{run.name}"
+                os.rename(run, trash)
+                superseded.append(trash)
+    _remove(superseded)
+    return sorted(entry.name for entry in leftovers + superseded)
+
+
+def _remove(entries: list[Path]) -> None:
+    for entry in entries:
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
 
 
 def list_snapshots(out_dir: Path) -> list[Snapshot]:

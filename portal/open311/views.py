@@ -294,7 +294,10 @@ def create_request(fmt: str):
         raise Open311Error(403, [_("api_key is missing or not valid.")])
     data = _load_post(body)
     try:
-        result = submit_appeal(data, language=str(get_locale() or "ru"), channel=channel)
+        result = submit_appeal(
+            data, language=str(get_locale() or "ru"), channel=channel,
+            idempotency_key=request.headers.get("Idempotency-Key"), key_scope=f"open311:{api_key}",
+        )  # fmt: skip
     except ServiceError as error:
         fields = open311_field_errors(error.errors)
         descriptions = [f"{field}: {text}" for field, texts in fields.items() for text in texts]

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, jsonify, render_template, request, url_for
+from flask import abort, current_app, render_template, request, url_for
 from marshmallow import ValidationError
 
 from portal import maps
-from portal.database import check_connection
-from portal.extensions import db
 from portal.public import bp
 from portal.public.links import download_links, listing_twins
 from portal.queries.appeals import (
@@ -162,13 +160,3 @@ def appeal_detail(public_id: str):
         },
         downloads=download_links(AppealFilters()),
     )
-
-
-@bp.get("/healthz")
-def healthz():
-    """Liveness and database check for load balancers and monitoring."""
-    try:
-        check_connection(db.engine)
-    except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
-        return jsonify(status="error", database=str(exc)), 503
-    return jsonify(status="ok", database="ok")

@@ -5,7 +5,7 @@ BY per month) and rolls the counts up into every grouping (service, category, di
 month, service × month, category × district); every figure is derived by
 ``opendata.stats`` (medians are exact: working days are small integers in a histogram).
 
-Results are cached (Redis when PORTAL_REDIS_URL is set, else in this process) under a key
+Results are cached through Flask-Caching (Redis when PORTAL_REDIS_URL is set, else in this process) under a key
 made of the window, the city, the *data version* (the id of the newest status event, so
 that every new event — answer, rating, reopening, extension, publication — invalidates)
 and the current date in Asia/Bishkek (deadlines end at 23:59:59 local time, so "overdue
@@ -16,12 +16,9 @@ After a change, the previous figures are served while new ones are computed (see
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -263,87 +260,6 @@ def compute_performance_set(
 # --- Cache --------------------------------------------------------------------------------
 
 
-class MemoryCache:
-    """A small LRU with expiry, for one process (used without Redis)."""
-
-    def __init__(self, size: int = 64) -> None:
-        self.size = size
-        self.items: OrderedDict[str, tuple[float, str]] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: str) -> str | None:
-        with self.lock:
-            item = self.items.get(key)
-            if item is None:
-                return None
-            if item[0] < time.monotonic():
-                del self.items[key]
-                return None
-            self.items.move_to_end(key)
-            return item[1]
-
-    def set(self, key: str, value: str, ttl: int) -> None:
-        with self.lock:
-            self.items[key] = (time.monotonic() + ttl, value)
-            self.items.move_to_end(key)
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-
-    def add(self, key: str, value: str, ttl: int) -> bool:
-        """Set only if absent (or expired); True when this call set it."""
-        with self.lock:
-            item = self.items.get(key)
-            if item is not None and item[0] >= time.monotonic():
-                return False
-            self.items[key] = (time.monotonic() + ttl, value)
-            return True
-
-    def delete(self, key: str) -> None:
-        with self.lock:
-            self.items.pop(key, None)
-
-    def clear(self) -> None:
-        with self.lock:
-            self.items.clear()
-
-
-class RedisCache:
-    """The same interface over Redis, shared by every worker and host."""
-
-    def __init__(self, url: str) -> None:
-        import redis
-
-        self.client = redis.Redis.from_url(url)
-
-    def get(self, key: str) -> str | None:
-        try:
-            value = self.client.get(key)
-        except Exception:  # noqa: BLE001 - a cache outage must not break the page
-            return None
-        return value.decode() if value is not None else None
-
-    def set(self, key: str, value: str, ttl: int) -> None:
-        with contextlib.suppress(Exception):  # a cache outage must not break the page
-            self.client.set(key, value, ex=ttl)
-
-    def add(self, key: str, value: str, ttl: int) -> bool:
-        try:
-            return bool(self.client.set(key, value, ex=ttl, nx=True))
-        except Exception:  # noqa: BLE001 - without Redis, everyone computes
-            return True
-
-    def delete(self, key: str) -> None:
-        with contextlib.suppress(Exception):
-            self.client.delete(key)
-
-    def clear(self) -> None:
-        try:
-            for key in self.client.scan_iter(f"{CACHE_PREFIX}:*"):
-                self.client.delete(key)
-        except Exception:  # noqa: BLE001
-            pass
-
-
 def _namespace() -> str:
     """Key prefix: one database's figures never meet another's in a shared Redis (the test
     suite also gives each app its own RATELIMIT_KEY_PREFIX, reused here)."""
@@ -352,13 +268,10 @@ def _namespace() -> str:
     return f"{CACHE_PREFIX}:{digest}{current_app.config.get('RATELIMIT_KEY_PREFIX', '')}"
 
 
-def _cache() -> MemoryCache | RedisCache:
-    """The application's performance cache (created on first use)."""
-    cache = current_app.extensions.get("portal.performance_cache")
-    if cache is None:
-        url = current_app.config.get("REDIS_URL")
-        cache = RedisCache(url) if url else MemoryCache()
-        current_app.extensions["portal.performance_cache"] = cache
+def _cache():
+    """The application's cache (Flask-Caching: Redis when configured, else this process)."""
+    from portal.extensions import cache
+
     return cache
 
 

@@ -6,11 +6,14 @@ from contextlib import contextmanager
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql import ClauseElement
 
 from portal.extensions import db
 from portal.models import (
     Appeal,
+    AppealStatus,
     Category,
     EventKind,
     PublicIdCounter,
@@ -85,26 +88,56 @@ def format_public_id(city_code: str, year: int, number: int) -> str:
 def allocate_public_ids(city_code: str, year: int, count: int = 1) -> list[str]:
     """Reserve ``count`` consecutive public ids in the current transaction.
 
-    The counter row is updated in place (UPDATE … SET last = last + n), which locks it,
-    so concurrent submissions never receive the same number.
+    One atomic statement creates the city's counter for the year or advances it and
+    returns the new value (INSERT … ON CONFLICT DO UPDATE … RETURNING, on SQLite and
+    PostgreSQL alike): the first submissions of a year cannot race to create the row, and
+    the row stays locked until commit, so no two submissions receive the same number.
     """
-    counter = select(PublicIdCounter).where(
-        PublicIdCounter.city_code == city_code, PublicIdCounter.year == year
-    )
-    if db.session.scalars(counter).first() is None:
-        db.session.add(PublicIdCounter(city_code=city_code, year=year, last_number=0))
-        db.session.flush()
-    db.session.execute(
-        update(PublicIdCounter)
-        .where(PublicIdCounter.city_code == city_code, PublicIdCounter.year == year)
-        .values(last_number=PublicIdCounter.last_number + count)
-    )
-    last = db.session.scalars(
-        select(PublicIdCounter.last_number).where(
-            PublicIdCounter.city_code == city_code, PublicIdCounter.year == year
+    insert = _dialect_insert()
+    statement = (
+        insert(PublicIdCounter)
+        .values(city_code=city_code, year=year, last_number=count)
+        .on_conflict_do_update(
+            index_elements=[PublicIdCounter.city_code, PublicIdCounter.year],
+            set_={"last_number": PublicIdCounter.last_number + count},
         )
-    ).one()
+        .returning(PublicIdCounter.last_number)
+    )
+    last = db.session.execute(statement).scalar_one()
     return [format_public_id(city_code, year, n) for n in range(last - count + 1, last + 1)]
+
+
+def _dialect_insert():
+    """The INSERT construct with ON CONFLICT of the session's database."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+def claim_transition(appeal: Appeal, expected: tuple[AppealStatus, ...], **values) -> bool:
+    """Change the appeal only if it is still in one of the ``expected`` states.
+
+    A conditional UPDATE, the first write of the use case: on PostgreSQL a concurrent
+    request waits for the row and then finds nothing to update; on SQLite the database's
+    write lock serialises them the same way. False when another request got there first;
+    on success the loaded ``appeal`` carries the new values.
+    """
+    claimed = db.session.execute(
+        update(Appeal)
+        .where(Appeal.id == appeal.id, Appeal.status.in_(expected))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        return False
+    for name, value in values.items():
+        if isinstance(value, ClauseElement):  # computed by the database: read it back
+            db.session.expire(appeal, [name])
+        else:
+            set_committed_value(appeal, name, value)
+    return True
 
 
 def record_event(

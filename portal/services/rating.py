@@ -32,7 +32,14 @@ from portal.models import (
     utcnow,
 )
 from portal.services import publication
-from portal.services.core import Conflict, ServiceError, compute_due_at, record_event, transaction
+from portal.services.core import (
+    Conflict,
+    ServiceError,
+    claim_transition,
+    compute_due_at,
+    record_event,
+    transaction,
+)
 from portal.services.submission import tracking_url
 from portal.services.tokens import (
     TokenProblem,
@@ -157,19 +164,30 @@ def rate_answer(token: str, data: dict) -> RatingResult:
 
 
 def reopen_appeal(token: str) -> Appeal:
-    """Send the appeal back to the service after an unsatisfied rating, with a new deadline."""
+    """Send the appeal back to the service after an unsatisfied rating, with a new deadline.
+
+    Only one of several simultaneous reopen requests (same link, or the tracking and the
+    rating link together) succeeds: the status changes by a conditional update.
+    """
     with transaction():
         access = _resolve_or_refuse_reopen(token)
         if access is None or access.reopenable is None:
             raise Conflict(_("This appeal cannot be reopened now."))
         appeal = access.appeal
         now = utcnow()
-        appeal.status = AppealStatus.REOPENED
-        appeal.reopen_count = (appeal.reopen_count or 0) + 1
-        appeal.reopened_at = now
-        appeal.closed_at = None
-        appeal.resolution = None
-        appeal.due_at = compute_due_at(appeal.category, now)
+        reopened = claim_transition(
+            appeal,
+            (AppealStatus.ANSWERED,),
+            status=AppealStatus.REOPENED,
+            reopen_count=Appeal.reopen_count + 1,
+            reopened_at=now,
+            closed_at=None,
+            resolution=None,
+            due_at=compute_due_at(appeal.category, now),
+            updated_at=now,
+        )
+        if not reopened:
+            raise Conflict(_("This appeal cannot be reopened now."))
         record_event(appeal, EventKind.REOPENED, at=now)
     return appeal
 

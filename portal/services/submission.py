@@ -17,6 +17,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.i18n import localized
@@ -43,6 +44,7 @@ from portal.services.core import (
     transaction,
     work_calendar,
 )
+from portal.services.idempotency import RetryKey
 from portal.services.moderation import auto_publish_if_clean
 from portal.services.tokens import issue_token
 
@@ -128,19 +130,44 @@ def prepare_photos(photos: Sequence[bytes]) -> list:
 
 
 def submit_appeal(
-    data: dict, photos: Sequence[bytes] = (), *, language: str = "ru", channel: str = "web"
+    data: dict,
+    photos: Sequence[bytes] = (),
+    *,
+    language: str = "ru",
+    channel: str = "web",
+    idempotency_key: str | None = None,
+    key_scope: str = "api",
 ) -> SubmissionResult:
     """Store a citizen's appeal (status submitted: it waits for moderation).
 
     ``data`` is the output of ``AppealSubmissionSchema().load(...)``; ``channel`` says how
     it arrived (opendata.schema.CHANNEL_PATTERN). Raises ServiceError with field errors
-    (and stores nothing) when the place, category or a photo is refused.
+    (and stores nothing) when the place, category or a photo is refused. With an
+    ``idempotency_key`` (unique within ``key_scope``: "api", "form", an Open311 client…), a
+    retry of the same request returns the appeal stored the first time.
     """
     if language not in current_app.config["LANGUAGES"]:
         language = current_app.config["LANGUAGES"][0]
     if data.get("consent") is not True:
         message = _("Please agree to the privacy notice.")
         raise ServiceError(message, {"consent": [message]})
+    retry = RetryKey.of(key_scope, idempotency_key, data, photos) if idempotency_key else None
+    stored = retry.stored_appeal() if retry else None
+    if stored is not None:
+        return SubmissionResult(stored, retry.tracking_token, stored.due_at)
+    try:
+        return _store_appeal(data, photos, language, channel, retry)
+    except IntegrityError:
+        # A concurrent twin of this request stored its appeal first: answer with that one.
+        stored = retry.stored_appeal() if retry else None
+        if stored is None:
+            raise
+        return SubmissionResult(stored, retry.tracking_token, stored.due_at)
+
+
+def _store_appeal(
+    data: dict, photos: Sequence[bytes], language: str, channel: str, retry: RetryKey | None
+) -> SubmissionResult:
     lat, lon = float(data["lat"]), float(data["lon"])
     city, category = resolve_place(data["city"], data["category"], lat=lat, lon=lon)
     prepared = prepare_photos(photos)
@@ -169,13 +196,17 @@ def submit_appeal(
         )
         session.add(appeal)
         session.flush()
+        if retry is not None:
+            retry.remember(appeal)
         contact = {key: data.get(key) or None for key in ("name", "email", "phone")}
         if any(contact.values()):
             session.add(Contact(appeal_id=appeal.id, **contact))
         for photo in prepared:
             publication.store_photo(appeal, photo, at=now)
         record_event(appeal, EventKind.SUBMITTED, at=now)
-        token = issue_token(appeal, TokenPurpose.TRACK)
+        token = issue_token(
+            appeal, TokenPurpose.TRACK, token=retry.tracking_token if retry else None
+        )
         session.flush()
         auto_publish_if_clean(appeal)
         if contact["email"]:

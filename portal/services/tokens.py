@@ -60,9 +60,13 @@ def issue_token(
     *,
     answer: Answer | None = None,
     expires_at: datetime | None = None,
+    token: str | None = None,
 ) -> str:
-    """Store a new token for ``appeal`` (in the current transaction); returns the plaintext."""
-    token = new_token()
+    """Store a token for ``appeal`` (in the current transaction); returns the plaintext.
+
+    A fresh random one unless ``token`` is given (a retried submission's derived token).
+    """
+    token = token or new_token()
     db.session.add(
         AccessToken(
             token_hash=hash_token(token),

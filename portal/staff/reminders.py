@@ -1,7 +1,9 @@
 """Reminder e-mails to services: appeals due within a few working days, and overdue ones.
 
-Reads through ``portal.queries.inbox.reminders`` and sends through ``portal.mail``; it
-writes nothing, so running it twice only sends the reminders twice (cron-friendly).
+Reads through ``portal.queries.inbox.reminders`` and queues one ``send_mail`` job per
+service (the queue retries a mail server that does not answer); it writes nothing, so
+running it twice only sends the reminders twice. The worker runs it on REMIND_SCHEDULE;
+``portal remind`` runs it by hand or from cron.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ class RemindResult:
     services: int
     due_soon: int
     overdue: int
-    failed: tuple[str, ...] = ()
 
 
 def due_window_end(now: datetime, workdays: int) -> datetime:
@@ -71,25 +72,18 @@ def compose(reminder: ServiceReminder) -> tuple[str, str]:
 
 
 def send_reminders(*, now: datetime, dry_run: bool = False) -> RemindResult:
-    """E-mail every active service with an address its due-soon and overdue appeals."""
-    from portal.mail import MailError, send_mail
+    """Queue for every active service with an address its due-soon and overdue appeals."""
+    from portal.jobs import enqueue
 
     window = current_app.config["REMIND_DUE_WITHIN_WORKDAYS"]
     found = reminders(now=now, due_before=due_window_end(now, window))
-    failed = []
     with force_locale(current_app.config["LANGUAGES"][0]):
         for reminder in found:
             subject, body = compose(reminder)
-            if dry_run:
-                continue
-            try:
-                send_mail(reminder.email, subject, body)
-            except MailError:
-                current_app.logger.exception("reminder to %s failed", reminder.email)
-                failed.append(reminder.service_code)
+            if not dry_run:
+                enqueue("send_mail", reminder.email, subject, body)
     return RemindResult(
         services=len(found),
         due_soon=sum(len(r.due_soon) for r in found),
         overdue=sum(len(r.overdue) for r in found),
-        failed=tuple(failed),
     )

@@ -47,17 +47,19 @@ def test_hostile_text_is_escaped_on_the_appeal_page(client, make_appeal):
     assert "<img src=x" not in page
 
 
-def test_healthz_checks_the_database(client):
-    response = client.get("/healthz")
+def test_readyz_checks_the_database(client):
+    assert client.get("/healthz").json == {"status": "ok"}  # liveness: the process answers
+    response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "database": "ok"}
+    assert response.json["status"] in {"ok", "degraded"} and response.json["database"] == "ok"
 
 
-def test_healthz_reports_an_unreachable_database(make_app, tmp_path):
+def test_readyz_reports_an_unreachable_database(make_app, tmp_path):
     app = make_app(DATABASE_URL=f"sqlite:///{tmp_path}/missing/dir/db.sqlite")
-    response = app.test_client().get("/healthz")
+    response = app.test_client().get("/readyz")
     assert response.status_code == 503
-    assert response.json["status"] == "error"
+    assert response.json["status"] == "unavailable" and response.json["database"] == "down"
+    assert app.test_client().get("/healthz").status_code == 200
 
 
 def test_errors_come_in_the_format_of_each_area(client):

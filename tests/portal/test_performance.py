@@ -352,7 +352,9 @@ def test_redis_cache_round_trip(make_app):
     app = make_app(REDIS_URL=os.environ["PORTAL_TEST_REDIS_URL"])
     with app.app_context():
         cache = perf._cache()
-        assert isinstance(cache, perf.RedisCache)
+        from portal.caching import ResilientRedisCache
+
+        assert isinstance(cache.cache, ResilientRedisCache)
         key = f"{perf.CACHE_PREFIX}:test:{os.getpid()}"
         cache.set(key, "value", 5)
         assert cache.get(key) == "value"

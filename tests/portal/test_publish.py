@@ -122,6 +122,11 @@ def test_pandas_reads_cyrillic_back(snapshot):
     assert excel.equals(frame)
 
 
+def visible(out) -> list[str]:
+    """What a person listing the folder sees (runs and the lock are hidden)."""
+    return sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+
+
 def test_publish_is_atomic(seeded, runner, tmp_path, monkeypatch):
     out = tmp_path / "out"
     publish(runner, out)
@@ -139,7 +144,8 @@ def test_publish_is_atomic(seeded, runner, tmp_path, monkeypatch):
     monkeypatch.setattr(exports.MultiWriter, "write", failing)
     result = runner.invoke(args=["publish", "--out", str(out)])
     assert result.exit_code != 0
-    assert sorted(p.name for p in out.iterdir()) == [local_today()]  # no temporary folder
+    assert visible(out) == [local_today(), "current"]  # no temporary folder
+    assert not [p for p in out.iterdir() if p.name.startswith(".tmp-")]
     after = {p.name: p.read_bytes() for p in (out / local_today()).iterdir()}
     assert after == before  # the earlier snapshot is untouched
 
@@ -154,7 +160,8 @@ def test_failed_first_publish_leaves_nothing(seeded, runner, tmp_path, monkeypat
     out = tmp_path / "out"
     result = runner.invoke(args=["publish", "--out", str(out)])
     assert result.exit_code != 0
-    assert list(out.iterdir()) == []
+    assert visible(out) == []
+    assert not [p for p in out.iterdir() if p.name.startswith(".tmp-")]
 
 
 def test_publishing_again_replaces_the_days_snapshot(seeded, runner, tmp_path, make_appeal):
@@ -163,7 +170,7 @@ def test_publishing_again_replaces_the_days_snapshot(seeded, runner, tmp_path, m
     first = (out / local_today() / "appeals.csv").read_bytes()
     make_appeal()
     publish(runner, out)
-    assert sorted(p.name for p in out.iterdir()) == [local_today()]
+    assert visible(out) == [local_today(), "current"]
     assert (out / local_today() / "appeals.csv").read_bytes() != first
 
 

@@ -84,18 +84,6 @@ def test_the_subject_counts_and_the_mail_is_in_russian(runner, make_appeal, outb
     assert "Яма на дороге" in body  # category names in the default language
 
 
-def test_a_mail_failure_is_reported_with_a_non_zero_exit(runner, make_appeal, monkeypatch):
-    from portal.mail import MailError
-
-    def fail(to, subject, body):
-        raise MailError("SMTP down")
-
-    monkeypatch.setattr("portal.mail.send_mail", fail)
-    due(make_appeal, (4, 1))
-    result = runner.invoke(args=["remind", "--now", NOW])
-    assert result.exit_code != 0 and "bsk-roads" in result.output
-
-
 @pytest.mark.parametrize("bad", ["yesterday", "2026-04-30T09:00"])
 def test_bad_now_is_a_clear_error(runner, bad):
     result = runner.invoke(args=["remind", "--now", bad])

@@ -1,0 +1,192 @@
+"""The job queue: work that may fail and be retried, done outside the request (huey).
+
+Backends, chosen by configuration like everything else:
+
+- embedded default: ``SqliteHuey`` in JOBS_DB (``instance/jobs.db``), a file every process
+  of the machine shares;
+- with REDIS_URL: ``RedisHuey``, shared by every host; commands bounded by REDIS_TIMEOUT.
+
+``portal worker`` runs the consumer (and the periodic jobs); ``portal serve`` runs one in
+its own process, so the one-machine quick start needs nothing else. A queue that cannot be
+reached does not lose work: ``enqueue`` then runs the job at once in the caller's process.
+
+Jobs are declared once, in ``portal.jobs.tasks``, with ``@job`` (see docs/deploy.md, "Adding
+a job"). Code queues one with ``enqueue("name", *args)`` — after its transaction committed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import wraps
+
+from flask import Flask, current_app
+from huey import RedisHuey, SqliteHuey, crontab
+from huey.api import Huey
+
+from portal.workdays import BISHKEK
+
+log = logging.getLogger(__name__)
+
+_EXTENSION = "portal.jobs"
+#: Key under which a worker notes that it is alive (read by /readyz).
+HEARTBEAT_KEY = "portal:worker-heartbeat"
+
+
+@dataclass(frozen=True)
+class Job:
+    """A declared job: its function and how it is retried and scheduled."""
+
+    name: str
+    func: Callable
+    retries: int
+    retry_delay: int
+    #: A setting name holding a cron expression, or a cron expression; None: on demand.
+    schedule: str | None
+
+
+JOBS: dict[str, Job] = {}
+
+
+def job(*, retries: int = 3, retry_delay: int = 60, schedule: str | None = None):
+    """Declare a job (decorator). The function runs inside an application context."""
+
+    def register(func: Callable) -> Callable:
+        JOBS[func.__name__] = Job(func.__name__, func, retries, retry_delay, schedule)
+        return func
+
+    return register
+
+
+@dataclass
+class Queue:
+    huey: Huey
+    tasks: dict[str, Callable]
+    backend: str
+
+
+def make_huey(app: Flask) -> tuple[Huey, str]:
+    """The huey instance the settings ask for, and its backend's name."""
+    config = app.config
+    name = "portal" + config.get("RATELIMIT_KEY_PREFIX", "")
+    if config["JOBS_IMMEDIATE"]:
+        return Huey(name, results=False, immediate=True), "immediate"
+    if config["REDIS_URL"]:
+        from redis import ConnectionPool
+
+        from portal.redis_link import connection_options
+
+        pool = ConnectionPool.from_url(
+            config["REDIS_URL"], **connection_options(config["REDIS_TIMEOUT"])
+        )
+        return RedisHuey(name, results=False, connection_pool=pool, blocking=False), "redis"
+    path = config["JOBS_DB"] or os.path.join(app.instance_path, "jobs.db")
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    return SqliteHuey(name, results=False, filename=path, timeout=15), "sqlite"
+
+
+def local_cron(expression: str) -> Callable[[datetime], bool]:
+    """A huey schedule from a cron expression read in Asia/Bishkek (huey ticks in UTC)."""
+    minute, hour, day, month, weekday = expression.split()
+    matches = crontab(minute=minute, hour=hour, day=day, month=month, day_of_week=weekday)
+
+    def validate(moment: datetime) -> bool:
+        local = moment.replace(tzinfo=UTC).astimezone(BISHKEK).replace(tzinfo=None)
+        return matches(local)
+
+    return validate
+
+
+def _in_app_context(app: Flask, func: Callable) -> Callable:
+    @wraps(func)
+    def run(*args, **kwargs):
+        with app.app_context():
+            return func(*args, **kwargs)
+
+    return run
+
+
+def init_app(app: Flask) -> None:
+    """Build the queue and register every declared job (and the periodic ones) on it."""
+    from portal.jobs import tasks  # noqa: F401  (declares the jobs)
+
+    huey, backend = make_huey(app)
+    registered = {}
+    for spec in JOBS.values():
+        run = _in_app_context(app, spec.func)
+        registered[spec.name] = huey.task(
+            retries=spec.retries, retry_delay=spec.retry_delay, name=spec.name
+        )(run)
+        cron = app.config.get(spec.schedule, spec.schedule) if spec.schedule else ""
+        if cron:
+            huey.periodic_task(
+                local_cron(cron), retries=spec.retries, retry_delay=spec.retry_delay,
+                name=f"{spec.name}.periodic",
+            )(run)  # fmt: skip
+    app.extensions[_EXTENSION] = Queue(huey, registered, backend)
+
+
+def queue() -> Queue:
+    """The current application's queue."""
+    return current_app.extensions[_EXTENSION]
+
+
+def enqueue(name: str, *args, **kwargs) -> None:
+    """Queue the job ``name``; when the queue cannot be reached, run it here and now.
+
+    Never raises because of the queue: callers enqueue after their transaction committed,
+    and what is committed must not be reported as failed.
+    """
+    try:
+        queue().tasks[name](*args, **kwargs)
+        return
+    except Exception:  # noqa: BLE001 - a queue outage must not fail the caller
+        current_app.logger.warning("job queue unreachable; running %s in this process", name)
+    try:
+        JOBS[name].func(*args, **kwargs)
+    except Exception:  # noqa: BLE001 - logged; the caller's work is already stored
+        current_app.logger.exception("job %s failed and could not be queued for a retry", name)
+
+
+def queue_state() -> dict:
+    """What /readyz reports: reachable?, jobs waiting, seconds since a worker was seen."""
+    current = queue()
+    state: dict = {"backend": current.backend}
+    if current.backend == "immediate":
+        return {**state, "state": "ok", "pending": 0}
+    try:
+        state["pending"] = current.huey.pending_count()
+        seen = current.huey.get(HEARTBEAT_KEY, peek=True)
+    except Exception:  # noqa: BLE001 - the queue is not there
+        return {**state, "state": "down"}
+    state["worker_seen_seconds_ago"] = None if seen is None else round(time.time() - seen)
+    return {**state, "state": "ok"}
+
+
+def beat() -> None:
+    """Note that a worker is alive (the heartbeat job calls it every minute)."""
+    queue().huey.put(HEARTBEAT_KEY, time.time())
+
+
+def consumer(app: Flask, *, threads: int, periodic: bool = True):
+    """A huey consumer of ``app``'s queue (``portal worker`` runs it)."""
+    current = app.extensions[_EXTENSION]
+    if current.backend == "immediate":
+        raise RuntimeError("JOBS_IMMEDIATE is set: jobs run where they are queued")
+    return current.huey.create_consumer(
+        workers=threads, worker_type="thread", periodic=periodic, max_delay=5.0
+    )
+
+
+def start_in_process(app: Flask, *, threads: int = 1) -> None:
+    """Run a consumer on daemon threads of this process (``portal serve``'s single process).
+
+    huey's consumer installs signal handlers, which belong to the server here: skip them.
+    """
+    embedded = consumer(app, threads=threads)
+    embedded._set_signal_handlers = lambda: None
+    embedded.start()
