@@ -17,13 +17,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "staff.login"
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        from portal.extensions import db
-        from portal.models import StaffUser
-
-        user = db.session.get(StaffUser, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
+    login_manager.user_loader(load_user)
 
     @app.after_request
     def security_headers(response: Response) -> Response:
@@ -31,3 +25,17 @@ def init_app(app: Flask, settings: Settings) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         return response
+
+
+def load_user(session_id: str):
+    """The active account whose current session version the session carries, else None."""
+    from portal.extensions import db
+    from portal.models import StaffUser
+
+    ident, _, version = session_id.partition(":")
+    if not (ident.isdigit() and version.isdigit()):
+        return None  # a session from before session versions, or garbage
+    user = db.session.get(StaffUser, int(ident))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
