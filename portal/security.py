@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, Response
 
+from portal import json_bodies
 from portal.config import Settings
 from portal.extensions import csrf, limiter, login_manager
 
@@ -18,6 +19,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     login_manager.login_view = "staff.login"
 
     login_manager.user_loader(load_user)
+    app.before_request(json_bodies.check_json_body)
 
     @app.after_request
     def security_headers(response: Response) -> Response:
