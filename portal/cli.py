@@ -129,8 +129,11 @@ def serve_command(host: str, port: int, workers: int) -> None:
     # Flask ignores app.run() inside its own CLI, so start Werkzeug's server directly.
     from werkzeug.serving import run_simple
 
+    from portal.security import QuietRequestHandler
+
     app = current_app._get_current_object()
-    run_simple(host, port, app, use_debugger=app.debug, use_reloader=False, threaded=True)
+    run_simple(host, port, app, use_debugger=app.debug, use_reloader=False, threaded=True,
+               request_handler=QuietRequestHandler)  # fmt: skip
 
 
 def _ensure_port_free(host: str, port: int) -> None:

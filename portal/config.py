@@ -74,6 +74,11 @@ class Settings:
     LOGIN_ACCOUNT_MAX_FAILURES: int = 30
     # Days a browser stays recognised for an account after signing in to it.
     LOGIN_BROWSER_DAYS: int = 90
+    # Reverse proxies in front of the portal (nginx: 1): how many X-Forwarded-For and
+    # X-Forwarded-Proto hops to trust for the client's address and scheme; 0 trusts none.
+    TRUSTED_PROXIES: int = 0
+    # Strict-Transport-Security max-age (seconds) sent on HTTPS responses; 0 sends none.
+    HSTS_SECONDS: int = 31536000
     # Reminders (``portal remind``) list appeals due within this many working days.
     REMIND_DUE_WITHIN_WORKDAYS: int = 2
     # Map tiles: URL template and attribution (any XYZ tile server, e.g. a city's own).
