@@ -102,7 +102,8 @@ SENTINEL_PATTERNS: list[tuple[str, re.Pattern]] = [
 
 #: SQL that a public request must never run.
 PRIVATE_SQL = re.compile(
-    r"\bappeal_private\b|\bcontacts\b|\bprivate_\w+|\bstaff_users\b|\baccess_tokens\b",
+    r"\bappeal_private\b|\bcontacts\b|\bprivate_\w+|\bstaff_users\b|\baccess_tokens\b"
+    r"|\blogin_throttles\b",
     re.IGNORECASE,
 )
 

@@ -3,7 +3,7 @@
 Every module of ``portal.queries`` (and every ``portal.<blueprint>.queries``) is public
 unless listed in STAFF_ONLY_MODULES. Their source may not mention the private tables or
 ``private*`` attributes, and every SELECT they build compiles to SQL that never references
-``appeal_private``, ``contacts``, ``staff_users``, ``access_tokens`` or a ``private_*``
+``appeal_private``, ``contacts``, ``staff_users``, ``access_tokens``, ``login_throttles`` or a ``private_*``
 column. (``test_privacy.py`` checks the SQL actually run by every public request.)
 """
 
@@ -25,9 +25,10 @@ from portal.schemas.filters import AppealFilters
 
 #: Query modules that serve the staff area (they read private data on purpose).
 STAFF_ONLY_MODULES = {"portal.queries.inbox"}
-PRIVATE_NAMES = {"AppealPrivate", "Contact", "StaffUser", "AccessToken"}
+PRIVATE_NAMES = {"AppealPrivate", "Contact", "StaffUser", "AccessToken", "LoginThrottle"}
 PRIVATE_SQL = re.compile(
-    r"\bappeal_private\b|\bcontacts\b|\bprivate_\w+|\bstaff_users\b|\baccess_tokens\b",
+    r"\bappeal_private\b|\bcontacts\b|\bprivate_\w+|\bstaff_users\b|\baccess_tokens\b"
+    r"|\blogin_throttles\b",
     re.IGNORECASE,
 )
 
