@@ -118,7 +118,7 @@ def security_headers(response: Response) -> Response:
     headers["Content-Security-Policy"] = content_security_policy(csp_nonce(), config["TILE_URL"])
     if request.is_secure and config["HSTS_SECONDS"] > 0:
         headers["Strict-Transport-Security"] = f"max-age={config['HSTS_SECONDS']}"
-    if is_private_page():
+    if is_private_page() and "no-store" not in headers.get("Cache-Control", ""):
         headers["Cache-Control"] = "no-store"
     return response
 

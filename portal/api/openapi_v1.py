@@ -18,6 +18,8 @@ from portal.api.openapi_schemas import (
     submission_body,
 )
 from portal.schemas import open311 as o311
+from portal.schemas.fields import DATE_PATTERN
+from portal.schemas.map import MAX_PAGE_NUMBER
 
 API_TAG = "Open data API"
 CITIZEN_TAG = "Citizen API"
@@ -43,7 +45,7 @@ def _filters() -> list[dict]:
     from portal.schemas.filters import STATUS_CHOICES
 
     code = {"type": "string", "pattern": _optional(o311.CODE_RE)}
-    date = {"anyOf": [{"type": "string", "format": "date"}, {"const": ""}]}
+    date = {"anyOf": [{"type": "string", "format": "date", "pattern": DATE_PATTERN}, {"const": ""}]}
     return [
         query("city", code, "City slug."),
         query("category", code, "Category code."),
@@ -112,12 +114,22 @@ def op_appeals(ctx: Context) -> Operation:
             *_filters(),
             query(
                 "page",
-                {"anyOf": [{"type": "integer", "minimum": 1, "maximum": 1_000_000}, {"const": ""}]},
+                {
+                    "anyOf": [
+                        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_NUMBER},
+                        {"const": ""},
+                    ]
+                },
                 "Page number.",
             ),
             query(
                 "per_page",
-                {"anyOf": [{"type": "integer", "minimum": 1}, {"const": ""}]},
+                {
+                    "anyOf": [
+                        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_NUMBER},
+                        {"const": ""},
+                    ]
+                },
                 f"Appeals per page (default {ctx.page_size}, at most {ctx.max_page_size}).",
             ),
         ],

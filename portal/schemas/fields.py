@@ -19,9 +19,11 @@ from marshmallow.fields import *  # noqa: F403  (the same classes as marshmallow
 from marshmallow.fields import Date as _MarshmallowDate
 from marshmallow.fields import String as _MarshmallowString
 
-#: The range of every date field (inclusive).
+#: The range of every date field (inclusive): one century, so that the OpenAPI document
+#: can state it as a pattern (DATE_PATTERN).
 EARLIEST_DATE = date(2000, 1, 1)
 LATEST_DATE = date(2099, 12, 31)
+DATE_PATTERN = rf"^{EARLIEST_DATE.year // 100}[0-9]{{2}}-[0-9]{{2}}-[0-9]{{2}}$"
 
 #: C0 controls and DEL, except tab, line feed and carriage return.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
