@@ -106,14 +106,13 @@ def main() -> int:
             role=StaffRole.SERVICE,
             service_id=service.id,
             active=True,
-            failed_logins=0,
         )
         db.session.add(user)
         db.session.flush()
         _create_missing_indexes(db.session.connection(), Appeal.__table__)
         client = app.test_client()
         with client.session_transaction() as session:
-            session["_user_id"] = str(user.id)
+            session["_user_id"] = user.get_id()
             session["_fresh"] = True
         try:
             print(

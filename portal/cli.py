@@ -194,7 +194,10 @@ def serve_command(host: str, port: int, workers: int, jobs: bool) -> None:
     # Flask ignores app.run() inside its own CLI, so start Werkzeug's server directly.
     from werkzeug.serving import run_simple
 
-    run_simple(host, port, app, use_debugger=app.debug, use_reloader=False, threaded=True)
+    from portal.security import QuietRequestHandler
+
+    run_simple(host, port, app, use_debugger=app.debug, use_reloader=False, threaded=True,
+               request_handler=QuietRequestHandler)  # fmt: skip
 
 
 def _ensure_port_free(host: str, port: int) -> None:

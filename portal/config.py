@@ -84,11 +84,23 @@ class Settings:
     PHOTO_MAX_SIDE: int = 2048
     # Rate limit for submitting appeals, per client address (Flask-Limiter syntax).
     SUBMIT_RATE_LIMIT: str = "10 per hour"
-    # Rate limit for failed staff logins, per client address.
+    # Rate limit for failed staff logins, per client address, over all e-mails; browsers
+    # that signed in to the e-mail before are exempt (an office behind one NAT address).
     LOGIN_RATE_LIMIT: str = "10 per 15 minutes"
-    # Failed passwords in a row after which a staff account is locked, and for how long.
+    # Failed passwords for one e-mail from one address (or one recognised browser) after
+    # which that source waits; the wait starts at LOGIN_LOCKOUT_MINUTES and doubles.
     LOGIN_MAX_FAILURES: int = 5
     LOGIN_LOCKOUT_MINUTES: int = 15
+    # Failed passwords for one e-mail from all unrecognised sources together after which
+    # they wait LOGIN_LOCKOUT_MINUTES (browsers that signed in before still can).
+    LOGIN_ACCOUNT_MAX_FAILURES: int = 30
+    # Days a browser stays recognised for an account after signing in to it.
+    LOGIN_BROWSER_DAYS: int = 90
+    # Reverse proxies in front of the portal (nginx: 1): how many X-Forwarded-For and
+    # X-Forwarded-Proto hops to trust for the client's address and scheme; 0 trusts none.
+    TRUSTED_PROXIES: int = 0
+    # Strict-Transport-Security max-age (seconds) sent on HTTPS responses; 0 sends none.
+    HSTS_SECONDS: int = 31536000
     # Reminders (``portal remind``) list appeals due within this many working days.
     REMIND_DUE_WITHIN_WORKDAYS: int = 2
     # Map tiles: URL template and attribution (any XYZ tile server, e.g. a city's own).

@@ -8,7 +8,9 @@ masked point.
 
 Templates embed the parts of a map (``MapParts``): the ``<link>``/``<script>`` tags, the
 map's ``<div>`` and the script that creates it, which also registers the Leaflet object as
-``window.portalMaps[<element id>]`` for the portal's own JavaScript.
+``window.portalMaps[<element id>]`` for the portal's own JavaScript. That script is inline,
+so templates write it with ``script_element(csp_nonce())``: the Content-Security-Policy
+runs inline scripts only with the response's nonce (portal.security).
 """
 
 from __future__ import annotations
@@ -38,6 +40,11 @@ class MapParts:
     assets: Markup  # <link> and <script> tags of the vendored libraries
     html: Markup  # the map's <div>
     script: Markup  # the folium-generated script (inside a <script> element)
+
+    def script_element(self, nonce: str) -> Markup:
+        """The map's inline script with this response's CSP nonce (the policy refuses inline
+        scripts without it)."""
+        return Markup('<script nonce="{}">{}</script>').format(nonce, self.script)
 
 
 class _Register(MacroElement):

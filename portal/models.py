@@ -557,8 +557,9 @@ class StaffUser(db.Model):
     service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of every session's identity (get_id): raising it ends every session at once
+    # (logout, password reset, deactivation; see portal.services.auth.end_sessions).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     service: Mapped[Service | None] = relationship()
 
@@ -576,7 +577,28 @@ class StaffUser(db.Model):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """What the session stores: the id and the session version ("12:3")."""
+        return f"{self.id}:{self.session_version or 0}"
+
+
+class LoginThrottle(db.Model):
+    """Failed staff logins of one e-mail (known or not) from one address or browser.
+
+    ``subject`` and ``source`` are keyed hashes (HMAC with the secret key): the table holds
+    neither e-mail addresses nor client addresses. See portal.services.login_throttle.
+    """
+
+    __tablename__ = "login_throttles"
+    __table_args__ = (UniqueConstraint("scope", "subject", "source"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(16))  # address, account or browser
+    subject: Mapped[str] = mapped_column(String(64), index=True)  # the e-mail's hash
+    source: Mapped[str] = mapped_column(String(64))  # the address's or browser's hash
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # since the last lockout
+    lockouts: Mapped[int] = mapped_column(Integer, default=0)  # each one lasts twice as long
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class IdempotencyKey(db.Model):

@@ -178,7 +178,7 @@ def login_as(client):
 
     def login(user: StaffUser) -> None:
         with client.session_transaction() as session:
-            session["_user_id"] = str(user.id)
+            session["_user_id"] = user.get_id()
             session["_fresh"] = True
         # The test's app context (and so ``g``) outlives requests: forget the user
         # Flask-Login cached there, so that switching users within a test takes effect.

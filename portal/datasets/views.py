@@ -24,7 +24,7 @@ from portal.extensions import db
 from portal.models import utcnow
 from portal.queries.exports import performance_window, reference_enums, stream_rows
 from portal.schemas import error_dict
-from portal.schemas.filters import parse_filters
+from portal.schemas.filters import parse_filters, require_started_window
 from portal.workdays import BISHKEK
 
 DATASET_NAMES = ", ".join(schema.DATASETS)
@@ -73,6 +73,8 @@ def download(name: str, fmt: str):
         abort(404)
     try:
         filters = parse_filters(request.args)
+        if name == schema.PERFORMANCE.name:
+            require_started_window(filters, local_today())
     except ValidationError as error:
         return {"errors": error_dict(error)}, 400
     options = {}

@@ -144,10 +144,13 @@ def count_rows(engine: Engine, name: str, filters: AppealFilters | None = None, 
 
 def performance_window(filters: AppealFilters, today: date | None = None) -> tuple[date, date]:
     """The window of the monthly performance dataset: the filters' dates, else the last
-    PERFORMANCE_WINDOW_MONTHS complete months."""
+    PERFORMANCE_WINDOW_MONTHS complete months; a window starting in the current month ends
+    today (as on /performance). A start after today is refused by the filters' schema
+    (``require_started_window``)."""
     today = today or utcnow().astimezone(BISHKEK).date()
-    start, end = stats.default_window(today, PERFORMANCE_WINDOW_MONTHS)
-    return filters.date_from or start, filters.date_to or end
+    default_start, default_end = stats.default_window(today, PERFORMANCE_WINDOW_MONTHS)
+    start = filters.date_from or default_start
+    return start, filters.date_to or (default_end if start <= default_end else today)
 
 
 def _performance_batches(filters: AppealFilters, today: date | None = None):

@@ -119,3 +119,10 @@ def parse_filters(args) -> AppealFilters:
     """Validate query arguments (empty values mean "any"); raises ValidationError."""
     cleaned = {key: value for key, value in args.items() if value not in ("", None)}
     return AppealFiltersSchema().load(cleaned)
+
+
+def require_started_window(filters: AppealFilters, today: date) -> None:
+    """Figures over a window (the monthly performance dataset) need a window that has begun;
+    raises ValidationError."""
+    if filters.date_from and filters.date_from > today:
+        raise ValidationError({"date_from": [str(_l("The window cannot start in the future."))]})

@@ -44,6 +44,10 @@ class MapArgsSchema(Schema):
     )
 
 
+#: Largest page number and per_page value anyone may ask for.
+MAX_PAGE_NUMBER = 1_000_000
+
+
 @dataclass(frozen=True)
 class PageArgs:
     page: int
@@ -56,13 +60,18 @@ class PageArgsSchema(Schema):
 
     page = f.Integer(
         load_default=1,
-        validate=validate.Range(min=1, max=1_000_000, error=_l("page must be 1 or more.")),
+        validate=validate.Range(
+            min=1, max=MAX_PAGE_NUMBER, error=_l("page must be from {min} to {max}.")
+        ),
         error_messages={"invalid": _l("page must be a whole number.")},
         metadata={"description": "Page number."},
     )
+    # Capped at MAX_PAGE_SIZE by parse_page; an absurd number is an error, not a cap.
     per_page = f.Integer(
         load_default=None,
-        validate=validate.Range(min=1, error=_l("per_page must be 1 or more.")),
+        validate=validate.Range(
+            min=1, max=MAX_PAGE_NUMBER, error=_l("per_page must be from {min} to {max}.")
+        ),
         error_messages={"invalid": _l("per_page must be a whole number.")},
         metadata={"description": "Appeals per page (default PAGE_SIZE, at most MAX_PAGE_SIZE)."},
     )

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Category, City, PrivacyTier, Service, StaffRole, StaffUser
-from portal.services.auth import hash_password
+from portal.services.auth import end_sessions, set_password
 from portal.services.core import NotFound, ServiceError, transaction
 from portal.services.permissions import ensure_can
 
@@ -130,9 +130,9 @@ def save_staff(user: StaffUser, data: dict, staff_id: int | None = None) -> Staf
         account.service_id = service.id if service else None
         account.active = bool(data.get("active"))
         if data.get("password"):
-            account.password_hash = hash_password(data["password"])
-            account.failed_logins = 0
-            account.locked_until = None
+            set_password(account, data["password"])
+        if not account.active:
+            end_sessions(account)
     return account
 
 

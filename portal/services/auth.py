@@ -1,32 +1,62 @@
-"""Staff sign-in: password check with per-account lockout after repeated failures.
+"""Staff sign-in and sessions.
 
-Passwords are hashed with werkzeug's scrypt. Per-client throttling is the limiter's job
-(LOGIN_RATE_LIMIT on the login POST); this module throttles per account: after
-LOGIN_MAX_FAILURES wrong passwords in a row the account is locked for
-LOGIN_LOCKOUT_MINUTES, even for the right password.
+Passwords are hashed with werkzeug's scrypt. Failed attempts are throttled per e-mail and
+source (portal.services.login_throttle) the same way whether or not the account exists:
+the same answers, after the same number of attempts, with one password hash checked per
+attempt that is not held back. Sessions carry the account's ``session_version``
+(``StaffUser.get_id``); ``end_sessions`` raises it, which ends every session of the
+account at once.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.extensions import db
 from portal.models import StaffUser, utcnow
+from portal.services import login_throttle
 from portal.services.core import ServiceError, transaction
+from portal.services.login_throttle import LoginSource
+
+__all__ = [
+    "LoginFailed",
+    "LoginSource",
+    "LoginThrottled",
+    "authenticate",
+    "end_sessions",
+    "log_out",
+    "set_password",
+]
 
 #: Checked when the e-mail is unknown, so that both cases take the same time.
 _DUMMY_HASH = generate_password_hash("not-a-real-password-0123456789")
 
 
 class LoginFailed(ServiceError):
-    """Wrong e-mail or password, or a locked/disabled account (one message for all)."""
+    """Wrong e-mail or password, or a disabled account (one message for all)."""
 
     status_code = 401
+
+
+class LoginThrottled(ServiceError):
+    """Too many failures of this e-mail from this source: wait ``retry_after`` seconds."""
+
+    status_code = 429
+
+    def __init__(self, retry_after: int) -> None:
+        minutes = max(1, (retry_after + 59) // 60)
+        super().__init__(
+            _(
+                "Too many failed attempts. Try again in %(minutes)s min, or sign in from a "
+                "browser you have used before.",
+                minutes=minutes,
+            )
+        )
+        self.retry_after = retry_after
 
 
 def hash_password(password: str) -> str:
@@ -34,46 +64,51 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password)
 
 
-def authenticate(email: str, password: str, *, now: datetime | None = None) -> StaffUser:
-    """The active staff account with these credentials, or LoginFailed.
+def authenticate(
+    email: str, password: str, source: LoginSource, *, now: datetime | None = None
+) -> StaffUser:
+    """The active staff account with these credentials, or LoginFailed / LoginThrottled.
 
-    A failure is recorded on the account (in its own transaction); a success clears the
-    counter. The message never tells whether the e-mail exists.
+    A held-back attempt checks no password at all (known or unknown e-mail alike); a
+    failure is counted in its own transaction; a success clears its source's counters.
     """
     now = now or utcnow()
     email = email.strip().lower()
+    wait = login_throttle.retry_after(email, source, now)
+    if wait is not None:
+        raise LoginThrottled(wait)
     user = db.session.scalars(select(StaffUser).where(func.lower(StaffUser.email) == email)).first()
-    generic = LoginFailed(_("Wrong e-mail or password."))
-    if user is None:
-        check_password_hash(_DUMMY_HASH, password)
-        raise generic
-    if user.locked_until is not None and user.locked_until > now:
-        check_password_hash(_DUMMY_HASH, password)
-        raise LoginFailed(
-            _("Too many failed attempts. This account is locked for a while; try again later.")
-        )
-    if not check_password_hash(user.password_hash, password):
-        _record_failure(user, now)
-        raise generic
-    if not user.active:
-        raise generic
-    if user.failed_logins or user.locked_until:
-        with transaction():
-            user.failed_logins = 0
-            user.locked_until = None
+    matches = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
+    if user is None or not matches or not user.active:
+        login_throttle.record_failure(email, source, now)
+        raise LoginFailed(_("Wrong e-mail or password."))
+    login_throttle.forgive(email, source)
     return user
 
 
-def _record_failure(user: StaffUser, now: datetime) -> None:
-    """Count the failure atomically (concurrent attempts all count); lock at the limit."""
-    config = current_app.config
+def end_sessions(account: StaffUser) -> None:
+    """End every session of ``account`` (in the caller's transaction): logout, a password
+    reset and deactivation call it."""
+    if account.id is None:
+        return  # a new account has no sessions yet
+    db.session.execute(
+        update(StaffUser)
+        .where(StaffUser.id == account.id)
+        .values(session_version=StaffUser.session_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(account, ["session_version"])
+
+
+def log_out(account: StaffUser) -> None:
+    """Sign ``account`` out everywhere (one transaction)."""
     with transaction():
-        db.session.execute(
-            update(StaffUser)
-            .where(StaffUser.id == user.id)
-            .values(failed_logins=StaffUser.failed_logins + 1)
-        )
-        db.session.refresh(user)
-        if user.failed_logins >= config["LOGIN_MAX_FAILURES"]:
-            user.locked_until = now + timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"])
-            user.failed_logins = 0
+        end_sessions(account)
+
+
+def set_password(account: StaffUser, password: str) -> None:
+    """A new password (in the caller's transaction): every session of the account ends and
+    the failed-login counters of its e-mail are forgotten."""
+    account.password_hash = hash_password(password)
+    end_sessions(account)
+    login_throttle.clear(account.email)

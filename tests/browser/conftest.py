@@ -3,7 +3,9 @@
 Never downloads a browser: Chromium comes from the system (apt-get install chromium).
 Every request the page makes to a host other than 127.0.0.1 is blocked and recorded;
 tests assert that none happened (map tiles are pointed at an unreachable local URL, so
-the portal is also exercised without tiles).
+the portal is also exercised without tiles). Pages run under the portal's real
+Content-Security-Policy: give ``wait_for_function`` a function (``"() => …"``), since a bare
+expression is evaluated with eval() in the page, which the policy refuses.
 """
 
 from __future__ import annotations

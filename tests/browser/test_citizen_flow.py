@@ -73,7 +73,7 @@ def test_citizen_submits_tracks_rates_and_reopens(
     assert page.locator("#map-status").inner_text().strip() != ""
     box = page.locator("#map").bounding_box()
     page.locator("#map").click(position={"x": box["width"] / 2, "y": box["height"] / 2})
-    page.wait_for_function("document.getElementById('lat').value !== ''")
+    page.wait_for_function("() => document.getElementById('lat').value !== ''")
     lat = float(page.input_value("#lat"))
     lon = float(page.input_value("#lon"))
     assert 42.80 <= lat <= 42.93 and 74.48 <= lon <= 74.72

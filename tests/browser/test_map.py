@@ -37,7 +37,8 @@ def test_map_loads_clusters_and_zooming_in_shows_markers(
     page.goto(f"{live_server}/map#12/42.8700/74.5900")
     wait_mode(page, "clusters")
     page.wait_for_function(
-        "document.querySelector('[data-map-status]').textContent.replace(/\\s/g, '').includes('48')"
+        "() => document.querySelector('[data-map-status]').textContent"
+        ".replace(/\\s/g, '').includes('48')"
     )
     counts = page.eval_on_selector_all(
         ".appeal-cluster", "nodes => nodes.map(n => Number(n.getAttribute('data-count')))"
@@ -48,9 +49,9 @@ def test_map_loads_clusters_and_zooming_in_shows_markers(
     for level in (13, 14, 15):
         # Leaflet ignores a zoom request while a zoom animation runs, as a person's
         # second click would be: click again only once the map has settled.
-        page.wait_for_function("!document.querySelector('.leaflet-zoom-anim')")
+        page.wait_for_function("() => !document.querySelector('.leaflet-zoom-anim')")
         page.locator(".leaflet-control-zoom-in").click()
-        page.wait_for_function(f"location.hash.startsWith('#{level}/')")
+        page.wait_for_function(f"() => location.hash.startsWith('#{level}/')")
     wait_mode(page, "points")
     assert page.locator(".appeal-marker").count() >= 1
     assert external_requests == []
@@ -67,7 +68,7 @@ def test_a_filter_change_updates_markers_and_the_url(
     assert page.locator(".appeal-marker").count() == 9
 
     page.select_option("select[name=category]", "street_light")
-    page.wait_for_function("location.search.includes('category=street_light')")
+    page.wait_for_function("() => location.search.includes('category=street_light')")
     page.wait_for_selector("#map-app[data-total='3']", state="attached")
     assert page.locator(".appeal-marker").count() == 3
     assert "#16/" in page.url  # the view is kept in the URL too

@@ -181,7 +181,7 @@ def test_decisions_need_the_csrf_token(make_app, make_appeal, make_staff):
     app = make_app(WTF_CSRF_ENABLED=True)
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
     with app.app_context():
         page = client.get(f"/staff/moderation/{appeal.id}").get_data(as_text=True)

@@ -205,7 +205,7 @@ SENTINEL_PATTERNS: list[tuple[str, re.Pattern]] = [
 #: SQL that a public request must never run.
 PRIVATE_SQL = re.compile(
     r"\bappeal_private\b|\bcontacts\b|\bprivate_\w+|\bstaff_users\b|\baccess_tokens\b"
-    r"|\bheld_texts\b",
+    r"|\bheld_texts\b|\blogin_throttles\b",
     re.IGNORECASE,
 )
 

@@ -3,8 +3,9 @@
 Every module of ``portal.queries`` (and every ``portal.<blueprint>.queries``) is public
 unless listed in STAFF_ONLY_MODULES. Their source may not mention the private tables or
 ``private*`` attributes, and every SELECT they build compiles to SQL that never references
-``appeal_private``, ``contacts``, ``staff_users``, ``access_tokens``, ``held_texts`` or a
-``private_*`` column. (``test_privacy.py`` checks the SQL actually run by every public request.)
+``appeal_private``, ``contacts``, ``staff_users``, ``access_tokens``, ``held_texts``,
+``login_throttles`` or a ``private_*`` column. (``test_privacy.py`` checks the SQL actually
+run by every public request.)
 """
 
 from __future__ import annotations
@@ -26,10 +27,17 @@ from portal.schemas.filters import AppealFilters
 
 #: Query modules that serve the staff area (they read private data on purpose).
 STAFF_ONLY_MODULES = {"portal.queries.inbox"}
-PRIVATE_NAMES = {"AppealPrivate", "Contact", "StaffUser", "AccessToken", "HeldText"}
+PRIVATE_NAMES = {
+    "AppealPrivate",
+    "Contact",
+    "StaffUser",
+    "AccessToken",
+    "HeldText",
+    "LoginThrottle",
+}
 PRIVATE_SQL = re.compile(
     r"\bappeal_private\b|\bcontacts\b|\bprivate_\w+|\bstaff_users\b|\baccess_tokens\b"
-    r"|\bheld_texts\b",
+    r"|\bheld_texts\b|\blogin_throttles\b",
     re.IGNORECASE,
 )
 

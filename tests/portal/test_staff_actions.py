@@ -435,7 +435,7 @@ def test_two_simultaneous_answers_make_one_answer(app, appeal, owner):
     for _ in range(2):
         client = app.test_client()
         with client.session_transaction() as session:
-            session["_user_id"] = str(owner.id)
+            session["_user_id"] = owner.get_id()
         clients.append(client)
 
     url = f"/staff/appeals/{appeal.public_id}/answer"

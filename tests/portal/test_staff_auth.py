@@ -1,15 +1,15 @@
-"""Staff login: hashed passwords, per-account lockout, per-client throttling, CSRF, cookies."""
+"""Staff login: hashed passwords, per-client throttling, CSRF, cookies (lockouts and
+throttling per e-mail: test_login_throttle.py; sessions: test_staff_sessions.py)."""
 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import AppealStatus, StaffUser, utcnow
+from portal.models import AppealStatus, StaffUser
 
 PASSWORD = "correct horse battery"
 
@@ -64,35 +64,6 @@ def test_the_login_form_validates_its_fields(client):
     response = client.post("/staff/login?lang=en", data={"email": "", "password": ""})
     assert response.status_code == 400
     assert "This field is required." in response.get_data(as_text=True)
-
-
-def test_an_account_is_locked_after_repeated_failures(app, client, make_staff):
-    user = make_staff(role="service", service="bsk-roads")
-    limit = app.config["LOGIN_MAX_FAILURES"]
-    for _ in range(limit):
-        assert login(client, user.email, "wrong password!").status_code == 401
-    locked = login(client, user.email)  # even the right password is refused now
-    assert locked.status_code == 401
-    assert "locked" in locked.get_data(as_text=True)
-    db.session.expire_all()
-    user = db.session.get(StaffUser, user.id)
-    assert user.locked_until > utcnow() + timedelta(minutes=app.config["LOGIN_LOCKOUT_MINUTES"] - 1)
-    # When the lock expires, the right password works and the counter starts again.
-    user.locked_until = utcnow() - timedelta(seconds=1)
-    db.session.commit()
-    assert login(client, user.email).status_code == 302
-    db.session.expire_all()
-    user = db.session.get(StaffUser, user.id)
-    assert user.failed_logins == 0 and user.locked_until is None
-
-
-def test_a_success_resets_the_failure_counter(client, make_staff):
-    user = make_staff(role="service", service="bsk-roads")
-    login(client, user.email, "wrong password!")
-    login(client, user.email, "wrong password!")
-    assert login(client, user.email).status_code == 302
-    db.session.expire_all()
-    assert db.session.get(StaffUser, user.id).failed_logins == 0
 
 
 def test_a_disabled_account_cannot_log_in(client, make_staff):

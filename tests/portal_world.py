@@ -1,0 +1,119 @@
+"""A small portal with something on every page, and a URL for every page of the URL map.
+
+Used by tests that must visit *every* page (headers, bad input, the browser's CSP check):
+routes are discovered from ``app.url_map``, so a page added later is visited without
+editing the tests; a route whose arguments cannot be filled fails ``page_urls`` loudly
+(add its argument to ``_samples``).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from PIL import Image
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Answer, Appeal, Category, Photo, Service, StaffUser
+from portal.open311.views import make_token
+from portal.schemas.appeal import AppealSubmissionSchema
+from portal.services import staff_actions
+from portal.services.moderation import publish_appeal
+from portal.services.submission import submit_appeal
+
+PASSWORD = "correct horse battery"
+#: Routes that are not pages: files of snapshots that exist only after `portal publish`.
+NOT_PAGES = {"static", "datasets.snapshot_file"}
+
+
+@dataclass
+class World:
+    admin: StaffUser
+    moderator: StaffUser
+    worker: StaffUser
+    published: Appeal  # answered, with a photo
+    waiting: Appeal  # in moderation, with a photo
+    answer: Answer  # waiting for moderation (it names a phone number)
+    token: str  # the tracking link of the published appeal
+    photo: str  # public id of the published appeal's photo
+    waiting_photo: str
+
+
+def jpeg() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (90, 120, 200)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def _submit(category: str, text: str, lat: float, lon: float):
+    form = {"city": "bishkek", "category": category, "description": text,
+            "lat": str(lat), "lon": str(lon), "consent": "y"}  # fmt: skip
+    return submit_appeal(AppealSubmissionSchema().load(form), [jpeg()], language="ru")
+
+
+def build_world(make_staff) -> World:
+    """Staff of every role, a published and answered appeal, one waiting for moderation."""
+    admin = make_staff(role="admin", password=PASSWORD)
+    moderator = make_staff(role="moderator", password=PASSWORD)
+    published = _submit("pothole", "Глубокая яма на дороге возле остановки.", 42.8746, 74.6122)
+    publish_appeal(published.appeal.id, moderator)
+    appeal = db.session.get(Appeal, published.appeal.id)
+    worker = make_staff(role="service", service=appeal.service.code, password=PASSWORD)
+    staff_actions.acknowledge(worker, appeal.public_id)
+    answer = staff_actions.answer(
+        worker, appeal.public_id, text="Яма заделана. Вопросы: +996 555 123 456.",
+        internal_note="", photo=None,
+    )  # fmt: skip
+    waiting = _submit("garbage", "Третью неделю не вывозят мусор во дворе.", 42.8701, 74.5901)
+    photos = {p.appeal_id: p.public_id for p in db.session.scalars(select(Photo))}
+    db.session.expire_all()
+    return World(
+        admin=admin, moderator=moderator, worker=worker,
+        published=db.session.get(Appeal, published.appeal.id),
+        waiting=db.session.get(Appeal, waiting.appeal.id),
+        answer=db.session.get(Answer, answer.id), token=published.tracking_token,
+        photo=photos[published.appeal.id], waiting_photo=photos[waiting.appeal.id],
+    )  # fmt: skip
+
+
+def _samples(world: World) -> dict[str, str]:
+    """URL argument values by ``endpoint:argument`` or by argument name."""
+    service = db.session.scalars(select(Service).order_by(Service.id)).first()
+    category = db.session.scalars(select(Category).order_by(Category.id)).first()
+    return {
+        "public_id": world.published.public_id,
+        "service_request_id": world.published.public_id,
+        "token": world.token,
+        "open311.token:token": make_token(world.published.public_id),
+        "service_code": category.code,
+        "appeal_id": str(world.waiting.id),
+        "answer_id": str(world.answer.id),
+        "photo_id": world.photo,
+        "citizen.photo:public_id": world.photo,
+        "citizen.own_photo:public_id": world.photo,
+        "staff.moderation_photo:public_id": world.waiting_photo,
+        "staff.admin_edit_service:ident": str(service.id),
+        "staff.admin_edit_category:ident": str(category.id),
+        "staff.admin_edit_staff:ident": str(world.worker.id),
+        "name": "appeals",
+        "fmt": "json",
+        "action": "acknowledge",
+    }
+
+
+def page_urls(app, world: World, method: str = "GET") -> dict[str, str]:
+    """One URL per route accepting ``method`` (endpoint -> path), arguments filled in."""
+    samples = _samples(world)
+    adapter = app.url_map.bind("portal.test")
+    urls = {}
+    for rule in app.url_map.iter_rules():
+        if method not in rule.methods or rule.endpoint in NOT_PAGES:
+            continue
+        values = {}
+        for name in rule.arguments:
+            value = samples.get(f"{rule.endpoint}:{name}", samples.get(name))
+            assert value is not None, f"no sample for <{name}> of {rule.rule}: add it to _samples"
+            values[name] = value
+        urls[rule.endpoint] = adapter.build(rule.endpoint, values, method=method)
+    return urls
