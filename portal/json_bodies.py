@@ -72,6 +72,10 @@ def bad_body(message: str):
         from portal.open311.views import Open311Error
 
         raise Open311Error(400, [message])
-    if request.path.startswith(("/api/", "/staff/api/")):
+    if request.path.startswith("/staff/api/"):  # the staff area's one error shape
+        from portal.staff.errors import refusal
+
+        return refusal(400, message, {"_schema": [message]})
+    if request.path.startswith("/api/"):
         return jsonify(errors={"_schema": [message]}), 400
     return render_template("error.html", code=400, message=message), 400

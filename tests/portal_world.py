@@ -15,10 +15,20 @@ from PIL import Image
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Answer, Appeal, Category, Photo, Service, StaffUser
+from portal.models import (
+    Answer,
+    Appeal,
+    Category,
+    HeldText,
+    HoldCause,
+    Photo,
+    Service,
+    StaffUser,
+    TextChannel,
+)
 from portal.open311.views import make_token
 from portal.schemas.appeal import AppealSubmissionSchema
-from portal.services import staff_actions
+from portal.services import publication, staff_actions
 from portal.services.moderation import publish_appeal
 from portal.services.submission import submit_appeal
 
@@ -34,7 +44,8 @@ class World:
     worker: StaffUser
     published: Appeal  # answered, with a photo
     waiting: Appeal  # in moderation, with a photo
-    answer: Answer  # waiting for moderation (it names a phone number)
+    answer: Answer  # held for a moderator by the publication gate
+    held: HeldText
     token: str  # the tracking link of the published appeal
     photo: str  # public id of the published appeal's photo
     waiting_photo: str
@@ -65,6 +76,7 @@ def build_world(make_staff) -> World:
         worker, appeal.public_id, text="Яма заделана. Вопросы: +996 555 123 456.",
         internal_note="", photo=None,
     )  # fmt: skip
+    held = _hold(answer, "Яма заделана. Спросите мастера эркина.")
     waiting = _submit("garbage", "Третью неделю не вывозят мусор во дворе.", 42.8701, 74.5901)
     photos = {p.appeal_id: p.public_id for p in db.session.scalars(select(Photo))}
     db.session.expire_all()
@@ -72,9 +84,23 @@ def build_world(make_staff) -> World:
         admin=admin, moderator=moderator, worker=worker,
         published=db.session.get(Appeal, published.appeal.id),
         waiting=db.session.get(Appeal, waiting.appeal.id),
-        answer=db.session.get(Answer, answer.id), token=published.tracking_token,
+        answer=db.session.get(Answer, answer.id), held=db.session.get(HeldText, held.id),
+        token=published.tracking_token,
         photo=photos[published.appeal.id], waiting_photo=photos[waiting.appeal.id],
     )  # fmt: skip
+
+
+def _hold(answer: Answer, raw: str) -> HeldText:
+    """The answer's text held as the gate holds a doubtful one (whatever the scrubber says)."""
+    with publication.fixture_writes():
+        answer.public_text, answer.needs_moderation = None, True
+    held = HeldText(
+        channel=TextChannel.ANSWER, cause=HoldCause.RISK, appeal_id=answer.appeal_id,
+        answer_id=answer.id, private_raw_text=raw, private_scrubbed_text=raw,
+    )  # fmt: skip
+    db.session.add(held)
+    db.session.commit()
+    return held
 
 
 def _samples(world: World) -> dict[str, str]:
@@ -89,6 +115,10 @@ def _samples(world: World) -> dict[str, str]:
         "service_code": category.code,
         "appeal_id": str(world.waiting.id),
         "answer_id": str(world.answer.id),
+        "hold_id": str(world.held.id),
+        "target": str(world.waiting.id),  # an appeal in the moderation queue…
+        "staff.api_publish_text:target": str(world.held.id),  # …or a held text
+        "staff.api_withhold_text:target": str(world.held.id),
         "photo_id": world.photo,
         "citizen.photo:public_id": world.photo,
         "citizen.own_photo:public_id": world.photo,

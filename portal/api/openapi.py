@@ -168,8 +168,8 @@ def blank_or(schema: dict) -> dict:
     """The schema of a query value that may also be empty (meaning "any")."""
     if "enum" in schema:
         return {**schema, "enum": [*schema["enum"], ""]}
-    if schema.get("type") == "string" and "pattern" in schema:
-        return {**schema, "pattern": grammar.optional(schema["pattern"])}
+    if schema.get("type") == "string" and "pattern" in schema and "format" not in schema:
+        return {**schema, "pattern": grammar.optional(schema["pattern"])}  # "" is no date
     return {"anyOf": [schema, {"const": ""}]}
 
 

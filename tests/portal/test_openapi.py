@@ -157,9 +157,13 @@ def test_the_appeal_component_is_the_public_record(app):
 
 def test_every_staff_action_is_an_operation_with_its_input_schema(app):
     paths = build_openapi(app)["paths"]
+    targets = {
+        actions.APPEAL: "/appeals/{public_id}",
+        actions.SUBMISSION: "/moderation/appeals/{target}",
+        actions.HELD_TEXT: "/moderation/texts/{target}",
+    }
     for action in actions.ACTIONS.values():
-        [(path, item)] = [(p, i) for p, i in paths.items() if p.endswith("/" + action.path)
-                          and p.startswith("/staff/api/v1/")]  # fmt: skip
+        item = paths[f"/staff/api/v1{targets[action.target]}/{action.path}"]
         operation = item["post"]
         assert operation["security"] == [{"staff_session": []}]
         assert {"401", "403", "409"} <= set(operation["responses"])

@@ -132,6 +132,10 @@ def no_cache_directives(response) -> set[str]:
     return {part.strip() for part in value.split(",") if part.strip()}
 
 
+#: Public pages that are never stored for a reason of their own (a health check's state).
+ALWAYS_FRESH = {"health.readyz"}
+
+
 def test_private_pages_are_never_stored_and_public_ones_may_be(app, world, fetched):
     rules = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
     private = set()
@@ -140,7 +144,7 @@ def test_private_pages_are_never_stored_and_public_ones_may_be(app, world, fetch
         if endpoint.startswith("staff.") or "token" in rule.arguments:
             private.add(endpoint)
             assert "no-store" in no_cache_directives(response), endpoint
-        else:
+        elif endpoint not in ALWAYS_FRESH:
             assert "no-store" not in no_cache_directives(response), endpoint
     assert {"citizen.track", "api.track_api", "staff.inbox", "staff.appeal"} <= private
     # Answers to a tracking link's forms and errors on staff pages are private too.
