@@ -185,13 +185,13 @@ def test_the_per_address_limit_spares_browsers_that_signed_in_before(make_app, m
 
 
 def test_concurrent_failures_all_count(app, make_staff):
-    user = make_staff(role="service", service="bsk-roads")
+    email = make_staff(role="service", service="bsk-roads").email  # read once, not per thread
     errors = []
 
     def guess(n: int) -> None:
         with app.app_context():
             try:
-                authenticate(user.email, WRONG, LoginSource(f"10.7.0.{n}"))
+                authenticate(email, WRONG, LoginSource(f"10.7.0.{n}"))
             except LoginFailed:
                 pass
             except Exception as exc:  # noqa: BLE001 - reported below
