@@ -56,8 +56,9 @@ CODE_PATTERN = r"^[a-z0-9_-]{1,40}$"
 
 ANON_TEXT = N_(
     "Scrubbed: names, phone numbers, e-mail addresses, ID numbers, flat and house numbers, "
-    "car plates and card numbers are replaced by typed placeholders such as [ИМЯ] or "
-    "[ТЕЛЕФОН]; a moderator checks the result before publication."
+    "car plates, card numbers and typed coordinates are replaced by typed placeholders such as "
+    "[ИМЯ] or [ТЕЛЕФОН]; a moderator checks every appeal before publication, and any other text "
+    "the scrubber is not sure about."
 )
 ANON_POINT = N_(
     "Masked: the exact point is snapped to the centre of a hexagonal cell (about 100 m for "

@@ -49,6 +49,15 @@ PII_LABELS = {
 }
 #: What a residual risk (left in the text, not replaced) is called on the page.
 RISK_LABEL = _l("Possible personal data, left in the text")
+#: Why the scrubber doubts a span (opendata.anonymize.RiskSpan.reason).
+RISK_REASONS = {
+    "name_cue": _l("an unknown word right after a word that introduces a person"),
+    "name_word": _l("a first name"),
+    "digit_run": _l("a long run of digits"),
+    "at_like": _l("something like an e-mail address"),
+    "coordinate": _l("coordinates"),
+    "mixed_script": _l("a word mixing Latin and Cyrillic letters"),
+}
 #: Typed placeholders in scrubbed text, e.g. [ИМЯ] or [PHONE].
 PLACEHOLDER = re.compile(r"\[[^\[\]\n]{1,40}\]")
 
@@ -64,7 +73,10 @@ def _marks(screening: Screening) -> list[tuple[int, int, str, str]]:
         )
         for s in screening.spans
     ]
-    marks += [(r.start, r.end, "risk", f"{RISK_LABEL} ({r.reason})") for r in screening.risks]
+    marks += [
+        (r.start, r.end, "risk", f"{RISK_LABEL}: {RISK_REASONS.get(r.reason, r.reason)}")
+        for r in screening.risks
+    ]
     return sorted(marks, key=lambda mark: (mark[0], mark[1]))
 
 
