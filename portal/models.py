@@ -424,12 +424,10 @@ class StatusEvent(db.Model):
     to_service: Mapped[Service | None] = relationship(foreign_keys=[to_service_id])
 
 
-@event.listens_for(StatusEvent, "before_delete")
 def _status_events_are_never_deleted(mapper, connection, target) -> None:
     raise ValueError("status events are append-only")
 
 
-@event.listens_for(StatusEvent, "before_update")
 def _status_events_are_append_only(mapper, connection, target) -> None:
     """An event never changes, with one exception: a note held back when the event was
     recorded (NULL) may be filled in once, when a moderator releases it. Who may write a
@@ -443,6 +441,16 @@ def _status_events_are_append_only(mapper, connection, target) -> None:
     )
     if changed != {"public_note"} or stored_note is not None:
         raise ValueError("status events are append-only")
+
+
+def guard_append_only_events() -> None:
+    """Refuse updates and deletes of status events (create_app calls it; idempotent)."""
+    for name, check in (
+        ("before_update", _status_events_are_append_only),
+        ("before_delete", _status_events_are_never_deleted),
+    ):
+        if not event.contains(StatusEvent, name, check):
+            event.listen(StatusEvent, name, check)
 
 
 class Rating(db.Model):

@@ -60,8 +60,8 @@ _INTEGER = re.compile(r"^-?[0-9]+(\.0+)?$", re.ASCII)  # 5 or 5.0, a whole numbe
 def parse_rfc3339(value: str) -> datetime | None:
     """An RFC 3339 date-time (``2010-01-01T00:00:00Z``, offsets allowed) in UTC, or None.
 
-    Instants beyond what Python can hold in UTC (year 1 east of Greenwich, year 9999 west
-    of it) are clamped to the first or last representable instant.
+    Like every date the portal reads, its local date lies between fields.EARLIEST_DATE and
+    fields.LATEST_DATE (so converting it to UTC cannot overflow); other years are None.
     """
     match = _RFC3339.match(value)
     if match is None:
@@ -81,20 +81,20 @@ def parse_rfc3339(value: str) -> datetime | None:
         local = datetime(year, month, day, hour, minute, second, micro, tzinfo=zone)
     except ValueError:  # month 13, February 30, second 60…
         return None
-    try:
-        return local.astimezone(UTC)
-    except OverflowError:
-        edge = datetime.min if local.year == 1 else datetime.max
-        return edge.replace(tzinfo=UTC)
+    if not f.EARLIEST_DATE <= local.date() <= f.LATEST_DATE:
+        return None
+    return local.astimezone(UTC)
 
 
 class W3CDateTime(f.Field):
     """An RFC 3339 date-time (the specification's W3C format: ``2010-01-01T00:00:00Z``)."""
 
-    grammar = {"type": "string", "format": "date-time"}
+    grammar = {"type": "string", "format": "date-time", "pattern": r"^20[0-9]{2}-"}
 
     default_error_messages = {
-        "invalid": _l("Use a date-time like 2026-01-31T00:00:00+06:00."),
+        "invalid": _l(
+            "Use a date-time like 2026-01-31T00:00:00+06:00, between the years 2000 and 2099."
+        ),
     }
 
     def _deserialize(self, value, attr, data, **kwargs) -> datetime:

@@ -48,6 +48,7 @@ from portal.models import (
     StaffUser,
     StatusEvent,
     TextChannel,
+    guard_append_only_events,
     utcnow,
 )
 from portal.photos import ProcessedPhoto, new_photo_id
@@ -135,8 +136,10 @@ def guard_published_columns() -> None:
 
 
 def init_app(app) -> None:
-    """Wire the gate: the guard on published columns."""
+    """Wire the gate: the guard on published columns, and the append-only event log (whose
+    held notes only the gate may fill in)."""
     guard_published_columns()
+    guard_append_only_events()
 
 
 # --- Screening: what the scrubber makes of a text, or that it failed ----------------------

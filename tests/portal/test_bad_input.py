@@ -33,9 +33,10 @@ ABSURD = {
     "page": ("99999999999999999999", "1000001", "0"),
     "per_page": ("99999999999999999999", "1000001", "0"),
     "page_size": ("99999999999999999999", "0"),
+    "start_date": ("0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "1999-12-31T23:59:59Z"),
+    "end_date": ("0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "2100-01-01T00:00:00Z"),
 }
 #: Open311's own date-times are clamped to the representable range, by design (its test).
-CLAMPED = {"start_date": "0001-01-01T00:00:00Z", "end_date": "9999-12-31T23:59:59Z"}
 #: What an endpoint needs besides its path to answer 200.
 BASE_QUERY = {"api.map_data": {"zoom": "12", "bbox": "74.48,42.80,74.72,42.93"}}
 GENERIC_400 = "The request could not be understood."
@@ -119,8 +120,6 @@ def test_absurd_dates_and_page_numbers_get_400_wherever_they_are_read(app, world
                 readers[param].add(endpoint)
                 assert response.status_code == 400, (endpoint, param, value)
                 assert_names_the_parameter(endpoint, response, param)
-        for param, value in CLAMPED.items():
-            assert client.get(url, query_string={**base, param: value}).status_code < 500
     assert row_counts() == before
     # The discovery found the endpoints that are known to read these parameters.
     filtered = {"public.home", "public.map_page", "public.appeal_list", "api.appeals_index",
@@ -131,6 +130,7 @@ def test_absurd_dates_and_page_numbers_get_400_wherever_they_are_read(app, world
     assert {"public.appeal_list", "api.appeals_index", "staff.inbox"} <= readers["page"]
     assert {"public.appeal_list", "api.appeals_index"} <= readers["per_page"]
     assert {"open311.service_requests"} <= readers["page_size"]
+    assert {"open311.service_requests"} <= readers["start_date"] & readers["end_date"]
 
 
 def test_bodies_json_does_not_allow_get_400_on_every_post_route(app, world, clients):

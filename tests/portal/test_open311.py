@@ -461,15 +461,15 @@ def test_inverted_ranges_match_nothing(client, make_appeal):
     assert _json(client, "requests.json", updated_after=later, updated_before=earlier) == []
 
 
-def test_extreme_dates_are_clamped_not_refused(client, make_appeal):
-    appeal = make_appeal()
-    found = _json(
-        client,
-        "requests.json",
-        start_date="0001-01-01T00:00:00+23:59",
-        end_date="9999-12-31T23:59:59-23:59",
-    )
-    assert [i["service_request_id"] for i in found] == [appeal.public_id]
+def test_dates_outside_the_sane_range_are_refused(client, make_appeal):
+    make_appeal()
+    for name, value in (("start_date", "0001-01-01T00:00:00+23:59"),
+                        ("end_date", "9999-12-31T23:59:59-23:59"),
+                        ("start_date", "1999-12-31T23:59:59Z")):  # fmt: skip
+        [error] = assert_error(client.get(f"{BASE}/requests.json?{name}={value}"), 400)
+        assert error.startswith(f"{name}:") and "2000" in error
+    # The edges of the range are local dates: 2000-01-01 east of Greenwich is still 1999 in UTC.
+    assert _json(client, "requests.json", start_date="2000-01-01T00:00:00+06:00") is not None
 
 
 def test_error_messages_are_translated(client):
