@@ -130,22 +130,45 @@ def inbox_page(
 ) -> InboxPage:
     """One page of the service's appeals, earliest deadline (overdue) first."""
     now = now or utcnow()
-    counts = db.session.execute(
+    total, overdue = _inbox_counts(service_id, filters, now)
+    today = calendar.local_date(now)
+    query = _inbox_rows_query(service_id, filters, now, per_page)
+    rows = [_inbox_row(row._mapping, calendar, today) for row in db.session.execute(query)]
+    return InboxPage(rows, total, overdue, filters.page, per_page)
+
+
+def _inbox_row(values, calendar: WorkCalendar, today) -> InboxRow:
+    """An inbox row from a row of ``_inbox_rows_query`` (labelled as InboxRow's fields)."""
+    return InboxRow(
+        **dict(values)
+        | {
+            "status": values["status"].value,
+            "deadline_extended": bool(values["deadline_extended"]),
+            "reroute_count": values["reroute_count"] or 0,
+            "reopen_count": values["reopen_count"] or 0,
+            "workdays_left": workdays_left(calendar, today, values["due_at"]),
+        }
+    )
+
+
+def _inbox_counts(service_id: int, filters: InboxFilters, now: datetime) -> tuple[int, int]:
+    """How many appeals match the filters, and how many of them are overdue."""
+    is_overdue = Appeal.status.in_(OPEN_STATUSES) & (Appeal.due_at < now)
+    total, overdue = db.session.execute(
         _filtered(
             select(
-                func.count(),
-                func.coalesce(
-                    func.sum(
-                        case((Appeal.status.in_(OPEN_STATUSES) & (Appeal.due_at < now), 1), else_=0)
-                    ),
-                    0,
-                ),
+                func.count(), func.coalesce(func.sum(case((is_overdue, 1), else_=0)), 0)
             ).select_from(Appeal),
             service_id,
             filters,
             now,
         )
     ).one()
+    return total, int(overdue or 0)
+
+
+def _inbox_rows_query(service_id: int, filters: InboxFilters, now: datetime, per_page: int):
+    """The page's rows: ids paged first (cheap), then joined to the names the inbox shows."""
     ids = (
         _filtered(select(Appeal.id), service_id, filters, now)
         .order_by(Appeal.due_at, Appeal.id)
@@ -153,14 +176,14 @@ def inbox_page(
         .offset((filters.page - 1) * per_page)
         .subquery()
     )
-    query = (
+    return (
         select(
             Appeal.public_id,
-            City.slug,
-            Category.code,
-            District.slug,
+            City.slug.label("city"),
+            Category.code.label("category"),
+            District.slug.label("district"),
             Appeal.status,
-            Appeal.public_text,
+            Appeal.public_text.label("text"),
             Appeal.submitted_at,
             Appeal.due_at,
             Appeal.deadline_extended,
@@ -173,27 +196,6 @@ def inbox_page(
         .outerjoin(District, District.id == Appeal.district_id)
         .order_by(Appeal.due_at, Appeal.id)
     )
-    today = calendar.local_date(now)
-    rows = [
-        InboxRow(
-            public_id,
-            city,
-            category,
-            district,
-            status.value,
-            text,
-            submitted,
-            due,
-            bool(extended),
-            reroutes or 0,
-            reopens or 0,
-            workdays_left(calendar, today, due),
-        )  # fmt: skip
-        for public_id, city, category, district, status, text, submitted, due, extended, reroutes, reopens in db.session.execute(
-            query
-        )
-    ]
-    return InboxPage(rows, counts[0], int(counts[1] or 0), filters.page, per_page)
 
 
 # --- Reminders --------------------------------------------------------------------------------

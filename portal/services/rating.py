@@ -105,6 +105,37 @@ def _resolve_or_refuse(token: str):
         raise TokenRefused(problem) from None
 
 
+def _store_rating(session, appeal: Appeal, answer, data: dict, now) -> Rating:
+    """Add the rating, its comment through the publication gate, and spend the rating links."""
+    comment = (data.get("comment") or "").strip() or None
+    language = appeal.private.language if appeal.private is not None else None
+    rating = Rating(
+        appeal_id=appeal.id,
+        answer_id=answer.id,
+        service_id=answer.service_id,
+        created_at=now,
+        score=int(data["score"]),
+        solved=Solved(data["solved"]),
+        reason=RatingReason(data["reason"]) if data.get("reason") else None,
+        private_comment=comment,
+    )
+    session.add(rating)
+    session.flush()  # the unique answer_id refuses a concurrent second rating
+    publication.publish_text(
+        TextChannel.RATING_COMMENT, comment, hint=language, appeal=appeal, rating=rating
+    )
+    session.execute(
+        update(AccessToken)
+        .where(
+            AccessToken.answer_id == answer.id,
+            AccessToken.purpose == TokenPurpose.RATE,
+            AccessToken.used_at.is_(None),
+        )
+        .values(used_at=now)
+    )
+    return rating
+
+
 def rate_answer(token: str, data: dict) -> RatingResult:
     """Store the citizen's rating of the answer the token allows rating.
 
@@ -122,35 +153,9 @@ def rate_answer(token: str, data: dict) -> RatingResult:
                 raise Conflict(_("There is no answer to rate at the moment."))
             appeal = access.appeal
             now = utcnow()
-            solved = Solved(data["solved"])
-            comment = (data.get("comment") or "").strip() or None
-            language = appeal.private.language if appeal.private is not None else None
-            rating = Rating(
-                appeal_id=appeal.id,
-                answer_id=answer.id,
-                service_id=answer.service_id,
-                created_at=now,
-                score=int(data["score"]),
-                solved=solved,
-                reason=RatingReason(data["reason"]) if data.get("reason") else None,
-                private_comment=comment,
-            )
-            session.add(rating)
-            session.flush()  # the unique answer_id refuses a concurrent second rating
-            publication.publish_text(
-                TextChannel.RATING_COMMENT, comment, hint=language, appeal=appeal, rating=rating
-            )
-            session.execute(
-                update(AccessToken)
-                .where(
-                    AccessToken.answer_id == answer.id,
-                    AccessToken.purpose == TokenPurpose.RATE,
-                    AccessToken.used_at.is_(None),
-                )
-                .values(used_at=now)
-            )
+            rating = _store_rating(session, appeal, answer, data, now)
             appeal.last_score = rating.score
-            appeal.last_solved = solved
+            appeal.last_solved = rating.solved
             record_event(appeal, EventKind.RATED, at=now, service_id=answer.service_id)
             closed = not is_unsatisfied(rating)
             if closed:
