@@ -62,6 +62,8 @@ class Settings:
     LOG_FORMAT: str = "json"
     # Log level of the portal's own messages (DEBUG, INFO, WARNING, ERROR).
     LOG_LEVEL: str = "INFO"
+    # Where people write about the open data (the catalogues' contact point).
+    CONTACT_EMAIL: str = "opendata@achyk-shaar.kg"
     # Public base URL used in e-mailed links (tracking and rating links).
     BASE_URL: str = "http://127.0.0.1:5000"
     # Interface languages; the first is the default.

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("datasets", __name__, url_prefix="/datasets")
 
-from portal.datasets import views  # noqa: E402,F401  (routes register on import)
+from portal.datasets import catalogue, views  # noqa: E402,F401  (routes register on import)

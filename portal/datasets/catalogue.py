@@ -1,0 +1,79 @@
+"""The harvestable catalogues: DCAT-AP 3 at ``/datasets/catalog.jsonld`` and Project Open
+Data v1.1 at ``/data.json`` (the site root, where harvesters look for it)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from flask import Response, current_app, request, url_for
+from sqlalchemy import func, select
+
+from opendata.dcat import CatalogueFacts, Place, SnapshotEntry, dcat_catalogue, pod_catalogue
+from portal.datasets import bp
+from portal.datasets.snapshots import list_snapshots
+from portal.datasets.views import snapshot_dir
+from portal.extensions import db
+from portal.models import Appeal, City, utcnow
+from portal.queries.record import published_appeals
+from portal.workdays import BISHKEK
+
+
+def catalogue_facts() -> CatalogueFacts:
+    """The running portal's part of the catalogues: its cities, the published appeals' time
+    span, the newest snapshot's files."""
+    first, last = db.session.execute(
+        published_appeals(select(func.min(Appeal.submitted_at), func.max(Appeal.submitted_at)))
+    ).one()
+    cities = db.session.scalars(select(City).order_by(City.code))
+    snapshots = list_snapshots(snapshot_dir())
+    newest = snapshots[0] if snapshots else None
+    entries = ()
+    if newest is not None:
+        day = newest.day.isoformat()
+        entries = tuple(
+            SnapshotEntry(
+                f.name,
+                url_for("datasets.snapshot_file", day=day, name=f.name, _external=True),
+                f.bytes,
+                f.sha256,
+            )  # fmt: skip
+            for f in newest.files
+        )
+    return CatalogueFacts(
+        base_url=request.host_url,
+        contact_email=current_app.config["CONTACT_EMAIL"],
+        places=tuple(Place(c.name_en, c.min_lat, c.max_lat, c.min_lon, c.max_lon) for c in cities),
+        first=_local(first),
+        last=_local(last),
+        modified=utcnow().astimezone(BISHKEK),
+        snapshot=entries,
+    )
+
+
+def _local(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:  # SQLite gives naive UTC
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(BISHKEK)
+
+
+def _json(document: dict, media_type: str) -> Response:
+    body = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    return Response(body, content_type=f"{media_type}; charset=utf-8")
+
+
+@bp.get("/catalog.jsonld")
+def dcat():
+    """DCAT-AP 3 in JSON-LD: every dataset with its downloads and snapshot files."""
+    return _json(dcat_catalogue(catalogue_facts()), "application/ld+json")
+
+
+def pod():
+    """Project Open Data v1.1 ``data.json``."""
+    return _json(pod_catalogue(catalogue_facts()), "application/json")
+
+
+# /data.json belongs at the site root, outside the blueprint's /datasets prefix.
+bp.record_once(lambda state: state.app.add_url_rule("/data.json", "datasets.pod", pod))
