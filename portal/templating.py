@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import quote, urlencode
 
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app, request, url_for
 from flask_babel import format_date, format_datetime
 
 from opendata import schema
@@ -47,6 +48,16 @@ def nav_link(endpoint: str, **values) -> str | None:
     return url_for(endpoint, **values)
 
 
+def lang_url(code: str) -> str:
+    """This page's URL — path and every query argument — in the language ``code``.
+
+    The switch keeps filters and page; static/js/lang-switch.js adds the map's #view.
+    """
+    args = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+    path = quote(request.script_root + request.path)
+    return f"{path}?{urlencode([*args, ('lang', code)])}"
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["local_date"] = local_date
@@ -55,6 +66,7 @@ def init_app(app: Flask) -> None:
         labels_of=labels_of,
         channel_label=channel_label,
         nav_link=nav_link,
+        lang_url=lang_url,
         now_utc=utcnow,
         open_statuses=schema.OPEN_STATUSES,
     )

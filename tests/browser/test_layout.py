@@ -121,3 +121,18 @@ def test_staff_appeal_actions_fit_their_cards(
     reroute = page.locator("#reroute-service")
     assert reroute.evaluate("e => e.required") is True
     assert reroute.input_value() == ""
+
+
+def test_the_language_switch_keeps_the_whole_address(live_server, make_page, make_appeal):
+    make_appeal()
+    page = make_page(viewport=PHONE)
+    page.goto(f"{live_server}/appeals?city=bishkek&category=pothole&page=1")
+    page.locator(".lang-switch a[hreflang=en]").click()
+    page.wait_for_url("**lang=en")
+    assert page.url == f"{live_server}/appeals?city=bishkek&category=pothole&page=1&lang=en"
+    assert page.locator("html").get_attribute("lang") == "en"
+    # The map's view lives in the #fragment: the switch carries it along.
+    page.goto(f"{live_server}/map?city=bishkek#15/42.87460/74.61220")
+    page.locator(".lang-switch a[hreflang=ky]").click()
+    page.wait_for_url("**lang=ky**")
+    assert page.url.startswith(f"{live_server}/map?city=bishkek&lang=ky#15/42.8")
