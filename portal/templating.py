@@ -58,6 +58,25 @@ def lang_url(code: str) -> str:
     return f"{path}?{urlencode([*args, ('lang', code)])}"
 
 
+def credited(events) -> list[tuple[object, str]]:
+    """Each timeline event with who acted: "resident", "moderators" or "service".
+
+    Takes public timeline entries (``kind``, ``at``) or status events (``kind``,
+    ``created_at``). A closure recorded at the very instant of a rating is the resident's
+    (a satisfied rating closes the appeal); any other closure is the service's.
+    """
+    result, previous = [], (None, None)
+    for event in events:
+        kind = str(getattr(event.kind, "value", event.kind))
+        at = getattr(event, "at", None) or getattr(event, "created_at", None)
+        actor = labels.EVENT_ACTOR.get(kind, "service")
+        if kind == "closed" and previous == ("rated", at):
+            actor = "resident"
+        result.append((event, actor))
+        previous = (kind, at)
+    return result
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["local_date"] = local_date
@@ -67,6 +86,7 @@ def init_app(app: Flask) -> None:
         channel_label=channel_label,
         nav_link=nav_link,
         lang_url=lang_url,
+        credited=credited,
         now_utc=utcnow,
         open_statuses=schema.OPEN_STATUSES,
     )

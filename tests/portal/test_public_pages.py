@@ -93,3 +93,51 @@ def test_list_and_map_state_licence_source_and_data_time(client, make_appeal):
         page = client.get(url).get_data(as_text=True)
         assert "CC BY 4.0" in page and "Data as of" in page and "Source:" in page
     assert client.get("/api/v1/appeals").json["data_as_of"]
+
+
+def _timeline(page: str) -> list[str]:
+    """The timeline's entries as text, without their times."""
+    import re
+
+    block = page[
+        page.index('<ol class="timeline">') : page.index(
+            "</ol>", page.index('<ol class="timeline">')
+        )
+    ]
+    items = re.findall(r"<li>(.*?)</li>", block, flags=re.S)
+    texts = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", item)).strip() for item in items]
+    return [text.split(" — ", 1)[1] for text in texts]
+
+
+def test_the_timeline_credits_who_acted(client, make_appeal, make_staff):
+    from portal.services import staff_actions
+
+    appeal = make_appeal()
+    service_name = appeal.service.name_en
+    worker = make_staff(role="service", service=appeal.service.code)
+    staff_actions.acknowledge(worker, appeal.public_id)
+    english = _timeline(client.get(f"/appeals/{appeal.public_id}?lang=en").get_data(as_text=True))
+    assert english == [
+        "Appeal submitted · Resident",
+        "Published after moderation · Portal moderators",
+        f"Acknowledged by the service · {service_name}",
+    ]
+    russian = _timeline(client.get(f"/appeals/{appeal.public_id}?lang=ru").get_data(as_text=True))
+    assert russian[0].endswith("· Заявитель") and russian[1].endswith("· Модераторы портала")
+    kyrgyz = _timeline(client.get(f"/appeals/{appeal.public_id}?lang=ky").get_data(as_text=True))
+    assert kyrgyz[0].endswith("· Арыз берүүчү")
+
+
+def test_a_closure_is_the_residents_when_a_rating_closed_it():
+    from types import SimpleNamespace as Event
+
+    from portal.templating import credited
+
+    now = utcnow()
+    later = now + timedelta(days=1)
+    events = [Event(kind="answered", at=now), Event(kind="rated", at=now),
+              Event(kind="closed", at=now), Event(kind="reopened", at=later),
+              Event(kind="closed", at=later)]  # fmt: skip
+    assert [actor for _event, actor in credited(events)] == [
+        "service", "resident", "resident", "resident", "service"
+    ]  # fmt: skip
