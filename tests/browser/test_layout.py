@@ -1,5 +1,6 @@
 """In Chromium on a 360 px phone: no page of the portal — public, citizen, staff, in ru, ky
-and en — is wider than the screen, and the staff appeal page's action forms fit their cards.
+and en — is wider than the screen or has a form control without a label; the staff appeal
+page's action forms fit their cards; the language switch keeps the whole address.
 
 Pages come from the URL map (tests/portal_world.py), so a page added later is checked too.
 One browser, one page per visitor, every URL in a loop: the check stays fast.
@@ -25,7 +26,12 @@ MEASURE = """() => {
     .map((el) => `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}`
       + `${el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : ''}`
       + ` right=${Math.round(el.getBoundingClientRect().right)}`);
-  return {scroll: document.documentElement.scrollWidth, inner: width, wide};
+  const unnamed = [...document.querySelectorAll(
+      'input:not([type=hidden]):not([type=submit]), select, textarea')]
+    .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+      && !el.getAttribute('aria-labelledby') && !el.closest('.leaflet-container'))
+    .map((el) => `${el.tagName.toLowerCase()}[name=${el.name}]`);
+  return {scroll: document.documentElement.scrollWidth, inner: width, wide, unnamed};
 }"""
 
 
@@ -34,6 +40,8 @@ def overflow(page, url: str) -> str | None:
     response = page.goto(url)
     assert response is not None and response.status == 200, url
     size = page.evaluate(MEASURE)
+    if size["unnamed"]:  # every form control has a label a screen reader can say
+        return f"{url}: controls without a label: {', '.join(size['unnamed'])}"
     if size["scroll"] <= size["inner"]:
         return None
     return f"{url}: {size['scroll']} px > {size['inner']} px ({'; '.join(size['wide'])})"
@@ -51,7 +59,7 @@ def extra_pages(make_appeal, world) -> tuple[list[str], list[str]]:
     return public, staff
 
 
-def test_no_page_is_wider_than_a_phone(
+def test_no_page_is_wider_than_a_phone_or_has_unlabelled_controls(
     app, live_server, make_page, make_staff, make_appeal, external_requests
 ):
     world = build_world(make_staff)
