@@ -149,15 +149,18 @@ def seed_demo_command(count: int, seed: int, today) -> None:
 @click.option("--name", required=True, help="Private: never shown to the public.")
 @click.option("--role", required=True, type=click.Choice(["admin", "moderator", "service"]))
 @click.option("--service", "service_code", default=None, help="Service code (service staff).")
-@click.password_option(help="At least 10 characters (prompted when omitted).")
+@click.option("--password", default=None, help="At least 10 characters (prompted when omitted).")
 @with_appcontext
 def create_staff_command(email, name, role, service_code, password) -> None:
     """Create a staff account."""
     from portal.services.core import ServiceError
-    from portal.services.reference import create_staff
+    from portal.services.reference import create_staff, staff_service
 
     _connected_engine()
     try:
+        staff_service(role, service_code)  # a wrong service fails before the password prompt
+        if password is None:
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
         user = create_staff(email=email, name=name, password=password, role=role,
                             service_code=service_code)  # fmt: skip
     except ServiceError as exc:

@@ -31,6 +31,19 @@ EVENT = {
     "withdrawn": _l("Withdrawn"),
 }
 
+#: Who acts in an event of each kind (the timeline credits them); any other kind: the service.
+#: A "closed" event at the instant of a rating is the resident's (portal.templating.credited).
+EVENT_ACTOR = {
+    "submitted": "resident",
+    "rated": "resident",
+    "reopened": "resident",
+    "withdrawn": "resident",
+    "published": "moderators",
+    "rejected": "moderators",
+}
+
+ACTOR = {"resident": _l("Resident"), "moderators": _l("Portal moderators")}
+
 RESOLUTION = {
     "solved": _l("Solved"),
     "not_responsible": _l("Not the city's responsibility"),

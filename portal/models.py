@@ -386,7 +386,11 @@ class Answer(db.Model):
     """A service's answer in one round (a reopened appeal gets a new round)."""
 
     __tablename__ = "answers"
-    __table_args__ = (Index("ix_answers_appeal", "appeal_id"),)
+    # ix_answers_recent: the home page's "recent answers", newest first, without a sort.
+    __table_args__ = (
+        Index("ix_answers_appeal", "appeal_id"),
+        Index("ix_answers_recent", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id"))

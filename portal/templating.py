@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import quote, urlencode
 
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app, request, url_for
 from flask_babel import format_date, format_datetime
 
 from opendata import schema
@@ -47,6 +48,35 @@ def nav_link(endpoint: str, **values) -> str | None:
     return url_for(endpoint, **values)
 
 
+def lang_url(code: str) -> str:
+    """This page's URL — path and every query argument — in the language ``code``.
+
+    The switch keeps filters and page; static/js/lang-switch.js adds the map's #view.
+    """
+    args = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+    path = quote(request.script_root + request.path)
+    return f"{path}?{urlencode([*args, ('lang', code)])}"
+
+
+def credited(events) -> list[tuple[object, str]]:
+    """Each timeline event with who acted: "resident", "moderators" or "service".
+
+    Takes public timeline entries (``kind``, ``at``) or status events (``kind``,
+    ``created_at``). A closure recorded at the very instant of a rating is the resident's
+    (a satisfied rating closes the appeal); any other closure is the service's.
+    """
+    result, previous = [], (None, None)
+    for event in events:
+        kind = str(getattr(event.kind, "value", event.kind))
+        at = getattr(event, "at", None) or getattr(event, "created_at", None)
+        actor = labels.EVENT_ACTOR.get(kind, "service")
+        if kind == "closed" and previous == ("rated", at):
+            actor = "resident"
+        result.append((event, actor))
+        previous = (kind, at)
+    return result
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["local_date"] = local_date
@@ -55,6 +85,8 @@ def init_app(app: Flask) -> None:
         labels_of=labels_of,
         channel_label=channel_label,
         nav_link=nav_link,
+        lang_url=lang_url,
+        credited=credited,
         now_utc=utcnow,
         open_statuses=schema.OPEN_STATUSES,
     )

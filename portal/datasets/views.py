@@ -50,14 +50,14 @@ def local_today() -> date:
 
 @bp.get("/")
 def index():
-    from portal.queries.performance import data_version
+    from portal.queries.map import data_as_of
 
     return render_template(
         "datasets/index.html",
         datasets=list(schema.DATASETS.values()),
         formats=exports.FORMATS,
         license=catalog.LICENSE,
-        updated_at=data_version().updated_at,
+        updated_at=data_as_of(),  # the same figure as every page's "data as of"
         snapshots=list_snapshots(snapshot_dir()),
         version=schema.SCHEMA_VERSION,
         performance_window=performance_window(parse_filters({})),

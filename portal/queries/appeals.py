@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import aliased
 
 from opendata.records import AnswerRecord, AppealRecord, TimelineEntry
@@ -163,9 +163,10 @@ def public_answers(public_id: str) -> list[AnswerRecord]:
 
 
 def recent_public_answers(limit: int = 5, city: str | None = None) -> list[tuple]:
-    """The latest published answers: (appeal public id, category, city, service, at, text).
+    """The latest published answers, newest first by the time they were given:
+    (appeal public id, category, city, service, at, text).
 
-    Answers are read newest first in small batches along the primary key (no join decides
+    Answers are read newest first in small batches along ix_answers_recent (no join decides
     the plan), so the cost does not grow with the number of appeals.
     """
     found: list[tuple] = []
@@ -187,7 +188,7 @@ def recent_public_answers(limit: int = 5, city: str | None = None) -> list[tuple
             .join(Category, Category.id == Appeal.category_id)
             .join(Service, Service.id == Answer.service_id)
             .where(Answer.id.in_(_answer_ids_before(before)))
-            .order_by(Answer.id.desc())
+            .order_by(Answer.created_at.desc(), Answer.id.desc())
         )
         rows = db.session.execute(query).all()
         if not rows:
@@ -197,12 +198,16 @@ def recent_public_answers(limit: int = 5, city: str | None = None) -> list[tuple
                 found.append(tuple(row)[2:])
                 if len(found) == limit:
                     return found
-        before = rows[-1].id
+        before = (rows[-1].created_at, rows[-1].id)
     return found
 
 
-def _answer_ids_before(before: int | None, batch: int = 200) -> Select:
+def _answer_ids_before(before: tuple | None, batch: int = 200) -> Select:
+    """Ids of the next ``batch`` published answers older than ``before`` (time, id)."""
     query = select(Answer.id).where(Answer.public_text.is_not(None))
     if before is not None:
-        query = query.where(Answer.id < before)
-    return query.order_by(Answer.id.desc()).limit(batch)
+        at, answer_id = before
+        query = query.where(
+            or_(Answer.created_at < at, and_(Answer.created_at == at, Answer.id < answer_id))
+        )
+    return query.order_by(Answer.created_at.desc(), Answer.id.desc()).limit(batch)

@@ -277,9 +277,16 @@ def headline(filters: AppealFilters, *, window_days: int = 365, now: datetime | 
     )
 
 
-def data_as_of() -> datetime:
-    """When the data the map and lists show was read from the database."""
-    return point_index().built_at
+def data_as_of() -> datetime | None:
+    """The one "data as of" of every page, the API and /datasets: when the public record
+    last changed (its newest status event; every change appends one), never later than now.
+
+    None before the first appeal. The map's index follows that event within seconds.
+    """
+    from portal.queries.performance import data_version
+
+    changed = data_version().updated_at
+    return min(changed, utcnow()) if changed is not None else None
 
 
 def count_matching(filters: AppealFilters, now: datetime | None = None) -> int:

@@ -61,6 +61,26 @@ def install_reference_data() -> bool:
     return True
 
 
+def staff_service(role: str, service_code: str | None) -> Service | None:
+    """The service a new account of ``role`` is bound to (checked before a password is asked).
+
+    Service staff need an existing service; an unknown code is refused with the valid ones.
+    """
+    if role != StaffRole.SERVICE.value:
+        if service_code:
+            raise ServiceError("only service staff are bound to a service")
+        return None
+    codes = db.session.scalars(select(Service.code).order_by(Service.code)).all()
+    if not service_code:
+        raise ServiceError(f"service staff need --service CODE; valid codes: {', '.join(codes)}")
+    service = db.session.scalars(select(Service).where(Service.code == service_code)).first()
+    if service is None:
+        raise ServiceError(
+            f"no service with code {service_code!r}; valid codes: {', '.join(codes)}"
+        )
+    return service
+
+
 def create_staff(
     *, email: str, name: str, password: str, role: str, service_code: str | None = None
 ) -> StaffUser:
@@ -69,15 +89,7 @@ def create_staff(
         role_value = StaffRole(role)
     except ValueError:
         raise ServiceError(f"unknown role {role!r}; use admin, moderator or service") from None
-    service = None
-    if role_value is StaffRole.SERVICE:
-        if not service_code:
-            raise ServiceError("service staff need --service CODE")
-        service = db.session.scalars(select(Service).where(Service.code == service_code)).first()
-        if service is None:
-            raise ServiceError(f"no service with code {service_code!r}")
-    elif service_code:
-        raise ServiceError("only service staff are bound to a service")
+    service = staff_service(role_value.value, service_code)
     if len(password) < 10:
         raise ServiceError("the password must have at least 10 characters")
     email = email.strip().lower()

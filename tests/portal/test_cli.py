@@ -99,6 +99,23 @@ def test_create_staff_refuses_bad_input_without_changing_anything(runner):
     assert db.session.scalar(select(func.count(StaffUser.id))) == 0
 
 
+def test_create_staff_checks_the_service_before_asking_a_password(runner):
+    base = ["create-staff", "--email", "x@city.kg", "--name", "X", "--role", "service"]
+    # No --password: a prompt would read this input; the command must stop before it.
+    missing = runner.invoke(args=base, input="long enough secret\nlong enough secret\n")
+    unknown = runner.invoke(args=[*base, "--service", "nope"], input="x\nx\n")
+    for result in (missing, unknown):
+        assert result.exit_code == 1, result.output
+        assert "Password" not in result.output
+        assert "valid codes: " in result.output and "bsk-roads" in result.output
+    assert "--service CODE" in missing.output and "'nope'" in unknown.output
+    asked = runner.invoke(args=[*base, "--service", "bsk-roads"],
+                          input="long enough secret\nlong enough secret\n")  # fmt: skip
+    assert asked.exit_code == 0, asked.output
+    assert "Password" in asked.output
+    assert db.session.scalars(select(StaffUser)).one().service.code == "bsk-roads"
+
+
 def test_serve_refuses_a_busy_port(runner):
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))

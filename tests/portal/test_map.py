@@ -54,11 +54,12 @@ def test_map_page_uses_the_configured_tiles(make_app):
 
 
 def test_map_page_does_not_grow_with_the_number_of_appeals(client, make_appeal):
+    spread(make_appeal, 1)  # so that the page states its "data as of"
     empty = len(client.get("/map").data)
     empty_home = len(client.get("/").data)
-    spread(make_appeal, 60)
+    spread(make_appeal, 59)
     full = len(client.get("/map").data)
-    assert full == empty
+    assert abs(full - empty) < 50  # only the "data as of" time may change length
     assert len(client.get("/").data) < empty_home + 6_000  # recent answers/figures only
     assert full < 60_000
 

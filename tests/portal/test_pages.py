@@ -81,6 +81,16 @@ def test_language_is_chosen_remembered_and_negotiated(client):
     assert kyrgyz.status_code == 200
 
 
+def test_the_language_switch_keeps_path_filters_and_page(client):
+    page = client.get("/appeals?city=osh&category=garbage&page=2&lang=ky").get_data(as_text=True)
+    switch = page[page.index('class="lang-switch"') :]
+    switch = switch[: switch.index("</nav>")]
+    for code in ("ru", "ky", "en"):
+        link = f'href="/appeals?city=osh&amp;category=garbage&amp;page=2&amp;lang={code}"'
+        assert link in switch, switch
+    assert client.get("/?lang=en").get_data(as_text=True).count('href="/?lang=ru"') == 1
+
+
 def test_production_refuses_the_default_secret(monkeypatch):
     monkeypatch.delenv("PORTAL_SECRET_KEY", raising=False)
     with pytest.raises(ConfigError, match="PORTAL_SECRET_KEY"):

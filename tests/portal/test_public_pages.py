@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from portal.extensions import db
 from portal.models import Photo, utcnow
 from portal.services.publication import fixture_writes
+from portal.workdays import BISHKEK
 
 HOSTILE = '<script>alert(1)</script><img src=x onerror="alert(2)">'
 
@@ -93,3 +94,90 @@ def test_list_and_map_state_licence_source_and_data_time(client, make_appeal):
         page = client.get(url).get_data(as_text=True)
         assert "CC BY 4.0" in page and "Data as of" in page and "Source:" in page
     assert client.get("/api/v1/appeals").json["data_as_of"]
+
+
+def _timeline(page: str) -> list[str]:
+    """The timeline's entries as text, without their times."""
+    import re
+
+    block = page[
+        page.index('<ol class="timeline">') : page.index(
+            "</ol>", page.index('<ol class="timeline">')
+        )
+    ]
+    items = re.findall(r"<li>(.*?)</li>", block, flags=re.S)
+    texts = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", item)).strip() for item in items]
+    return [text.split(" — ", 1)[1] for text in texts]
+
+
+def test_the_timeline_credits_who_acted(client, make_appeal, make_staff):
+    from portal.services import staff_actions
+
+    appeal = make_appeal()
+    service_name = appeal.service.name_en
+    worker = make_staff(role="service", service=appeal.service.code)
+    staff_actions.acknowledge(worker, appeal.public_id)
+    english = _timeline(client.get(f"/appeals/{appeal.public_id}?lang=en").get_data(as_text=True))
+    assert english == [
+        "Appeal submitted · Resident",
+        "Published after moderation · Portal moderators",
+        f"Acknowledged by the service · {service_name}",
+    ]
+    russian = _timeline(client.get(f"/appeals/{appeal.public_id}?lang=ru").get_data(as_text=True))
+    assert russian[0].endswith("· Заявитель") and russian[1].endswith("· Модераторы портала")
+    kyrgyz = _timeline(client.get(f"/appeals/{appeal.public_id}?lang=ky").get_data(as_text=True))
+    assert kyrgyz[0].endswith("· Арыз берүүчү")
+
+
+def test_a_closure_is_the_residents_when_a_rating_closed_it():
+    from types import SimpleNamespace as Event
+
+    from portal.templating import credited
+
+    now = utcnow()
+    later = now + timedelta(days=1)
+    events = [Event(kind="answered", at=now), Event(kind="rated", at=now),
+              Event(kind="closed", at=now), Event(kind="reopened", at=later),
+              Event(kind="closed", at=later)]  # fmt: skip
+    assert [actor for _event, actor in credited(events)] == [
+        "service", "resident", "resident", "resident", "service"
+    ]  # fmt: skip
+
+
+def test_recent_answers_are_the_newest_given_in_order(client, make_appeal, make_answer):
+    now = utcnow()
+    # Answers saved in an order unlike the order they were given (as an import or a
+    # moderator's late release would), with one answer far older than the rest.
+    ages = [30, 2, 400, 9, 1, 5, 60]
+    appeals = [make_appeal(submitted_at=now - timedelta(days=500)) for _ in ages]
+    for appeal, hours in zip(appeals, ages, strict=True):
+        make_answer(appeal, text=f"Ответ {hours}", at=now - timedelta(hours=hours))
+    page = client.get("/").get_data(as_text=True)
+    recent = page[page.index('id="recent"') :]
+    shown = [line for line in recent.split('<p class="text">')[1:]]
+    texts = [text.split("<", 1)[0] for text in shown]
+    assert texts == ["Ответ 1", "Ответ 2", "Ответ 5", "Ответ 9", "Ответ 30"]
+
+
+def test_one_data_as_of_on_home_lists_api_and_datasets(client, make_appeal, make_answer):
+    import re
+
+    now = utcnow()
+    appeal = make_appeal(submitted_at=now - timedelta(days=3))
+    make_answer(appeal, at=now - timedelta(hours=7))  # the newest change of the record
+    expected = (now - timedelta(hours=7)).replace(microsecond=0)
+    api = client.get("/api/v1/appeals").json["data_as_of"]
+    assert api.startswith(expected.astimezone(UTC).isoformat()[:19]) or api.startswith(
+        expected.astimezone(BISHKEK).isoformat()[:19]
+    ), api
+    home = client.get("/?lang=en").get_data(as_text=True)
+    listing = client.get("/appeals?lang=en").get_data(as_text=True)
+    datasets = client.get("/datasets/?lang=en").get_data(as_text=True)
+    shown = re.search(r"Data as of ([^<·]+?)\s*(?:<|·|$)", home).group(1).strip()
+    assert re.search(r"Data as of ([^<·]+?)\s*(?:<|·|$)", listing).group(1).strip() == shown
+    assert f">{shown}</time>" in datasets
+    # Never later than now, even if an event's clock ran ahead.
+    make_answer(make_appeal(), at=now + timedelta(days=2))
+    from portal.queries.map import data_as_of
+
+    assert data_as_of() <= utcnow()

@@ -356,6 +356,22 @@ def test_reroute_needs_a_reason(client, login_as, appeal, owner):
     assert fresh(appeal).service.code == "bsk-roads"
 
 
+def test_reroute_form_asks_for_the_service_and_refuses_none(client, login_as, appeal, owner):
+    login_as(owner)
+    page = client.get(f"/staff/appeals/{appeal.public_id}?lang=en").get_data(as_text=True)
+    select = page[page.index('<select id="reroute-service"') :]
+    select = select[: select.index("</select>")]
+    assert " required" in select.split(">")[0] and " selected" not in select
+    assert '<option value="">Choose a service…</option>' in select
+    response = client.post(
+        f"/staff/appeals/{appeal.public_id}/reroute?lang=en",
+        data={"service": "", "reason": "Не наше"},
+    )
+    assert response.status_code == 400
+    assert 'class="field-error"' in response.get_data(as_text=True)
+    assert fresh(appeal).service.code == "bsk-roads"
+
+
 # --- Deadline extension ----------------------------------------------------------------------
 
 
