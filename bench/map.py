@@ -48,12 +48,13 @@ def seed_sqlite(path: Path, appeals: int) -> str:
     return url
 
 
-def make_app(url: str):
+def make_app(url: str, index_dir: str = "off"):
     from portal import create_app
 
     return create_app(
         {
             "DATABASE_URL": url,
+            "MAP_INDEX_DIR": index_dir,
             "SECRET_KEY": "benchmark-only-secret-key-0123456789",
             "SERVER_NAME": "bench.local",
             "SESSION_COOKIE_SECURE": False,
@@ -77,6 +78,41 @@ def bbox_for(lat: float, lon: float, zoom: int) -> str:
     north, west = unproject(x - half_w, y - half_h)
     south, east = unproject(x + half_w, y + half_h)
     return f"{west:.6f},{south:.6f},{east:.6f},{north:.6f}"
+
+
+#: A new worker process: its first map request, then its memory (RSS, and PSS, where pages
+#: mapped by several processes count once in total). Prints one JSON line.
+WORKER_PROBE = """
+import json, sys, time
+sys.path.insert(0, sys.argv[3])
+started = time.perf_counter()
+from bench.map import make_app
+app = make_app(sys.argv[1], sys.argv[2])
+client = app.test_client()
+ready = time.perf_counter()
+status = client.get("/api/v1/map?zoom=11&bbox=74.48,42.80,74.72,42.93&category=pothole").status_code
+first = time.perf_counter()
+memory = {}
+for line in open("/proc/self/smaps_rollup"):
+    key, _, value = line.partition(":")
+    if key in ("Rss", "Pss"):
+        memory[key.lower()] = int(value.split()[0]) // 1024
+print(json.dumps({"status": status, "import_s": ready - started, "first_s": first - ready,
+                  **memory}))
+time.sleep(float(sys.argv[4]))  # stay alive so that the workers' mappings overlap
+"""
+
+
+def new_workers(url: str, index_dir: str, count: int) -> list[dict]:
+    """``count`` new worker processes started together, each answering its first request."""
+    import json
+
+    procs = [
+        subprocess.Popen([sys.executable, "-c", WORKER_PROBE, url, index_dir, str(ROOT), "3"],
+                         stdout=subprocess.PIPE, cwd=ROOT, text=True)
+        for _ in range(count)
+    ]  # fmt: skip
+    return [json.loads(proc.communicate()[0].strip().splitlines()[-1]) for proc in procs]
 
 
 def random_centre(rng: random.Random) -> tuple[float, float]:
@@ -166,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--naive", type=int, default=10_000, help="appeals in the naive page")
     parser.add_argument("--no-small", action="store_true", help="skip the 1,000-appeal page")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--workers", type=int, default=2, help="new worker processes to start")
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
 
@@ -175,7 +212,8 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="bench-map-") as tmp:
         url = args.database_url or seed_sqlite(Path(tmp) / "bench.db", args.appeals)
-        app = make_app(url)
+        shared = str(Path(tmp) / "map-index")
+        app = make_app(url, shared)  # the index is shared on disk, as in production
         safe_url = url.split("@")[-1]
         print(f"database: {safe_url}; CPUs: {os.cpu_count()}; load average at start: "
               f"{', '.join(f'{v:.1f}' for v in os.getloadavg())}")  # fmt: skip
@@ -216,6 +254,17 @@ def main(argv: list[str] | None = None) -> int:
                   f"(difference {big_page - small_page:+,} bytes)")  # fmt: skip
 
         results = bench_map_api(app, args.requests, rng)
+        print(f"\n{args.workers} new worker processes at once, first GET /api/v1/map each "
+              f"(side by side: the shared on-disk index against each building its own):")  # fmt: skip
+        for label, index_dir in (("shared index (mapped)", shared), ("own index (built)", "off")):
+            runs = new_workers(url, index_dir, args.workers)
+            firsts = ", ".join(f"{r['first_s']:.2f}" for r in runs)
+            print(
+                f"  {label:<22} first request {firsts} s; RSS {sum(r['rss'] for r in runs)} MB,"
+                f" PSS {sum(r['pss'] for r in runs)} MB in total (HTTP "
+                f"{sorted({r['status'] for r in runs})}; app start {runs[0]['import_s']:.1f} s)"
+            )
+
         print(f"\nGET /api/v1/map, {args.requests} random {VIEWPORT[0]}×{VIEWPORT[1]} viewports "
               f"per row (server time in process, ms):")  # fmt: skip
         print(f"{'zoom':>4} {'filter':<18} {'p50':>7} {'p95':>7} {'max':>7} "
