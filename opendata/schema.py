@@ -77,6 +77,8 @@ ANON_AGGREGATE = N_(
 
 TABULAR_FORMATS = ("csv", "excel.csv", "json")
 GEO_FORMATS = ("csv", "excel.csv", "geojson", "geojsonseq", "json")
+#: Typed columnar files for analysts (opendata.parquet), offered for the larger datasets.
+ANALYTIC_FORMATS = ("parquet",)
 
 # fmt: off
 APPEALS = Dataset(
@@ -147,7 +149,7 @@ APPEALS = Dataset(
         ForeignKey(("city", "category",), "categories", ("city", "code",)),
     ),
     geometry=("lat", "lon"),
-    formats=GEO_FORMATS,
+    formats=(*GEO_FORMATS, *ANALYTIC_FORMATS),
 )
 
 WITHDRAWN = Dataset(
@@ -193,7 +195,7 @@ ANSWERS = Dataset(
         ForeignKey(("appeal_id",), "appeals", ("id",)),
         ForeignKey(("service",), "services", ("code",)),
     ),
-    formats=TABULAR_FORMATS,
+    formats=(*TABULAR_FORMATS, *ANALYTIC_FORMATS),
 )
 
 RATINGS = Dataset(
@@ -224,7 +226,7 @@ RATINGS = Dataset(
         ForeignKey(("appeal_id",), "appeals", ("id",)),
         ForeignKey(("service",), "services", ("code",)),
     ),
-    formats=TABULAR_FORMATS,
+    formats=(*TABULAR_FORMATS, *ANALYTIC_FORMATS),
 )
 
 SERVICES = Dataset(
@@ -337,7 +339,7 @@ PERFORMANCE = Dataset(
         ForeignKey(("service",), "services", ("code",)),
     ),
     filterable=False,
-    formats=TABULAR_FORMATS,
+    formats=(*TABULAR_FORMATS, *ANALYTIC_FORMATS),
 )
 # fmt: on
 
