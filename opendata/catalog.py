@@ -56,6 +56,15 @@ class Change:
 #: of a published field (a test checks that the newest entry is SCHEMA_VERSION).
 CHANGELOG: tuple[Change, ...] = (
     Change(
+        "1.2.0",
+        date(2026, 12, 5),
+        (
+            N_(
+                "Formats: Parquet for appeals, answers, ratings and service_performance (downloads with the same filters, and in every snapshot): typed columns — datetimes as timestamps with time zone (Asia/Bishkek), booleans, 64-bit integers, the point as lat and lon numbers."
+            ),  # fmt: skip
+        ),
+    ),
+    Change(
         "1.1.0",
         date(2026, 12, 5),
         (

@@ -23,7 +23,7 @@ from opendata.tableschema import ANON_NONE, N_, Dataset, Field, ForeignKey
 __all__ = ["ANON_NONE", "N_", "Dataset", "Field", "ForeignKey"]  # re-exported building blocks
 
 #: Version of the published schema (semantic versioning; see opendata.catalog.CHANGELOG).
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "1.2.0"
 
 # --- Public vocabulary ---------------------------------------------------------------------
 # Declared here once; the portal's enums (portal.models) and every list of allowed values
