@@ -67,26 +67,65 @@ def conform(dataset: Dataset, batch: pa.RecordBatch | pa.Table) -> pa.RecordBatc
     return pa.RecordBatch.from_arrays(arrays, schema=arrow_schema(dataset))
 
 
-def from_rows(dataset: Dataset, rows: Sequence[Sequence]) -> pa.RecordBatch:
-    """Python rows (values in the order of ``dataset.fields``) as a canonical batch."""
+def from_rows(
+    dataset: Dataset, rows: Sequence[Sequence], learn: RowBatches | None = None
+) -> pa.RecordBatch:
+    """Python rows (values in the order of ``dataset.fields``) as a canonical batch.
+
+    ``learn`` is told the inferred Arrow types of the source's columns."""
     width = len(dataset.fields)
     columns = list(zip(*rows, strict=True)) if rows else [()] * width
     if len(columns) != width:
         raise ValueError(f"{dataset.name}: rows of {len(columns)} values, {width} fields")
-    arrays = [
-        conform_column(spec, pa.array(column, from_pandas=False))
-        for spec, column in zip(dataset.fields, columns, strict=True)
-    ]
+    raw = [pa.array(column, from_pandas=False) for column in columns]
+    if learn is not None:
+        learn.learn(raw)
+    arrays = [conform_column(spec, array) for spec, array in zip(dataset.fields, raw, strict=True)]
     return pa.RecordBatch.from_arrays(arrays, schema=arrow_schema(dataset))
+
+
+class RowBatches:
+    """Lists of rows of one source → canonical batches.
+
+    The first list is read column by column with pyarrow's type inference; once every
+    column's type is known, later lists are read as one struct array of those types
+    (no transposition in Python: a third faster). A list whose values do not fit (a float
+    where integers were, text where there was none) is read by inference again.
+    """
+
+    def __init__(self, dataset: Dataset) -> None:
+        self.dataset = dataset
+        self.struct: pa.StructType | None = None
+
+    def __call__(self, rows: Sequence[Sequence]) -> pa.RecordBatch:
+        if self.struct is not None and rows:
+            try:
+                values = pa.RecordBatch.from_struct_array(pa.array(rows, type=self.struct))
+                return conform(self.dataset, values)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
+                pass
+        batch = from_rows(self.dataset, rows, learn=self)
+        return batch
+
+    def learn(self, arrays: list[pa.Array]) -> None:
+        """Remember the source's column types (numbers as floats: pyarrow would truncate a
+        later 2.5 into an integer column learned from whole numbers)."""
+        if all(not pa.types.is_null(array.type) for array in arrays):
+            fields = [
+                pa.field(spec.name, pa.float64() if spec.type == "number" else array.type)
+                for spec, array in zip(self.dataset.fields, arrays, strict=True)
+            ]
+            self.struct = pa.struct(fields)
 
 
 def batches(dataset: Dataset, batched: Iterable) -> Iterator[pa.RecordBatch]:
     """Canonical batches from Arrow batches (or tables) or lists of rows (``fetchmany``)."""
+    reader = RowBatches(dataset)
     for item in batched:
         if isinstance(item, pa.RecordBatch | pa.Table):
             yield conform(dataset, item)
         else:
-            yield from_rows(dataset, item)
+            yield reader(item)
 
 
 def grouped(rows: Iterable[Sequence], size: int = ROWS_PER_BATCH) -> Iterator[list[Sequence]]:

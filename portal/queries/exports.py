@@ -79,8 +79,9 @@ def stream_rows(
             cursor = raw.cursor()
         try:
             cursor.execute(sql)
+            to_batch = columns.RowBatches(dataset)
             while rows := cursor.fetchmany(batch_rows):
-                yield columns.from_rows(dataset, rows)
+                yield to_batch(rows)
         finally:
             cursor.close()
             conn.rollback()

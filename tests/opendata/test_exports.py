@@ -400,3 +400,23 @@ def test_performance_dataset_in_parquet():
     assert types["window_start"] == pa.date32() and types["month"] == pa.string()
     assert types["suppressed"] == pa.bool_() and types["received"] == pa.int64()
     assert table.to_pylist()[0]["window_end"] == date(2026, 2, 28)
+
+
+def test_rows_whose_types_change_between_batches_keep_their_values():
+    """After the first list of rows the types are reused; a later list that does not fit
+    (a fraction in a number column of whole numbers, a text where all were empty, a
+    datetime object after SQLite text) is read again by inference, never truncated."""
+    spec_index = {name: i for i, name in enumerate(APPEALS.names)}
+    first = [list(ROWS[0]), list(ROWS[0])]
+    for row in first:
+        row[spec_index["lat"]], row[spec_index["extension_reason"]] = 42.0, "a"
+        row[spec_index["acknowledged_at"]] = "2026-03-02 00:00:00"
+    later = list(as_objects(ROWS[2]))
+    later[spec_index["lat"]] = 40.5
+    source = [[tuple(r) for r in first], [tuple(ROWS[1])], [tuple(later)]]
+    reader = columns.RowBatches(APPEALS)
+    got = [reader(source[0]).to_pylist()]
+    assert reader.struct is not None  # every column had a value: types learned
+    got += [reader(rows).to_pylist() for rows in source[1:]]
+    assert got == [columns.from_rows(APPEALS, rows).to_pylist() for rows in source]
+    assert got[2][0]["lat"] == 40.5
