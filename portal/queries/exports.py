@@ -17,7 +17,9 @@ module) was tried and is not used: it infers each column's type from the first b
 fails on a later value of another type (a column empty in the first thousand appeals,
 text later) — pinnable with a first row of typed literals — but, worse, its connections
 did not see rows committed by the portal's connections in WAL mode (1.13.0, checked with
-a fresh connection per read), so a download could miss the newest appeals.
+a fresh connection per read), so a download could miss the newest appeals. It also links
+its own copy of SQLite: two SQLite libraries on one file in one process defeat each
+other's POSIX locks (SQLite's "How To Corrupt An SQLite Database File", 2.2.1).
 """
 
 from __future__ import annotations
