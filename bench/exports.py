@@ -18,7 +18,8 @@ for CSV, GeoJSON and Parquet:
 
 Rates are shown per wall-clock second and per CPU second of the process doing the work
 (the shell, the floor's process, the server): on a shared machine the CPU rates are the
-comparable ones. Each endpoint is shown as a ratio to the shell and to the floor.
+comparable ones — except against ``psql``, whose CPU leaves out the server's work: on
+PostgreSQL compare wall time. Each endpoint is shown as a ratio to the shell and to the floor.
 Targets (issue 20): CSV and GeoJSON ≥ 1.0 × the shell, server peak RSS ≤ 150 MB.
 """
 
