@@ -6,7 +6,8 @@ dictionary page and the files themselves cannot drift apart.
 The data package follows Frictionless Data Package v2: one tabular resource per dataset
 (the CSV file, with its Table Schema: types, constraints, enums, primary and foreign
 keys, missing values) and one resource per other format of the same dataset (the Excel
-CSV with the same schema; JSON, GeoJSON and GeoJSONSeq as files with the same fields). A snapshot's
+CSV with the same schema; JSON, GeoJSON, GeoJSONSeq and Parquet as files with the same
+fields). A snapshot's
 descriptor also gives every file's size (``bytes``) and SHA-256 (``hash``).
 """
 
@@ -35,6 +36,10 @@ DESCRIPTION = (
     "locations masked (see the data dictionary). Datetimes are ISO 8601 in Asia/Bishkek "
     "time (+06:00)."
 )
+PARQUET_TYPES = (
+    "datetimes as timestamps with time zone (UTC-adjusted, shown in Asia/Bishkek), booleans, "
+    "64-bit integers, numbers as doubles (the point as lat and lon), dates as dates."
+)
 KEYWORDS = ("appeals", "city services", "open311", "Bishkek", "Osh", "Kyrgyzstan")
 
 
@@ -50,6 +55,15 @@ class Change:
 #: Schema versions, newest first. Bump SCHEMA_VERSION and add an entry for every change
 #: of a published field (a test checks that the newest entry is SCHEMA_VERSION).
 CHANGELOG: tuple[Change, ...] = (
+    Change(
+        "1.2.0",
+        date(2026, 12, 5),
+        (
+            N_(
+                "Formats: Parquet for appeals, answers, ratings and service_performance (downloads with the same filters, and in every snapshot): typed columns — datetimes as timestamps with time zone (Asia/Bishkek), booleans, 64-bit integers, the point as lat and lon numbers."
+            ),  # fmt: skip
+        ),
+    ),
     Change(
         "1.1.0",
         date(2026, 12, 5),
@@ -154,6 +168,12 @@ def resource(
         out["encoding"] = "utf-8-sig" if fmt == "excel.csv" else "utf-8"
         out["dialect"] = {"header": True, "delimiter": ",", "quoteChar": '"'}
         out["schema"] = dataset.table_schema(enums)
+    elif fmt == "parquet":  # binary and typed: described, not re-read as a table
+        out["type"] = "file"
+        out["description"] = (
+            f"{dataset.description} Same fields as the resource {dataset.name!r} (see its "
+            f"schema), as typed columns: {PARQUET_TYPES}"
+        )
     else:  # JSON and GeoJSON: the same fields, described by the CSV resource's schema
         out["type"] = "file"
         out["encoding"] = "utf-8"

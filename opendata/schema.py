@@ -23,7 +23,7 @@ from opendata.tableschema import ANON_NONE, N_, Dataset, Field, ForeignKey
 __all__ = ["ANON_NONE", "N_", "Dataset", "Field", "ForeignKey"]  # re-exported building blocks
 
 #: Version of the published schema (semantic versioning; see opendata.catalog.CHANGELOG).
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "1.2.0"
 
 # --- Public vocabulary ---------------------------------------------------------------------
 # Declared here once; the portal's enums (portal.models) and every list of allowed values
@@ -77,6 +77,8 @@ ANON_AGGREGATE = N_(
 
 TABULAR_FORMATS = ("csv", "excel.csv", "json")
 GEO_FORMATS = ("csv", "excel.csv", "geojson", "geojsonseq", "json")
+#: Typed columnar files for analysts (opendata.parquet), offered for the larger datasets.
+ANALYTIC_FORMATS = ("parquet",)
 
 # fmt: off
 APPEALS = Dataset(
@@ -147,7 +149,7 @@ APPEALS = Dataset(
         ForeignKey(("city", "category",), "categories", ("city", "code",)),
     ),
     geometry=("lat", "lon"),
-    formats=GEO_FORMATS,
+    formats=(*GEO_FORMATS, *ANALYTIC_FORMATS),
 )
 
 WITHDRAWN = Dataset(
@@ -193,7 +195,7 @@ ANSWERS = Dataset(
         ForeignKey(("appeal_id",), "appeals", ("id",)),
         ForeignKey(("service",), "services", ("code",)),
     ),
-    formats=TABULAR_FORMATS,
+    formats=(*TABULAR_FORMATS, *ANALYTIC_FORMATS),
 )
 
 RATINGS = Dataset(
@@ -224,7 +226,7 @@ RATINGS = Dataset(
         ForeignKey(("appeal_id",), "appeals", ("id",)),
         ForeignKey(("service",), "services", ("code",)),
     ),
-    formats=TABULAR_FORMATS,
+    formats=(*TABULAR_FORMATS, *ANALYTIC_FORMATS),
 )
 
 SERVICES = Dataset(
@@ -337,7 +339,7 @@ PERFORMANCE = Dataset(
         ForeignKey(("service",), "services", ("code",)),
     ),
     filterable=False,
-    formats=TABULAR_FORMATS,
+    formats=(*TABULAR_FORMATS, *ANALYTIC_FORMATS),
 )
 # fmt: on
 

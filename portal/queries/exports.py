@@ -4,75 +4,48 @@ Each query selects exactly the fields of its ``opendata.schema`` dataset, in ord
 labelled by field name, taken from the one mapping in ``portal.queries.record``, so that
 the writers in ``opendata.exports`` can never receive a column the allowlist does not name.
 
-Rows are streamed: SQLAlchemy compiles the statement (rendering the validated filter
-values through the column types), and a DBAPI cursor — a server-side cursor on PostgreSQL —
-is read in batches with ``fetchmany``, so memory does not depend on the number of rows and
-no per-row ORM or Row objects are built. Values arrive raw: SQLite gives timestamps as
-UTC strings and booleans as 0/1, which the writers handle.
+Rows are streamed as Arrow record batches: SQLAlchemy compiles the statement (rendering
+the validated filter values through the column types), and a DBAPI cursor — a server-side
+cursor on PostgreSQL — is read in batches with ``fetchmany``, each turned into a batch of
+the dataset's Arrow types (``opendata.columns.from_rows``), so memory does not depend on
+the number of rows and no per-row ORM or Row objects are built. Values are read raw
+(SQLite's UTC text and 0/1 booleans, PostgreSQL's naive UTC datetimes): the Arrow types
+say what they are, and ``opendata`` renders them.
+
+``adbc-driver-sqlite`` (Arrow straight from SQLite, a third less CPU than the sqlite3
+module) was tried and is not used: it infers each column's type from the first batch and
+fails on a later value of another type (a column empty in the first thousand appeals,
+text later) — pinnable with a first row of typed literals — but, worse, its connections
+did not see rows committed by the portal's connections in WAL mode (1.13.0, checked with
+a fresh connection per read), so a download could miss the newest appeals. It also links
+its own copy of SQLite: two SQLite libraries on one file in one process defeat each
+other's POSIX locks (SQLite's "How To Corrupt An SQLite Database File", 2.2.1).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import date
 
-from sqlalchemy import Engine, Select, String, func, select
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
+import pyarrow as pa
+from sqlalchemy import Engine, Select, func, select
 
-from opendata import schema, stats
-from opendata.tableschema import Field
+from opendata import columns, schema, stats
 from portal.models import Appeal, Category, City, District, Service, utcnow
-from portal.queries.record import TABLES, plain
+from portal.queries.record import TABLES
 from portal.schemas.filters import AppealFilters
 from portal.workdays import BISHKEK
 
-BATCH_ROWS = 1000
-TIMEZONE = "Asia/Bishkek"
+BATCH_ROWS = 5000
 PERFORMANCE_WINDOW_MONTHS = 24
-
-
-class LocalTimestamp(FunctionElement):
-    """A stored UTC timestamp as the datasets publish it.
-
-    On PostgreSQL the server formats it (``to_char`` in the session time zone, set to
-    Asia/Bishkek by stream_rows): ``2026-03-01T14:05:09+06:00``, with the tz database's
-    offset; the writers pass such values through. Elsewhere (SQLite) the stored value is
-    read as is and ``opendata.exports`` converts it.
-    """
-
-    type = String()
-    inherit_cache = True
-    name = "local_timestamp"
-
-
-@compiles(LocalTimestamp)
-def _local_timestamp(element, compiler, **kw):
-    (column,) = element.clauses
-    return compiler.process(column, **kw)
-
-
-@compiles(LocalTimestamp, "postgresql")
-def _local_timestamp_pg(element, compiler, **kw):
-    (column,) = element.clauses
-    value = compiler.process(column, **kw)
-    return f"""to_char(({value}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM')"""
-
-
-def export_column(spec: Field, expression):
-    """A field's expression as the files want it: datetimes as local text (PostgreSQL
-    formats them; SQLite's stored UTC text is converted by opendata.exports), codes plain."""
-    if spec.type == "datetime":
-        return LocalTimestamp(expression)
-    return plain(spec, expression)
 
 
 def dataset_query(name: str, filters: AppealFilters, **options) -> Select:
     """The SELECT of dataset ``name``: its fields from ``portal.queries.record``, labelled
     by name, in schema order; ``options`` bind parameters such as ``default_deadline``."""
     table = TABLES[name]
-    query = table.apply_filters(table.select(transform=export_column), filters)
+    query = table.apply_filters(table.select(), filters)
     query = query.order_by(*table.order_by)
     return query.params(**options) if options else query
 
@@ -84,8 +57,8 @@ def stream_rows(
     *,
     batch_rows: int = BATCH_ROWS,
     **options,
-) -> Iterator[list[Sequence]]:
-    """Batches of raw rows of dataset ``name``, read with a streaming cursor.
+) -> Iterator[pa.RecordBatch]:
+    """Arrow record batches of dataset ``name``, read with a streaming cursor.
 
     The connection is held only while the generator runs, and released when it is
     exhausted or closed (e.g. when a client drops a download).
@@ -93,6 +66,7 @@ def stream_rows(
     if name == schema.PERFORMANCE.name:
         yield from _performance_batches(filters or AppealFilters(), **options)
         return
+    dataset = schema.dataset(name)
     query = dataset_query(name, filters or AppealFilters(), **options)
     # Parameters are rendered inline by SQLAlchemy's literal processors (through the column
     # types: datetimes become naive UTC, strings are quoted); every value comes from a
@@ -101,16 +75,15 @@ def stream_rows(
     with engine.connect() as conn:
         raw = conn.connection.driver_connection
         if engine.dialect.name == "postgresql":
-            with raw.cursor() as setup:  # LocalTimestamp's to_char: local time and offset
-                setup.execute(f"SET LOCAL TIME ZONE '{TIMEZONE}'")
             cursor = raw.cursor(name=f"export_{uuid.uuid4().hex[:12]}")  # server-side
             cursor.itersize = batch_rows
         else:
             cursor = raw.cursor()
         try:
             cursor.execute(sql)
-            while batch := cursor.fetchmany(batch_rows):
-                yield batch
+            to_batch = columns.RowBatches(dataset)
+            while rows := cursor.fetchmany(batch_rows):
+                yield to_batch(rows)
         finally:
             cursor.close()
             conn.rollback()
@@ -133,7 +106,7 @@ def compiled_sql(query: Select, dialect) -> str:
 def count_rows(engine: Engine, name: str, filters: AppealFilters | None = None, **options) -> int:
     """How many rows dataset ``name`` has (for progress bars)."""
     if name == schema.PERFORMANCE.name:
-        return sum(len(batch) for batch in _performance_batches(filters or AppealFilters()))
+        return sum(batch.num_rows for batch in _performance_batches(filters or AppealFilters()))
     query = dataset_query(name, filters or AppealFilters(), **options).order_by(None)
     with engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
@@ -160,7 +133,8 @@ def _performance_batches(filters: AppealFilters, today: date | None = None):
     rows = monthly_service_performance(window_start, window_end, filters.city)
     names = schema.PERFORMANCE.names
     if rows:
-        yield [tuple(getattr(row, name) for name in names) for row in rows]
+        values = [tuple(getattr(row, name) for name in names) for row in rows]
+        yield columns.from_rows(schema.PERFORMANCE, values)
 
 
 def reference_enums(engine: Engine) -> dict[str, tuple[str, ...]]:

@@ -13,9 +13,11 @@ from pathlib import Path
 from types import GeneratorType
 from zoneinfo import ZoneInfo
 
+import orjson
+import pyarrow as pa
 import pytest
 
-from opendata import exports
+from opendata import cells, columns, exports
 from opendata.schema import ANSWERS, APPEALS, PERFORMANCE, WITHDRAWN
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -73,12 +75,15 @@ def check_golden(name: str, data: bytes) -> None:
     assert data == path.read_bytes(), f"{name} differs from its golden file"
 
 
-@pytest.mark.parametrize("fmt", list(exports.FORMATS))
+TEXT_FORMATS = [fmt for fmt, spec in exports.FORMATS.items() if not spec.binary]
+
+
+@pytest.mark.parametrize("fmt", TEXT_FORMATS)
 def test_golden_files(fmt):
     check_golden(f"appeals.{exports.FORMATS[fmt].suffix}", render(fmt, ROWS))
 
 
-@pytest.mark.parametrize("fmt", list(exports.FORMATS))
+@pytest.mark.parametrize("fmt", TEXT_FORMATS)
 def test_sqlite_strings_and_datetime_objects_give_the_same_bytes(fmt):
     assert render(fmt, [as_objects(r) for r in ROWS]) == render(fmt, ROWS)
 
@@ -137,10 +142,10 @@ def test_csv_cells_are_quoted_exactly_as_csv_writer_quotes_them():
         rows.append(tuple(row))
     data = render("csv", rows).decode()
     parsed = list(csv.reader(io.StringIO(data, newline="")))[1:]
-    for row, cells in zip(rows, parsed, strict=True):
+    for row, parsed_cells in zip(rows, parsed, strict=True):
         for i in strings:
             guard = APPEALS.fields[i].free_text and row[i].startswith(exports.FORMULA_STARTS)
-            assert cells[i] == ("'" if guard else "") + row[i]
+            assert parsed_cells[i] == ("'" if guard else "") + row[i]
     again = io.StringIO(newline="")
     csv.writer(again, lineterminator="\r\n").writerows([APPEALS.names, *parsed])
     assert again.getvalue() == data
@@ -191,20 +196,31 @@ def test_dates_and_yearmonths_in_the_performance_dataset():
     assert json.loads(render("json", [tuple(row)], PERFORMANCE))[0]["window_start"] == "2025-03-01"
 
 
-def test_local_time_matches_zoneinfo_including_old_offsets():
-    """The per-hour cache agrees with zoneinfo, also across Bishkek's offset changes."""
-    rng = random.Random(7)
-    local = exports.LocalTime()
+def local_iso(moment: datetime) -> str:
+    """What zoneinfo says: the instant (naive = UTC) in Bishkek time, whole seconds."""
     tz = ZoneInfo("Asia/Bishkek")
+    return moment.replace(tzinfo=UTC).astimezone(tz).isoformat(timespec="seconds")
+
+
+def test_local_time_matches_zoneinfo_including_old_offsets():
+    """The vectorised conversion agrees with zoneinfo, also across Bishkek's offset changes
+    (+05:00, +06:00 and summer time before 2005) and within one batch mixing them."""
+    rng = random.Random(7)
     start = datetime(1991, 1, 1)
-    for _ in range(3000):
-        moment = start + timedelta(seconds=rng.randrange(0, 40 * 365 * 86400))
-        expected = moment.replace(tzinfo=UTC).astimezone(tz).isoformat(timespec="seconds")
-        assert local(moment.isoformat(" ")) == expected
+    moments = [
+        start + timedelta(seconds=rng.randrange(0, 40 * 365 * 86400), microseconds=rng.randrange(2) * 7)
+        for _ in range(5000)
+    ]  # fmt: skip
+    for year in range(1992, 2031):  # local midnight of every month end (18:00 or 19:00 UTC)
+        for month in range(1, 13):
+            first = datetime(year, month, 1, 18)
+            moments += [first - timedelta(days=1, seconds=1), first - timedelta(days=1)]
+    texts = [m.isoformat(" ", timespec="microseconds") for m in moments]
+    times = columns.utc_times(pa.array(texts + [None]))
+    assert cells.local_text(times).to_pylist() == [local_iso(m) for m in moments] + [None]
     rows = [("BSK-2004-000001", "bishkek", "2004-01-15 12:00:00.000000", "withdrawn")]
     old = render("csv", rows, WITHDRAWN).decode().splitlines()[1].split(",")[2]
-    assert old == datetime(2004, 1, 15, 12, tzinfo=UTC).astimezone(tz).isoformat()
-    assert old.endswith("+05:00")  # Bishkek was UTC+5 in winter until 2005
+    assert old == "2004-01-15T17:00:00+05:00"  # Bishkek was UTC+5 in winter until 2005
 
 
 def test_local_time_is_exact_in_an_hour_whose_offset_changes_at_half_past():
@@ -218,81 +234,27 @@ def test_local_time_is_exact_in_an_hour_whose_offset_changes_at_half_past():
     ]
 
 
-@pytest.fixture
-def fast_local_time() -> exports.LocalTime:
-    """A LocalTime with the C renderer (CI builds it: a skip here fails CI)."""
-    local = exports.LocalTime()
-    if local.text is None:
-        pytest.skip("opendata._localtime is not built (no C compiler when installing?)")
-    return local
+@pytest.mark.parametrize("fmt", TEXT_FORMATS)
+def test_arrow_batches_and_python_rows_give_the_same_bytes(fmt):
+    """A driver's Arrow batch (its own types: naive timestamps, 0/1 integers) is read by
+    field name, whatever its column order."""
+    batch = columns.from_rows(APPEALS, ROWS)
+    arrays = {name: batch.column(name) for name in reversed(APPEALS.names)}
+    for spec in APPEALS.fields:
+        if spec.type == "datetime":
+            arrays[spec.name] = arrays[spec.name].cast(pa.timestamp("us"))
+        elif spec.type == "boolean":
+            arrays[spec.name] = arrays[spec.name].cast(pa.int64())
+    driver = pa.RecordBatch.from_pydict(arrays)
+    assert b"".join(exports.stream(fmt, APPEALS, batched=[driver])) == render(fmt, ROWS)
 
 
-def utc_text(moment: datetime) -> str:
-    """As SQLite stores a UTC instant: with microseconds when it has any."""
-    return moment.isoformat(" ", timespec="microseconds" if moment.microsecond else "seconds")
-
-
-def test_c_renderer_matches_zoneinfo_across_day_month_year_and_leap_day_ends(fast_local_time):
-    tz = ZoneInfo("Asia/Bishkek")
-    since, until = exports.offset_span(tz, datetime.now(tz).date())
-    since, until = since.replace(tzinfo=None), until.replace(tzinfo=None)
-    rng = random.Random(11)
-    span = int((until - since).total_seconds())
-    moments = [since + timedelta(seconds=rng.randrange(span), microseconds=rng.randrange(2) * 7) for _ in range(5000)]  # fmt: skip
-    for year in range(max(since.year + 1, 2006), until.year):  # local midnight is 18:00 UTC
-        for month in range(1, 13):
-            first = datetime(year, month, 1, 18)
-            moments += [first - timedelta(days=1, seconds=1), first - timedelta(days=1)]
-    moments += [since, until - timedelta(microseconds=1), datetime(2028, 2, 28, 18, 0, 0, 5)]
-    for moment in moments:
-        expected = moment.replace(tzinfo=UTC).astimezone(tz).isoformat(timespec="seconds")
-        assert fast_local_time.text(utc_text(moment)) == expected, moment
-
-
-@pytest.mark.parametrize(
-    "value",
-    [
-        "2004-01-15 12:00:00",  # before Bishkek's current offset began (2005)
-        "2099-01-01 00:00:00",  # past the span probed ahead
-        "2026-13-01 00:00:00", "2026-02-29 10:00:00", "2026-03-01 24:00:00",
-        "2026-03-01 10:60:00", "2026-03-01 10:00:61", "2026-03-01T10:00:00",
-        "2026-03-01 10:00", "2026-03-01 10:00:00+00:00", "2026-03-01 1O:00:00",
-        "2026-03-01 10:00:00.", "2026-03-01 10:00:00.12a", "2026-03-01 10:00:00,5",
-        "２０２６-03-01 10:00:00", b"2026-03-01 10:00:00", 20260301, None,
-    ],
-)  # fmt: skip
-def test_c_renderer_refuses_what_it_cannot_render_exactly(fast_local_time, value):
-    """A refusal makes the converter switch to the general conversion (no guessing)."""
-    with pytest.raises(ValueError):
-        fast_local_time.text(value)
-
-
-def test_offset_span_ends_where_the_zone_changes_its_offset():
-    berlin = exports.offset_span(ZoneInfo("Europe/Berlin"), datetime(2026, 7, 1).date())
-    assert berlin == (datetime(2026, 3, 29, 1, tzinfo=UTC), datetime(2026, 10, 25, 1, tzinfo=UTC))
-    since, until = exports.offset_span(ZoneInfo("Asia/Bishkek"), datetime(2026, 12, 3).date())
-    assert since == datetime(2005, 3, 26, 21, 30, tzinfo=UTC)  # summer time of 2005, kept
-    assert until > datetime(2031, 12, 1, tzinfo=UTC)  # no change ahead: the probe's limit
-
-
-@pytest.mark.parametrize("fmt", list(exports.FORMATS))
-def test_c_renderer_and_python_paths_give_the_same_bytes(fmt, fast_local_time, monkeypatch):
-    """Also when old rows (another offset) arrive after pieces that took the fast path."""
-    rng = random.Random(5)
-    times = [i for i, spec in enumerate(APPEALS.fields) if spec.type == "datetime"]
-    rows = []
-    for index in range(400):
-        row = list(ROWS[index % len(ROWS)])
-        start = datetime(1997, 1, 1) if index > 250 and index % 3 == 0 else datetime(2024, 1, 1)
-        for column in times:
-            if row[column] is not None:
-                moment = start + timedelta(seconds=rng.randrange(4 * 365 * 86400))
-                row[column] = moment.isoformat(" ", timespec="microseconds")
-        rows.append(tuple(row))
-    fast = render(fmt, rows)
-    monkeypatch.setattr(exports, "FixedOffset", None)
-    assert exports.LocalTime().text is None
-    assert render(fmt, rows) == fast
+def test_json_strings_are_escaped_as_orjson_escapes_them():
+    rng = random.Random(3)
+    alphabet = [chr(c) for c in range(0x20)] + list('"\\/ abcЯё«»\u2028\x7f')
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 10))) for _ in range(500)]
+    rendered = cells.json_string(pa.array(texts)).to_pylist()
+    assert rendered == [orjson.dumps(text).decode() for text in texts]
 
 
 def synthetic_rows(n: int):
@@ -307,7 +269,7 @@ def test_streaming_yields_bounded_chunks():
     assert isinstance(stream, GeneratorType)
     sizes = [len(chunk) for chunk in stream]
     assert len(sizes) > 10
-    assert max(sizes) < exports.CHUNK_BYTES + 2 * exports.PIECE_ROWS * 400
+    assert max(sizes) < exports.CHUNK_BYTES + columns.ROWS_PER_BATCH * 600
 
 
 @pytest.mark.parametrize("fmt", ["csv", "geojson"])
@@ -355,15 +317,106 @@ def test_gdal_reads_the_files(tmp_path, fmt):
     assert types["deadline_extended"] == "bool"
 
 
-@pytest.mark.parametrize("fmt", list(exports.FORMATS))
-def test_database_formatted_local_times_pass_through(fmt):
-    """PostgreSQL formats timestamps itself (to_char in Asia/Bishkek): same bytes."""
-    local = exports.LocalTime()
+@pytest.mark.parametrize("fmt", TEXT_FORMATS)
+def test_database_formatted_local_times_give_the_same_bytes(fmt):
+    """Local ISO 8601 text with an offset (as a database may format it) means the same instant."""
 
     def formatted(row):
         return tuple(
-            local(value) if spec.type == "datetime" and value is not None else value
+            local_iso(value) if spec.type == "datetime" and value is not None else value
             for spec, value in zip(APPEALS.fields, as_objects(row), strict=True)
         )
 
     assert render(fmt, [formatted(r) for r in ROWS]) == render(fmt, ROWS)
+
+
+def read_parquet(data: bytes):
+    import pyarrow.parquet as pq
+
+    return pq.read_table(io.BytesIO(data))
+
+
+def test_parquet_has_the_csv_rows_with_their_types():
+    """pyarrow reads the Parquet file back with typed columns holding the CSV's values."""
+    table = read_parquet(render("parquet", ROWS))
+    assert table.column_names == list(APPEALS.names)
+    types = dict(zip(table.column_names, table.schema.types, strict=True))
+    assert types["submitted_at"] == pa.timestamp("ms", tz="Asia/Bishkek")
+    assert types["deadline_extended"] == pa.bool_() and types["on_time"] == pa.bool_()
+    assert types["reopen_count"] == pa.int64() and types["rating_score"] == pa.int64()
+    assert types["lat"] == pa.float64() and types["lon"] == pa.float64()
+    assert types["text"] == pa.string()
+    # The same rows as the CSV: every cell, rendered the CSV way, is the CSV's cell.
+    csv_lines = list(csv.reader(io.StringIO(render("csv", ROWS).decode(), newline="")))[1:]
+    again = b"".join(exports.stream("csv", APPEALS, batched=[_canonical(table)])).decode()
+    assert list(csv.reader(io.StringIO(again, newline="")))[1:] == csv_lines
+    first = table.slice(0, 1).to_pylist()[0]
+    assert first["submitted_at"] == datetime(2026, 3, 1, 8, 5, 9, tzinfo=UTC)
+    assert first["first_answer_at"].isoformat() == "2026-03-05T10:30:00+06:00"  # no fraction
+    assert first["text"] == ROWS[0][21]  # no formula guard: Parquet holds values, not cells
+    assert table.slice(1, 1).to_pylist()[0]["text"] == HOSTILE
+
+
+def _canonical(table):
+    return table.combine_chunks().to_batches()[0]
+
+
+def test_pandas_reads_parquet_with_the_right_dtypes():
+    pandas = pytest.importorskip("pandas")
+    frame = pandas.read_parquet(io.BytesIO(render("parquet", ROWS)))
+    assert len(frame) == len(ROWS)
+    assert str(frame["submitted_at"].dtype) == "datetime64[ms, Asia/Bishkek]"
+    assert frame.loc[0, "submitted_at"] == pandas.Timestamp("2026-03-01T14:05:09+06:00")
+    assert frame["deadline_extended"].dtype == bool
+    assert frame["reopen_count"].dtype == "int64"
+    assert frame["lat"].dtype == "float64" and pandas.isna(frame.loc[1, "lat"])
+    assert frame.loc[2, "channel"] == "open311:oshcity"
+
+
+def test_parquet_of_no_rows_is_a_valid_empty_file():
+    table = read_parquet(render("parquet", []))
+    assert table.num_rows == 0 and table.column_names == list(APPEALS.names)
+
+
+def test_parquet_is_written_in_row_groups_as_it_streams(monkeypatch):
+    import pyarrow.parquet as pq
+
+    from opendata import parquet
+
+    monkeypatch.setattr(parquet, "ROW_GROUP_ROWS", 2_000)
+    chunks = list(exports.stream("parquet", APPEALS, synthetic_rows(10_000), chunk_bytes=1))
+    assert len(chunks) > 2  # bytes leave before the last row is read
+    metadata = pq.ParquetFile(io.BytesIO(b"".join(chunks))).metadata
+    assert metadata.num_rows == 10_000 and metadata.num_row_groups == 5
+
+
+def test_performance_dataset_in_parquet():
+    from datetime import date
+
+    row = [None] * len(PERFORMANCE.fields)
+    row[:8] = ["bishkek", "bsk-roads", "2026-02", date(2025, 3, 1), date(2026, 2, 28), False, 12, 3]
+    table = read_parquet(render("parquet", [tuple(row)], PERFORMANCE))
+    types = dict(zip(table.column_names, table.schema.types, strict=True))
+    assert types["window_start"] == pa.date32() and types["month"] == pa.string()
+    assert types["suppressed"] == pa.bool_() and types["received"] == pa.int64()
+    assert table.to_pylist()[0]["window_end"] == date(2026, 2, 28)
+
+
+def test_rows_whose_types_change_between_batches_keep_their_values():
+    """After the first list of rows the types are reused; a later list that does not fit
+    (a fraction in a number column of whole numbers, a text where all were empty, a
+    datetime object after SQLite text) is read again by inference, never truncated."""
+    spec_index = {name: i for i, name in enumerate(APPEALS.names)}
+    first = [list(ROWS[0]), list(ROWS[0])]
+    for row in first:
+        row[spec_index["lat"]], row[spec_index["extension_reason"]] = 42.0, "a"
+        row[spec_index["acknowledged_at"]] = "2026-03-02 00:00:00"
+    later = list(as_objects(ROWS[2]))
+    later[spec_index["lat"]] = 40.5
+    source = [[tuple(r) for r in first], [tuple(ROWS[1])], [tuple(later)]]
+    reader = columns.RowBatches(APPEALS)
+    got = [reader(source[0]).to_pylist()]
+    assert reader.struct is not None  # every column had a value: types learned
+    got += [reader(rows).to_pylist() for rows in source[1:]]
+    assert got == [columns.from_rows(APPEALS, rows).to_pylist() for rows in source]
+    assert got[2][0]["lat"] == 40.5

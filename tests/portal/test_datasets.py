@@ -7,6 +7,7 @@ import io
 import json
 from datetime import UTC, date, datetime, timedelta
 
+import pyarrow.parquet as pq
 import pytest
 from flask import url_for
 from sqlalchemy import select
@@ -35,6 +36,14 @@ def today() -> str:
 
 def csv_rows(response) -> list[dict]:
     return list(csv.DictReader(io.StringIO(response.get_data(as_text=True), newline="")))
+
+
+def public_text(response, fmt: str) -> str:
+    """A download as text; a Parquet file as every value it holds, and its column names."""
+    if not exports.FORMATS[fmt].binary:
+        return response.get_data(as_text=True)
+    table = pq.read_table(io.BytesIO(response.get_data()))
+    return repr((table.column_names, table.to_pylist()))
 
 
 @pytest.fixture
@@ -137,7 +146,7 @@ def test_private_data_appears_in_no_download(client, appeals, withdrawn):
     ]  # fmt: skip
     for dataset in schema.DATASETS.values():
         for fmt in dataset.formats:
-            body = client.get(f"/datasets/{dataset.name}.{fmt}").get_data(as_text=True)
+            body = public_text(client.get(f"/datasets/{dataset.name}.{fmt}"), fmt)
             for sentinel in forbidden:
                 assert sentinel not in body, (dataset.name, fmt, sentinel)
 
@@ -390,3 +399,79 @@ def test_a_dropped_download_releases_its_query(client, app, make_appeal, monkeyp
     assert not state["closed"]
     response.close()  # what the server does when the client goes away
     assert state["closed"]
+
+
+def parquet_frame(response):
+    import pandas
+
+    assert response.status_code == 200
+    # Nullable booleans and integers keep their types (numpy's bool and int64 have no null).
+    return pandas.read_parquet(io.BytesIO(response.get_data()), dtype_backend="numpy_nullable")
+
+
+@pytest.mark.parametrize("name", ["appeals", "answers", "ratings", "service_performance"])
+def test_parquet_has_the_rows_of_the_csv_with_typed_columns(client, appeals, name):
+    query = "?date_from=2025-01-01" if name == "service_performance" else ""
+    frame = parquet_frame(client.get(f"/datasets/{name}.parquet{query}"))
+    rows = csv_rows(client.get(f"/datasets/{name}.csv{query}"))
+    dataset = schema.dataset(name)
+    assert list(frame.columns) == list(dataset.names)
+    assert len(frame) == len(rows) > 0
+    key = dataset.primary_key[0]
+    assert [str(v) for v in frame[key]] == [r[key] for r in rows]  # same rows, same order
+    for spec in dataset.fields:
+        dtype = str(frame[spec.name].dtype)
+        if spec.type == "datetime":
+            assert dtype == "datetime64[ms, Asia/Bishkek]", spec.name
+        elif spec.type == "boolean":
+            assert dtype == "boolean", (spec.name, dtype)
+        elif spec.type == "integer":
+            assert dtype == "Int64", (spec.name, dtype)
+
+
+def test_parquet_of_appeals_matches_the_csv_values(client, appeals):
+    import pandas
+
+    frame = parquet_frame(client.get("/datasets/appeals.parquet"))
+    rows = {r["id"]: r for r in csv_rows(client.get("/datasets/appeals.csv"))}
+    assert str(frame["lat"].dtype) == "Float64" and str(frame["lon"].dtype) == "Float64"
+    for record in frame.to_dict("records"):
+        row = rows[record["id"]]
+        assert record["submitted_at"].isoformat() == row["submitted_at"]
+        assert f"{record['lat']:.6f}".rstrip("0") == f"{float(row['lat']):.6f}".rstrip("0")
+        assert str(record["deadline_extended"]).lower() == row["deadline_extended"]
+        assert record["text"] == row["text"]
+        on_time = "" if pandas.isna(record["on_time"]) else str(record["on_time"]).lower()
+        assert on_time == row["on_time"]
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [("city=osh", {"osh"}), ("date_to=2025-12-31", {"old"}), ("bbox=72.7,40.4,72.9,40.6", {"osh"})],
+)
+def test_filters_apply_to_parquet(client, appeals, query, expected):
+    frame = parquet_frame(client.get(f"/datasets/appeals.parquet?{query}"))
+    assert set(frame["id"]) == {appeals[k].public_id for k in expected}
+    answers = parquet_frame(client.get("/datasets/answers.parquet?city=osh"))
+    assert len(answers) == 0 and list(answers.columns) == list(schema.ANSWERS.names)
+
+
+def test_parquet_is_described_in_the_datapackage(client, app):
+    descriptor = client.get("/datasets/datapackage.json").get_json()
+    parquet = {r["name"]: r for r in descriptor["resources"] if r["format"] == "parquet"}
+    assert set(parquet) == {f"{n}-parquet" for n in
+                            ("appeals", "answers", "ratings", "service_performance")}  # fmt: skip
+    assert parquet["appeals-parquet"]["mediatype"] == "application/vnd.apache.parquet"
+    assert parquet["appeals-parquet"]["path"].endswith("/datasets/appeals.parquet")
+    assert "timestamps with time zone" in parquet["appeals-parquet"]["description"]
+
+
+@pytest.mark.parametrize(
+    "lang, words",
+    [("en", "timestamps with time zone"), ("ru", "метки времени с часовым поясом"),
+     ("ky", "саат алкагы бар убакыт белгиси")],
+)  # fmt: skip
+def test_dictionary_describes_the_parquet_types(client, app, lang, words):
+    page = client.get(f"/datasets/dictionary?lang={lang}").get_data(as_text=True)
+    assert "Parquet" in page and words in page
+    assert "numpy_nullable" in page

@@ -122,6 +122,30 @@ def test_pandas_reads_cyrillic_back(snapshot):
     assert excel.equals(frame)
 
 
+@pytest.mark.parametrize("name", ["appeals", "answers", "ratings", "service_performance"])
+def test_snapshot_parquet_holds_the_csv_rows_with_types(snapshot, name):
+    pandas = pytest.importorskip("pandas")
+    frame = pandas.read_parquet(snapshot / f"{name}.parquet", dtype_backend="numpy_nullable")
+    with open(snapshot / f"{name}.csv", encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    dataset = schema.dataset(name)
+    assert list(frame.columns) == list(dataset.names) and len(frame) == len(rows)
+    for spec in dataset.fields:
+        cells = [r[spec.name] for r in rows]
+        values = frame[spec.name]
+        if spec.type == "datetime":
+            assert str(values.dtype) == "datetime64[ms, Asia/Bishkek]"
+            assert [v.isoformat() if not pandas.isna(v) else "" for v in values] == cells
+        elif spec.type == "boolean":
+            assert str(values.dtype) == "boolean"
+            assert ["" if pandas.isna(v) else str(v).lower() for v in values] == cells
+        elif spec.type == "integer":
+            assert str(values.dtype) == "Int64"
+            assert ["" if pandas.isna(v) else str(v) for v in values] == cells
+    if name == "appeals":
+        assert frame["lat"].notna().sum() > 0 and str(frame["lat"].dtype) == "Float64"
+
+
 def visible(out) -> list[str]:
     """What a person listing the folder sees (runs and the lock are hidden)."""
     return sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
