@@ -21,6 +21,7 @@ from datetime import time as dtime
 import numpy as np
 
 from portal.models import OPEN_STATUSES, PUBLIC_STATUSES
+from portal.queries.search import matching_ids
 from portal.schemas.filters import AppealFilters
 from portal.workdays import BISHKEK
 
@@ -235,6 +236,8 @@ class PointIndex:
             keep &= self.overdue(now)
         if filters.bbox:
             keep &= self.in_bbox(filters.bbox)
+        if filters.q:
+            keep &= np.isin(self.ids, matching_ids(filters.q))
         return keep
 
     def in_bbox(self, bbox: tuple[float, float, float, float] | None) -> np.ndarray:
@@ -256,7 +259,7 @@ class _Subset:
 
     _COLUMNS = frozenset(
         ("lat", "lon", "has_point", "city", "district", "category", "service", "status",
-         "submitted", "open_due")
+         "submitted", "open_due", "ids")
     )  # fmt: skip
 
     def __init__(self, index: PointIndex, positions: np.ndarray) -> None:

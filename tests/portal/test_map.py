@@ -182,6 +182,8 @@ FILTER_CASES = [
     AppealFilters(date_from=(utcnow() - timedelta(days=10)).date()),
     AppealFilters(date_to=(utcnow() - timedelta(days=10)).date()),
     AppealFilters(city="bishkek", category="pothole", overdue=True),
+    AppealFilters(city="osh", q="ЯМА на"),
+    AppealFilters(q="фонарь"),
 ]
 
 
