@@ -167,6 +167,7 @@ def appeal_detail(public_id: str):
         twins={
             "json": url_for("api.appeal_detail", public_id=public_id),
             "geojson": url_for("api.appeal_geojson", public_id=public_id),
+            "atom": url_for("public.appeal_feed", public_id=public_id),
         },
         downloads=download_links(AppealFilters()),
     )
