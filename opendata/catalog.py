@@ -51,6 +51,17 @@ class Change:
 #: of a published field (a test checks that the newest entry is SCHEMA_VERSION).
 CHANGELOG: tuple[Change, ...] = (
     Change(
+        "1.2.0",
+        date(2026, 12, 5),
+        (
+            N_(
+                "Appeals: new field supporters (how many residents said the problem affects "
+                "them too, at most one per browser), added as the last column; it is also "
+                "in the API and Open311's extended_attributes."
+            ),  # fmt: skip
+        ),
+    ),
+    Change(
         "1.1.0",
         date(2026, 12, 5),
         (

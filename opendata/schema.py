@@ -23,7 +23,7 @@ from opendata.tableschema import ANON_NONE, N_, Dataset, Field, ForeignKey
 __all__ = ["ANON_NONE", "N_", "Dataset", "Field", "ForeignKey"]  # re-exported building blocks
 
 #: Version of the published schema (semantic versioning; see opendata.catalog.CHANGELOG).
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "1.2.0"
 
 # --- Public vocabulary ---------------------------------------------------------------------
 # Declared here once; the portal's enums (portal.models) and every list of allowed values
@@ -140,6 +140,8 @@ APPEALS = Dataset(
               required=True, minimum=0),
         Field("channel", "string", N_("How the appeal arrived: web (the portal's form), api (the portal's JSON API) or open311; an Open311 client with a named key adds its name, e.g. open311:oshcity."),
               required=True, pattern=CHANNEL_PATTERN),
+        Field("supporters", "integer", N_("How many residents said the problem affects them too (at most one per browser)."),
+              required=True, minimum=0),
     ),
     primary_key=("id",),
     foreign_keys=(

@@ -8,6 +8,7 @@ from marshmallow import ValidationError
 from portal import maps
 from portal.public import bp
 from portal.public.links import download_links, listing_twins
+from portal.public.support import browser_id
 from portal.queries.appeals import (
     get_public_appeal,
     public_answers,
@@ -26,6 +27,7 @@ from portal.schemas.filters import (
     parse_filters,
 )
 from portal.schemas.map import PageArgs, PageArgsSchema, parse_page
+from portal.services.support import can_be_supported, supports
 from portal.strict_args import html_error_page, strict_query
 
 #: Where the map opens without a city filter (Bishkek's centre) and at which zoom.
@@ -170,4 +172,6 @@ def appeal_detail(public_id: str):
             "atom": url_for("public.appeal_feed", public_id=public_id),
         },
         downloads=download_links(AppealFilters()),
+        can_support=can_be_supported(appeal.status),
+        supported=supports(public_id, browser_id()),
     )
