@@ -237,8 +237,23 @@ class PointIndex:
         if filters.bbox:
             keep &= self.in_bbox(filters.bbox)
         if filters.q:
-            keep &= np.isin(self.ids, matching_ids(filters.q))
+            keep &= np.isin(self.ids, self.search_ids(filters.q))
         return keep
+
+    def search_ids(self, q: str) -> np.ndarray:
+        """Ids of the appeals whose public text matches ``q`` (queries.search), kept with
+        this index: panning the map with the same search does not search again."""
+        key = ("q", q)
+        found = self._cache.get(key)
+        if found is None:
+            found = np.asarray(matching_ids(q), dtype=np.int64)
+            try:  # bounded like the per-filter tables (many different searches)
+                while len(self._cache) >= LOCATION_CACHE_SIZE:
+                    self._cache.pop(next(iter(self._cache)), None)
+            except (RuntimeError, StopIteration):  # another thread trimmed it meanwhile
+                pass
+            self._cache[key] = found
+        return found
 
     def in_bbox(self, bbox: tuple[float, float, float, float] | None) -> np.ndarray:
         """Appeals with a published point inside ``bbox`` (anywhere when None)."""
@@ -279,6 +294,9 @@ class _Subset:
 
     overdue = PointIndex.overdue
     in_bbox = PointIndex.in_bbox
+
+    def search_ids(self, q: str) -> np.ndarray:
+        return self._index.search_ids(q)
 
 
 def first_ids(index: PointIndex, mask: np.ndarray, offset: int, limit: int) -> list[int]:

@@ -105,3 +105,14 @@ def test_openapi_documents_q(client):
         operation = document["paths"][path]["get"]
         names = {parameter["name"] for parameter in operation["parameters"]}
         assert "q" in names, path
+
+
+def test_a_search_is_kept_with_the_map_index_until_the_data_changes(
+    app, client, appeals, make_appeal
+):
+    from portal.queries.map_index_cache import point_index
+
+    first = point_index().search_ids("яма")
+    assert point_index().search_ids("яма") is first  # not searched again
+    newer = make_appeal(public_text="Ещё одна яма")
+    assert newer.public_id in _api_ids(client, "q=яма")  # new data: a new index, a new search
