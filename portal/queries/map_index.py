@@ -20,7 +20,7 @@ from datetime import time as dtime
 
 import numpy as np
 
-from portal.models import OPEN_STATUSES, PUBLIC_STATUSES
+from portal.models import OPEN_STATUSES, PUBLIC_STATUSES, utcnow
 from portal.queries.search import matching_ids
 from portal.schemas.filters import AppealFilters
 from portal.workdays import BISHKEK
@@ -242,8 +242,10 @@ class PointIndex:
 
     def search_ids(self, q: str) -> np.ndarray:
         """Ids of the appeals whose public text matches ``q`` (queries.search), kept with
-        this index: panning the map with the same search does not search again."""
-        key = ("q", q)
+        this index for the current minute: panning the map with the same search does not
+        search again, and a text published without a status event (a released answer)
+        is found within a minute."""
+        key = ("q", q, int(utcnow().timestamp()) // 60)
         found = self._cache.get(key)
         if found is None:
             found = np.asarray(matching_ids(q), dtype=np.int64)

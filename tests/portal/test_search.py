@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
 
@@ -107,12 +108,17 @@ def test_openapi_documents_q(client):
         assert "q" in names, path
 
 
-def test_a_search_is_kept_with_the_map_index_until_the_data_changes(
-    app, client, appeals, make_appeal
-):
+def test_a_search_is_kept_with_the_map_index_for_a_minute(app, client, appeals, monkeypatch):
+    from portal.models import utcnow
+    from portal.queries import map_index
     from portal.queries.map_index_cache import point_index
 
-    first = point_index().search_ids("яма")
-    assert point_index().search_ids("яма") is first  # not searched again
-    newer = make_appeal(public_text="Ещё одна яма")
-    assert newer.public_id in _api_ids(client, "q=яма")  # new data: a new index, a new search
+    calls, real, now = [], map_index.matching_ids, utcnow()
+    monkeypatch.setattr(map_index, "matching_ids", lambda q: calls.append(q) or real(q))
+    monkeypatch.setattr(map_index, "utcnow", lambda: now)
+    index = point_index()
+    assert index.search_ids("яма").tolist() == index.search_ids("яма").tolist()
+    assert calls == ["яма"]  # panning with the same search does not search again
+    monkeypatch.setattr(map_index, "utcnow", lambda: now + timedelta(minutes=1))
+    index.search_ids("яма")
+    assert calls == ["яма", "яма"]  # a minute later: searched again (released texts)
