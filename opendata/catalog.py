@@ -62,6 +62,11 @@ CHANGELOG: tuple[Change, ...] = (
             N_(
                 "Formats: Parquet for appeals, answers, ratings and service_performance (downloads with the same filters, and in every snapshot): typed columns — datetimes as timestamps with time zone (Asia/Bishkek), booleans, 64-bit integers, the point as lat and lon numbers."
             ),  # fmt: skip
+            N_(
+                "Appeals: new field supporters (how many residents said the problem affects "
+                "them too, at most one per browser), added as the last column; it is also "
+                "in the API and Open311's extended_attributes."
+            ),  # fmt: skip
         ),
     ),
     Change(

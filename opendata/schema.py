@@ -142,6 +142,8 @@ APPEALS = Dataset(
               required=True, minimum=0),
         Field("channel", "string", N_("How the appeal arrived: web (the portal's form), api (the portal's JSON API) or open311; an Open311 client with a named key adds its name, e.g. open311:oshcity."),
               required=True, pattern=CHANNEL_PATTERN),
+        Field("supporters", "integer", N_("How many residents said the problem affects them too (at most one per browser)."),
+              required=True, minimum=0),
     ),
     primary_key=("id",),
     foreign_keys=(

@@ -86,6 +86,8 @@ class Settings:
     PHOTO_MAX_SIDE: int = 2048
     # Rate limit for submitting appeals, per client address (Flask-Limiter syntax).
     SUBMIT_RATE_LIMIT: str = "10 per hour"
+    # Rate limit for "this affects me too", per client address (Flask-Limiter syntax).
+    SUPPORT_RATE_LIMIT: str = "30 per hour"
     # Rate limit for failed staff logins, per client address, over all e-mails; browsers
     # that signed in to the e-mail before are exempt (an office behind one NAT address).
     LOGIN_RATE_LIMIT: str = "10 per 15 minutes"

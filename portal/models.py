@@ -630,3 +630,20 @@ class IdempotencyKey(db.Model):
     request_hash: Mapped[str] = mapped_column(String(64))
     appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class Supporter(db.Model):
+    """A resident's "this affects me too" on a published appeal: one per browser.
+
+    ``browser_hash`` is a keyed hash (HMAC with the secret key) of a random id kept in the
+    browser's cookie; nothing identifies the person. Only the count is published (the
+    appeal's ``supporters`` field). See portal.services.support.
+    """
+
+    __tablename__ = "supporters"
+    __table_args__ = (UniqueConstraint("appeal_id", "browser_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id"), index=True)
+    browser_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -40,6 +40,7 @@ from portal.schemas.map import (
     parse_map_query,
     parse_page,
 )
+from portal.strict_args import strict_query
 from portal.templating import nav_link
 
 #: Seconds a map response may be cached by the browser (the index refreshes every few s).
@@ -86,6 +87,7 @@ PUBLIC_ID = {"public_id": "Public id, e.g. BSK-2026-000123."}
         400: ("Invalid input, field by field.", responses.FieldErrors),
     },
 )
+@strict_query(MapQueryDocSchema)
 def map_data():
     """Clusters or appeals (GeoJSON) for a viewport: ?bbox=…&zoom=…&layer=appeals|heat&…"""
     try:
@@ -120,6 +122,7 @@ def map_data():
         400: ("Invalid input, field by field.", responses.FieldErrors),
     },
 )
+@strict_query(ListQueryDocSchema)
 def appeals_index():
     """Published appeals matching the filters, newest first, paginated with links."""
     try:
@@ -179,6 +182,7 @@ def _found(public_id: str) -> AppealRecord:
     path=PUBLIC_ID,
     responses={200: ("The appeal.", responses.AppealDetail), 404: NOT_FOUND},
 )
+@strict_query()
 def appeal_detail(public_id: str):
     """One published appeal with its public timeline, answers and photos."""
     record = _found(public_id)
@@ -228,6 +232,7 @@ def appeal_detail(public_id: str):
         404: NOT_FOUND,
     },
 )
+@strict_query()
 def appeal_geojson(public_id: str):
     """One published appeal as a GeoJSON Feature (no geometry for sensitive categories)."""
     record = _found(public_id)

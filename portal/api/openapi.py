@@ -135,7 +135,8 @@ def make_spec(app: Flask) -> APISpec:
                 "data API (/api/v1), the citizen API, the staff API (/staff/api/v1) and the "
                 "Open311 GeoReport v2 API (/open311/v2, JSON and XML). Only published, "
                 "anonymised data: scrubbed text, masked points. Languages: ?lang=ru|ky|en "
-                "or Accept-Language."
+                "or Accept-Language. Query arguments an operation does not list are refused "
+                "with 400 naming them."
             ),
             "license": {"name": "CC-BY-4.0", "identifier": "CC-BY-4.0"},
         },

@@ -4,6 +4,7 @@ from flask import jsonify, url_for
 
 from portal.api import bp, responses
 from portal.api.openapi import API_TAG, documented
+from portal.strict_args import strict_query
 
 
 @bp.get("/v1/")
@@ -12,6 +13,7 @@ from portal.api.openapi import API_TAG, documented
     tag=API_TAG,
     responses={200: ("Name, version and links.", responses.ApiIndex)},
 )
+@strict_query()
 def index():
     """Entry point listing the API's resources."""
     return jsonify(

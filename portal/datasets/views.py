@@ -24,7 +24,8 @@ from portal.extensions import db
 from portal.models import utcnow
 from portal.queries.exports import performance_window, reference_enums, stream_rows
 from portal.schemas import error_dict
-from portal.schemas.filters import parse_filters, require_started_window
+from portal.schemas.filters import AppealFiltersSchema, parse_filters, require_started_window
+from portal.strict_args import strict_query
 from portal.workdays import BISHKEK
 
 DATASET_NAMES = ", ".join(schema.DATASETS)
@@ -65,6 +66,7 @@ def index():
 
 
 @bp.get(f"/<any({DATASET_NAMES}):name>.<any({FORMAT_NAMES}):fmt>")
+@strict_query(AppealFiltersSchema)
 def download(name: str, fmt: str):
     """One dataset in one format, streamed, honouring the shared filters."""
     dataset = schema.dataset(name)

@@ -28,6 +28,7 @@ from portal.models import (
 from portal.queries.appeals import public_appeals_by_ids
 from portal.queries.map_index import ids_in_order
 from portal.queries.record import APPEAL, published_appeals
+from portal.queries.search import text_matches
 from portal.schemas.open311 import MAX_WINDOW, RequestQuery
 
 #: Appeal statuses behind Open311's two: answered-but-not-closed is still "open".
@@ -142,6 +143,8 @@ def _matching(select_: Select, query: RequestQuery, *, city: str, now: datetime)
     for name, compare, value in limits:
         if value:
             select_ = select_.where(compare(field[name], value))
+    if query.q:
+        select_ = select_.where(text_matches(query.q))
     return select_
 
 

@@ -53,6 +53,7 @@ from portal.schemas.open311 import (
     load_new_request,
     open311_field_errors,
 )
+from portal.strict_args import refuse_unknown
 
 FORMAT = "<any(json, xml):fmt>"
 TOKEN_SALT = "open311-token"
@@ -111,6 +112,16 @@ def _load(schema, data):
         raise _invalid(error) from None
 
 
+def _query(schema):
+    """The query string read by ``schema``; any other argument is refused (api_key, which
+    clients may send with every call, and lang aside)."""
+    try:
+        refuse_unknown(request.args.keys(), schema, ApiKeySchema)
+    except ValidationError as error:
+        raise _invalid(error) from None
+    return _load(schema, request.args)
+
+
 def _city(jurisdiction_id: str | None) -> str:
     city = jurisdiction_id or DEFAULT_JURISDICTION
     if city not in queries.city_slugs():
@@ -164,6 +175,7 @@ def _requests_response(records, *, extensions: bool) -> Response:
 @documents.operation("Service discovery", ("Success.", documents.Open311Discovery))
 def discovery(fmt: str):
     """Service discovery: where the API is and which formats it speaks."""
+    _query(ApiKeySchema())
     contact = _("Ачык Шаар open data portal: %(url)s", url=url_for("public.home", _external=True))
     value = serializers.discovery(url_for("open311.discovery", fmt=fmt, _external=True), contact)
     value["endpoints"][0]["url"] = value["endpoints"][0]["url"].rsplit("/", 1)[0]
@@ -180,7 +192,7 @@ def discovery(fmt: str):
 )
 def service_list(fmt: str):
     """The categories of a city (jurisdiction_id, default bishkek)."""
-    args = _load(JurisdictionArgsSchema(), request.args)
+    args = _query(JurisdictionArgsSchema())
     city = _city(args.get("jurisdiction_id"))
     return respond(
         [serializers.service(item) for item in queries.service_types(city)], "services", "service"
@@ -198,7 +210,7 @@ def service_list(fmt: str):
 )
 def service_definition(service_code: str, fmt: str):
     """A category's extra attributes (none: every category takes the same fields)."""
-    args = _load(JurisdictionArgsSchema(), request.args)
+    args = _query(JurisdictionArgsSchema())
     city = _city(args.get("jurisdiction_id"))
     found = queries.service_types(city, service_code) if len(service_code) <= 40 else []
     if not found:
@@ -222,7 +234,7 @@ def service_definition(service_code: str, fmt: str):
 def service_requests(fmt: str):
     """Published appeals: filters of the specification plus paging and extensions."""
     config = current_app.config
-    query = _load(RequestQuerySchema(max_page_size=config["MAX_PAGE_SIZE"]), request.args)
+    query = _query(RequestQuerySchema(max_page_size=config["MAX_PAGE_SIZE"]))
     city = DEFAULT_JURISDICTION
     if not query.service_request_id:
         city = _city(query.jurisdiction_id)
@@ -249,7 +261,7 @@ def service_requests(fmt: str):
 )
 def service_request(service_request_id: str, fmt: str):
     """One published appeal (as a list of one, like the specification)."""
-    args = _load(ExtensionsArgsSchema(), request.args)
+    args = _query(ExtensionsArgsSchema())
     record = None
     if len(service_request_id) <= 20:
         record = get_public_appeal(service_request_id)

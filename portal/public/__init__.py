@@ -5,4 +5,4 @@ from flask import Blueprint
 bp = Blueprint("public", __name__)
 
 # Each module registers its routes on import.
-from portal.public import performance, privacy, views  # noqa: E402,F401
+from portal.public import feeds, performance, privacy, support, views  # noqa: E402,F401

@@ -41,5 +41,6 @@ def listing_twins(filters: AppealFilters, **extra) -> dict[str, str]:
         "html": url_for("public.appeal_list", **args, **extra),
         "json": url_for("api.appeals_index", **args, **extra),
         "map": url_for("public.map_page", **args),
+        "atom": url_for("public.appeals_feed", **args),
         **download_links(filters),
     }

@@ -23,7 +23,12 @@ from portal.queries.performance import PerformanceSet, cached_text, performance_
 from portal.queries.performance_counts import district_centres, received_by_channel
 from portal.queries.reference import load_reference
 from portal.schemas import error_dict
-from portal.schemas.performance import PerformanceQuery, parse_performance_query
+from portal.schemas.performance import (
+    PerformanceQuery,
+    PerformanceQuerySchema,
+    parse_performance_query,
+)
+from portal.strict_args import html_error_page, strict_query
 from portal.workdays import BISHKEK
 
 LICENCE = {"name": "CC BY 4.0", "url": "https://creativecommons.org/licenses/by/4.0/"}
@@ -86,6 +91,7 @@ def _metadata(query: PerformanceQuery, result: PerformanceSet) -> dict:
 
 
 @bp.get("/performance")
+@strict_query(PerformanceQuerySchema, respond=html_error_page)
 def performance():
     """Figures per service, category, district and month for a stated window."""
     ref = load_reference()
@@ -127,6 +133,7 @@ def performance():
 
 
 @bp.get("/performance.json")
+@strict_query(PerformanceQuerySchema)
 def performance_json():
     """The page's figures as JSON (every grouping, or ``?group=`` for one)."""
     ref = load_reference()
@@ -153,6 +160,7 @@ def performance_json():
 
 
 @bp.get("/performance.csv")
+@strict_query(PerformanceQuerySchema)
 def performance_csv():
     """One grouping (``?group=``, default service) as CSV (UTF-8, RFC 4180)."""
     ref = load_reference()
@@ -182,6 +190,7 @@ def performance_csv():
 
 
 @bp.get("/performance/about")
+@strict_query(respond=html_error_page)
 def performance_about():
     """How to read these figures: definitions and caveats."""
     return render_template(

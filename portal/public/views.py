@@ -8,6 +8,7 @@ from marshmallow import ValidationError
 from portal import maps
 from portal.public import bp
 from portal.public.links import download_links, listing_twins
+from portal.public.support import browser_id
 from portal.queries.appeals import (
     get_public_appeal,
     public_answers,
@@ -19,8 +20,15 @@ from portal.queries.map import data_as_of, headline, page_of_appeals, pages
 from portal.queries.map_index_cache import warm_up
 from portal.queries.reference import load_reference
 from portal.schemas import error_dict
-from portal.schemas.filters import STATUS_CHOICES, AppealFilters, parse_filters
-from portal.schemas.map import PageArgs, parse_page
+from portal.schemas.filters import (
+    STATUS_CHOICES,
+    AppealFilters,
+    AppealFiltersSchema,
+    parse_filters,
+)
+from portal.schemas.map import PageArgs, PageArgsSchema, parse_page
+from portal.services.support import can_be_supported, supports
+from portal.strict_args import html_error_page, strict_query
 
 #: Where the map opens without a city filter (Bishkek's centre) and at which zoom.
 DEFAULT_VIEW = (42.8746, 74.6122, 12)
@@ -78,6 +86,7 @@ def _map_context(filters: AppealFilters, errors: dict) -> dict:
 
 
 @bp.get("/")
+@strict_query(AppealFiltersSchema, respond=html_error_page)
 def home():
     """The map, headline figures of the chosen city and the latest answers."""
     filters, errors = _filters()
@@ -92,6 +101,7 @@ def home():
 
 
 @bp.get("/map")
+@strict_query(AppealFiltersSchema, respond=html_error_page)
 def map_page():
     """The public map on its own (the same template as the home page's map)."""
     filters, errors = _filters()
@@ -101,6 +111,7 @@ def map_page():
 
 
 @bp.get("/appeals")
+@strict_query(AppealFiltersSchema, PageArgsSchema, respond=html_error_page)
 def appeal_list():
     """Server-rendered, paginated list with the map's filters (works without JavaScript)."""
     filters, errors = _filters()
@@ -131,6 +142,7 @@ def appeal_list():
 
 
 @bp.get("/appeals/<public_id>")
+@strict_query(respond=html_error_page)
 def appeal_detail(public_id: str):
     """One published appeal: text, photos, facts, location, timeline, answers, rating."""
     appeal = get_public_appeal(public_id)
@@ -157,6 +169,9 @@ def appeal_detail(public_id: str):
         twins={
             "json": url_for("api.appeal_detail", public_id=public_id),
             "geojson": url_for("api.appeal_geojson", public_id=public_id),
+            "atom": url_for("public.appeal_feed", public_id=public_id),
         },
         downloads=download_links(AppealFilters()),
+        can_support=can_be_supported(appeal.status),
+        supported=supports(public_id, browser_id()),
     )

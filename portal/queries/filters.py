@@ -8,6 +8,7 @@ from sqlalchemy import Select
 
 from portal.models import OPEN_STATUSES, utcnow
 from portal.queries.record import APPEAL
+from portal.queries.search import text_matches
 from portal.schemas.filters import AppealFilters
 from portal.workdays import BISHKEK
 
@@ -31,6 +32,8 @@ def apply_filters(query: Select, filters: AppealFilters) -> Select:
         query = query.where(field["submitted_at"] < end)
     if filters.overdue:
         query = query.where(field["status"].in_(OPEN_STATUSES), field["due_at"] < utcnow())
+    if filters.q:
+        query = query.where(text_matches(filters.q))
     if filters.bbox:
         min_lon, min_lat, max_lon, max_lat = filters.bbox
         query = query.where(

@@ -20,7 +20,8 @@ from datetime import time as dtime
 
 import numpy as np
 
-from portal.models import OPEN_STATUSES, PUBLIC_STATUSES
+from portal.models import OPEN_STATUSES, PUBLIC_STATUSES, utcnow
+from portal.queries.search import matching_ids
 from portal.schemas.filters import AppealFilters
 from portal.workdays import BISHKEK
 
@@ -235,7 +236,26 @@ class PointIndex:
             keep &= self.overdue(now)
         if filters.bbox:
             keep &= self.in_bbox(filters.bbox)
+        if filters.q:
+            keep &= np.isin(self.ids, self.search_ids(filters.q))
         return keep
+
+    def search_ids(self, q: str) -> np.ndarray:
+        """Ids of the appeals whose public text matches ``q`` (queries.search), kept with
+        this index for the current minute: panning the map with the same search does not
+        search again, and a text published without a status event (a released answer)
+        is found within a minute."""
+        key = ("q", q, int(utcnow().timestamp()) // 60)
+        found = self._cache.get(key)
+        if found is None:
+            found = np.asarray(matching_ids(q), dtype=np.int64)
+            try:  # bounded like the per-filter tables (many different searches)
+                while len(self._cache) >= LOCATION_CACHE_SIZE:
+                    self._cache.pop(next(iter(self._cache)), None)
+            except (RuntimeError, StopIteration):  # another thread trimmed it meanwhile
+                pass
+            self._cache[key] = found
+        return found
 
     def in_bbox(self, bbox: tuple[float, float, float, float] | None) -> np.ndarray:
         """Appeals with a published point inside ``bbox`` (anywhere when None)."""
@@ -256,7 +276,7 @@ class _Subset:
 
     _COLUMNS = frozenset(
         ("lat", "lon", "has_point", "city", "district", "category", "service", "status",
-         "submitted", "open_due")
+         "submitted", "open_due", "ids")
     )  # fmt: skip
 
     def __init__(self, index: PointIndex, positions: np.ndarray) -> None:
@@ -276,6 +296,9 @@ class _Subset:
 
     overdue = PointIndex.overdue
     in_bbox = PointIndex.in_bbox
+
+    def search_ids(self, q: str) -> np.ndarray:
+        return self._index.search_ids(q)
 
 
 def first_ids(index: PointIndex, mask: np.ndarray, offset: int, limit: int) -> list[int]:

@@ -32,6 +32,7 @@ from portal.models import (
     District,
     Rating,
     Service,
+    Supporter,
 )
 
 #: ``transform(field, expression)``: how a query wants a field's value (e.g. local text).
@@ -94,6 +95,16 @@ def latest_answer_text():
     )
 
 
+def supporters_count():
+    """How many browsers support the appeal in the outer query (correlated)."""
+    return (
+        select(func.count(Supporter.id))
+        .where(Supporter.appeal_id == Appeal.id)
+        .correlate(Appeal)
+        .scalar_subquery()
+    )
+
+
 def appeal_joins(query: Select) -> Select:
     """FROM appeals with the reference tables its codes (and the shared filters) use."""
     return (
@@ -150,6 +161,7 @@ APPEAL = PublishedTable(
         "updated_at": Appeal.updated_at,
         "photo_count": Appeal.photo_count,
         "channel": Appeal.channel,
+        "supporters": supporters_count(),
     },
     published_appeals,
     _filters,

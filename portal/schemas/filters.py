@@ -14,6 +14,7 @@ from marshmallow import Schema, ValidationError, post_load, validate, validates_
 
 from portal.models import PUBLIC_STATUSES
 from portal.schemas import fields as f
+from portal.schemas import grammar
 
 #: Map marker classes besides the raw statuses.
 STATUS_CHOICES = tuple(s.value for s in PUBLIC_STATUSES)
@@ -22,6 +23,8 @@ _NUMBER = r"-?[0-9]{1,3}(\.[0-9]{1,8})?"
 #: Four decimal numbers; the order and range rules are stated in words (JSON Schema
 #: cannot compare two numbers of one string).
 BBOX_RE = rf"^{_NUMBER},{_NUMBER},{_NUMBER},{_NUMBER}$"
+#: The longest text search (``q``), in characters.
+MAX_QUERY = 100
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class AppealFilters:
     date_to: date | None = None
     overdue: bool = False
     bbox: tuple[float, float, float, float] | None = None  # min_lon, min_lat, max_lon, max_lat
+    q: str | None = None  # words in the published text of the appeal or its answers
 
     def query_args(self) -> dict[str, str]:
         """The filters as URL query arguments (to build twin links and shared views)."""
@@ -75,6 +79,33 @@ class BBoxField(f.Field):
         return parts
 
 
+class SearchText(f.String):
+    """Text search ``q``: at most MAX_QUERY characters; runs of spaces count as one space
+    and a blank search means "any" (None)."""
+
+    grammar = {"type": "string", "pattern": rf"^[^{grammar.CONTROL}]{{0,{MAX_QUERY}}}$"}
+    default_error_messages = {
+        "too_long": _l("The search text can be at most %(max)s characters.", max=MAX_QUERY)
+    }
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str | None:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if len(text) > MAX_QUERY:
+            raise self.make_error("too_long")
+        return " ".join(text.split()) or None
+
+
+def search_field() -> SearchText:
+    """The ``q`` argument, the same wherever appeals are listed (list, API, map, Open311)."""
+    return SearchText(
+        allow_none=False,
+        metadata={
+            "description": "Text search in the published (anonymized) text of the appeal and "
+            "of its answers: case-insensitive, any part of a word; blank means any."
+        },
+    )
+
+
 class AppealFiltersSchema(Schema):
     """Query-string filters; unknown arguments (page, zoom, lang…) are ignored."""
 
@@ -104,6 +135,8 @@ class AppealFiltersSchema(Schema):
             "longitudes within ±180, latitudes within ±90)."
         }
     )
+
+    q = search_field()
 
     @validates_schema
     def check_dates(self, data, **kwargs):

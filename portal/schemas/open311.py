@@ -27,6 +27,7 @@ from marshmallow import (
 from portal.schemas import fields as f
 from portal.schemas import grammar
 from portal.schemas.appeal import AppealSubmissionSchema
+from portal.schemas.filters import search_field
 
 #: Window of GET requests when no date is given (the specification's 90 days).
 MAX_WINDOW = timedelta(days=90)
@@ -184,6 +185,7 @@ class RequestQuery:
     page: int = 1
     page_size: int | None = None
     extensions: bool = False
+    q: str | None = None  # extension (like Mark-a-Spot): text search, portal.queries.search
 
     @property
     def has_dates(self) -> bool:
@@ -243,6 +245,7 @@ class RequestQuerySchema(_Base):
     end_date = _moment("requested_datetime ≤ this (RFC 3339).")
     updated_after = _moment("Extension: updated_datetime ≥ this.")
     updated_before = _moment("Extension: updated_datetime ≤ this.")
+    q = search_field()
     page = _integer("page", "Extension: page number, from 1.", MAX_PAGE)
     page_size = _integer("page_size", "Extension: requests per page (default PAGE_SIZE).")
     extensions = _boolean()

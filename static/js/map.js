@@ -152,8 +152,14 @@
         if (data && data.text) {
           var t = data.text.length > 240 ? data.text.slice(0, 239) + "…" : data.text;
           target.textContent = t;  // text, never HTML
-          if (onChange) onChange();
         }
+        if (data && data.supporters) {
+          target.parentNode.insertBefore(
+            el("p", "popup-supporters", fmt(config.text.supporters, { count: data.supporters })),
+            target.nextSibling
+          );
+        }
+        if (data && (data.text || data.supporters) && onChange) onChange();
       })
       .catch(function () {});
   }

@@ -695,6 +695,24 @@ def check_coverage(app, planted: Planted, result: Crawl) -> None:
     )
 
 
+def check_feeds_and_search(client, planted: Planted, result: Crawl) -> None:
+    """The Atom feeds were crawled (so checked for sentinels like every answer) with the
+    answers in them; a text search for a planted person finds nothing anywhere."""
+    main = planted.appeals["main_ru"]
+    assert "/feeds/appeals.atom" in result.bodies
+    feed = html.unescape(result.bodies[f"/feeds/appeals/{main.public_id}.atom"].decode())
+    assert main.answers[0].public_text in feed and main.public_text in feed
+    # The answers echo the query itself (the visitor's own words), so they are judged by
+    # what they find: nothing.
+    for person in PEOPLE:
+        for word in (person.last, person.first, person.email):
+            query = {"q": word}
+            assert client.get("/api/v1/appeals", query_string=query).json["total"] == 0, word
+            assert client.get("/open311/v2/requests.json", query_string=query).json == [], word
+            feed = client.get("/feeds/appeals.atom", query_string=query).get_data(as_text=True)
+            assert "<entry>" not in feed, word
+
+
 def test_no_personal_data_in_any_public_output(app, client, make_staff):
     planted = plant(make_staff)
     check_planting(planted)
@@ -705,6 +723,7 @@ def test_no_personal_data_in_any_public_output(app, client, make_staff):
     assert not result.errors, "\n".join(result.errors)
     assert not result.leaks, "personal data in public output:\n" + leak_summary(result.leaks)
     check_coverage(app, planted, result)
+    check_feeds_and_search(client, planted, result)
 
     # Photos: served publicly only re-encoded, without EXIF (checked for every image above).
     photos = [body for url, body in result.bodies.items() if body[:3] == b"\xff\xd8\xff"]
