@@ -51,6 +51,23 @@ class Change:
 #: of a published field (a test checks that the newest entry is SCHEMA_VERSION).
 CHANGELOG: tuple[Change, ...] = (
     Change(
+        "1.2.0",
+        date(2026, 12, 5),
+        (
+            N_(
+                "Appeals: new field kind (problem, proposal or question), added as the last "
+                "column, in every format, the API and Open311's extended_attributes; kind is "
+                "a filter of the map, the list, the API and the downloads. Appeals submitted "
+                "before kinds were recorded are problems."
+            ),  # fmt: skip
+            N_(
+                "Service performance: the figures (and the service_performance dataset) "
+                "count problems only, so that services are not ranked on proposals and "
+                "questions; /performance shows those per kind."
+            ),  # fmt: skip
+        ),
+    ),
+    Change(
         "1.1.0",
         date(2026, 12, 5),
         (

@@ -23,7 +23,7 @@ from opendata.tableschema import ANON_NONE, N_, Dataset, Field, ForeignKey
 __all__ = ["ANON_NONE", "N_", "Dataset", "Field", "ForeignKey"]  # re-exported building blocks
 
 #: Version of the published schema (semantic versioning; see opendata.catalog.CHANGELOG).
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "1.2.0"
 
 # --- Public vocabulary ---------------------------------------------------------------------
 # Declared here once; the portal's enums (portal.models) and every list of allowed values
@@ -48,6 +48,9 @@ PRECISIONS_M = tuple(sorted(set(TIER_PRECISION_M.values())))
 CHANNELS = ("web", "api", "open311")
 CLIENT_NAME_PATTERN = r"[a-z0-9][a-z0-9_-]{0,39}"
 CHANNEL_PATTERN = rf"^(web|api|open311(:{CLIENT_NAME_PATTERN})?)$"
+
+#: What an appeal is: a problem to fix (every appeal before 1.2.0), a proposal, a question.
+APPEAL_KINDS = ("problem", "proposal", "question")
 
 PUBLIC_ID_PATTERN = r"^[A-Z]{3}-[0-9]{4}-[0-9]{6}$"
 CODE_PATTERN = r"^[a-z0-9_-]{1,40}$"
@@ -140,6 +143,8 @@ APPEALS = Dataset(
               required=True, minimum=0),
         Field("channel", "string", N_("How the appeal arrived: web (the portal's form), api (the portal's JSON API) or open311; an Open311 client with a named key adds its name, e.g. open311:oshcity."),
               required=True, pattern=CHANNEL_PATTERN),
+        Field("kind", "string", N_("What the appeal is: problem (something to fix), proposal (an idea for the city) or question; appeals before schema 1.2.0 are problems."),
+              required=True, enum=APPEAL_KINDS),
     ),
     primary_key=("id",),
     foreign_keys=(

@@ -50,6 +50,14 @@ SOLVED = {"yes": _l("Yes"), "partly": _l("Partly"), "no": _l("No")}
 #: How an appeal arrived (opendata.schema.CHANNELS); Open311 clients add their name.
 CHANNEL = {"web": _l("Web form"), "api": _l("The portal's API"), "open311": _l("Open311")}
 
+#: What an appeal is (opendata.schema.APPEAL_KINDS), and the form's one-line explanation.
+KIND = {"problem": _l("Problem"), "proposal": _l("Proposal"), "question": _l("Question")}
+KIND_HINT = {
+    "problem": _l("something in the city is broken or wrong and a service should fix it"),
+    "proposal": _l("an idea to improve the city, e.g. which trees to plant in a park"),
+    "question": _l("you want to know something from a city service; it answers you"),
+}
+
 #: Where a text held by the publication gate comes from (staff moderation pages).
 TEXT_CHANNEL = {
     "appeal_text": _l("Appeal text"),

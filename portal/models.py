@@ -99,6 +99,8 @@ PUBLIC_STATUSES = tuple(AppealStatus(code) for code in schema.PUBLIC_STATUSES)
 #: How a closed appeal ended ("rated": closed after the citizen rated the answer).
 Resolution = _vocabulary("Resolution", schema.RESOLUTIONS)
 RejectionReason = _vocabulary("RejectionReason", schema.REJECTION_REASONS)
+#: What an appeal is (opendata.schema.APPEAL_KINDS): a problem, a proposal or a question.
+AppealKind = _vocabulary("AppealKind", schema.APPEAL_KINDS)
 
 
 class EventKind(enum.StrEnum):
@@ -284,6 +286,7 @@ class Appeal(db.Model):
             "last_solved",
             "last_score",
             "channel",  # appeals received per channel (performance_counts.received_by_channel)
+            "kind",  # headline figures count problems; the rest per kind (performance_counts)
         ),
     )
 
@@ -330,6 +333,10 @@ class Appeal(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # How the appeal arrived: opendata.schema.CHANNEL_PATTERN ("web", "api", "open311[:client]").
     channel: Mapped[str] = mapped_column(String(48), default="web", server_default="web")
+    # What the appeal is; appeals from before kinds were recorded are problems.
+    kind: Mapped[AppealKind] = mapped_column(
+        _enum(AppealKind), default=AppealKind.PROBLEM, server_default="problem"
+    )
 
     city: Mapped[City] = relationship()
     district: Mapped[District | None] = relationship()

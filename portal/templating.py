@@ -57,4 +57,5 @@ def init_app(app: Flask) -> None:
         nav_link=nav_link,
         now_utc=utcnow,
         open_statuses=schema.OPEN_STATUSES,
+        appeal_kinds=schema.APPEAL_KINDS,
     )

@@ -150,6 +150,7 @@ APPEAL = PublishedTable(
         "updated_at": Appeal.updated_at,
         "photo_count": Appeal.photo_count,
         "channel": Appeal.channel,
+        "kind": Appeal.kind,
     },
     published_appeals,
     _filters,

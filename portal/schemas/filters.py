@@ -12,6 +12,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, post_load, validate, validates_schema
 
+from opendata.schema import APPEAL_KINDS
 from portal.models import PUBLIC_STATUSES
 from portal.schemas import fields as f
 
@@ -37,6 +38,7 @@ class AppealFilters:
     date_to: date | None = None
     overdue: bool = False
     bbox: tuple[float, float, float, float] | None = None  # min_lon, min_lat, max_lon, max_lat
+    kind: str | None = None
 
     def query_args(self) -> dict[str, str]:
         """The filters as URL query arguments (to build twin links and shared views)."""
@@ -103,6 +105,11 @@ class AppealFiltersSchema(Schema):
             "description": "min_lon,min_lat,max_lon,max_lat (WGS84 degrees, min < max; "
             "longitudes within ±180, latitudes within ±90)."
         }
+    )
+
+    kind = f.String(
+        validate=validate.OneOf(APPEAL_KINDS, error=_l("Unknown kind of appeal.")),
+        metadata={"description": "Kind of appeal: problem, proposal or question."},
     )
 
     @validates_schema
