@@ -131,6 +131,7 @@ class StaffRole(enum.StrEnum):
     ADMIN = "admin"
     MODERATOR = "moderator"
     SERVICE = "service"  # service staff, bound to one service
+    EDITOR = "editor"  # publishes the mayor's office's news (portal.services.news)
 
 
 class TextChannel(enum.StrEnum):
@@ -630,3 +631,22 @@ class IdempotencyKey(db.Model):
     request_hash: Mapped[str] = mapped_column(String(64))
     appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class NewsItem(db.Model):
+    """A short news item of the mayor's office, in ru (required), ky and en (empty: the
+    Russian is shown). The text is markdown-like source, rendered and sanitised when shown
+    (portal.news.markup): no stored HTML. Written by a named editor, published as written."""
+
+    __tablename__ = "news_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title_ru: Mapped[str] = mapped_column(String(200))
+    title_ky: Mapped[str | None] = mapped_column(String(200))
+    title_en: Mapped[str | None] = mapped_column(String(200))
+    body_ru: Mapped[str] = mapped_column(Text)
+    body_ky: Mapped[str | None] = mapped_column(Text)
+    body_en: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    private_author_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))

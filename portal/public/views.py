@@ -6,6 +6,7 @@ from flask import abort, current_app, render_template, request, url_for
 from marshmallow import ValidationError
 
 from portal import maps
+from portal.news.markup import render as render_news
 from portal.public import bp
 from portal.public.links import download_links, listing_twins
 from portal.queries.appeals import (
@@ -17,11 +18,14 @@ from portal.queries.appeals import (
 )
 from portal.queries.map import data_as_of, headline, page_of_appeals, pages
 from portal.queries.map_index_cache import warm_up
+from portal.queries.news import latest_news
 from portal.queries.reference import load_reference
 from portal.schemas import error_dict
 from portal.schemas.filters import STATUS_CHOICES, AppealFilters, parse_filters
 from portal.schemas.map import PageArgs, parse_page
 
+#: How many news items the home page shows.
+HOME_NEWS = 3
 #: Where the map opens without a city filter (Bishkek's centre) and at which zoom.
 DEFAULT_VIEW = (42.8746, 74.6122, 12)
 
@@ -88,6 +92,8 @@ def home():
         **context,
         headline=headline(city_only),
         answers=recent_public_answers(limit=5, city=filters.city),
+        news=latest_news(HOME_NEWS),
+        render_news=render_news,
     ), (400 if errors else 200)
 
 

@@ -265,5 +265,5 @@ class StaffFormSchema(StaffSchema):
     def service_binding(self, data, **kwargs):
         if data.get("role") == "service" and not data.get("service"):
             raise ValidationError(_l("Service staff must belong to a service."), "service")
-        if data.get("role") in ("admin", "moderator") and data.get("service"):
+        if data.get("role") != "service" and data.get("service"):
             raise ValidationError(_l("Only service staff belong to a service."), "service")
