@@ -61,6 +61,11 @@ CHANGELOG: tuple[Change, ...] = (
                 "before kinds were recorded are problems."
             ),  # fmt: skip
             N_(
+                "Appeals: new fields outcome (accepted, planned or declined: how the city "
+                "decided on a proposal) and outcome_reason (its public reason, anonymized "
+                "like every published text), after kind."
+            ),  # fmt: skip
+            N_(
                 "Service performance: the figures (and the service_performance dataset) "
                 "count problems only, so that services are not ranked on proposals and "
                 "questions; /performance shows those per kind."

@@ -29,6 +29,7 @@ EVENT = {
     "deadline_extended": _l("Deadline extended"),
     "closed": _l("Closed"),
     "withdrawn": _l("Withdrawn"),
+    "outcome_stated": _l("The city decided on the proposal"),
 }
 
 RESOLUTION = {
@@ -58,6 +59,9 @@ KIND_HINT = {
     "question": _l("you want to know something from a city service; it answers you"),
 }
 
+#: How the city decided on a proposal (opendata.schema.PROPOSAL_OUTCOMES).
+OUTCOME = {"accepted": _l("Accepted"), "planned": _l("Planned"), "declined": _l("Declined")}
+
 #: Where a text held by the publication gate comes from (staff moderation pages).
 TEXT_CHANNEL = {
     "appeal_text": _l("Appeal text"),
@@ -67,6 +71,7 @@ TEXT_CHANNEL = {
     "reroute_reason": _l("Reason for passing to another service"),
     "rejection_note": _l("Reason for rejection"),
     "closing_note": _l("Closing note"),
+    "outcome_reason": _l("Reason for the decision on a proposal"),
 }
 
 #: Why the publication gate held a text.

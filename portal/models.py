@@ -101,6 +101,8 @@ Resolution = _vocabulary("Resolution", schema.RESOLUTIONS)
 RejectionReason = _vocabulary("RejectionReason", schema.REJECTION_REASONS)
 #: What an appeal is (opendata.schema.APPEAL_KINDS): a problem, a proposal or a question.
 AppealKind = _vocabulary("AppealKind", schema.APPEAL_KINDS)
+#: How the city decided on a proposal (opendata.schema.PROPOSAL_OUTCOMES).
+ProposalOutcome = _vocabulary("ProposalOutcome", schema.PROPOSAL_OUTCOMES)
 
 
 class EventKind(enum.StrEnum):
@@ -116,6 +118,7 @@ class EventKind(enum.StrEnum):
     DEADLINE_EXTENDED = "deadline_extended"
     CLOSED = "closed"
     WITHDRAWN = "withdrawn"
+    OUTCOME_STATED = "outcome_stated"  # the city decided on a proposal
 
 
 Solved = _vocabulary("Solved", schema.SOLVED)
@@ -144,6 +147,7 @@ class TextChannel(enum.StrEnum):
     REROUTE_REASON = "reroute_reason"  # why the appeal went to another service
     REJECTION_NOTE = "rejection_note"  # moderation's reason for refusing an appeal
     CLOSING_NOTE = "closing_note"  # the original's number when closed as a duplicate
+    OUTCOME_REASON = "outcome_reason"  # why the city accepted, planned or declined a proposal
 
 
 class HoldCause(enum.StrEnum):
@@ -338,6 +342,9 @@ class Appeal(db.Model):
     kind: Mapped[AppealKind] = mapped_column(
         _enum(AppealKind), default=AppealKind.PROBLEM, server_default="problem"
     )
+    # A proposal's stated outcome, with its public reason (through the gate).
+    outcome: Mapped[ProposalOutcome | None] = mapped_column(_enum(ProposalOutcome))
+    outcome_reason: Mapped[str | None] = mapped_column(Text, info=PUBLISHED_TEXT)
 
     city: Mapped[City] = relationship()
     district: Mapped[District | None] = relationship()

@@ -58,4 +58,5 @@ def init_app(app: Flask) -> None:
         now_utc=utcnow,
         open_statuses=schema.OPEN_STATUSES,
         appeal_kinds=schema.APPEAL_KINDS,
+        proposal_outcomes=schema.PROPOSAL_OUTCOMES,
     )

@@ -151,6 +151,8 @@ APPEAL = PublishedTable(
         "photo_count": Appeal.photo_count,
         "channel": Appeal.channel,
         "kind": Appeal.kind,
+        "outcome": Appeal.outcome,
+        "outcome_reason": Appeal.outcome_reason,
     },
     published_appeals,
     _filters,

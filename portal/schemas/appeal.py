@@ -65,6 +65,7 @@ class AppealSubmissionSchema(Schema):
     )
     kind = _text(
         load_default=APPEAL_KINDS[0],
+        allow_none=True,  # absent, empty or null: a problem
         validate=validate.OneOf(
             APPEAL_KINDS, error=_l("Choose a problem, a proposal or a question.")
         ),

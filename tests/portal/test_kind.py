@@ -163,3 +163,30 @@ def test_demo_data_holds_every_kind_with_fitting_texts(runner):
         )
     ).all()
     assert proposals and all(("редлага" in t or "сунуш" in t or "propose" in t) for t in proposals)
+
+
+def test_a_proposal_ends_with_a_stated_outcome_and_a_public_reason(
+    client, make_appeal, make_staff, login_as
+):
+    [proposal] = _published(make_appeal, make_staff, "proposal")
+    [problem] = _published(make_appeal, make_staff, "problem")
+    login_as(make_staff(role="service", service="bsk-roads"))
+    url = f"/staff/api/v1/appeals/{proposal}/outcome?lang=en"
+    refused = client.post(url, json={"outcome": "declined"})
+    assert refused.status_code == 400
+    assert "Give the public reason for declining the proposal." in json.dumps(refused.json)
+    assert client.post(url, json={"outcome": "maybe"}).status_code == 400
+    other = client.post(f"/staff/api/v1/appeals/{problem}/outcome", json={"outcome": "accepted"})
+    assert other.status_code == 409  # only a proposal has an outcome
+
+    reason = "Участок отведён под ливнёвку, деревья там сажать нельзя."
+    done = client.post(url, json={"outcome": "declined", "reason": reason})
+    assert done.status_code == 200, done.json
+    record = client.get(f"/api/v1/appeals/{proposal}").json
+    assert record["outcome"] == "declined" and record["outcome_reason"] == reason
+    page = client.get(f"/appeals/{proposal}?lang=en").get_data(as_text=True)
+    assert "Decision on the proposal" in page and "Declined" in page and reason in page
+    rows = csv.DictReader(io.StringIO(client.get("/datasets/appeals.csv").data.decode()))
+    assert {r["id"]: r["outcome"] for r in rows} == {proposal: "declined", problem: ""}
+    staff_page = client.get(f"/staff/appeals/{proposal}?lang=en").get_data(as_text=True)
+    assert "Outcome of the proposal" in staff_page
