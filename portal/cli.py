@@ -147,7 +147,9 @@ def seed_demo_command(count: int, seed: int, today) -> None:
 @click.command("create-staff")
 @click.option("--email", required=True)
 @click.option("--name", required=True, help="Private: never shown to the public.")
-@click.option("--role", required=True, type=click.Choice(["admin", "moderator", "service"]))
+@click.option(
+    "--role", required=True, type=click.Choice(["admin", "moderator", "service", "editor"])
+)  # models.StaffRole
 @click.option("--service", "service_code", default=None, help="Service code (service staff).")
 @click.password_option(help="At least 10 characters (prompted when omitted).")
 @with_appcontext
