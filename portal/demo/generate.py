@@ -145,6 +145,8 @@ class Generator:
             )
         self._event(out, ids, appeal_id, "submitted", submitted, row["service_id"])
         self._lifecycle(row, out, ids, city, category, public_text, lat, lon)
+        if kind == "proposal" and row.get("status") in ("answered", "closed"):
+            self._outcome(row, out, ids, lang)
         row["updated_at"] = max(e[3] for e in out["events"])
         out["appeal"] = row
         return out
@@ -157,6 +159,14 @@ class Generator:
                 month=self.rng.choice((10, 11, 12, 1, 2, 3)), day=min(moment.day, 28)
             )
         return min(moment.timestamp(), self.now - 3600)  # fmt: skip
+
+    def _outcome(self, row, out, ids, lang: str) -> None:
+        """An answered proposal's stated outcome, after its last event (own random stream)."""
+        outcome = self.kind_rng.choice(("accepted", "planned", "declined"))
+        reason = texts.OUTCOME_REASONS[lang] if outcome == "declined" else None
+        row.update(outcome=outcome, outcome_reason=reason)
+        at = max(e[3] for e in out["events"])
+        self._event(out, ids, row["id"], "outcome_stated", at, row["service_id"], note=reason)
 
     def _event(self, out, ids, appeal_id, kind, at, service_id, to_service=None, note=None):
         ids["event"] += 1

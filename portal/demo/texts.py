@@ -185,3 +185,11 @@ IDEAS = {
 def idea_text(rng: random.Random, lang: str, kind: str) -> str:
     """The text of a demo proposal or question in ``lang``."""
     return rng.choice(IDEAS[kind][lang])
+
+
+#: The public reason of a declined demo proposal.
+OUTCOME_REASONS = {
+    "ru": "Участок занят подземными сетями; предложение рассмотрим для соседней улицы.",
+    "ky": "Жер астында тармактар бар; сунушту кошуна көчө үчүн карайбыз.",
+    "en": "Underground utilities run there; we will consider the idea for the next street.",
+}

@@ -190,3 +190,18 @@ def test_a_proposal_ends_with_a_stated_outcome_and_a_public_reason(
     assert {r["id"]: r["outcome"] for r in rows} == {proposal: "declined", problem: ""}
     staff_page = client.get(f"/staff/appeals/{proposal}?lang=en").get_data(as_text=True)
     assert "Outcome of the proposal" in staff_page
+
+
+def test_demo_proposals_that_were_answered_have_an_outcome(runner):
+    result = runner.invoke(args=["seed-demo", "--appeals", "600", "--seed", "4",
+                                 "--today", "2026-11-22"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = db.session.execute(
+        select(Appeal.outcome, Appeal.outcome_reason).where(Appeal.outcome.is_not(None))
+    ).all()
+    assert rows and {str(o) for o, _ in rows} <= {"accepted", "planned", "declined"}
+    assert all(reason for outcome, reason in rows if outcome == "declined")
+    problems = select(db.func.count()).where(
+        Appeal.kind != AppealKind.PROPOSAL, Appeal.outcome.is_not(None)
+    )
+    assert db.session.scalar(problems) == 0

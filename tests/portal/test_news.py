@@ -149,3 +149,12 @@ def test_an_editor_corrects_and_removes_an_item(client, editor):
     assert client.post(f"/staff/news/{item.id}/delete").status_code == 302
     assert client.get(f"/news/{item.id}").status_code == 404
     assert client.post("/staff/news/9999/delete").status_code == 404
+
+
+def test_demo_data_brings_news_in_three_languages_once(runner, client):
+    for _ in range(2):
+        result = runner.invoke(args=["seed-demo", "--appeals", "0", "--today", "2026-11-22"])
+        assert result.exit_code == 0, result.output
+    assert db.session.query(NewsItem).count() == 3
+    assert "Tree planting has begun" in client.get("/?lang=en").get_data(as_text=True)
+    assert "<strong>1,200</strong>" in client.get("/news?lang=en").get_data(as_text=True)
