@@ -67,6 +67,22 @@ CHANGELOG: tuple[Change, ...] = (
                 "them too, at most one per browser), added as the last column; it is also "
                 "in the API and Open311's extended_attributes."
             ),  # fmt: skip
+            N_(
+                "Appeals: new field kind (problem, proposal or question), added as the last "
+                "column, in every format, the API and Open311's extended_attributes; kind is "
+                "a filter of the map, the list, the API and the downloads. Appeals submitted "
+                "before kinds were recorded are problems."
+            ),  # fmt: skip
+            N_(
+                "Appeals: new fields outcome (accepted, planned or declined: how the city "
+                "decided on a proposal) and outcome_reason (its public reason, anonymized "
+                "like every published text), after kind."
+            ),  # fmt: skip
+            N_(
+                "Service performance: the figures (and the service_performance dataset) "
+                "count problems only, so that services are not ranked on proposals and "
+                "questions; /performance shows those per kind."
+            ),  # fmt: skip
         ),
     ),
     Change(

@@ -49,6 +49,11 @@ CHANNELS = ("web", "api", "open311")
 CLIENT_NAME_PATTERN = r"[a-z0-9][a-z0-9_-]{0,39}"
 CHANNEL_PATTERN = rf"^(web|api|open311(:{CLIENT_NAME_PATTERN})?)$"
 
+#: What an appeal is: a problem to fix (every appeal before 1.2.0), a proposal, a question.
+APPEAL_KINDS = ("problem", "proposal", "question")
+#: How the city decided on a proposal (declined: always with a public reason).
+PROPOSAL_OUTCOMES = ("accepted", "planned", "declined")
+
 PUBLIC_ID_PATTERN = r"^[A-Z]{3}-[0-9]{4}-[0-9]{6}$"
 CODE_PATTERN = r"^[a-z0-9_-]{1,40}$"
 
@@ -144,6 +149,12 @@ APPEALS = Dataset(
               required=True, pattern=CHANNEL_PATTERN),
         Field("supporters", "integer", N_("How many residents said the problem affects them too (at most one per browser)."),
               required=True, minimum=0),
+        Field("kind", "string", N_("What the appeal is: problem (something to fix), proposal (an idea for the city) or question; appeals before schema 1.2.0 are problems."),
+              required=True, enum=APPEAL_KINDS),
+        Field("outcome", "string", N_("How the city decided on a proposal: accepted, planned or declined; empty until decided, and for problems and questions."),
+              enum=PROPOSAL_OUTCOMES),
+        Field("outcome_reason", "string", N_("The service's public reason for its decision on a proposal (always given when declined)."),
+              anonymization=ANON_TEXT, free_text=True),
     ),
     primary_key=("id",),
     foreign_keys=(

@@ -96,10 +96,12 @@ def _register_blueprints(app: Flask) -> None:
     from portal.api import bp as api_bp
     from portal.citizen import bp as citizen_bp
     from portal.datasets import bp as datasets_bp
+    from portal.news import bp as news_bp
     from portal.open311 import bp as open311_bp
     from portal.public import bp as public_bp
     from portal.staff import bp as staff_bp
 
     blueprints = (health.bp, public_bp, citizen_bp, api_bp, open311_bp, datasets_bp, staff_bp)
+    blueprints += (news_bp,)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

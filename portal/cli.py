@@ -126,6 +126,7 @@ def init_db_command() -> None:
 def seed_demo_command(count: int, seed: int, today) -> None:
     """Add realistic demo appeals (deterministic for a given seed and date)."""
     from portal.demo.generate import seed_demo
+    from portal.demo.news import seed_news
     from portal.services.core import work_calendar
     from portal.services.reference import install_reference_data
 
@@ -137,6 +138,7 @@ def seed_demo_command(count: int, seed: int, today) -> None:
     with engine.begin() as conn, click.progressbar(length=count, label="Appeals") as bar:
         stats = seed_demo(conn, count, seed=seed, today=day, calendar=work_calendar(),
                           progress=bar.update)  # fmt: skip
+        seed_news(conn, day)
     elapsed = time.perf_counter() - started
     click.echo(
         f"Added {stats.appeals} appeals, {stats.events} events, {stats.answers} answers, "
@@ -147,7 +149,9 @@ def seed_demo_command(count: int, seed: int, today) -> None:
 @click.command("create-staff")
 @click.option("--email", required=True)
 @click.option("--name", required=True, help="Private: never shown to the public.")
-@click.option("--role", required=True, type=click.Choice(["admin", "moderator", "service"]))
+@click.option(
+    "--role", required=True, type=click.Choice(["admin", "moderator", "service", "editor"])
+)  # models.StaffRole
 @click.option("--service", "service_code", default=None, help="Service code (service staff).")
 @click.option("--password", default=None, help="At least 10 characters (prompted when omitted).")
 @with_appcontext

@@ -29,6 +29,7 @@ EVENT = {
     "deadline_extended": _l("Deadline extended"),
     "closed": _l("Closed"),
     "withdrawn": _l("Withdrawn"),
+    "outcome_stated": _l("The city decided on the proposal"),
 }
 
 #: Who acts in an event of each kind (the timeline credits them); any other kind: the service.
@@ -63,6 +64,17 @@ SOLVED = {"yes": _l("Yes"), "partly": _l("Partly"), "no": _l("No")}
 #: How an appeal arrived (opendata.schema.CHANNELS); Open311 clients add their name.
 CHANNEL = {"web": _l("Web form"), "api": _l("The portal's API"), "open311": _l("Open311")}
 
+#: What an appeal is (opendata.schema.APPEAL_KINDS), and the form's one-line explanation.
+KIND = {"problem": _l("Problem"), "proposal": _l("Proposal"), "question": _l("Question")}
+KIND_HINT = {
+    "problem": _l("something in the city is broken or wrong and a service should fix it"),
+    "proposal": _l("an idea to improve the city, e.g. which trees to plant in a park"),
+    "question": _l("you want to know something from a city service; it answers you"),
+}
+
+#: How the city decided on a proposal (opendata.schema.PROPOSAL_OUTCOMES).
+OUTCOME = {"accepted": _l("Accepted"), "planned": _l("Planned"), "declined": _l("Declined")}
+
 #: Where a text held by the publication gate comes from (staff moderation pages).
 TEXT_CHANNEL = {
     "appeal_text": _l("Appeal text"),
@@ -72,6 +84,7 @@ TEXT_CHANNEL = {
     "reroute_reason": _l("Reason for passing to another service"),
     "rejection_note": _l("Reason for rejection"),
     "closing_note": _l("Closing note"),
+    "outcome_reason": _l("Reason for the decision on a proposal"),
 }
 
 #: Why the publication gate held a text.

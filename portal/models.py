@@ -102,6 +102,10 @@ PUBLIC_STATUSES = tuple(AppealStatus(code) for code in schema.PUBLIC_STATUSES)
 #: How a closed appeal ended ("rated": closed after the citizen rated the answer).
 Resolution = _vocabulary("Resolution", schema.RESOLUTIONS)
 RejectionReason = _vocabulary("RejectionReason", schema.REJECTION_REASONS)
+#: What an appeal is (opendata.schema.APPEAL_KINDS): a problem, a proposal or a question.
+AppealKind = _vocabulary("AppealKind", schema.APPEAL_KINDS)
+#: How the city decided on a proposal (opendata.schema.PROPOSAL_OUTCOMES).
+ProposalOutcome = _vocabulary("ProposalOutcome", schema.PROPOSAL_OUTCOMES)
 
 
 class EventKind(enum.StrEnum):
@@ -117,6 +121,7 @@ class EventKind(enum.StrEnum):
     DEADLINE_EXTENDED = "deadline_extended"
     CLOSED = "closed"
     WITHDRAWN = "withdrawn"
+    OUTCOME_STATED = "outcome_stated"  # the city decided on a proposal
 
 
 Solved = _vocabulary("Solved", schema.SOLVED)
@@ -132,6 +137,7 @@ class StaffRole(enum.StrEnum):
     ADMIN = "admin"
     MODERATOR = "moderator"
     SERVICE = "service"  # service staff, bound to one service
+    EDITOR = "editor"  # publishes the mayor's office's news (portal.services.news)
 
 
 class TextChannel(enum.StrEnum):
@@ -144,6 +150,7 @@ class TextChannel(enum.StrEnum):
     REROUTE_REASON = "reroute_reason"  # why the appeal went to another service
     REJECTION_NOTE = "rejection_note"  # moderation's reason for refusing an appeal
     CLOSING_NOTE = "closing_note"  # the original's number when closed as a duplicate
+    OUTCOME_REASON = "outcome_reason"  # why the city accepted, planned or declined a proposal
 
 
 class HoldCause(enum.StrEnum):
@@ -287,6 +294,7 @@ class Appeal(db.Model):
             "last_solved",
             "last_score",
             "channel",  # appeals received per channel (performance_counts.received_by_channel)
+            "kind",  # headline figures count problems; the rest per kind (performance_counts)
         ),
     )
 
@@ -333,6 +341,13 @@ class Appeal(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # How the appeal arrived: opendata.schema.CHANNEL_PATTERN ("web", "api", "open311[:client]").
     channel: Mapped[str] = mapped_column(String(48), default="web", server_default="web")
+    # What the appeal is; appeals from before kinds were recorded are problems.
+    kind: Mapped[AppealKind] = mapped_column(
+        _enum(AppealKind), default=AppealKind.PROBLEM, server_default="problem"
+    )
+    # A proposal's stated outcome, with its public reason (through the gate).
+    outcome: Mapped[ProposalOutcome | None] = mapped_column(_enum(ProposalOutcome))
+    outcome_reason: Mapped[str | None] = mapped_column(Text, info=PUBLISHED_TEXT)
 
     city: Mapped[City] = relationship()
     district: Mapped[District | None] = relationship()
@@ -647,3 +662,22 @@ class Supporter(db.Model):
     appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id"), index=True)
     browser_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class NewsItem(db.Model):
+    """A short news item of the mayor's office, in ru (required), ky and en (empty: the
+    Russian is shown). The text is markdown-like source, rendered and sanitised when shown
+    (portal.news.markup): no stored HTML. Written by a named editor, published as written."""
+
+    __tablename__ = "news_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title_ru: Mapped[str] = mapped_column(String(200))
+    title_ky: Mapped[str | None] = mapped_column(String(200))
+    title_en: Mapped[str | None] = mapped_column(String(200))
+    body_ru: Mapped[str] = mapped_column(Text)
+    body_ky: Mapped[str | None] = mapped_column(Text)
+    body_en: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    private_author_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))

@@ -89,4 +89,6 @@ def init_app(app: Flask) -> None:
         credited=credited,
         now_utc=utcnow,
         open_statuses=schema.OPEN_STATUSES,
+        appeal_kinds=schema.APPEAL_KINDS,
+        proposal_outcomes=schema.PROPOSAL_OUTCOMES,
     )

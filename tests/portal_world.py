@@ -30,6 +30,7 @@ from portal.open311.views import make_token
 from portal.schemas.appeal import AppealSubmissionSchema
 from portal.services import publication, staff_actions
 from portal.services.moderation import publish_appeal
+from portal.services.news import publish_news
 from portal.services.submission import submit_appeal
 
 PASSWORD = "correct horse battery"
@@ -49,6 +50,7 @@ class World:
     token: str  # the tracking link of the published appeal
     photo: str  # public id of the published appeal's photo
     waiting_photo: str
+    news_id: int  # a news item of the mayor's office
 
 
 def jpeg() -> bytes:
@@ -79,6 +81,7 @@ def build_world(make_staff) -> World:
     held = _hold(answer, "Яма заделана. Спросите мастера эркина.")
     waiting = _submit("garbage", "Третью неделю не вывозят мусор во дворе.", 42.8701, 74.5901)
     photos = {p.appeal_id: p.public_id for p in db.session.scalars(select(Photo))}
+    news = publish_news(admin, {"title_ru": "Новости мэрии", "body_ru": "Открыт новый **сквер**."})
     db.session.expire_all()
     return World(
         admin=admin, moderator=moderator, worker=worker,
@@ -87,6 +90,7 @@ def build_world(make_staff) -> World:
         answer=db.session.get(Answer, answer.id), held=db.session.get(HeldText, held.id),
         token=published.tracking_token,
         photo=photos[published.appeal.id], waiting_photo=photos[waiting.appeal.id],
+        news_id=news.id,
     )  # fmt: skip
 
 
@@ -129,6 +133,7 @@ def _samples(world: World) -> dict[str, str]:
         "name": "appeals",
         "fmt": "json",
         "action": "acknowledge",
+        "item_id": str(world.news_id),
     }
 
 

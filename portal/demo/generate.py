@@ -41,6 +41,8 @@ BATCH = 20_000
 #: city apps that hold named Open311 keys (opendata.schema.CHANNEL_PATTERN).
 CHANNELS = {"BSK": (("web", 70), ("api", 8), ("open311:bishkek-app", 22)),
             "OSH": (("web", 60), ("api", 5), ("open311:oshcity", 35))}  # fmt: skip
+#: Kinds of demo appeals, with weights (opendata.schema.APPEAL_KINDS).
+KINDS = (("problem", 84), ("proposal", 9), ("question", 7))
 EXTENSION_REASON = "Требуется закупка материалов, работы запланированы"
 REROUTE_NOTE = "Вопрос относится к компетенции другой службы"
 REJECT_NOTES = {"spam": "Спам", "duplicate": "Повторное обращение", "not_municipal": "Не относится к ведению мэрии"}  # fmt: skip
@@ -63,6 +65,7 @@ class Generator:
     def __init__(self, reference: list[dict], seed: int, today: date, calendar: WorkCalendar):
         self.rng = random.Random(seed)
         self.channel_rng = random.Random(f"{seed}:channel")
+        self.kind_rng = random.Random(f"{seed}:kind")
         self.now = datetime.combine(today, datetime.min.time(), UTC).timestamp() + 12 * 3600
         self.index = WorkdayIndex(
             calendar, today - timedelta(days=HISTORY_DAYS + 5), today + timedelta(days=400)
@@ -89,6 +92,13 @@ class Generator:
         channels, weights = zip(*CHANNELS.get(city_code, (("web", 1),)), strict=True)
         return self.channel_rng.choices(channels, weights=weights)[0]
 
+    def kind(self, lang: str) -> tuple[str, str | None]:
+        """The appeal's kind, and the text of a proposal or a question (a separate random
+        stream: the other appeals stay as they were)."""
+        kinds, weights = zip(*KINDS, strict=True)
+        kind = self.kind_rng.choices(kinds, weights=weights)[0]
+        return kind, None if kind == "problem" else texts.idea_text(self.kind_rng, lang, kind)
+
     def appeal(self, appeal_id: int, ids: dict) -> dict:
         """All rows of one appeal: {table: [rows]}, plus its status."""
         rng, index = self.rng, self.index
@@ -103,6 +113,9 @@ class Generator:
             submitted = self._winter(submitted)
         lang = rng.choices(("ru", "ky", "en"), cum_weights=(75, 93, 100))[0]
         raw_text, public_text = texts.appeal_text(rng, lang, category.code)
+        kind, idea = self.kind(lang)
+        if idea:
+            raw_text = public_text = idea
         year = datetime.fromtimestamp(submitted, UTC).year
         number = ids["counters"][(city["row"].code, year)] = (
             ids["counters"].get((city["row"].code, year), 0) + 1
@@ -115,7 +128,7 @@ class Generator:
             "city_id": city["row"].id, "district_id": district.id, "category_id": category.id,
             "service_id": category.default_service_id, "submitted_at": submitted, "due_at": due,
             "reopen_count": 0, "reroute_count": 0, "photo_count": 0, "deadline_extended": False,
-            "channel": self.channel(city["row"].code),
+            "channel": self.channel(city["row"].code), "kind": kind,
         }  # fmt: skip
         private = (appeal_id, raw_text, round(lat, 6), round(lon, 6),
                    "возле дома" if rng.random() < 0.1 else None, lang, None)  # fmt: skip
@@ -132,6 +145,8 @@ class Generator:
             )
         self._event(out, ids, appeal_id, "submitted", submitted, row["service_id"])
         self._lifecycle(row, out, ids, city, category, public_text, lat, lon)
+        if kind == "proposal" and row.get("status") in ("answered", "closed"):
+            self._outcome(row, out, ids, lang)
         row["updated_at"] = max(e[3] for e in out["events"])
         out["appeal"] = row
         return out
@@ -144,6 +159,14 @@ class Generator:
                 month=self.rng.choice((10, 11, 12, 1, 2, 3)), day=min(moment.day, 28)
             )
         return min(moment.timestamp(), self.now - 3600)  # fmt: skip
+
+    def _outcome(self, row, out, ids, lang: str) -> None:
+        """An answered proposal's stated outcome, after its last event (own random stream)."""
+        outcome = self.kind_rng.choice(("accepted", "planned", "declined"))
+        reason = texts.OUTCOME_REASONS[lang] if outcome == "declined" else None
+        row.update(outcome=outcome, outcome_reason=reason)
+        at = max(e[3] for e in out["events"])
+        self._event(out, ids, row["id"], "outcome_stated", at, row["service_id"], note=reason)
 
     def _event(self, out, ids, appeal_id, kind, at, service_id, to_service=None, note=None):
         ids["event"] += 1

@@ -154,3 +154,42 @@ COMMENTS = {
     2: ["Ответ формальный, ничего не изменилось.", "Обещали, но не сделали."],
     1: ["Отписка. Проблема осталась.", "Никто не приезжал, а написали, что сделано."],
 }
+
+
+#: Proposals and questions of demo appeals (no personal data: published as written).
+IDEAS = {
+    "proposal": {
+        "ru": ("Предлагаю посадить карагачи и клёны вдоль улицы, летом здесь нет тени.",
+               "Предлагаю поставить скамейки и урны у остановки.",
+               "Предлагаю сделать велодорожку вдоль арыка.",
+               "Предлагаю установить во дворе детскую площадку."),
+        "ky": ("Көчөнүн боюна карагач жана клён отургузууну сунуштайм, жайында көлөкө жок.",
+               "Аялдамага отургуч жана таштанды челек коюуну сунуштайм.",
+               "Арыктын боюна велосипед жолун курууну сунуштайм."),
+        "en": ("I propose planting elms and maples along the street; there is no shade in summer.",
+               "I propose benches and bins at the bus stop.",
+               "I propose a cycle lane along the canal."),
+    },
+    "question": {
+        "ru": ("Когда в нашем районе начнётся ремонт дороги?",
+               "По какому графику вывозят мусор на нашей улице?",
+               "Когда включат отопление в этом году?"),
+        "ky": ("Биздин райондо жол оңдоо качан башталат?",
+               "Биздин көчөдөн таштанды кайсы график менен ташылат?"),
+        "en": ("When will the road repairs in our district start?",
+               "What is the rubbish collection schedule in our street?"),
+    },
+}  # fmt: skip
+
+
+def idea_text(rng: random.Random, lang: str, kind: str) -> str:
+    """The text of a demo proposal or question in ``lang``."""
+    return rng.choice(IDEAS[kind][lang])
+
+
+#: The public reason of a declined demo proposal.
+OUTCOME_REASONS = {
+    "ru": "Участок занят подземными сетями; предложение рассмотрим для соседней улицы.",
+    "ky": "Жер астында тармактар бар; сунушту кошуна көчө үчүн карайбыз.",
+    "en": "Underground utilities run there; we will consider the idea for the next street.",
+}

@@ -20,7 +20,11 @@ from opendata import stats
 from portal.models import utcnow
 from portal.public import bp
 from portal.queries.performance import PerformanceSet, cached_text, performance_set
-from portal.queries.performance_counts import district_centres, received_by_channel
+from portal.queries.performance_counts import (
+    district_centres,
+    figures_by_kind,
+    received_by_channel,
+)
 from portal.queries.reference import load_reference
 from portal.schemas import error_dict
 from portal.schemas.performance import (
@@ -119,6 +123,7 @@ def performance():
             months=[m.strftime("%Y-%m") for m in months],
             centres=district_centres(),
             channels=_channels(query),
+            kinds=figures_by_kind(query.window_start, query.window_end, query.city),
             **context,
         ),
     )
@@ -150,6 +155,7 @@ def performance_json():
         data = _metadata(query, result)
         data["groups"] = {g: [row.as_dict() for row in result.groups[g]] for g in groups}
         data["channels"] = _channels(query)
+        data["kinds"] = figures_by_kind(query.window_start, query.window_end, query.city)
         return orjson.dumps(data).decode()
 
     body = cached_text(f"{result.cache_key}:json:{query.group or '*'}:{request.host_url}", payload)

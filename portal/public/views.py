@@ -6,6 +6,7 @@ from flask import abort, current_app, render_template, request, url_for
 from marshmallow import ValidationError
 
 from portal import maps
+from portal.news.markup import render as render_news
 from portal.public import bp
 from portal.public.links import download_links, listing_twins
 from portal.public.support import browser_id
@@ -18,6 +19,7 @@ from portal.queries.appeals import (
 )
 from portal.queries.map import data_as_of, headline, page_of_appeals, pages
 from portal.queries.map_index_cache import warm_up
+from portal.queries.news import latest_news
 from portal.queries.reference import load_reference
 from portal.schemas import error_dict
 from portal.schemas.filters import (
@@ -30,6 +32,8 @@ from portal.schemas.map import PageArgs, PageArgsSchema, parse_page
 from portal.services.support import can_be_supported, supports
 from portal.strict_args import html_error_page, strict_query
 
+#: How many news items the home page shows.
+HOME_NEWS = 3
 #: Where the map opens without a city filter (Bishkek's centre) and at which zoom.
 DEFAULT_VIEW = (42.8746, 74.6122, 12)
 
@@ -97,6 +101,8 @@ def home():
         **context,
         headline=headline(city_only),
         answers=recent_public_answers(limit=5, city=filters.city),
+        news=latest_news(HOME_NEWS),
+        render_news=render_news,
     ), (400 if errors else 200)
 
 

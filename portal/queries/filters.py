@@ -13,7 +13,7 @@ from portal.schemas.filters import AppealFilters
 from portal.workdays import BISHKEK
 
 #: Filters that compare one field of the public record with the value given.
-EQUAL = ("city", "category", "service", "district", "status")
+EQUAL = ("city", "category", "service", "district", "status", "kind")
 
 
 def apply_filters(query: Select, filters: AppealFilters) -> Select:

@@ -20,6 +20,7 @@ from datetime import time as dtime
 
 import numpy as np
 
+from opendata import schema
 from portal.models import OPEN_STATUSES, PUBLIC_STATUSES, utcnow
 from portal.queries.search import matching_ids
 from portal.schemas.filters import AppealFilters
@@ -28,6 +29,8 @@ from portal.workdays import BISHKEK
 #: Public statuses by their index in PointIndex.status.
 STATUS_CODES = tuple(s.value for s in PUBLIC_STATUSES)
 OPEN_CODES = tuple(STATUS_CODES.index(s.value) for s in OPEN_STATUSES)
+#: Kinds of appeal by their index in PointIndex.appeal_kind.
+KIND_CODES = schema.APPEAL_KINDS
 
 #: Marker classes (colours of the map): index in this tuple = class number.
 MARKER_CLASSES = ("new", "in_progress", "answered", "overdue", "closed", "reopened")
@@ -92,6 +95,7 @@ class PointIndex:
     public_id: np.ndarray  # bytes ("BSK-2026-000123")
     precision: np.ndarray  # location_precision_m (int16, 0 without a point)
     first_answer: np.ndarray  # epoch seconds of the first answer (-1: none yet)
+    appeal_kind: np.ndarray  # int8 index into KIND_CODES
     names: dict[str, list[str]]  # kind -> public codes by number
     fk_codes: dict[str, dict[int, str]]  # kind -> foreign key id -> public code
     published: np.ndarray  # epoch seconds of publication (the list order)
@@ -226,6 +230,8 @@ class PointIndex:
                 keep &= getattr(self, name) == self.code_number(name, code)
         if filters.status:
             keep &= self.status == STATUS_CODES.index(filters.status)
+        if filters.kind:
+            keep &= self.appeal_kind == KIND_CODES.index(filters.kind)
         if filters.date_from:
             start = datetime.combine(filters.date_from, dtime.min, tzinfo=BISHKEK)
             keep &= self.submitted >= start.timestamp()
@@ -276,7 +282,7 @@ class _Subset:
 
     _COLUMNS = frozenset(
         ("lat", "lon", "has_point", "city", "district", "category", "service", "status",
-         "submitted", "open_due", "ids")
+         "submitted", "open_due", "ids", "appeal_kind")
     )  # fmt: skip
 
     def __init__(self, index: PointIndex, positions: np.ndarray) -> None:

@@ -32,6 +32,7 @@ from portal.models import (
     utcnow,
 )
 from portal.queries.map_index import (
+    KIND_CODES,
     NEVER,
     OPEN_CODES,
     PIXEL_BITS,
@@ -109,6 +110,7 @@ ROW = np.dtype(
         ("precision", "i2"),
         ("first_answer", "i8"),
         ("public_id", "S20"),
+        ("appeal_kind", "i1"),
     ]
 )
 NO_POINT = 1000.0  # stands for NULL coordinates in the SELECT (NaN in the index)
@@ -126,6 +128,11 @@ def index_query(dialect: str, public_only: bool = True):
         else_=-1,
     )
     on_time = field["on_time"]
+    kind_number = case(
+        {code: number for number, code in enumerate(KIND_CODES)},
+        value=type_coerce(field["kind"], String),
+        else_=0,
+    )
     query = select(
         Appeal.id,
         func.coalesce(field["lat"], NO_POINT),
@@ -143,6 +150,7 @@ def index_query(dialect: str, public_only: bool = True):
         func.coalesce(field["location_precision_m"], 0),
         func.coalesce(_epoch(field["first_answer_at"], dialect), -1),
         field["id"],
+        kind_number,
     ).select_from(Appeal)
     return query.where(field["status"].in_(PUBLIC_STATUSES)) if public_only else query
 
@@ -212,6 +220,7 @@ def _fetch(conn, query) -> np.ndarray:
 BASE_COLUMNS = (
     "ids", "published", "lat", "lon", "city", "district", "category", "service", "status",
     "submitted", "due", "score", "on_time", "public_id", "precision", "first_answer",
+    "appeal_kind",
 )  # fmt: skip
 
 
@@ -225,7 +234,7 @@ def _base_columns(table: np.ndarray, codes: dict) -> tuple[dict, dict]:
     base = {
         name: np.ascontiguousarray(table[name])
         for name in ("published", "status", "submitted", "due", "score", "on_time",
-                     "public_id", "precision", "first_answer")
+                     "public_id", "precision", "first_answer", "appeal_kind")
     }  # fmt: skip
     base.update(
         ids=np.ascontiguousarray(table["id"]),

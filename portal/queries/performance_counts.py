@@ -24,12 +24,14 @@ from portal.models import (
     OPEN_STATUSES,
     PUBLIC_STATUSES,
     Appeal,
+    AppealKind,
     Category,
     City,
     District,
     Service,
     Solved,
     StatusEvent,
+    utcnow,
 )
 from portal.workdays import BISHKEK
 
@@ -129,6 +131,9 @@ def count_query(now: datetime, city: str | None):
             func.lower(Appeal.status).in_([s.value for s in PUBLIC_STATUSES]),
             submitted >= bindparam("begin", type_=submitted.type),
             submitted < bindparam("end", type_=submitted.type),
+            # Services are ranked on problems only: proposals and questions are not the
+            # same work (they are counted per kind by figures_by_kind).
+            Appeal.kind == AppealKind.PROBLEM,
         )
         .group_by(
             Appeal.city_id,
@@ -202,6 +207,51 @@ def received_by_channel(window_start: date, window_end: date, city: str | None) 
         {"channel": channel, "received": n if n >= stats.MIN_CELL else None}
         for channel, n in db.session.execute(query)
     ]
+
+
+def figures_by_kind(window_start: date, window_end: date, city: str | None) -> list[dict]:
+    """Published appeals received in the window per kind (problem, proposal, question):
+    received, answered and the share answered within the deadline. A kind with fewer than
+    stats.MIN_CELL appeals is suppressed (every figure None), as every public cell."""
+    submitted = Appeal.__table__.c.submitted_at
+    answered = Appeal.first_answer_at.is_not(None)
+    known = or_(
+        Appeal.answered_on_time.is_not(None),
+        and_(~answered, Appeal.status.in_(OPEN_STATUSES), Appeal.due_at < utcnow()),
+    )
+
+    def count_if(condition):
+        return func.sum(case((condition, 1), else_=0))
+
+    query = (
+        select(
+            Appeal.kind,
+            func.count(),
+            count_if(answered),
+            count_if(Appeal.answered_on_time.is_(True)),
+            count_if(known),
+        )  # fmt: skip
+        .where(
+            func.lower(Appeal.status).in_([s.value for s in PUBLIC_STATUSES]),
+            submitted >= local_start(window_start),
+            submitted < local_start(window_end + timedelta(days=1)),
+        )
+        .group_by(Appeal.kind)
+    )
+    if city:
+        query = query.where(
+            Appeal.city_id == select(City.id).where(City.slug == city).scalar_subquery()
+        )
+    found = {str(kind): row for kind, *row in db.session.execute(query)}
+    return [_kind_row(kind, found.get(kind)) for kind in AppealKind]
+
+
+def _kind_row(kind: str, row) -> dict:
+    received, answered, on_time, known = row or (0, 0, 0, 0)
+    if received < stats.MIN_CELL:
+        return {"kind": str(kind), "received": None, "answered": None, "on_time_share": None}
+    share = round(on_time / known, 3) if known else None
+    return {"kind": str(kind), "received": received, "answered": answered, "on_time_share": share}
 
 
 @dataclass(frozen=True)

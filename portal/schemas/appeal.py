@@ -27,6 +27,7 @@ from marshmallow import (
 )
 from werkzeug.datastructures import FileStorage
 
+from opendata.schema import APPEAL_KINDS
 from portal.schemas import fields as f
 from portal.schemas import grammar
 
@@ -61,6 +62,14 @@ class AppealSubmissionSchema(Schema):
     city = _text(required=True, validate=validate.Regexp(CODE_RE, error=_l("Choose a city.")))
     category = _text(
         required=True, validate=validate.Regexp(CODE_RE, error=_l("Choose a category."))
+    )
+    kind = _text(
+        load_default=APPEAL_KINDS[0],
+        allow_none=True,  # absent, empty or null: a problem
+        validate=validate.OneOf(
+            APPEAL_KINDS, error=_l("Choose a problem, a proposal or a question.")
+        ),
+        metadata={"description": "problem (something to fix, the default), proposal or question."},
     )
     description = _text(
         required=True,
@@ -145,7 +154,7 @@ class AppealSubmissionSchema(Schema):
                 value = value.strip()
                 if key in ("lat", "lon"):
                     value = value.replace(",", ".")
-                if value == "" and key in (*OPTIONAL_FIELDS, "lat", "lon", "consent"):
+                if value == "" and key in (*OPTIONAL_FIELDS, "lat", "lon", "consent", "kind"):
                     continue
             cleaned[key] = value
         if "description" in cleaned and isinstance(cleaned["description"], str):

@@ -12,6 +12,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, post_load, validate, validates_schema
 
+from opendata.schema import APPEAL_KINDS
 from portal.models import PUBLIC_STATUSES
 from portal.schemas import fields as f
 from portal.schemas import grammar
@@ -41,6 +42,7 @@ class AppealFilters:
     overdue: bool = False
     bbox: tuple[float, float, float, float] | None = None  # min_lon, min_lat, max_lon, max_lat
     q: str | None = None  # words in the published text of the appeal or its answers
+    kind: str | None = None
 
     def query_args(self) -> dict[str, str]:
         """The filters as URL query arguments (to build twin links and shared views)."""
@@ -137,6 +139,10 @@ class AppealFiltersSchema(Schema):
     )
 
     q = search_field()
+    kind = f.String(
+        validate=validate.OneOf(APPEAL_KINDS, error=_l("Unknown kind of appeal.")),
+        metadata={"description": "Kind of appeal: problem, proposal or question."},
+    )
 
     @validates_schema
     def check_dates(self, data, **kwargs):

@@ -276,8 +276,10 @@ class ApiKeySchema(_Base):
 
 
 #: Open311 POST fields → fields of the citizen's appeal (AppealSubmissionSchema).
-#: ``media_url``, ``address_id``, ``device_id``, ``account_id`` and ``attribute[…]``
-#: are accepted and ignored; ``first_name`` and ``last_name`` become ``name``.
+#: ``attribute[kind]`` (extended attribute) is the kind of appeal: problem (the default),
+#: proposal or question. ``media_url``, ``address_id``, ``device_id``, ``account_id`` and
+#: other ``attribute[…]`` are accepted and ignored; ``first_name`` and ``last_name`` become
+#: ``name``.
 POST_FIELDS = {
     "jurisdiction_id": "city",
     "service_code": "category",
@@ -287,6 +289,7 @@ POST_FIELDS = {
     "address_string": "address",
     "email": "email",
     "phone": "phone",
+    "attribute[kind]": "kind",
 }
 _OPEN311_NAME = {portal: open311 for open311, portal in POST_FIELDS.items()} | {
     "name": "first_name",

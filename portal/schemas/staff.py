@@ -12,6 +12,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, post_load, validate, validates_schema
 
+from opendata.schema import PROPOSAL_OUTCOMES
 from portal.models import OPEN_STATUSES, AppealStatus, PrivacyTier, StaffRole
 from portal.schemas import fields as f
 from portal.schemas import grammar
@@ -215,6 +216,17 @@ class ExtendSchema(StaffSchema):
     reason = Text(required=True, validate=_length(5, 1000))
 
 
+class OutcomeSchema(StaffSchema):
+    outcome = f.String(
+        required=True,
+        validate=validate.OneOf(
+            PROPOSAL_OUTCOMES, error=_l("Choose accepted, planned or declined.")
+        ),
+        error_messages=REQUIRED,
+    )
+    reason = Text(load_default=None, validate=_length(1, 1000))  # required when declined
+
+
 # --- Administration ------------------------------------------------------------------------
 
 
@@ -265,5 +277,5 @@ class StaffFormSchema(StaffSchema):
     def service_binding(self, data, **kwargs):
         if data.get("role") == "service" and not data.get("service"):
             raise ValidationError(_l("Service staff must belong to a service."), "service")
-        if data.get("role") in ("admin", "moderator") and data.get("service"):
+        if data.get("role") != "service" and data.get("service"):
             raise ValidationError(_l("Only service staff belong to a service."), "service")

@@ -139,6 +139,14 @@ ACTIONS: dict[str, StaffAction] = _declare(
         ),
     ),
     StaffAction(
+        name="state_outcome", path="outcome", target=APPEAL, roles=SERVICE_STAFF,
+        label=_l("Outcome of the proposal"), done=_l("The outcome of the proposal is stated."),
+        schema=staff_input.OutcomeSchema, event=EventKind.OUTCOME_STATED,
+        run=lambda user, public_id, data: _staff().state_outcome(
+            user, public_id, outcome=data["outcome"], reason=data["reason"]
+        ),
+    ),
+    StaffAction(
         name="publish", path="publish", target=SUBMISSION, roles=MODERATORS,
         label=_l("Publish"), done=_l("Appeal %(id)s is published."),
         schema=moderation_input.PublishSchema, event=EventKind.PUBLISHED,

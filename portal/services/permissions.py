@@ -23,6 +23,7 @@ _SERVICE = frozenset({StaffRole.SERVICE})
 BASE_ROLES: dict[str, frozenset[StaffRole]] = {
     "moderate": frozenset({StaffRole.MODERATOR, StaffRole.ADMIN}),
     "administer": frozenset({StaffRole.ADMIN}),
+    "publish_news": frozenset({StaffRole.EDITOR, StaffRole.ADMIN}),
     "view_inbox": _SERVICE,
     # On one appeal: only the staff of the service the appeal is routed to.
     "work_appeal": _SERVICE,

@@ -204,6 +204,7 @@ CHANNELS: dict[TextChannel, ChannelRule] = {
     TextChannel.REROUTE_REASON: ChannelRule((StatusEvent.public_note,)),
     TextChannel.REJECTION_NOTE: ChannelRule((StatusEvent.public_note,)),
     TextChannel.CLOSING_NOTE: ChannelRule((StatusEvent.public_note,)),
+    TextChannel.OUTCOME_REASON: ChannelRule((Appeal.outcome_reason, StatusEvent.public_note)),
 }
 
 

@@ -1,5 +1,5 @@
 """What a municipal service does with an appeal: acknowledge, answer, set status, reroute,
-extend the deadline.
+extend the deadline, state a proposal's outcome.
 
 Each function is one use case and one transaction. It loads the appeal (locked for
 update), asks ``permissions.ensure_can`` before anything else — staff of service A get
@@ -24,9 +24,11 @@ from portal.models import (
     OPEN_STATUSES,
     Answer,
     Appeal,
+    AppealKind,
     AppealStatus,
     EventKind,
     Photo,
+    ProposalOutcome,
     Resolution,
     Service,
     StaffUser,
@@ -348,4 +350,26 @@ def extend_deadline(
             appeal=appeal,
             event=event,
         )
+    return appeal
+
+
+def state_outcome(user: StaffUser, public_id: str, *, outcome: str, reason: str | None) -> Appeal:
+    """State how the city decided on a proposal: accepted, planned or declined (declined
+    always with a public reason). The reason goes through the publication gate; the
+    outcome may be stated again (a planned proposal accepted later)."""
+    if outcome == ProposalOutcome.DECLINED and not (reason or "").strip():
+        message = _("Give the public reason for declining the proposal.")
+        raise ServiceError(message, {"reason": [message]})
+    with transaction():
+        appeal = load_appeal(user, "state_outcome", public_id, lock=True)
+        if appeal.kind != AppealKind.PROPOSAL:
+            raise Conflict(_("Only a proposal has an outcome."))
+        _require_status(appeal, CLOSABLE_STATUSES, _not_open())
+        appeal.outcome = ProposalOutcome(outcome)
+        appeal.outcome_reason = None  # a new decision replaces the old reason (emptying)
+        event = record_event(appeal, EventKind.OUTCOME_STATED, at=utcnow(), staff_id=user.id)
+        publication.publish_text(
+            TextChannel.OUTCOME_REASON, reason, hint=_language(appeal), appeal=appeal,
+            event=event,
+        )  # fmt: skip
     return appeal

@@ -186,6 +186,7 @@ def _store_appeal(
             photo_count=len(prepared),
             updated_at=now,
             channel=channel,
+            kind=data.get("kind") or "problem",
         )
         appeal.private = AppealPrivate(
             raw_text=data["description"],

@@ -42,6 +42,8 @@ def home_endpoint(user) -> str:
         return "staff.admin_index"
     if can(user, "moderate") and "staff.moderation_queue" in current_app.view_functions:
         return "staff.moderation_queue"
+    if can(user, "publish_news") and "staff.news_admin" in current_app.view_functions:
+        return "staff.news_admin"
     return "staff.login"
 
 

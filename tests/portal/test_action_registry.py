@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Answer, Appeal, AppealStatus, StatusEvent
+from portal.models import Answer, Appeal, AppealKind, AppealStatus, StatusEvent
 from portal.services import actions as registry
 
 OWNER = ("service", "bsk-roads")
@@ -20,6 +20,7 @@ INPUT = {
     "extend_deadline": {"days": 5, "reason": "Нужна экспертиза"},
     "publish": {"public_text": "Яма во дворе."},
     "reject": {"reason": "spam"},
+    "state_outcome": {"outcome": "planned", "reason": "Посадка запланирована на весну."},
     "publish_text": {},
     "withhold_text": {},
 }
@@ -54,6 +55,9 @@ def test_an_appeal_action_through_the_api_records_its_declared_event(
 ):
     action = registry.ACTIONS[name]
     appeal = make_appeal()
+    if name == "state_outcome":  # only a proposal has an outcome
+        appeal.kind = AppealKind.PROPOSAL
+        db.session.commit()
     login_as(make_staff(role=OWNER[0], service=OWNER[1]))
     url = f"/staff/api/v1/appeals/{appeal.public_id}/{action.path}"
     response = client.post(url, json=INPUT[name])

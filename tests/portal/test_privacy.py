@@ -5,9 +5,10 @@ coordinates typed into the text — goes in three forms: plain, with invisible c
 (U+200B, U+00AD) inside, and with Latin look-alike letters inside Cyrillic words. It is
 planted in every input channel of an appeal — the citizen's text, contact fields and
 address, photo metadata (EXIF with GPS, XMP, the JPEG comment, PNG text chunks), the
-staff answer, the rating comment, the reroute and the extension reasons — through the
-real use cases, for an appeal submitted through each interface language (ru, ky, en),
-which goes publish → answer → rate → reopen → reroute → extend. The rejection note has
+staff answer, the rating comment, the reroute and the extension reasons and the reason of
+a proposal's outcome — through the real use cases, for a proposal submitted through each
+interface language (ru, ky, en), which goes publish → answer → rate → reopen → reroute →
+extend → declined. A news item's editor (name and e-mail private) publishes one item. The rejection note has
 no free text (its only input, the original's number, is validated), so nothing can be
 planted in it. Texts the publication gate holds are handled by a diligent moderator: the
 scrubber's proposal, with what it highlighted as doubtful struck out.
@@ -52,6 +53,7 @@ from portal.schemas.rating import RatingSchema
 from portal.services import staff_actions
 from portal.services.moderation import approve_text, publish_appeal, reject_appeal
 from portal.services.moderation_cases import held_case, moderation_case
+from portal.services.news import publish_news
 from portal.services.publication import Screening
 from portal.services.rating import rate_answer, reopen_appeal
 from portal.services.submission import submit_appeal
@@ -250,13 +252,14 @@ class Planted:
     tracking_tokens: list[str] = field(default_factory=list)
     service_codes: set[str] = field(default_factory=set)
     category_codes: set[str] = field(default_factory=set)
+    news_ids: list[str] = field(default_factory=list)
 
     @property
     def public_ids(self) -> list[str]:
         return [appeal.public_id for appeal in self.appeals.values()]
 
 
-def submit(category: str, text: str, point, *, language: str = "ru", photos=()):
+def submit(category: str, text: str, point, *, language: str = "ru", photos=(), kind=None):
     """A citizen's submission through the form's schema; contact fields full of data."""
     person = PEOPLE[LANGUAGES.index(language)]
     lat, lon = point
@@ -271,6 +274,7 @@ def submit(category: str, text: str, point, *, language: str = "ru", photos=()):
         "email": person.email.replace(ZWSP, ""),
         "phone": person.phone.replace(ZWSP, "").replace(SHY, ""),
         "consent": "y",
+        **({"kind": kind} if kind else {}),
     }
     data = AppealSubmissionSchema().load(form)
     return submit_appeal(data, list(photos), language=language)
@@ -323,6 +327,7 @@ def walk(make_staff, moderator, language: str):
         POINTS[f"main_{language}"],
         language=language,
         photos=[exif_jpeg(), text_chunk_png()],
+        kind="proposal",  # so that the outcome's reason is a channel too
     )
     publish_diligently(moderator, result.appeal.id)
     appeal = db.session.get(Appeal, result.appeal.id)
@@ -351,6 +356,8 @@ def walk(make_staff, moderator, language: str):
                       service=db.session.get(Appeal, appeal.id).service.code)  # fmt: skip
     reason = channel_text("Нужен доступ в подвал.", language)
     staff_actions.extend_deadline(successor, appeal.public_id, days=5, reason=reason)
+    reason = channel_text("Предложение отклонено.", language)
+    staff_actions.state_outcome(successor, appeal.public_id, outcome="declined", reason=reason)
     moderate_held_texts(moderator)
     return result
 
@@ -380,6 +387,11 @@ def plant(make_staff) -> Planted:
         planted.appeals[key] = db.session.get(Appeal, result.appeal.id)
         planted.tracking_tokens.append(result.tracking_token)
     planted.photo_ids = [p.public_id for p in db.session.query(Photo).order_by(Photo.id)]
+    # News of the mayor's office: its editor's name and e-mail are private.
+    editor = staff(make_staff, f"{MODERATOR_NAME}-Редактор", "news@city-staff.test", role="editor")
+    # (Its text is published as the editor wrote it — a person, like a moderator's edit.)
+    item = publish_news(editor, {"title_ru": "Новости мэрии", "body_ru": "Открыт новый сквер."})
+    planted.news_ids.append(str(item.id))
     for appeal in planted.appeals.values():
         planted.service_codes.add(appeal.service.code)
         planted.category_codes.add(appeal.category.code)
@@ -428,6 +440,7 @@ def argument_samples(planted: Planted) -> dict[str, list[str]]:
         "city": ["bishkek", "osh"],
         "jurisdiction_id": ["bishkek", "osh"],
         "lang": ["ru", "ky", "en"],
+        "item_id": planted.news_ids,
     }
 
 

@@ -26,6 +26,7 @@ from portal.models import (
     PUBLISHED_TEXT,
     Answer,
     Appeal,
+    AppealKind,
     AppealStatus,
     HeldText,
     HoldCause,
@@ -55,6 +56,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PUBLISHED_TEXT_COLUMNS = {
     "Appeal.public_text",
     "Appeal.extension_reason",
+    "Appeal.outcome_reason",
     "Answer.public_text",
     "Rating.public_comment",
     "StatusEvent.public_note",
@@ -182,6 +184,7 @@ RAW = {
     "extension": "Нужен доступ в кв. 987, жилец Зарылбек Сентинелов.",
     "comment": "Я, Зарылбек Сентинелов, недоволен: вывезли не всё.",
     "reroute": "Зарылбек Сентинелов просил передать водоканалу.",
+    "outcome": "Отклонено: участок принадлежит Зарылбеку Сентинелову, тел. 0555 987 654.",
 }
 MODERATOR_TEXT = "Во дворе не вывозят мусор."
 
@@ -225,6 +228,13 @@ def walk_every_channel(make_appeal, make_staff) -> Appeal:
     staff_actions.extend_deadline(new_worker, appeal.public_id, days=3, reason=RAW["extension"])
     staff_actions.set_status(
         new_worker, appeal.public_id, status="duplicate", duplicate_of=original.public_id
+    )
+    proposal = make_appeal(status="published")
+    proposal.kind = AppealKind.PROPOSAL
+    db.session.commit()
+    proposer = make_staff(role="service", service=proposal.service.code)
+    staff_actions.state_outcome(
+        proposer, proposal.public_id, outcome="declined", reason=RAW["outcome"]
     )
     rejected = submit("Спам, спам, спам от Зарылбека Сентинелова.")
     reject_appeal(rejected.appeal.id, moderator, "duplicate", original.public_id)
