@@ -626,3 +626,7 @@ class IdempotencyKey(db.Model):
     request_hash: Mapped[str] = mapped_column(String(64))
     appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+# E-mail alerts live in their own module (portal.alerts.models) but belong to this metadata.
+from portal.alerts.models import AlertDelivery, AlertOutbox, AlertSubscription  # noqa: E402,F401
