@@ -105,11 +105,11 @@ def resolve_target(data: dict) -> dict:
     return {f"{name}_id": row.id}
 
 
-def subscribe(data: dict, *, language: str) -> None:
-    """Store a pending subscription and mail its confirmation link (after commit).
+def subscribe(data: dict, *, language: str) -> str | None:
+    """Store a pending subscription and mail its confirmation link (after commit); returns
+    the link's token (None: an identical subscription is already active, nothing is sent).
 
-    An identical active subscription is left as it is (no mail); an identical pending one
-    gets a fresh link.
+    An identical pending subscription gets a fresh link (the old one stops working).
     """
     target = resolve_target(data)
     scope, frequency = AlertScope(data["scope"]), AlertFrequency(data["frequency"])
@@ -121,7 +121,7 @@ def subscribe(data: dict, *, language: str) -> None:
     )
     existing = db.session.scalars(same).first()
     if existing is not None and existing.confirmed_at is not None:
-        return
+        return None
     subscription = existing or AlertSubscription(
         private_email=data["email"], scope=scope, unsubscribe_key=secrets.token_hex(32), **target
     )
@@ -140,6 +140,7 @@ def subscribe(data: dict, *, language: str) -> None:
         )
     send_after_commit(db.session, subscription.private_email, subject, body)
     db.session.commit()
+    return token
 
 
 def pending_by_token(token: str, now: datetime | None = None) -> AlertSubscription | None:
