@@ -18,7 +18,7 @@ from datetime import datetime
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import Session
 
 from portal import labels
@@ -29,7 +29,7 @@ from portal.alerts.models import (
     AlertScope,
     AlertSubscription,
 )
-from portal.alerts.services import base_url, describe_target, unsubscribe_link
+from portal.alerts.services import CONFIRM_TTL, base_url, describe_target, unsubscribe_link
 from portal.extensions import db
 from portal.i18n import localized
 from portal.mail import send_mail
@@ -197,6 +197,18 @@ def describe_event(session: Session, event: StatusEvent) -> dict:
     }
 
 
+def purge_unconfirmed(session: Session, now: datetime | None = None) -> int:
+    """Forget subscriptions whose confirmation link expired unused (addresses included)."""
+    cutoff = (now or utcnow()) - CONFIRM_TTL
+    result = session.execute(
+        delete(AlertSubscription).where(
+            AlertSubscription.confirmed_at.is_(None), AlertSubscription.created_at < cutoff
+        )
+    )
+    session.commit()
+    return result.rowcount
+
+
 def deliver(*, digests: bool = False, now: datetime | None = None) -> dict[str, int]:
     """Drain the outbox and send what is due (the jobs call it) in a session of its own:
     it may run right after another session's commit, in the same process."""
@@ -207,6 +219,7 @@ def deliver(*, digests: bool = False, now: datetime | None = None) -> dict[str, 
             if processed < BATCH:
                 break
         result = {"events": events, "immediate": send_immediate(session)}
+        result["purged"] = purge_unconfirmed(session)
         if digests:
             result["digests"] = send_digests(session)
         return result

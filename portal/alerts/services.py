@@ -189,6 +189,7 @@ def unsubscribe(token: str) -> bool:
     if subscription.unsubscribed_at is None:
         subscription.unsubscribed_at = utcnow()
         subscription.confirm_token_hash = None
+        subscription.private_email = ""  # not needed any more: forget it
         db.session.execute(
             delete(AlertDelivery).where(
                 AlertDelivery.subscription_id == subscription.id, AlertDelivery.sent_at.is_(None)

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import re
 import smtplib
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from portal.alerts import delivery
 from portal.alerts.delivery import deliver
 from portal.alerts.models import AlertDelivery, AlertOutbox, AlertSubscription
 from portal.extensions import db
 from portal.mail import MailError
+from portal.models import utcnow
 from tests.portal.test_submission_mail import FakeSMTP
 
 SUBSCRIBER = "resident.alerts@example.kg"
@@ -225,3 +228,32 @@ def _first_district(city: str) -> str:
 
 def _service_of(appeal) -> str:
     return appeal.service.code
+
+
+def test_unsubscribing_forgets_the_address(client, mailbox, make_appeal, make_answer):
+    appeal = make_appeal()
+    confirm(client, subscribe(client, scope="appeal", appeal=appeal.public_id))
+    make_answer(appeal)
+    assert client.post(unsubscribe_url(sent_to(SUBSCRIBER)[-1])).status_code == 200
+    assert db.session.scalar(select(AlertSubscription.private_email)) == ""
+
+
+def test_unconfirmed_subscriptions_are_forgotten_when_their_link_expires(
+    client, mailbox, make_appeal
+):
+    appeal = make_appeal()
+    token = subscribe(client, scope="appeal", appeal=appeal.public_id)
+    later = utcnow() + timedelta(days=8)
+    with Session(db.engine) as session:
+        assert delivery.purge_unconfirmed(session, now=utcnow()) == 0
+        assert delivery.purge_unconfirmed(session, now=later) == 1
+    assert client.post(f"/alerts/confirm/{token}").status_code == 404
+
+
+def test_the_form_is_rate_limited(make_app, mailbox):
+    app = make_app(RATELIMIT_ENABLED=True)
+    client = app.test_client()
+    codes = [
+        client.post("/alerts/subscribe", data={"scope": "appeal"}).status_code for _ in range(4)
+    ]
+    assert codes == [400, 400, 400, 429]
