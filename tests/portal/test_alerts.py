@@ -257,3 +257,50 @@ def test_the_form_is_rate_limited(make_app, mailbox):
         client.post("/alerts/subscribe", data={"scope": "appeal"}).status_code for _ in range(4)
     ]
     assert codes == [400, 400, 400, 429]
+
+
+def test_the_real_queue_retries_a_failed_alert_and_sends_it_once(make_app, mailbox, make_appeal,
+                                                                  monkeypatch):  # fmt: skip
+    """Through the embedded SQLite queue: the event's commit queues ``deliver_alerts``; the
+    first run fails at the mail server, huey's retry sends the alert, once."""
+    from portal.jobs import JOBS, queue
+
+    queued = make_app(JOBS_IMMEDIATE=False, BASE_URL="https://achyk-shaar.kg")
+    attempts = []
+
+    def flaky(to, subject, text, headers=None):
+        attempts.append(subject)
+        if len(attempts) == 1:
+            raise MailError("SMTP down")
+
+    monkeypatch.setattr(delivery, "send_mail", flaky)
+    with queued.app_context():
+        huey = queue().huey
+        huey.flush()
+        service = make_appeal().service
+        huey.flush()
+        deliver()  # that appeal's event is drained before anyone follows the service
+        db.session.add(
+            AlertSubscription(
+                private_email=SUBSCRIBER,
+                scope="service",
+                frequency="immediate",
+                language="ru",
+                service_id=service.id,
+                unsubscribe_key="k" * 64,
+                confirmed_at=utcnow(),
+            )  # fmt: skip
+        )
+        db.session.commit()
+        huey.flush()
+        appeal = make_appeal()
+        assert huey.pending_count() == 1 and attempts == []  # nothing sent in the request
+        huey.execute(huey.dequeue())
+        assert attempts == [f"{appeal.public_id}: Опубликовано после модерации"]
+        [waiting] = huey.scheduled()
+        assert waiting.retries == JOBS["deliver_alerts"].retries - 1
+        [retry] = huey.read_schedule(waiting.eta)
+        huey.execute(retry, timestamp=waiting.eta)
+        assert len(attempts) == 2
+        assert deliver()["immediate"] == 0  # the periodic run finds nothing left
+        assert len(attempts) == 2
