@@ -108,10 +108,11 @@ def send_immediate(session: Session) -> int:
     waiting = [d.id for d in session.scalars(_pending(session, AlertFrequency.IMMEDIATE))]
     session.commit()
     for delivery_id in waiting:
-        delivery = _claim(session, [delivery_id])
-        if not delivery:
-            continue  # another worker has it, or it went out meanwhile
-        delivery, subscription = delivery[0], delivery[0].subscription
+        claimed = _claim(session, [delivery_id])
+        if not claimed:
+            session.commit()  # another worker has it, it went out meanwhile, or was dropped
+            continue
+        delivery, subscription = claimed[0], claimed[0].subscription
         with force_locale(subscription.language):
             item = describe_event(session, delivery.event)
             subject = _("%(id)s: %(what)s", id=item["public_id"], what=item["label"])
@@ -125,13 +126,15 @@ def send_immediate(session: Session) -> int:
 
 def send_digests(session: Session) -> int:
     """One mail per daily subscription with everything pending, marked sent together."""
-    grouped: dict[int, list[AlertDelivery]] = defaultdict(list)
+    grouped: dict[int, list[int]] = defaultdict(list)
     for delivery in session.scalars(_pending(session, AlertFrequency.DAILY)):
-        grouped[delivery.subscription_id].append(delivery)
+        grouped[delivery.subscription_id].append(delivery.id)
     session.commit()
-    for waiting in grouped.values():
-        deliveries = _claim(session, [d.id for d in waiting])
+    sent = 0
+    for ids in grouped.values():
+        deliveries = _claim(session, ids)
         if not deliveries:
+            session.commit()
             continue
         subscription = deliveries[0].subscription
         with force_locale(subscription.language):
@@ -143,7 +146,8 @@ def send_digests(session: Session) -> int:
         for delivery in deliveries:
             delivery.sent_at = now
         session.commit()
-    return len(grouped)
+        sent += 1
+    return sent
 
 
 def _claim(session: Session, ids: list[int]) -> list[AlertDelivery]:
@@ -155,7 +159,14 @@ def _claim(session: Session, ids: list[int]) -> list[AlertDelivery]:
         .order_by(AlertDelivery.event_id)
         .with_for_update(skip_locked=True)
     )
-    return list(session.scalars(query))
+    claimed = list(session.scalars(query))
+    # An appeal withdrawn (unpublished) since the event: its alerts are dropped, not sent.
+    gone = [d for d in claimed if d.event.appeal.status not in PUBLIC_STATUSES]
+    for delivery in gone:
+        delivery.sent_at = utcnow()
+    if gone:
+        session.flush()
+    return [d for d in claimed if d not in gone]
 
 
 def _send(subscription: AlertSubscription, subject: str, body: str) -> None:

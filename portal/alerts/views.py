@@ -25,6 +25,10 @@ bp = Blueprint("alerts", __name__, url_prefix="/alerts")
 SUBSCRIBE_RATE_LIMIT = "10 per hour; 3 per minute"
 #: The query arguments that preset the form (links from the appeal page and the list).
 PRESETS = ("scope", "appeal", "city", "district", "category", "service", "bbox", "frequency")
+#: Which scope a preset field implies, most precise first (a list filtered by city and
+#: category follows the category; one filtered by a map view follows the area).
+IMPLIED_SCOPES = (("appeal", "appeal"), ("bbox", "area"), ("district", "district"),
+                  ("category", "category"), ("service", "service"))  # fmt: skip
 
 
 def render_form(values: dict, errors: dict | None = None, status: int = 200):
@@ -39,11 +43,9 @@ def render_form(values: dict, errors: dict | None = None, status: int = 200):
 def subscribe_form():
     """The form, preset from the query string (e.g. ``?appeal=BSK-2026-000123``)."""
     values = {name: request.args[name] for name in PRESETS if request.args.get(name)}
-    if "scope" not in values:
-        known = [n for n in ("appeal", "bbox", "district", "category", "service") if n in values]
-        values["scope"] = known[0] if known else "appeal"
-    if values["scope"] == "bbox":
-        values["scope"] = "area"
+    if "scope" not in values:  # the most precise target the link names
+        implied = [scope for name, scope in IMPLIED_SCOPES if name in values]
+        values["scope"] = implied[0] if implied else AlertScope.APPEAL.value
     return render_form(values)
 
 

@@ -19,7 +19,7 @@ from portal.alerts.delivery import deliver
 from portal.alerts.models import AlertDelivery, AlertOutbox, AlertSubscription
 from portal.extensions import db
 from portal.mail import MailError
-from portal.models import utcnow
+from portal.models import AppealStatus, utcnow
 from tests.portal.test_submission_mail import FakeSMTP
 
 SUBSCRIBER = "resident.alerts@example.kg"
@@ -304,3 +304,17 @@ def test_the_real_queue_retries_a_failed_alert_and_sends_it_once(make_app, mailb
         assert len(attempts) == 2
         assert deliver()["immediate"] == 0  # the periodic run finds nothing left
         assert len(attempts) == 2
+
+
+def test_alerts_of_an_appeal_unpublished_meanwhile_are_dropped(client, mailbox, make_appeal):
+    confirm(client, subscribe(client, scope="category", city="bishkek", category="pothole",
+                              frequency="daily"))  # fmt: skip
+    kept, withdrawn = make_appeal(), make_appeal(public_text="Текст, снятый с публикации.")
+    withdrawn.status = AppealStatus.WITHDRAWN
+    db.session.commit()
+    assert deliver(digests=True)["digests"] == 1
+    (digest,) = sent_to(SUBSCRIBER)[1:]
+    assert kept.public_id in body(digest)
+    assert withdrawn.public_id not in body(digest) and "снятый" not in body(digest)
+    pending = select(func.count()).select_from(AlertDelivery).where(AlertDelivery.sent_at.is_(None))
+    assert db.session.scalar(pending) == 0
