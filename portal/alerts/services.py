@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from portal.alerts.models import AlertDelivery, AlertFrequency, AlertScope, AlertSubscription
 from portal.extensions import db
@@ -26,6 +26,9 @@ from portal.services.tokens import MAX_TOKEN_LENGTH, hash_token, new_token
 
 #: How long a confirmation link works.
 CONFIRM_TTL = timedelta(days=7)
+#: Confirmation mails one address receives per hour at most, whoever asks from wherever
+#: (the form's rate limit counts per client; this protects the mailbox).
+MAX_LINKS_PER_HOUR = 3
 
 
 def base_url() -> str:
@@ -122,6 +125,8 @@ def subscribe(data: dict, *, language: str) -> str | None:
     existing = db.session.scalars(same).first()
     if existing is not None and existing.confirmed_at is not None:
         return None
+    if _recent_links(data["email"]) >= MAX_LINKS_PER_HOUR:
+        return None  # someone is flooding this address: the page says the same, no mail
     subscription = existing or AlertSubscription(
         private_email=data["email"], scope=scope, unsubscribe_key=secrets.token_hex(32), **target
     )
@@ -141,6 +146,19 @@ def subscribe(data: dict, *, language: str) -> str | None:
     send_after_commit(db.session, subscription.private_email, subject, body)
     db.session.commit()
     return token
+
+
+def _recent_links(email: str) -> int:
+    since = utcnow() - timedelta(hours=1)
+    return db.session.scalar(
+        select(func.count())
+        .select_from(AlertSubscription)
+        .where(
+            AlertSubscription.private_email == email,
+            AlertSubscription.confirmed_at.is_(None),
+            AlertSubscription.created_at >= since,
+        )
+    )
 
 
 def pending_by_token(token: str, now: datetime | None = None) -> AlertSubscription | None:

@@ -318,3 +318,14 @@ def test_alerts_of_an_appeal_unpublished_meanwhile_are_dropped(client, mailbox, 
     assert withdrawn.public_id not in body(digest) and "снятый" not in body(digest)
     pending = select(func.count()).select_from(AlertDelivery).where(AlertDelivery.sent_at.is_(None))
     assert db.session.scalar(pending) == 0
+
+
+def test_one_address_gets_at_most_three_confirmation_mails_an_hour(client, mailbox):
+    for city, district in (("bishkek", 0), ("bishkek", 1), ("osh", 0), ("osh", 1)):
+        from tests.factories import city_by_slug
+
+        slug = city_by_slug(city).districts[district].slug
+        response = client.post("/alerts/subscribe", data={
+            "email": SUBSCRIBER, "scope": "district", "city": city, "district": slug})  # fmt: skip
+        assert response.status_code == 200  # the same page every time
+    assert len(sent_to(SUBSCRIBER)) == 3
