@@ -329,3 +329,12 @@ def test_one_address_gets_at_most_three_confirmation_mails_an_hour(client, mailb
             "email": SUBSCRIBER, "scope": "district", "city": city, "district": slug})  # fmt: skip
         assert response.status_code == 200  # the same page every time
     assert len(sent_to(SUBSCRIBER)) == 3
+
+
+def test_send_alerts_command_for_cron(client, mailbox, make_appeal, runner):
+    confirm(client, subscribe(client, scope="category", city="bishkek", category="pothole",
+                              frequency="daily"))  # fmt: skip
+    make_appeal()
+    outcome = runner.invoke(args=["send-alerts", "--digests"])
+    assert outcome.exit_code == 0, outcome.output
+    assert "1 digests" in outcome.output and len(sent_to(SUBSCRIBER)) == 2
