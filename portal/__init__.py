@@ -37,6 +37,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _apply_settings(app, settings)
 
     from portal import database, errors, i18n, jobs, logs, mail, ratelimits, security, templating
+    from portal.alerts import outbox as alerts_outbox
     from portal.extensions import cache, db, migrate
     from portal.services import publication
 
@@ -44,6 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     database.init_app(app, settings)
     migrate.init_app(app, db, directory=_asset_dir("migrations"))
     publication.init_app(app)
+    alerts_outbox.init_app(app)
     cache.init_app(app, config=_cache_config(settings))
     jobs.init_app(app)
     mail.init_app(app)
@@ -93,6 +95,7 @@ def _cache_config(settings: Settings) -> dict[str, Any]:
 
 def _register_blueprints(app: Flask) -> None:
     from portal import health
+    from portal.alerts.views import bp as alerts_bp
     from portal.api import bp as api_bp
     from portal.citizen import bp as citizen_bp
     from portal.datasets import bp as datasets_bp
@@ -102,6 +105,6 @@ def _register_blueprints(app: Flask) -> None:
     from portal.staff import bp as staff_bp
 
     blueprints = (health.bp, public_bp, citizen_bp, api_bp, open311_bp, datasets_bp, staff_bp)
-    blueprints += (news_bp,)
+    blueprints += (news_bp, alerts_bp)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

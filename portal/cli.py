@@ -324,7 +324,11 @@ def _extra_commands() -> list[click.Command]:
     from importlib import import_module
 
     found = []
-    for module_name in ("portal.datasets.commands", "portal.staff.commands"):
+    for module_name in (
+        "portal.datasets.commands",
+        "portal.staff.commands",
+        "portal.alerts.commands",
+    ):
         try:
             module = import_module(module_name)
         except ModuleNotFoundError as exc:

@@ -24,8 +24,11 @@ class MailError(RuntimeError):
     """The message could not be handed to the mail server."""
 
 
-def build_message(to: str, subject: str, body: str) -> EmailMessage:
-    """A plain-text UTF-8 message from MAIL_FROM to ``to``."""
+def build_message(
+    to: str, subject: str, body: str, headers: dict[str, str] | None = None
+) -> EmailMessage:
+    """A plain-text UTF-8 message from MAIL_FROM to ``to`` (``headers``: extra ones, e.g.
+    List-Unsubscribe)."""
     config = current_app.config
     message = EmailMessage()
     message["From"] = config["MAIL_FROM"]
@@ -33,20 +36,23 @@ def build_message(to: str, subject: str, body: str) -> EmailMessage:
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=config["MAIL_FROM"].rpartition("@")[2] or None)
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(body)
     return message
 
 
-def send_mail(to: str, subject: str, body: str) -> None:
+def send_mail(to: str, subject: str, body: str, headers: dict[str, str] | None = None) -> None:
     """Send one plain-text message now through the configured backend."""
     config = current_app.config
     backend = config["MAIL_BACKEND"]
     if backend == "log":
-        current_app.logger.info("mail to %s\nSubject: %s\n\n%s", to, subject, body)
+        extra = "".join(f"\n{name}: {value}" for name, value in (headers or {}).items())
+        current_app.logger.info("mail to %s\nSubject: %s%s\n\n%s", to, subject, extra, body)
         return
     if backend != "smtp":
         raise MailError(f"unknown MAIL_BACKEND {backend!r}; use 'log' or 'smtp'")
-    message = build_message(to, subject, body)
+    message = build_message(to, subject, body, headers)
     try:
         with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=30) as smtp:
             if config["SMTP_STARTTLS"]:

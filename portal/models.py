@@ -681,3 +681,7 @@ class NewsItem(db.Model):
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     private_author_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+
+
+# E-mail alerts live in their own module (portal.alerts.models) but belong to this metadata.
+from portal.alerts.models import AlertDelivery, AlertOutbox, AlertSubscription  # noqa: E402,F401

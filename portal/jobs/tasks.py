@@ -49,3 +49,20 @@ def purge_idempotency_keys() -> None:
 def heartbeat() -> None:
     """Let /readyz see that a worker is running."""
     beat()
+
+
+@job(retries=5, retry_delay=120, schedule="* * * * *")
+def deliver_alerts() -> None:
+    """Fan new public events out to alert subscriptions and send the immediate alerts
+    (queued after each commit that recorded an event; the schedule is the safety net)."""
+    from portal.alerts.delivery import deliver
+
+    deliver()
+
+
+@job(retries=5, retry_delay=600, schedule="0 8 * * *")
+def send_alert_digests() -> None:
+    """Every morning (Asia/Bishkek), each daily subscriber's digest of yesterday's events."""
+    from portal.alerts.delivery import deliver
+
+    deliver(digests=True)

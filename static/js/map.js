@@ -92,6 +92,8 @@
     if (list) list.href = config.listUrl + (params.toString() ? "?" + params : "");
     var view = filterParams();
     view.set("bbox", bboxParam());
+    var alerts = app.querySelector("[data-alerts]");  // follow the area in view by e-mail
+    if (alerts) alerts.href = alerts.getAttribute("href").split("?")[0] + "?bbox=" + bboxParam();
     app.querySelectorAll("[data-download]").forEach(function (link) {
       var base = link.getAttribute("href").split("?")[0];
       link.setAttribute("href", base + "?" + view.toString());

@@ -10,8 +10,9 @@ a proposal's outcome — through the real use cases, for a proposal submitted th
 interface language (ru, ky, en), which goes publish → answer → rate → reopen → reroute →
 extend → declined. A news item's editor (name and e-mail private) publishes one item. The rejection note has
 no free text (its only input, the original's number, is validated), so nothing can be
-planted in it. Texts the publication gate holds are handled by a diligent moderator: the
-scrubber's proposal, with what it highlighted as doubtful struck out.
+planted in it. Each sentinel person also follows e-mail alerts (a category, an area, one
+appeal) with their address. Texts the publication gate holds are handled by a diligent
+moderator: the scrubber's proposal, with what it highlighted as doubtful struck out.
 
 Then every public GET route of the application is *discovered* from ``app.url_map`` (so
 a feature added later is covered without editing this file), fetched with query variants,
@@ -46,6 +47,8 @@ from sqlalchemy import event, select
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
+from portal.alerts import services as alerts
+from portal.alerts.schemas import SubscriptionSchema
 from portal.extensions import db
 from portal.models import Appeal, HeldText, Photo, Service
 from portal.schemas.appeal import AppealSubmissionSchema
@@ -207,7 +210,7 @@ SENTINEL_PATTERNS: list[tuple[str, re.Pattern]] = [
 #: SQL that a public request must never run.
 PRIVATE_SQL = re.compile(
     r"\bappeal_private\b|\bcontacts\b|\bprivate_\w+|\bstaff_users\b|\baccess_tokens\b"
-    r"|\bheld_texts\b|\blogin_throttles\b",
+    r"|\bheld_texts\b|\blogin_throttles\b|\balert_subscriptions\b",
     re.IGNORECASE,
 )
 
@@ -362,10 +365,22 @@ def walk(make_staff, moderator, language: str):
     return result
 
 
+def follow(person: Person, language: str, **target: str) -> None:
+    """A confirmed alert subscription with the person's e-mail (private data)."""
+    form = {"email": person.email.replace(ZWSP, ""), "frequency": "immediate", **target}
+    token = alerts.subscribe(SubscriptionSchema().load(form), language=language)
+    assert alerts.confirm(token)
+
+
 def plant(make_staff) -> Planted:
     planted = Planted()
     moderator = staff(make_staff, MODERATOR_NAME, "aiperi@city-staff.test", role="moderator")
+    for person, language in zip(PEOPLE, LANGUAGES, strict=True):
+        follow(person, language, scope="category", city="bishkek", category="garbage")
+        follow(person, language, scope="area", bbox="74.55,42.85,74.65,42.90")
     results = {f"main_{language}": walk(make_staff, moderator, language) for language in LANGUAGES}
+    for person in PEOPLE:
+        follow(person, "ru", scope="appeal", appeal=results["main_ru"].appeal.public_id)
 
     text = channel_text("Во дворе третью неделю не вывозят мусор.", "ru")
     # A home-tier appeal; the moderator edits the text (the original keeps a marker).
@@ -726,9 +741,33 @@ def check_feeds_and_search(client, planted: Planted, result: Crawl) -> None:
             assert "<entry>" not in feed, word
 
 
-def test_no_personal_data_in_any_public_output(app, client, make_staff):
+def capture_alert_mails(monkeypatch) -> list[tuple[str, str, str]]:
+    """Alert mails (to, subject, body) as the job hands them to the mail server."""
+    from portal.alerts import delivery
+
+    mails: list[tuple[str, str, str]] = []
+    monkeypatch.setattr(delivery, "send_mail", lambda to, subject, body, headers: mails.append(
+        (to, subject, body)))  # fmt: skip
+    return mails
+
+
+def check_alert_mails(mails: list[tuple[str, str, str]]) -> None:
+    """Subscribers got alerts (the sentinel addresses are private, yet they are the
+    recipients), and an alert carries only public text: no sentinel in subject or body."""
+    recipients = {to for to, _, _ in mails}
+    assert {person.email.replace(ZWSP, "") for person in PEOPLE} <= recipients
+    assert any("[ИМЯ]" in body for _, _, body in mails)  # the scrubbed text is there
+    leaks = [leak for _, subject, body in mails for leak in leaks_in(body.encode(), subject)]
+    assert not leaks, "personal data in alert mails:\n" + leak_summary(
+        [f"alert mail → {leak}" for leak in leaks]
+    )
+
+
+def test_no_personal_data_in_any_public_output(app, client, make_staff, monkeypatch):
+    alert_mails = capture_alert_mails(monkeypatch)
     planted = plant(make_staff)
     check_planting(planted)
+    check_alert_mails(alert_mails)
     publish_files(app)
     result = crawl(client, seed_urls(app, planted))
 
