@@ -374,6 +374,37 @@ def test_pandas_reads_parquet_with_the_right_dtypes():
     assert frame.loc[2, "channel"] == "open311:oshcity"
 
 
+def test_duckdb_reads_parquet_with_the_right_types(tmp_path):
+    """DuckDB, as an analyst runs it: SQL over the file, typed columns, the same values."""
+    import duckdb
+
+    path = tmp_path / "appeals.parquet"
+    path.write_bytes(render("parquet", ROWS))
+    con = duckdb.connect()
+    types = dict(
+        con.execute(f"SELECT column_name, column_type FROM (DESCRIBE '{path}')").fetchall()
+    )
+    assert types["submitted_at"] == "TIMESTAMP WITH TIME ZONE"
+    assert types["deadline_extended"] == "BOOLEAN" and types["reopen_count"] == "BIGINT"
+    assert types["lat"] == "DOUBLE" and types["text"] == "VARCHAR"
+    con.execute("SET TimeZone = 'UTC'")
+    first, count = con.execute(
+        f"SELECT min(submitted_at), count(*) FILTER (WHERE lat IS NULL) FROM '{path}'"
+    ).fetchone()
+    assert first == datetime(2026, 3, 1, 8, 5, 9, tzinfo=UTC) and count == 1
+
+
+def test_polars_reads_parquet_with_the_right_types():
+    import polars
+
+    frame = polars.read_parquet(io.BytesIO(render("parquet", ROWS)))
+    assert frame.schema["submitted_at"] == polars.Datetime("ms", "Asia/Bishkek")
+    assert frame.schema["deadline_extended"] == polars.Boolean
+    assert frame.schema["reopen_count"] == polars.Int64 and frame.schema["lat"] == polars.Float64
+    assert frame["channel"].to_list()[2] == "open311:oshcity"
+    assert frame["text"].to_list()[1] == HOSTILE
+
+
 def test_parquet_of_no_rows_is_a_valid_empty_file():
     table = read_parquet(render("parquet", []))
     assert table.num_rows == 0 and table.column_names == list(APPEALS.names)
