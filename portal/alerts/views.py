@@ -18,6 +18,7 @@ from portal.extensions import csrf, limiter
 from portal.queries.reference import load_reference
 from portal.schemas import error_dict
 from portal.services.core import ServiceError
+from portal.strict_args import html_error_page, strict_query
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
 
@@ -40,6 +41,7 @@ def render_form(values: dict, errors: dict | None = None, status: int = 200):
 
 
 @bp.get("/subscribe")
+@strict_query(SubscriptionSchema, respond=html_error_page)
 def subscribe_form():
     """The form, preset from the query string (e.g. ``?appeal=BSK-2026-000123``)."""
     values = {name: request.args[name] for name in PRESETS if request.args.get(name)}

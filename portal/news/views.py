@@ -12,13 +12,15 @@ from portal.news.markup import render
 from portal.queries.map import pages
 from portal.queries.news import latest_news, news_item, news_page
 from portal.schemas import error_dict
-from portal.schemas.map import PageArgs, parse_page
+from portal.schemas.map import PageArgs, PageArgsSchema, parse_page
+from portal.strict_args import html_error_page, strict_query
 
 PER_PAGE = 10
 FEED_ITEMS = 20
 
 
 @bp.get("/news")
+@strict_query(PageArgsSchema, respond=html_error_page)
 def news_index():
     """The news, newest first, ten to a page."""
     errors: dict = {}
@@ -39,6 +41,7 @@ def news_index():
 
 
 @bp.get("/news/<int:item_id>")
+@strict_query(respond=html_error_page)
 def news_detail(item_id: int):
     item = news_item(item_id)
     if item is None:
@@ -47,6 +50,7 @@ def news_detail(item_id: int):
 
 
 @bp.get("/news.atom")
+@strict_query()
 def news_feed():
     """The latest news as Atom, in the language asked for (?lang=)."""
     lang = str(get_locale() or "ru")

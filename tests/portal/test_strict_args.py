@@ -17,8 +17,11 @@ JSON_ADDRESSES = (
     "/datasets/categories.json",
     "/performance.json",
     "/performance.csv",
+    "/news.atom",
 )
-HTML_ADDRESSES = ("/", "/map", "/appeals", "/performance", "/performance/about")
+HTML_ADDRESSES = (
+    "/", "/map", "/appeals", "/performance", "/performance/about", "/news", "/alerts/subscribe",
+)  # fmt: skip
 OPEN311_ADDRESSES = (
     "/open311/v2/requests.json",
     "/open311/v2/services.json",
@@ -110,3 +113,8 @@ def test_the_allowed_names_are_the_schemas_fields():
     """Declared once: what the list accepts is what its schemas (and OpenAPI) describe."""
     expected = set(AppealFiltersSchema._declared_fields) | set(PageArgsSchema._declared_fields)
     assert set(allowed_names(ListQueryDocSchema)) == expected | {"lang"}
+
+
+def test_news_and_alert_links_keep_working(client):
+    assert client.get("/news?page=1&lang=ky").status_code == 200
+    assert client.get("/alerts/subscribe?city=bishkek&category=pothole").status_code == 200
