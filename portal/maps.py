@@ -58,6 +58,16 @@ class _Register(MacroElement):
     )
 
 
+class _MetricScale(MacroElement):
+    """A scale bar in metres and kilometres only (folium's own shows feet and miles too)."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        L.control.scale({ metric: true, imperial: false }).addTo({{ this._parent.get_name() }});
+        {% endmacro %}"""
+    )
+
+
 def _parts(m: folium.Map, element_id: str) -> MapParts:
     root = m.get_root()
     root.render()
@@ -92,7 +102,7 @@ def _base_map(
         location=[lat, lon],
         zoom_start=zoom,
         tiles=None,
-        control_scale=True,
+        control_scale=False,  # _MetricScale instead: the portal's readers use metres
         **options,
     )
     m._id = element_id  # stable id: the page is identical whatever the data
@@ -106,6 +116,7 @@ def _base_map(
     )
     tiles._id = f"{element_id}_tiles"
     tiles.add_to(m)
+    m.add_child(_MetricScale())
     m.add_child(_Register())
     return m
 
