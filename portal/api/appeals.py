@@ -41,6 +41,7 @@ from portal.schemas.map import (
     parse_page,
 )
 from portal.templating import nav_link
+from portal.workdays import local_iso
 
 #: Seconds a map response may be cached by the browser (the index refreshes every few s).
 MAP_CACHE_SECONDS = 15
@@ -55,7 +56,8 @@ def _bad_request(error: ValidationError) -> Response:
 
 
 def _iso(value):
-    return value.isoformat(timespec="seconds") if isinstance(value, datetime) else value
+    """Datetimes in Bishkek time with the offset, as in the datasets; others unchanged."""
+    return local_iso(value) if isinstance(value, datetime) else value
 
 
 def appeal_json(record: AppealRecord, now: datetime) -> dict:
