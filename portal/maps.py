@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 LEAFLET_JS = "vendor/leaflet/leaflet.js"
 LEAFLET_CSS = "vendor/leaflet/leaflet.css"
 HEAT_JS = "vendor/leaflet.heat/leaflet-heat.js"
+#: Names the zoom buttons in the page's language (before any map is made).
+CONTROLS_JS = "js/map-controls.js"
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,7 @@ def _base_map(
     )
     m._id = element_id  # stable id: the page is identical whatever the data
     m._name = "map"
-    m.default_js = [("leaflet", static_url(LEAFLET_JS))] + [
+    m.default_js = [("leaflet", static_url(LEAFLET_JS)), ("controls", static_url(CONTROLS_JS))] + [
         (path, static_url(path)) for path in extra_js
     ]
     m.default_css = [("leaflet_css", static_url(LEAFLET_CSS))]

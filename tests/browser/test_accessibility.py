@@ -76,3 +76,24 @@ def test_no_page_has_a_serious_accessibility_violation(
     assert checked == signed_in
     assert not problems, "\n".join(problems)
     assert external_requests == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "zoom_in", "zoom_out"),
+    [
+        ("ru", "Приблизить", "Отдалить"),
+        ("ky", "Жакындатуу", "Алыстатуу"),
+        ("en", "Zoom in", "Zoom out"),
+    ],
+)
+def test_map_controls_are_named_in_the_pages_language(
+    live_server, make_page, make_appeal, lang, zoom_in, zoom_out
+):
+    appeal = make_appeal()
+    page = make_page(viewport=DESKTOP)
+    for url in ("/map", "/appeals/new", f"/appeals/{appeal.public_id}"):
+        page.goto(f"{live_server}{url}?lang={lang}")
+        button = page.locator(".leaflet-control-zoom-in").first
+        button.wait_for()
+        assert button.get_attribute("aria-label") == zoom_in, url
+        assert page.locator(".leaflet-control-zoom-out").first.get_attribute("title") == zoom_out
