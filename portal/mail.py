@@ -1,6 +1,8 @@
 """Outgoing e-mail: tracking and rating links, reminders.
 
-MAIL_BACKEND "log" writes each message to the application log (development); "smtp"
+MAIL_BACKEND "log" (development) prints each message, as a person reads it, to the
+console (stderr) — under ``portal serve`` a developer sees the tracking and rating links
+there, where the one-line JSON log folds them — and to the application log; "smtp"
 sends it through SMTP_HOST with the SMTP_* settings. ``send_after_commit`` holds a
 message until the current database transaction commits (a rolled-back use case never
 tells anyone about something that did not happen), then hands it to the job queue, which
@@ -10,6 +12,7 @@ sends it with retries (``portal.jobs.tasks.send_mail``).
 from __future__ import annotations
 
 import smtplib
+import sys
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
@@ -48,6 +51,7 @@ def send_mail(to: str, subject: str, body: str, headers: dict[str, str] | None =
     backend = config["MAIL_BACKEND"]
     if backend == "log":
         extra = "".join(f"\n{name}: {value}" for name, value in (headers or {}).items())
+        echo_mail(to, subject, body)
         current_app.logger.info("mail to %s\nSubject: %s%s\n\n%s", to, subject, extra, body)
         return
     if backend != "smtp":
@@ -62,6 +66,13 @@ def send_mail(to: str, subject: str, body: str, headers: dict[str, str] | None =
             smtp.send_message(message)
     except (OSError, smtplib.SMTPException) as exc:
         raise MailError(f"cannot send mail through {config['SMTP_HOST']}: {exc}") from exc
+
+
+def echo_mail(to: str, subject: str, body: str) -> None:
+    """Print one message to stderr, readable (not folded into a one-line JSON log record)."""
+    rule = "-" * 72
+    sys.stderr.write(f"{rule}\nMail to: {to}\nSubject: {subject}\n\n{body}\n{rule}\n")
+    sys.stderr.flush()
 
 
 def send_after_commit(session: Session, to: str, subject: str, body: str) -> None:

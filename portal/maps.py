@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 LEAFLET_JS = "vendor/leaflet/leaflet.js"
 LEAFLET_CSS = "vendor/leaflet/leaflet.css"
 HEAT_JS = "vendor/leaflet.heat/leaflet-heat.js"
+#: Names the zoom buttons in the page's language (before any map is made).
+CONTROLS_JS = "js/map-controls.js"
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,16 @@ class _Register(MacroElement):
         """{% macro script(this, kwargs) %}
         window.portalMaps = window.portalMaps || {};
         window.portalMaps[{{ this._parent.get_name()|tojson }}] = {{ this._parent.get_name() }};
+        {% endmacro %}"""
+    )
+
+
+class _MetricScale(MacroElement):
+    """A scale bar in metres and kilometres only (folium's own shows feet and miles too)."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        L.control.scale({ metric: true, imperial: false }).addTo({{ this._parent.get_name() }});
         {% endmacro %}"""
     )
 
@@ -92,12 +104,12 @@ def _base_map(
         location=[lat, lon],
         zoom_start=zoom,
         tiles=None,
-        control_scale=True,
+        control_scale=False,  # _MetricScale instead: the portal's readers use metres
         **options,
     )
     m._id = element_id  # stable id: the page is identical whatever the data
     m._name = "map"
-    m.default_js = [("leaflet", static_url(LEAFLET_JS))] + [
+    m.default_js = [("leaflet", static_url(LEAFLET_JS)), ("controls", static_url(CONTROLS_JS))] + [
         (path, static_url(path)) for path in extra_js
     ]
     m.default_css = [("leaflet_css", static_url(LEAFLET_CSS))]
@@ -106,6 +118,7 @@ def _base_map(
     )
     tiles._id = f"{element_id}_tiles"
     tiles.add_to(m)
+    m.add_child(_MetricScale())
     m.add_child(_Register())
     return m
 

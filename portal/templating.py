@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import quote, urlencode
 
+from babel.dates import format_date as babel_date
+from babel.dates import format_time as babel_time
+from babel.dates import get_datetime_format
 from flask import Flask, current_app, request, url_for
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, get_locale, to_user_timezone
 
 from opendata import schema
 from portal import labels
@@ -14,8 +17,17 @@ from portal.models import utcnow
 
 
 def local_datetime(value: datetime | None, style: str = "medium") -> str:
-    """A stored UTC instant shown in the portal's time zone and language."""
-    return format_datetime(value, style) if value else "—"
+    """A stored UTC instant shown in the portal's time zone and language, to the minute.
+
+    The date in ``style`` and the time always "short": seconds mean nothing to a reader.
+    """
+    if not value:
+        return "—"
+    locale = get_locale()
+    local = to_user_timezone(value)
+    pattern = str(get_datetime_format(style, locale=locale)).replace("'", "")
+    time = babel_time(local, "short", locale=locale)
+    return pattern.replace("{0}", time).replace("{1}", babel_date(local, style, locale=locale))
 
 
 def local_date(value: datetime | None, style: str = "medium") -> str:

@@ -8,13 +8,24 @@ Kyrgyz law counts answer deadlines in working days. The statutory holidays come 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
 
 BISHKEK = ZoneInfo("Asia/Bishkek")
+
+
+def local_iso(value: datetime | None) -> str | None:
+    """An instant as ISO 8601 in Asia/Bishkek with its offset, to the second
+    (``2026-03-01T14:05:00+06:00``): the convention of the datasets, used by the JSON API
+    too. A naive value is UTC, as the database stores it."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(BISHKEK).isoformat(timespec="seconds")
 
 
 @cache

@@ -42,6 +42,7 @@ from portal.schemas.map import (
 )
 from portal.strict_args import strict_query
 from portal.templating import nav_link
+from portal.workdays import local_iso
 
 #: Seconds a map response may be cached by the browser (the index refreshes every few s).
 MAP_CACHE_SECONDS = 15
@@ -56,7 +57,8 @@ def _bad_request(error: ValidationError) -> Response:
 
 
 def _iso(value):
-    return value.isoformat(timespec="seconds") if isinstance(value, datetime) else value
+    """Datetimes in Bishkek time with the offset, as in the datasets; others unchanged."""
+    return local_iso(value) if isinstance(value, datetime) else value
 
 
 def appeal_json(record: AppealRecord, now: datetime) -> dict:

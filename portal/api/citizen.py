@@ -25,6 +25,7 @@ from portal.services.publication import text_for_addressee
 from portal.services.rating import TokenRefused, rate_answer, reopen_appeal
 from portal.services.submission import submit_appeal
 from portal.services.tokens import TokenProblem, resolve
+from portal.workdays import local_iso
 
 
 def errors_response(errors: dict, status: int = 400):
@@ -90,8 +91,8 @@ def submit_appeal_api():
     body = {
         "public_id": appeal.public_id,
         "status": appeal.status.value,
-        "submitted_at": appeal.submitted_at.isoformat(),
-        "due_at": result.due_at.isoformat(),
+        "submitted_at": local_iso(appeal.submitted_at),
+        "due_at": local_iso(result.due_at),
         "tracking_url": url_for("citizen.track", token=result.tracking_token, _external=True),
         "tracking_token": result.tracking_token,
     }
@@ -121,14 +122,14 @@ def track_api(token: str):
     response = jsonify(
         public_id=appeal.public_id,
         status=appeal.status.value,
-        submitted_at=appeal.submitted_at.isoformat(),
-        due_at=appeal.due_at.isoformat(),
+        submitted_at=local_iso(appeal.submitted_at),
+        due_at=local_iso(appeal.due_at),
         reopen_count=appeal.reopen_count,
         answers=[
             {
                 "id": answer.id,
                 "round": answer.round,
-                "created_at": answer.created_at.isoformat(),
+                "created_at": local_iso(answer.created_at),
                 "text": text_for_addressee(answer),
                 "published": answer.public_text is not None,
                 "rating": (
@@ -140,8 +141,7 @@ def track_api(token: str):
             for answer in appeal.answers
         ],
         timeline=[
-            {"kind": event.kind.value, "at": event.created_at.isoformat()}
-            for event in appeal.events
+            {"kind": event.kind.value, "at": local_iso(event.created_at)} for event in appeal.events
         ],
         can_rate_answer=access.rateable.id if access.rateable else None,
         can_reopen=access.reopenable is not None,
@@ -202,6 +202,6 @@ def reopen_api(token: str):
     current_app.logger.info("appeal %s reopened by its citizen", appeal.public_id)
     return jsonify(
         status=appeal.status.value,
-        due_at=appeal.due_at.isoformat(),
+        due_at=local_iso(appeal.due_at),
         reopen_count=appeal.reopen_count,
     )

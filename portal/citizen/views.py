@@ -60,6 +60,7 @@ def render_form(values: dict | None = None, errors: dict | None = None, preview=
         tile_attribution=current_app.config["TILE_ATTRIBUTION"],
         max_photos=current_app.config["MAX_PHOTOS"],
         max_photo_mb=current_app.config["MAX_PHOTO_BYTES"] // (1024 * 1024),
+        max_photo_bytes=current_app.config["MAX_PHOTO_BYTES"],
         **form_choices(),
     )
     return page, status

@@ -25,6 +25,7 @@ from portal.queries.map_index import (
     first_ids,
     ids_in_order,
     inverse_mercator,
+    mercator,
 )
 from portal.queries.map_index_cache import point_index
 from portal.schemas.filters import AppealFilters
@@ -139,6 +140,56 @@ def _grid(index: PointIndex, locations: np.ndarray, counts: np.ndarray, zoom: in
     return n.astype(np.int64), lat, lon, keys, occupied
 
 
+def _merge_close(n, lat, lon, per_class, zoom: int):
+    """Merge grid cells whose centres lie closer than a cluster's width on screen.
+
+    The grid only gathers; where a cluster is drawn is the mean of its points. Without this
+    step neighbouring cells of an evenly spread city show as a regular lattice of clusters.
+    The biggest cell takes its close neighbours first (greedy, deterministic); merged
+    centres move, so it repeats until no two clusters are that close.
+    """
+    x, y = mercator(lat=lat, lon=lon)
+    size = 256.0 * 2.0**zoom  # the world's width in screen pixels at this zoom
+    x, y, counts = x * size, y * size, n.astype(np.float64)
+    classes = per_class.astype(np.float64)
+    while counts.size > 1:
+        labels = _greedy_labels(x, y, counts, float(CLUSTER_CELL_PX))
+        groups, members = np.unique(labels, return_inverse=True)
+        if groups.size == counts.size:
+            break
+        total = np.bincount(members, weights=counts)
+        x = np.bincount(members, weights=x * counts) / total
+        y = np.bincount(members, weights=y * counts) / total
+        classes = np.stack(
+            [np.bincount(members, weights=classes[:, c]) for c in range(classes.shape[1])],
+            axis=1,
+        )
+        counts = total
+    lat, lon = inverse_mercator(x=x / size, y=y / size)
+    return counts.astype(np.int64), lat, lon, classes.astype(np.int64)
+
+
+def _greedy_labels(x: np.ndarray, y: np.ndarray, n: np.ndarray, radius: float) -> np.ndarray:
+    """For every centre, the index of the (bigger) centre within ``radius`` that took it."""
+    bx = np.floor(x / radius).astype(np.int64)
+    by = np.floor(y / radius).astype(np.int64)
+    buckets: dict[tuple[int, int], list[int]] = {}
+    for i, key in enumerate(zip(bx.tolist(), by.tolist(), strict=True)):
+        buckets.setdefault(key, []).append(i)
+    labels = np.full(n.size, -1, dtype=np.int64)
+    limit = radius * radius
+    for i in np.argsort(-n, kind="stable").tolist():
+        if labels[i] >= 0:
+            continue
+        labels[i] = i
+        for dx in (-1, 0, 1):
+            for dy in (-1, 0, 1):
+                for j in buckets.get((int(bx[i]) + dx, int(by[i]) + dy), ()):
+                    if labels[j] < 0 and (x[j] - x[i]) ** 2 + (y[j] - y[i]) ** 2 < limit:
+                        labels[j] = i
+    return labels
+
+
 def _collection(features: list[dict], meta: dict) -> dict:
     return {"type": "FeatureCollection", "meta": meta, "features": features}
 
@@ -184,6 +235,7 @@ def map_view(
         ],
         axis=1,
     ).astype(np.int64)
+    n, lat, lon, per_class = _merge_close(n, lat, lon, per_class, zoom)
     features = [
         {
             "type": "Feature",

@@ -24,6 +24,7 @@ from portal.services.core import work_calendar
 from portal.services.permissions import inbox_service_id
 from portal.staff import bp
 from portal.staff.errors import API_PREFIX, refusal
+from portal.workdays import local_iso
 
 #: URL of each kind of target (portal.services.actions), under API_PREFIX.
 TARGET_RULES = {
@@ -47,7 +48,7 @@ def appeal_state(appeal) -> dict:
         "status": appeal.status.value,
         "resolution": appeal.resolution.value if appeal.resolution else None,
         "service": appeal.service.code,
-        "due_at": appeal.due_at.isoformat(),
+        "due_at": local_iso(appeal.due_at),
         "deadline_extended": appeal.deadline_extended,
         "reroute_count": appeal.reroute_count,
     }
@@ -99,8 +100,8 @@ def staff_api_inbox():
                 "category": row.category,
                 "district": row.district,
                 "status": row.status,
-                "submitted_at": row.submitted_at.isoformat(),
-                "due_at": row.due_at.isoformat(),
+                "submitted_at": local_iso(row.submitted_at),
+                "due_at": local_iso(row.due_at),
                 "workdays_left": row.workdays_left,
                 "overdue": row.overdue,
             }
@@ -129,7 +130,7 @@ def staff_api_appeal(public_id: str):
         lon=case.lon,
         workdays_left=case.workdays_left,
         answers=[
-            {"round": a.round, "created_at": a.created_at.isoformat(), "text": a.raw_text,
+            {"round": a.round, "created_at": local_iso(a.created_at), "text": a.raw_text,
              "public_text": a.public_text, "internal_note": a.internal_note,
              "needs_moderation": a.needs_moderation}
             for a in case.answers

@@ -95,6 +95,47 @@
     });
   });
 
+  /* ---- photos: size and count checked before anything is uploaded ------------------ */
+  var photosInput = document.getElementById("photos");
+  var photosCheck = document.getElementById("photos-check");
+
+  function photoProblems() {
+    var problems = [];
+    var files = photosInput ? Array.prototype.slice.call(photosInput.files || []) : [];
+    var maxBytes = parseInt(photosInput && photosInput.dataset.maxBytes, 10);
+    var maxCount = parseInt(photosInput && photosInput.dataset.maxCount, 10);
+    if (maxCount && files.length > maxCount) problems.push(photosInput.dataset.tooMany);
+    files.forEach(function (file) {
+      if (maxBytes && file.size > maxBytes) problems.push(photosInput.dataset.tooLarge.replace("{name}", file.name));
+    });
+    return problems;
+  }
+
+  function showPhotoProblems() {
+    if (!photosInput || !photosCheck) return true;
+    var problems = photoProblems();
+    photosCheck.textContent = "";
+    problems.forEach(function (text) {
+      var item = document.createElement("li");
+      item.textContent = text;
+      photosCheck.appendChild(item);
+    });
+    photosCheck.hidden = !problems.length;
+    var described = (photosInput.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
+      return id && id !== "photos-check";
+    });
+    if (problems.length) {
+      described.push("photos-check");
+      photosInput.setAttribute("aria-invalid", "true");
+    } else {
+      photosInput.removeAttribute("aria-invalid");
+    }
+    photosInput.setAttribute("aria-describedby", described.join(" "));
+    return !problems.length;
+  }
+
+  if (photosInput) photosInput.addEventListener("change", showPhotoProblems);
+
   /* ---- preview before sending ------------------------------------------------------ */
   var previewBox = document.getElementById("preview");
   var previewText = document.getElementById("preview-text");
@@ -123,12 +164,19 @@
     }).then(function () {
       previewBox.hidden = false;
       previewed = true;
+      sendButton.textContent = sendButton.dataset.labelConfirm;
       previewBox.scrollIntoView({ behavior: "smooth", block: "start" });
-      document.getElementById("confirm-send").focus();
+      sendButton.focus();
     });
   }
 
-  description.addEventListener("input", function () { previewed = false; previewBox.hidden = true; });
+  // One button sends: the first press shows what will be published, the next one sends.
+  var sendButton = document.getElementById("send");
+  description.addEventListener("input", function () {
+    previewed = false;
+    previewBox.hidden = true;
+    sendButton.textContent = sendButton.dataset.labelSend;
+  });
   document.getElementById("preview-button").addEventListener("click", function (e) {
     e.preventDefault();
     showPreview();
@@ -136,6 +184,11 @@
   form.addEventListener("submit", function (e) {
     var submitter = e.submitter;
     if (submitter && submitter.id === "preview-button") return;
+    if (!showPhotoProblems()) {
+      e.preventDefault();
+      photosInput.focus();
+      return;
+    }
     if (!previewed) {
       e.preventDefault();
       showPreview();

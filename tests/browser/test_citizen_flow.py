@@ -50,6 +50,14 @@ LANGUAGES = {
 }
 
 
+def send_buttons(page) -> int:
+    """Visible buttons that send the appeal (every submit button but the preview's)."""
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll('#appeal-form button[type=submit]'))
+            .filter(b => b.offsetParent !== null && !b.hasAttribute('formaction')).length"""
+    )
+
+
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_citizen_submits_tracks_rates_and_reopens(
     app, live_server, make_page, make_staff, external_requests, artifacts, tmp_path, lang
@@ -90,7 +98,8 @@ def test_citizen_submits_tracks_rates_and_reopens(
     page.wait_for_selector("#preview:not([hidden])")
     assert "фонари" in page.inner_text("#preview-text")
     page.screenshot(path=str(artifacts / "appeal-preview.png"), full_page=True)
-    page.click("#confirm-send")
+    assert send_buttons(page) == 1  # the preview adds no second way to send
+    page.click("#send")
     page.wait_for_url(re.compile(r"/t/[A-Za-z0-9_-]{43,}\?receipt=1$"))
     receipt = page.inner_text("main")
     appeal = db.session.scalars(select(Appeal)).one()
@@ -161,9 +170,61 @@ def test_form_is_usable_in_kyrgyz_and_english_on_a_phone(
     # Submitting an empty form shows translated field errors (after the preview step).
     page.click("#send")
     page.wait_for_selector("#preview:not([hidden])")
-    page.click("#confirm-send")
+    page.click("#send")
     page.wait_for_selector(".error-summary")
     assert page.locator("html").get_attribute("lang") == lang
     assert page.locator(".field-errors").count() >= 3
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE[0]
     page.screenshot(path=str(artifacts / f"form-errors-{lang}.png"), full_page=True)
+
+
+def test_form_has_one_send_button_before_and_after_the_preview(live_server, make_page):
+    page = make_page(viewport=PHONE, locale="en-US")
+    page.goto(f"{live_server}/appeals/new")
+    assert send_buttons(page) == 1
+    page.fill("#description", TEXT)
+    page.click("#send")  # first press: what will be published
+    page.wait_for_selector("#preview:not([hidden])")
+    assert send_buttons(page) == 1
+    assert page.locator("#send").inner_text() == "Confirm and send"
+    assert page.evaluate("document.activeElement.id") == "send"
+    page.click("#send")  # second press sends (the empty fields come back as errors)
+    page.wait_for_selector(".error-summary")
+    assert send_buttons(page) == 1
+    # Without JavaScript the server's preview page has the same single button.
+    page = make_page(viewport=PHONE, locale="en-US", javascript=False)
+    page.goto(f"{live_server}/appeals/new")
+    page.fill("#description", TEXT)
+    page.click("#preview-button")
+    page.wait_for_selector("#preview:not([hidden])")
+    assert send_buttons(page) == 1
+    assert page.locator("#send").inner_text() == "Confirm and send"
+
+
+@pytest.mark.parametrize(
+    ("lang", "message"),
+    [("ru", "больше 1 МБ"), ("ky", "1 МБдан чоң"), ("en", "is larger than 1 MB")],
+)
+def test_a_too_large_photo_is_refused_before_upload(
+    app, live_server, make_page, tmp_path, lang, message
+):
+    app.config["MAX_PHOTO_BYTES"] = 1024 * 1024
+    big = tmp_path / "big.jpg"
+    big.write_bytes(jpeg_with_gps(size=(200, 200)) + b"\0" * (1024 * 1024 + 1))
+    uploads: list[str] = []
+    page = make_page(viewport=PHONE)
+    page.on("request", lambda r: uploads.append(r.url) if r.method == "POST" else None)
+    page.goto(f"{live_server}/appeals/new?lang={lang}")
+    page.set_input_files("#photos", str(big))
+    check = page.locator("#photos-check")
+    check.wait_for(state="visible")
+    assert message in check.inner_text() and "big.jpg" in check.inner_text()
+    assert page.get_attribute("#photos", "aria-invalid") == "true"
+    page.click("#send")
+    assert uploads == []  # nothing was sent, the photo field has the focus
+    assert page.evaluate("document.activeElement.id") == "photos"
+    # A photo within the limit clears the message.
+    small = tmp_path / "small.jpg"
+    small.write_bytes(jpeg_with_gps(size=(200, 200)))
+    page.set_input_files("#photos", str(small))
+    check.wait_for(state="hidden")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from portal.models import AppealStatus, utcnow
 
@@ -109,3 +109,31 @@ def test_hostile_text_is_data_in_json_not_markup(client, make_appeal):
     data = client.get(f"/api/v1/appeals/{appeal.public_id}").json
     assert data["text"] == HOSTILE  # a JSON string; clients insert it as text
     assert client.get(f"/api/v1/appeals/{appeal.public_id}").mimetype == "application/json"
+
+
+def test_api_times_use_bishkek_time_with_its_offset_like_the_datasets(
+    client, make_appeal, make_answer
+):
+    at = datetime(2026, 11, 3, 8, 7, 42, tzinfo=UTC)
+    appeal = make_appeal(submitted_at=at)
+    make_answer(appeal, at=at + timedelta(hours=3))
+    data = client.get(f"/api/v1/appeals/{appeal.public_id}").json
+    assert data["submitted_at"] == "2026-11-03T14:07:42+06:00"
+    assert data["answers"][0]["created_at"] == "2026-11-03T17:07:42+06:00"
+    assert data["timeline"][0]["at"] == "2026-11-03T14:07:42+06:00"
+    listed = client.get("/api/v1/appeals").json
+    assert listed["appeals"][0]["submitted_at"] == "2026-11-03T14:07:42+06:00"
+    assert (listed.get("data_as_of") or listed["meta"]["data_as_of"]).endswith("+06:00")
+    # The same instant, written the same way, in the CSV download.
+    csv = client.get("/datasets/appeals.csv").get_data(as_text=True)
+    assert "2026-11-03T14:07:42+06:00" in csv
+
+
+def test_the_citizens_json_gives_times_with_the_same_offset(client):
+    from tests.portal.test_submission import form
+
+    response = client.post("/appeals/new", data=form())
+    token = response.headers["Location"].split("/t/")[1].split("?")[0]
+    data = client.get(f"/api/v1/track/{token}").json
+    for moment in (data["submitted_at"], data["due_at"], data["timeline"][0]["at"]):
+        assert moment.endswith("+06:00") and len(moment) == 25  # to the second

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import timedelta
 
@@ -13,6 +14,8 @@ from portal.extensions import db
 from portal.models import Appeal, AppealStatus, utcnow
 from portal.queries.appeals import public_appeals_select, to_record
 from portal.queries.filters import apply_filters
+from portal.queries.map import CLUSTER_CELL_PX
+from portal.queries.map_index import mercator
 from portal.queries.map_index_cache import IndexHolder, point_index
 from portal.queries.map_index_load import build_index
 from portal.schemas.filters import AppealFilters
@@ -331,3 +334,45 @@ def test_an_incremental_refresh_equals_a_full_rebuild(app, make_appeal, make_ans
         assert np.array_equal(getattr(refreshed, name), getattr(rebuilt, name)), name
     assert np.allclose(refreshed.lat, rebuilt.lat, equal_nan=True)
     assert refresh_index(db.engine, rebuilt) is rebuilt  # nothing changed: nothing read
+
+
+def _screen_px(lat: float, lon: float, zoom: int) -> tuple[float, float]:
+    x, y = mercator(lat=np.array([lat]), lon=np.array([lon]))
+    size = 256 * 2**zoom
+    return float(x[0] * size), float(y[0] * size)
+
+
+def test_clusters_sit_at_the_mean_of_their_points_not_on_a_grid(client, make_appeal, app):
+    zoom = 13
+    # An evenly spread block (~200 m apart) and three tight groups far from it and from each
+    # other; the last one straddles a border of the clustering grid (x = 64 px · k).
+    spread(make_appeal, 60)
+    border_lon = 23175 * CLUSTER_CELL_PX / (256 * 2**zoom) * 360 - 180
+    groups = [(42.815, 74.50), (42.815, 74.70), (42.915, border_lon)]
+    for lat, lon in groups:
+        for i in range(4):
+            make_appeal(lat=lat + 0.0015 * (i // 2), lon=lon - 0.002 + 0.004 * (i % 2))
+    app.config["MAP_POINTS_BELOW"] = 0
+    points = client.get(f"/api/v1/map?zoom=17&bbox={BISHKEK_BBOX}").json["features"]
+    assert len(points) == 72
+    clusters = client.get(f"/api/v1/map?zoom={zoom}&bbox={BISHKEK_BBOX}").json["features"]
+    assert sum(c["properties"]["count"] for c in clusters) == 72
+    centres = [_screen_px(c["geometry"]["coordinates"][1], c["geometry"]["coordinates"][0], zoom)
+               for c in clusters]  # fmt: skip
+    # No lattice: no two clusters closer on screen than a cluster cell's width.
+    for i, (x1, y1) in enumerate(centres):
+        for x2, y2 in centres[i + 1 :]:
+            assert math.hypot(x1 - x2, y1 - y2) >= CLUSTER_CELL_PX
+    # Each group is one cluster, drawn at the mean of its (published) points.
+    for lat, lon in groups:
+        near = [
+            _screen_px(p["geometry"]["coordinates"][1], p["geometry"]["coordinates"][0], zoom)
+            for p in points
+            if abs(p["geometry"]["coordinates"][1] - lat) < 0.01
+            and abs(p["geometry"]["coordinates"][0] - lon) < 0.01
+        ]
+        assert len(near) == 4
+        mean = np.mean(near, axis=0)
+        k = min(range(len(centres)), key=lambda k: math.dist(mean, centres[k]))
+        assert clusters[k]["properties"]["count"] == 4
+        assert math.dist(mean, centres[k]) < 0.5  # half a pixel: rounding of the output

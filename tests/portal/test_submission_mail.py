@@ -96,3 +96,15 @@ def test_unknown_backend_is_an_error(app):
     app.config["MAIL_BACKEND"] = "pigeon"
     with pytest.raises(MailError, match="MAIL_BACKEND"):
         send_mail("someone@example.kg", "Subject", "Body")
+
+
+def test_log_backend_prints_the_links_readably_to_the_console(app, client, capfd):
+    """`portal serve` with the default backend: the developer sees the mail in the console."""
+    app.config.update(MAIL_BACKEND="log", BASE_URL="http://127.0.0.1:5000")
+    response = client.post("/appeals/new?lang=en", data=form(email="citizen@example.kg"))
+    assert response.status_code == 302
+    token = response.headers["Location"].split("/t/")[1].split("?")[0]
+    err = capfd.readouterr().err
+    assert "Mail to: citizen@example.kg" in err
+    # On a line of its own, not escaped inside a one-line JSON log record.
+    assert f"http://127.0.0.1:5000/t/{token}" in err.splitlines()
