@@ -221,7 +221,7 @@ class Generator:
     def _still_open(self, row, out, ids, service_id) -> None:
         rng, now = self.rng, self.now
         if rng.random() < 0.3:
-            start = row.get("acknowledged_at") or row["published_at"]
+            start = max(event[3] for event in out["events"])  # after routing and taking it
             if start + DAY <= now:
                 row["status"] = "in_progress"
                 self._event(out, ids, row["id"], "in_progress", start + DAY, service_id)
@@ -334,11 +334,12 @@ def seed_demo(
 def history_end(today: date) -> float:
     """The demo history's "now": 18:00 in Bishkek on ``today``, never after the real now.
 
-    A past ``today`` gives the same data on every run; today's date ends at the current
-    minute, so no timestamp lies in the future (a future ``today`` is today).
+    A past ``today`` gives the same data on every run; today's history ends at the start
+    of the current hour (the same data within the hour), so no timestamp lies in the
+    future; a future ``today`` is today.
     """
     evening = datetime.combine(today, datetime.min.time(), UTC).timestamp() + 12 * 3600
-    return min(evening, time.time() // 60 * 60)
+    return min(evening, time.time() // 3600 * 3600)
 
 
 def local_date(ts: float) -> date:

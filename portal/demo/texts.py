@@ -130,11 +130,11 @@ PLACES = {
         "en": ["in our courtyard", "near the bus stop", "near the school"],
     },
 }  # fmt: skip
-#: How long it has lasted; "{n}" takes a number, so a city's texts rarely repeat.
+#: How long it has lasted; "{d}" (days) and "{w}" (weeks) take numbers, so texts rarely repeat.
 DURATIONS = {
-    "ru": ["Уже {n} дней.", "Третий день.", "Больше месяца.", "С прошлой пятницы.", "Уже {n} недели.", "Жалуемся не первый раз.", "", ""],
-    "ky": ["Бир жумадан бери.", "{n} күндөн бери.", "Үч күндөн бери.", ""],
-    "en": ["For a week now.", "For {n} days now.", "Since last Friday.", ""],
+    "ru": ["Уже {d} дней.", "Третий день.", "Больше месяца.", "С прошлой пятницы.", "Уже {w} недели.", "Жалуемся не первый раз.", "", ""],
+    "ky": ["Бир жумадан бери.", "{d} күндөн бери.", "Үч күндөн бери.", ""],
+    "en": ["For a week now.", "For {d} days now.", "Since last Friday.", ""],
 }  # fmt: skip
 OPENERS = {
     "ru": ["", "", "Добрый день. ", "Здравствуйте. ", "Обращаюсь повторно. ", "Уважаемая мэрия! ", "Жители дома просят помочь. "],
@@ -177,7 +177,9 @@ def city_places(city: str, lang: str) -> list[str]:
 def appeal_text(rng: random.Random, lang: str, category: str, city: str) -> tuple[str, str]:
     """A raw appeal text and its correctly anonymized twin; places belong to ``city``."""
     problems = PROBLEMS[lang][category]
-    duration = rng.choice(DURATIONS[lang]).replace("{n}", str(rng.randint(2, 12)))
+    duration = rng.choice(DURATIONS[lang])
+    if "{" in duration:  # "5–20 дней", "2–4 недели": numbers that agree with their noun
+        duration = duration.format(d=rng.randint(5, 20), w=rng.randint(2, 4))
     place = rng.choice(city_places(city, lang))
     parts = (rng.choice(OPENERS[lang]) + f"{rng.choice(problems)} {place}.", duration)
     body = " ".join(part for part in (*parts, rng.choice(PLEAS[lang])) if part)
@@ -241,19 +243,19 @@ DONE = {
 }  # fmt: skip
 #: Work planned and refusals, per group of categories (opendata's category groups).
 PLANNED = {
-    "roads": ["Ремонт участка включён в план дорожных работ на сезон.", "Работы будут выполнены после установления тёплой погоды."],
+    "roads": ["Ремонт участка включён в план дорожных работ на сезон.", "Ремонт покрытия будет выполнен после установления тёплой погоды."],
     "lighting": ["Ремонт линии освещения включён в план на следующий месяц."],
     "sanitation": ["Вывоз включён в график, дополнительные контейнеры будут установлены."],
     "water": ["Замена изношенного участка сети включена в план капитального ремонта."],
     "heating": ["Замена участка теплосети запланирована на межотопительный период."],
     "housing": ["Работы включены в план текущего ремонта дома.", "Заявка передана управляющей компании, сроки — до конца квартала."],
     "greenery": ["Работы по благоустройству включены в план на весну."],
-    "transport": ["Вопрос включён в план оптимизации маршрутной сети.", "Замена остановочного павильона запланирована на этот год."],
+    "transport": ["Вопрос включён в план работы департамента на этот год."],
     "construction": ["Назначена выездная проверка объекта."],
     "animals": ["Выезд бригады отлова запланирован на эту неделю."],
     "environment": ["Назначена проверка с замерами, результаты будут опубликованы."],
     "social": ["Заявление рассматривается комиссией, решение будет сообщено."],
-    "energy": ["Замена оборудования подстанции запланирована на ближайший месяц."],
+    "energy": ["Замена изношенного оборудования запланирована на ближайший месяц."],
     "trade": ["Участок включён в план рейдов инспекции."],
 }  # fmt: skip
 REFUSED = {
@@ -269,8 +271,30 @@ REFUSED = {
     "animals": ["Животные имеют владельца, обращение передано участковому."],
     "environment": ["Нарушений при проверке не выявлено."],
     "social": ["Заявитель не соответствует условиям получения помощи."],
-    "energy": ["Неисправность во внутренних сетях абонента."],
+    "energy": ["Неисправность во внутридомовых сетях, ремонт — за счёт собственников."],
     "trade": ["Торговля ведётся по действующему разрешению."],
+}  # fmt: skip
+#: Plans and refusals of categories unlike the rest of their group.
+PLANNED_FOR = {
+    "snow_ice": ["Участок включён в график механизированной уборки."],
+    "traffic_light": ["Замена светофорного объекта запланирована на этот год."],
+    "bus_stop": ["Замена остановочного павильона запланирована на этот год."],
+    "public_transport": ["Вопрос включён в план оптимизации маршрутной сети."],
+    "illegal_parking": ["Установка ограждений на участке запланирована на этот год."],
+    "neighbours": ["Назначена выездная проверка с участием участкового."],
+    "gas_smell": ["Плановая проверка газового оборудования дома назначена на эту неделю."],
+    "water_leak": ["Замена аварийного участка трубы запланирована на ближайшие дни."],
+    "heating_pipe": ["Замена участка теплотрассы запланирована на межотопительный период."],
+}  # fmt: skip
+REFUSED_FOR = {
+    "snow_ice": ["Уборка этого участка входит в обязанности владельца прилегающей территории."],
+    "traffic_light": ["Установка светофора на перекрёстке не предусмотрена схемой организации движения."],
+    "bus_stop": ["Остановочный павильон принадлежит частному владельцу, обращение направлено ему."],
+    "illegal_parking": ["Контроль за парковкой на этом участке относится к патрульной службе, обращение направлено ей."],
+    "neighbours": ["Спор между соседями решается в судебном порядке."],
+    "gas_smell": ["При проверке утечка газа не обнаружена."],
+    "water_leak": ["Утечка на частном участке сети, ремонт — за счёт владельца."],
+    "heating_pipe": ["Участок теплотрассы не находится на балансе предприятия."],
 }  # fmt: skip
 #: Openings and closings that vary a service's answer without changing what it says.
 ANSWER_OPENINGS = ("", "", "По вашему обращению сообщаем: ", "Сообщаем, что ")
@@ -280,7 +304,11 @@ GREETING = "Уважаемый(ая) {}! "
 
 def answer_bodies(category: str, group: str, kind: str) -> list[str]:
     """What a service may say about a ``category`` problem (``group``'s plans and refusals)."""
-    return {"done": DONE[category], "planned": PLANNED[group], "refused": REFUSED[group]}[kind]
+    if kind == "done":
+        return DONE[category]
+    if kind == "planned":
+        return PLANNED_FOR.get(category) or PLANNED[group]
+    return REFUSED_FOR.get(category) or REFUSED[group]
 
 
 def answer_text(rng: random.Random, category: str, group: str, kind: str) -> tuple[str, str]:

@@ -20,9 +20,11 @@ from portal.models import (
     Category,
     City,
     Service,
+    StatusEvent,
     UTCDateTime,
 )
 from portal.services.core import work_calendar
+from tests.conftest import drop_schema
 
 #: Columns that hold a moment still to come by nature (a deadline, an expiry), not an event.
 FUTURE_BY_NATURE = {("appeals", "due_at"), ("access_tokens", "expires_at"),
@@ -130,3 +132,32 @@ def test_a_second_run_refuses_unless_appending(runner):
     seed(runner, "--appeals", "30", "--today", PAST_DAY, "--append")
     ids = db.session.scalars(select(Appeal.public_id)).all()
     assert len(ids) == len(set(ids)) == 80
+
+
+def _fingerprint() -> tuple[list, list, list]:
+    appeals = db.session.execute(
+        select(Appeal.public_id, Appeal.status, Appeal.submitted_at, Appeal.due_at,
+               Appeal.public_text, Appeal.first_answer_at).order_by(Appeal.id)
+    ).all()  # fmt: skip
+    answers = db.session.execute(
+        select(Answer.appeal_id, Answer.created_at, Answer.public_text).order_by(Answer.id)
+    ).all()
+    events = db.session.execute(
+        select(StatusEvent.appeal_id, StatusEvent.kind, StatusEvent.created_at).order_by(
+            StatusEvent.id
+        )
+    ).all()
+    return appeals, answers, events
+
+
+def test_the_same_seed_gives_the_same_city(runner):
+    seed(runner, "--appeals", "200", "--seed", "11", "--today", PAST_DAY)
+    first = _fingerprint()
+    drop_schema()
+    runner.invoke(args=["init-db"])
+    seed(runner, "--appeals", "200", "--seed", "11", "--today", PAST_DAY)
+    assert _fingerprint() == first
+    drop_schema()
+    runner.invoke(args=["init-db"])
+    seed(runner, "--appeals", "200", "--seed", "12", "--today", PAST_DAY)
+    assert _fingerprint()[0] != first[0]
