@@ -122,17 +122,29 @@ def init_db_command() -> None:
 @click.option("--seed", type=int, default=1, show_default=True, help="Random seed.")
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Date the demo history ends (default: today).")  # fmt: skip
+@click.option("--append", is_flag=True,
+              help="Add demo appeals to a database that already has appeals.")  # fmt: skip
 @with_appcontext
-def seed_demo_command(count: int, seed: int, today) -> None:
+def seed_demo_command(count: int, seed: int, today, append: bool) -> None:
     """Add realistic demo appeals (deterministic for a given seed and date)."""
+    from sqlalchemy import func, select
+
     from portal.demo.generate import seed_demo
     from portal.demo.news import seed_news
+    from portal.models import Appeal
     from portal.services.core import work_calendar
     from portal.services.reference import install_reference_data
 
     engine = _connected_engine()
     _upgrade_schema()
     install_reference_data()
+    with engine.connect() as conn:
+        existing = conn.scalar(select(func.count()).select_from(Appeal.__table__))
+    if existing and not append:
+        raise click.ClickException(
+            f"The database already has {existing} appeals; nothing was added. "
+            "Run with --append to add demo appeals to them."
+        )
     started = time.perf_counter()
     day = today.date() if today else date.today()
     with engine.begin() as conn, click.progressbar(length=count, label="Appeals") as bar:

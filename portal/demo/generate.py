@@ -12,6 +12,7 @@ import itertools
 import math
 import multiprocessing
 import random
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -36,6 +37,9 @@ LOCAL_OFFSET = 6 * 3600  # Asia/Bishkek, UTC+06:00 all year
 DAY = 86400
 HISTORY_DAYS = 730
 BATCH = 20_000
+DEFAULT_DEADLINE = 14  # working days, the statutory default (config DEFAULT_DEADLINE_DAYS)
+#: The latest a demo service answers: this many working days after the deadline.
+LATE_MAX = 30
 
 #: How demo appeals arrived, with weights: most by the form, some by the API and by the
 #: city apps that hold named Open311 keys (opendata.schema.CHANNEL_PATTERN).
@@ -62,11 +66,13 @@ class SeedStats:
 class Generator:
     """Builds rows for one city-scale demo database; deterministic for a seed and date."""
 
-    def __init__(self, reference: list[dict], seed: int, today: date, calendar: WorkCalendar):
+    def __init__(
+        self, reference: list[dict], seed: int, today: date, calendar: WorkCalendar, now: float
+    ):
         self.rng = random.Random(seed)
         self.channel_rng = random.Random(f"{seed}:channel")
         self.kind_rng = random.Random(f"{seed}:kind")
-        self.now = datetime.combine(today, datetime.min.time(), UTC).timestamp() + 12 * 3600
+        self.now = now  # the history ends here: nothing happens after it
         self.index = WorkdayIndex(
             calendar, today - timedelta(days=HISTORY_DAYS + 5), today + timedelta(days=400)
         )
@@ -92,12 +98,12 @@ class Generator:
         channels, weights = zip(*CHANNELS.get(city_code, (("web", 1),)), strict=True)
         return self.channel_rng.choices(channels, weights=weights)[0]
 
-    def kind(self, lang: str) -> tuple[str, str | None]:
+    def kind(self, lang: str, city: str) -> tuple[str, str | None]:
         """The appeal's kind, and the text of a proposal or a question (a separate random
         stream: the other appeals stay as they were)."""
         kinds, weights = zip(*KINDS, strict=True)
         kind = self.kind_rng.choices(kinds, weights=weights)[0]
-        return kind, None if kind == "problem" else texts.idea_text(self.kind_rng, lang, kind)
+        return kind, None if kind == "problem" else texts.idea_text(self.kind_rng, lang, kind, city)
 
     def appeal(self, appeal_id: int, ids: dict) -> dict:
         """All rows of one appeal: {table: [rows]}, plus its status."""
@@ -108,19 +114,20 @@ class Generator:
         district = min(
             city["districts"], key=lambda d: (d.center_lat - lat) ** 2 + (d.center_lon - lon) ** 2
         )
-        submitted = self.now - rng.random() ** 0.8 * HISTORY_DAYS * DAY
+        # More appeals lately: the portal gains users (density ~ age ** -0.2).
+        submitted = self.now - 60 - rng.random() ** 1.25 * HISTORY_DAYS * DAY
         if category.code in ("no_heating", "hot_water") and rng.random() < 0.7:
             submitted = self._winter(submitted)
         lang = rng.choices(("ru", "ky", "en"), cum_weights=(75, 93, 100))[0]
-        raw_text, public_text = texts.appeal_text(rng, lang, category.code)
-        kind, idea = self.kind(lang)
+        raw_text, public_text = texts.appeal_text(rng, lang, category.code, city["row"].code)
+        kind, idea = self.kind(lang, city["row"].code)
         if idea:
             raw_text = public_text = idea
         year = datetime.fromtimestamp(submitted, UTC).year
         number = ids["counters"][(city["row"].code, year)] = (
             ids["counters"].get((city["row"].code, year), 0) + 1
         )
-        deadline = category.deadline_days or 14
+        deadline = category.deadline_days or DEFAULT_DEADLINE
         due = end_of_local_day(index.add(local_ordinal(submitted), deadline))
         row = {
             "id": appeal_id,
@@ -152,13 +159,16 @@ class Generator:
         return out
 
     def _winter(self, ts: float) -> float:
-        """Move a timestamp into the heating season (October–March) of its year."""
+        """Move a timestamp into the heating season (October–March), never after now."""
         moment = datetime.fromtimestamp(ts, UTC)
         if moment.month in (4, 5, 6, 7, 8, 9):
             moment = moment.replace(
                 month=self.rng.choice((10, 11, 12, 1, 2, 3)), day=min(moment.day, 28)
             )
-        return min(moment.timestamp(), self.now - 3600)  # fmt: skip
+        moved = moment.timestamp()
+        if moved >= self.now - 3600:
+            moved -= 365 * DAY  # last year's winter
+        return moved if moved >= self.now - HISTORY_DAYS * DAY else ts
 
     def _outcome(self, row, out, ids, lang: str) -> None:
         """An answered proposal's stated outcome, after its last event (own random stream)."""
@@ -175,18 +185,20 @@ class Generator:
         )
 
     def _lifecycle(self, row, out, ids, city, category, public_text, lat, lon) -> None:
+        """Moderation, routing and the service's work, each step only if it happened by now."""
         rng, now, aid = self.rng, self.now, row["id"]
         submitted = row["submitted_at"]
-        if now - submitted < 2 * DAY and rng.random() < 0.6:
-            row["status"] = "submitted"  # still in the moderation queue
-            return
+        row["status"] = "submitted"  # until a moderator's step has happened
         if rng.random() < 0.02:
-            reason = rng.choice(tuple(REJECT_NOTES))
-            row.update(status="rejected", rejection_reason=reason)
-            self._event(out, ids, aid, "rejected", submitted + 3600 * rng.uniform(1, 20),
-                        row["service_id"], note=REJECT_NOTES[reason])  # fmt: skip
+            reason, at = rng.choice(tuple(REJECT_NOTES)), submitted + 3600 * rng.uniform(1, 20)
+            if at <= now:
+                row.update(status="rejected", rejection_reason=reason)
+                self._event(out, ids, aid, "rejected", at, row["service_id"],
+                            note=REJECT_NOTES[reason])  # fmt: skip
             return
         published = submitted + 3600 * rng.uniform(0.5, 20)
+        if published > now:
+            return  # still in the moderation queue
         masked = mask_point(lat=lat, lon=lon, tier=category.tier, city=city["bbox"])
         row.update(status="published", published_at=published, public_text=public_text)
         if masked:
@@ -197,51 +209,56 @@ class Generator:
         clock = published
         if rng.random() < 0.04:  # first sent to the wrong service, then rerouted
             wrong = rng.choice([s for s in city["service_ids"] if s != service_id])
-            self._event(out, ids, aid, "rerouted", clock + DAY * rng.uniform(0.5, 3), wrong,
-                        to_service=service_id, note=REROUTE_NOTE)  # fmt: skip
-            clock += 3 * DAY
-            row["reroute_count"] = 1
+            at = clock + DAY * rng.uniform(0.5, 3)
+            if at <= now:
+                self._event(out, ids, aid, "rerouted", at, wrong, to_service=service_id,
+                            note=REROUTE_NOTE)  # fmt: skip
+                clock, row["reroute_count"] = at, 1
         profile = city["services"][service_id]
-        if rng.random() < 0.7:
-            row["acknowledged_at"] = clock + 3600 * rng.uniform(1, 40)
-            row["status"] = "acknowledged"
-            self._event(out, ids, aid, "acknowledged", row["acknowledged_at"], service_id)
-        answer_at = self._answer_time(submitted, profile, clock)
-        if answer_at is None or answer_at > now:
+        deadline = category.deadline_days or DEFAULT_DEADLINE
+        answer_at = self._answer_time(row["submitted_at"], deadline, profile, clock)
+        if rng.random() < 0.7:  # taken into work before the answer
+            at = min(clock + 3600 * rng.uniform(1, 40), (clock + answer_at) / 2)
+            if at <= now:
+                row.update(status="acknowledged", acknowledged_at=at)
+                self._event(out, ids, aid, "acknowledged", at, service_id)
+        if answer_at > now:
             self._still_open(row, out, ids, service_id)
             return
-        self._answer(row, out, ids, service_id, answer_at, round_=1)
-        self._rate_and_follow_up(row, out, ids, service_id, profile)
+        self._answer(row, out, ids, category, answer_at, round_=1)
+        self._rate_and_follow_up(row, out, ids, category, profile)
 
-    def _answer_time(self, submitted: float, profile, not_before: float) -> float | None:
+    def _answer_time(self, start: float, deadline: int, profile, not_before: float) -> float:
+        """When the service answers: most within the deadline (working days), its
+        struggling share late, but every appeal within ``LATE_MAX`` working days of it."""
         rng = self.rng
         if rng.random() > profile.answer_rate:
-            return None
-        days = max(0, round(profile.median_days * math.exp(rng.gauss(0, 0.6))))
-        ordinal = (
-            self.index.add(local_ordinal(submitted), days) if days else local_ordinal(submitted)
-        )
+            days = deadline + min(1 + int(rng.expovariate(0.125)), LATE_MAX)  # mostly days late
+        else:
+            typical = profile.median_days * deadline / DEFAULT_DEADLINE
+            days = min(round(typical * math.exp(rng.gauss(0, 0.5))), deadline + LATE_MAX)
+        ordinal = self.index.add(local_ordinal(start), days) if days else local_ordinal(start)
         at = (ordinal - 719163) * DAY - LOCAL_OFFSET + 3600 * rng.uniform(9, 18)
-        return max(at, not_before + 3600)  # fmt: skip
+        return max(at, not_before + 3600)
 
     def _still_open(self, row, out, ids, service_id) -> None:
-        rng = self.rng
+        rng, now = self.rng, self.now
         if rng.random() < 0.3:
-            row["status"] = "in_progress"
-            start = row.get("acknowledged_at") or row["published_at"]
-            self._event(out, ids, row["id"], "in_progress", min(start + DAY, self.now), service_id)
-        if rng.random() < 0.03:
+            start = max(event[3] for event in out["events"])  # after routing and taking it
+            if start + DAY <= now:
+                row["status"] = "in_progress"
+                self._event(out, ids, row["id"], "in_progress", start + DAY, service_id)
+        at = row["published_at"] + 2 * DAY
+        if rng.random() < 0.03 and at <= min(now, row["due_at"]):  # extended before the deadline
             row.update(deadline_extended=True, extension_reason=EXTENSION_REASON)
             row["due_at"] = end_of_local_day(self.index.add(local_ordinal(row["due_at"]), 10))
-            at = min(row["published_at"] + 2 * DAY, self.now)
             self._event(out, ids, row["id"], "deadline_extended", at, service_id,
                         note=EXTENSION_REASON)  # fmt: skip
-        row["service_id"] = service_id
 
-    def _answer(self, row, out, ids, service_id, at, round_) -> int:
-        rng = self.rng
+    def _answer(self, row, out, ids, category, at, round_) -> int:
+        rng, service_id = self.rng, row["service_id"]
         kind = rng.choices(("done", "planned", "refused"), cum_weights=(70, 90, 100))[0]
-        raw, public = texts.answer_text(rng, kind)
+        raw, public = texts.answer_text(rng, category.code, category.group, kind)
         ids["answer"] += 1
         out["answers"].append((ids["answer"], row["id"], service_id, round_, at, public, raw,
                                None, None, False))  # fmt: skip
@@ -255,15 +272,15 @@ class Generator:
         row.update(status="answered", last_answer_at=at)
         return ids["answer"]
 
-    def _rate_and_follow_up(self, row, out, ids, service_id, profile) -> None:
-        rng, now = self.rng, self.now
+    def _rate_and_follow_up(self, row, out, ids, category, profile) -> None:
+        rng, now, service_id = self.rng, self.now, row["service_id"]
         answer_id, answered = ids["answer"], row["last_answer_at"]
-        if now - answered < DAY or rng.random() > 0.6:
+        rated = answered + DAY * rng.uniform(0.1, 7)
+        if rated > now or rng.random() > 0.6:
             if now - answered > 60 * DAY and rng.random() < 0.5:
                 row.update(status="closed", resolution="solved", closed_at=answered + 30 * DAY)
                 self._event(out, ids, row["id"], "closed", row["closed_at"], service_id)
             return
-        rated = min(answered + DAY * rng.uniform(0.1, 7), now)
         score = min(5, max(1, round(rng.gauss(profile.mean_score, 1.1))))
         solved = "yes" if score >= 4 else "partly" if score == 3 else "no"
         if rng.random() < 0.15:
@@ -275,14 +292,16 @@ class Generator:
                                solved, reason, comment, comment))  # fmt: skip
         self._event(out, ids, row["id"], "rated", rated, service_id)
         row.update(last_score=score, last_solved=solved)
-        if (score <= 2 or solved == "no") and rng.random() < 0.5 and row["reopen_count"] == 0:
-            reopened = rated + 60
+        reopened = rated + 60
+        if (score <= 2 or solved == "no") and rng.random() < 0.5 and reopened <= now:
             row.update(status="reopened", reopened_at=reopened, reopen_count=1)
-            row["due_at"] = end_of_local_day(self.index.add(local_ordinal(reopened), 14))
+            row["due_at"] = end_of_local_day(
+                self.index.add(local_ordinal(reopened), DEFAULT_DEADLINE)
+            )
             self._event(out, ids, row["id"], "reopened", reopened, service_id)
-            second = reopened + DAY * rng.uniform(1, 20)
-            if second < now and rng.random() < 0.6:
-                self._answer(row, out, ids, service_id, second, round_=2)
+            second = self._answer_time(reopened, DEFAULT_DEADLINE, profile, reopened)
+            if second <= now:
+                self._answer(row, out, ids, category, second, round_=2)
             return
         row.update(status="closed", resolution="rated", closed_at=rated)
         self._event(out, ids, row["id"], "closed", rated, service_id)
@@ -306,13 +325,14 @@ def seed_demo(
     For large counts, rows are generated in a second process while this one writes them,
     so both cores work; the output is identical either way (one generator, in order).
     """
-    today = today or date.today()
+    now = history_end(today or date.today())
+    today = local_date(now)
     calendar = calendar or WorkCalendar()
     writer = BulkWriter(conn)
     writer.prepare()
     ids = next_ids(conn)
     job = (load_reference(conn), seed, today, sorted(calendar.extra_holidays),
-           sorted(calendar.extra_working_days), count, ids)  # fmt: skip
+           sorted(calendar.extra_working_days), count, ids, now)  # fmt: skip
     batches = _produce_in_process(*job) if count >= PARALLEL_THRESHOLD else _produce(*job)
     stats = SeedStats()
     for tables, statuses in batches:
@@ -334,9 +354,26 @@ def seed_demo(
     return stats
 
 
-def _produce(reference, seed, today, holidays, working_days, count, ids) -> Iterator[tuple]:
+def history_end(today: date) -> float:
+    """The demo history's "now": 18:00 in Bishkek on ``today``, never after the real now.
+
+    A past ``today`` gives the same data on every run; today's history ends at the start
+    of the current hour (the same data within the hour), so no timestamp lies in the
+    future; a future ``today`` is today.
+    """
+    evening = datetime.combine(today, datetime.min.time(), UTC).timestamp() + 12 * 3600
+    return min(evening, time.time() // 3600 * 3600)
+
+
+def local_date(ts: float) -> date:
+    """The Bishkek date of a UTC timestamp."""
+    return date.fromordinal(local_ordinal(ts))
+
+
+def _produce(reference, seed, today, holidays, working_days, count, ids, now) -> Iterator[tuple]:
     """Generate batches of row tuples per table; finally (None, public-id counters)."""
-    generator = Generator(reference, seed, today, WorkCalendar(holidays, working_days))
+    calendar = WorkCalendar(holidays, working_days)
+    generator = Generator(reference, seed, today, calendar, now)
     batch: list[dict] = []
     for _ in range(count):
         ids["appeal"] += 1

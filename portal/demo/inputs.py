@@ -52,13 +52,14 @@ def end_of_local_day(ordinal: int) -> float:
 
 CityRow = namedtuple("CityRow", "id code min_lat min_lon max_lat max_lon")
 DistrictRow = namedtuple("DistrictRow", "id center_lat center_lon")
-CategoryRow = namedtuple("CategoryRow", "id code tier deadline_days default_service_id")
+CategoryRow = namedtuple("CategoryRow", "id code tier deadline_days default_service_id group")
 
 
 def load_reference(conn: Connection) -> list[dict]:
     """Cities with their districts, services and categories, as plain picklable data."""
     profiles = {s.code: s for s in SERVICES}
     weights = {c.code: c.weight for c in CATEGORIES}
+    groups = {c.code: c.group for c in CATEGORIES}
     cities = []
     for city in conn.execute(select(City)).all():
         districts = [
@@ -75,7 +76,12 @@ def load_reference(conn: Connection) -> list[dict]:
         }  # fmt: skip
         categories = [
             CategoryRow(
-                row.id, row.code, row.privacy_tier.value, row.deadline_days, row.default_service_id
+                row.id,
+                row.code,
+                row.privacy_tier.value,
+                row.deadline_days,
+                row.default_service_id,
+                groups[row.code],
             )  # fmt: skip
             for row in conn.execute(select(Category).where(Category.city_id == city.id))
         ]

@@ -98,7 +98,8 @@ class ServiceRef:
     city: str
     kind: str
     names: tuple[str, str, str]
-    # Demo profile: median working days to answer, share answered, mean score (1–5).
+    # Demo profile: median working days to answer (for the default 14-day deadline; scaled
+    # for shorter ones), share answered without falling behind, mean score (1–5).
     median_days: float
     answer_rate: float
     mean_score: float
@@ -109,33 +110,33 @@ def _svc(code, city, kind, ru, ky, en, days, rate, score) -> ServiceRef:
 
 
 SERVICES = (
-    _svc("bsk-vodokanal", "BSK", "water", "МП «Бишкекводоканал»", "«Бишкекводоканал» МИ", "Bishkekvodokanal", 6, 0.93, 3.6),
-    _svc("bsk-tazalyk", "BSK", "sanitation", "МП «Тазалык»", "«Тазалык» МИ", "Tazalyk sanitation enterprise", 3, 0.96, 3.9),
-    _svc("bsk-teploset", "BSK", "heating", "ОАО «Бишкектеплосеть»", "«Бишкекжылуулуктармагы» ААК", "Bishkek Heating Network", 9, 0.85, 2.9),
-    _svc("bsk-svet", "BSK", "lighting", "МП «Бишкексвет»", "«Бишкекжарык» МИ", "Bishkeksvet street lighting", 4, 0.95, 4.1),
-    _svc("bsk-roads", "BSK", "roads", "МП «Бишкекасфальтсервис»", "«Бишкекасфальтсервис» МИ", "Bishkek Asphalt Service", 12, 0.78, 2.6),
-    _svc("bsk-transport", "BSK", "transport", "Департамент транспорта мэрии г. Бишкек", "Бишкек мэриясынын транспорт департаменти", "Bishkek City Transport Department", 10, 0.82, 3.0),
-    _svc("bsk-green", "BSK", "greenery", "МП «Бишкекзеленхоз»", "«Бишкекжашылчарба» МИ", "Bishkek Parks and Greenery", 7, 0.9, 3.7),
-    _svc("bsk-construction", "BSK", "construction", "Управление градостроительного контроля мэрии г. Бишкек", "Бишкек мэриясынын шаар куруу көзөмөлү башкармалыгы", "Bishkek Construction Control Office", 15, 0.7, 2.4),
-    _svc("bsk-housing", "BSK", "housing", "Управление ЖКХ мэрии г. Бишкек", "Бишкек мэриясынын турак жай-коммуналдык чарба башкармалыгы", "Bishkek Housing and Utilities Office", 11, 0.8, 2.8),
-    _svc("bsk-social", "BSK", "social", "Управление социального развития мэрии г. Бишкек", "Бишкек мэриясынын социалдык өнүгүү башкармалыгы", "Bishkek Social Development Office", 8, 0.9, 3.8),
-    _svc("bsk-animals", "BSK", "animals", "МУ «Служба по контролю за безнадзорными животными»", "«Ээсиз жаныбарларды көзөмөлдөө кызматы» ММ", "Stray Animal Control Service", 5, 0.88, 3.3),
-    _svc("bsk-gas", "BSK", "gas", "Бишкекский филиал ОсОО «Газпром Кыргызстан»", "«Газпром Кыргызстан» ЖЧКнын Бишкек филиалы", "Gazprom Kyrgyzstan, Bishkek branch", 2, 0.97, 4.2),
-    _svc("bsk-electric", "BSK", "electricity", "ОАО «Северэлектро»", "«Түндүкэлектр» ААК", "Severelectro", 4, 0.9, 3.4),
-    _svc("bsk-ecology", "BSK", "ecology", "Управление охраны окружающей среды мэрии г. Бишкек", "Бишкек мэриясынын айлана-чөйрөнү коргоо башкармалыгы", "Bishkek Environmental Protection Office", 13, 0.75, 2.7),
-    _svc("bsk-trade", "BSK", "trade", "Муниципальная инспекция по торговле г. Бишкек", "Бишкек шаарынын соода боюнча муниципалдык инспекциясы", "Bishkek Municipal Trade Inspectorate", 9, 0.83, 3.1),
-    _svc("bsk-parking", "BSK", "parking", "МП «Бишкекпарковка»", "«Бишкекпарковка» МИ", "Bishkek Parking Enterprise", 6, 0.87, 3.2),
-    _svc("osh-vodokanal", "OSH", "water", "МП «Ошводоканал»", "«Ошсуутуткуч» МИ", "Oshvodokanal", 8, 0.88, 3.2),
-    _svc("osh-tazalyk", "OSH", "sanitation", "МП «Ош Тазалык»", "«Ош Тазалык» МИ", "Osh Tazalyk sanitation enterprise", 4, 0.92, 3.6),
-    _svc("osh-heating", "OSH", "heating", "МП «Ошшаржылуулук»", "«Ошшаржылуулук» МИ", "Osh Heating Enterprise", 10, 0.8, 2.7),
-    _svc("osh-svet", "OSH", "lighting", "МП «Ошгорсвет»", "«Ошшаржарык» МИ", "Osh street lighting", 5, 0.9, 3.8),
-    _svc("osh-roads", "OSH", "roads", "МП «Ошдорстрой»", "«Ошжолкурулуш» МИ", "Osh Road Construction", 14, 0.72, 2.5),
-    _svc("osh-transport", "OSH", "transport", "Управление транспорта мэрии г. Ош", "Ош мэриясынын транспорт башкармалыгы", "Osh City Transport Office", 9, 0.8, 3.0),
-    _svc("osh-green", "OSH", "greenery", "МП «Ош Жашылдандыруу»", "«Ош Жашылдандыруу» МИ", "Osh Greenery Enterprise", 6, 0.9, 3.9),
-    _svc("osh-construction", "OSH", "construction", "Управление архитектуры и строительства мэрии г. Ош", "Ош мэриясынын архитектура жана курулуш башкармалыгы", "Osh Architecture and Construction Office", 16, 0.65, 2.3),
-    _svc("osh-housing", "OSH", "housing", "Управление ЖКХ мэрии г. Ош", "Ош мэриясынын турак жай-коммуналдык чарба башкармалыгы", "Osh Housing and Utilities Office", 12, 0.78, 2.9),
-    _svc("osh-social", "OSH", "social", "Управление социального развития мэрии г. Ош", "Ош мэриясынын социалдык өнүгүү башкармалыгы", "Osh Social Development Office", 7, 0.92, 4.0),
-    _svc("osh-electric", "OSH", "electricity", "ОАО «Ошэлектро»", "«Ошэлектр» ААК", "Oshelectro", 5, 0.88, 3.3),
+    _svc("bsk-vodokanal", "BSK", "water", "МП «Бишкекводоканал»", "«Бишкекводоканал» МИ", "Bishkekvodokanal", 4, 0.93, 3.6),
+    _svc("bsk-tazalyk", "BSK", "sanitation", "МП «Тазалык»", "«Тазалык» МИ", "Tazalyk sanitation enterprise", 2, 0.96, 3.9),
+    _svc("bsk-teploset", "BSK", "heating", "ОАО «Бишкектеплосеть»", "«Бишкекжылуулуктармагы» ААК", "Bishkek Heating Network", 7, 0.9, 2.9),
+    _svc("bsk-svet", "BSK", "lighting", "МП «Бишкексвет»", "«Бишкекжарык» МИ", "Bishkeksvet street lighting", 3, 0.95, 4.1),
+    _svc("bsk-roads", "BSK", "roads", "МП «Бишкекасфальтсервис»", "«Бишкекасфальтсервис» МИ", "Bishkek Asphalt Service", 9, 0.8, 2.6),
+    _svc("bsk-transport", "BSK", "transport", "Департамент транспорта мэрии г. Бишкек", "Бишкек мэриясынын транспорт департаменти", "Bishkek City Transport Department", 6, 0.9, 3.0),
+    _svc("bsk-green", "BSK", "greenery", "МП «Бишкекзеленхоз»", "«Бишкекжашылчарба» МИ", "Bishkek Parks and Greenery", 5, 0.9, 3.7),
+    _svc("bsk-construction", "BSK", "construction", "Управление градостроительного контроля мэрии г. Бишкек", "Бишкек мэриясынын шаар куруу көзөмөлү башкармалыгы", "Bishkek Construction Control Office", 10, 0.75, 2.4),
+    _svc("bsk-housing", "BSK", "housing", "Управление ЖКХ мэрии г. Бишкек", "Бишкек мэриясынын турак жай-коммуналдык чарба башкармалыгы", "Bishkek Housing and Utilities Office", 7, 0.9, 2.8),
+    _svc("bsk-social", "BSK", "social", "Управление социального развития мэрии г. Бишкек", "Бишкек мэриясынын социалдык өнүгүү башкармалыгы", "Bishkek Social Development Office", 5, 0.9, 3.8),
+    _svc("bsk-animals", "BSK", "animals", "МУ «Служба по контролю за безнадзорными животными»", "«Ээсиз жаныбарларды көзөмөлдөө кызматы» ММ", "Stray Animal Control Service", 3, 0.9, 3.3),
+    _svc("bsk-gas", "BSK", "gas", "Бишкекский филиал ОсОО «Газпром Кыргызстан»", "«Газпром Кыргызстан» ЖЧКнын Бишкек филиалы", "Gazprom Kyrgyzstan, Bishkek branch", 1, 0.97, 4.2),
+    _svc("bsk-electric", "BSK", "electricity", "ОАО «Северэлектро»", "«Түндүкэлектр» ААК", "Severelectro", 3, 0.9, 3.4),
+    _svc("bsk-ecology", "BSK", "ecology", "Управление охраны окружающей среды мэрии г. Бишкек", "Бишкек мэриясынын айлана-чөйрөнү коргоо башкармалыгы", "Bishkek Environmental Protection Office", 8, 0.9, 2.7),
+    _svc("bsk-trade", "BSK", "trade", "Муниципальная инспекция по торговле г. Бишкек", "Бишкек шаарынын соода боюнча муниципалдык инспекциясы", "Bishkek Municipal Trade Inspectorate", 6, 0.9, 3.1),
+    _svc("bsk-parking", "BSK", "parking", "МП «Бишкекпарковка»", "«Бишкекпарковка» МИ", "Bishkek Parking Enterprise", 4, 0.9, 3.2),
+    _svc("osh-vodokanal", "OSH", "water", "МП «Ошводоканал»", "«Ошсуутуткуч» МИ", "Oshvodokanal", 5, 0.9, 3.2),
+    _svc("osh-tazalyk", "OSH", "sanitation", "МП «Ош Тазалык»", "«Ош Тазалык» МИ", "Osh Tazalyk sanitation enterprise", 3, 0.92, 3.6),
+    _svc("osh-heating", "OSH", "heating", "МП «Ошшаржылуулук»", "«Ошшаржылуулук» МИ", "Osh Heating Enterprise", 8, 0.9, 2.7),
+    _svc("osh-svet", "OSH", "lighting", "МП «Ошгорсвет»", "«Ошшаржарык» МИ", "Osh street lighting", 4, 0.9, 3.8),
+    _svc("osh-roads", "OSH", "roads", "МП «Ошдорстрой»", "«Ошжолкурулуш» МИ", "Osh Road Construction", 10, 0.75, 2.5),
+    _svc("osh-transport", "OSH", "transport", "Управление транспорта мэрии г. Ош", "Ош мэриясынын транспорт башкармалыгы", "Osh City Transport Office", 6, 0.9, 3.0),
+    _svc("osh-green", "OSH", "greenery", "МП «Ош Жашылдандыруу»", "«Ош Жашылдандыруу» МИ", "Osh Greenery Enterprise", 4, 0.9, 3.9),
+    _svc("osh-construction", "OSH", "construction", "Управление архитектуры и строительства мэрии г. Ош", "Ош мэриясынын архитектура жана курулуш башкармалыгы", "Osh Architecture and Construction Office", 11, 0.7, 2.3),
+    _svc("osh-housing", "OSH", "housing", "Управление ЖКХ мэрии г. Ош", "Ош мэриясынын турак жай-коммуналдык чарба башкармалыгы", "Osh Housing and Utilities Office", 8, 0.9, 2.9),
+    _svc("osh-social", "OSH", "social", "Управление социального развития мэрии г. Ош", "Ош мэриясынын социалдык өнүгүү башкармалыгы", "Osh Social Development Office", 5, 0.92, 4.0),
+    _svc("osh-electric", "OSH", "electricity", "ОАО «Ошэлектро»", "«Ошэлектр» ААК", "Oshelectro", 4, 0.9, 3.3),
 )  # fmt: skip
 
 #: Where a kind of problem goes in a city that has no service of that kind.
