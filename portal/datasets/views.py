@@ -51,15 +51,22 @@ def local_today() -> date:
 
 @bp.get("/")
 def index():
+    from portal.datasets.catalogue import catalogue_facts, dataset_rows
     from portal.queries.map import data_as_of
 
+    snapshots = list_snapshots(snapshot_dir())
+    newest = snapshots[0] if snapshots else None
     return render_template(
         "datasets/index.html",
         datasets=list(schema.DATASETS.values()),
         formats=exports.FORMATS,
         license=catalog.LICENSE,
         updated_at=data_as_of(),  # the same figure as every page's "data as of"
-        snapshots=list_snapshots(snapshot_dir()),
+        snapshots=snapshots,
+        newest_sizes={f.name: f.bytes for f in newest.files} if newest else {},
+        rows=dataset_rows(),
+        facts=catalogue_facts(),
+        file_name=catalog.file_name,
         version=schema.SCHEMA_VERSION,
         performance_window=performance_window(parse_filters({})),
     )

@@ -475,3 +475,25 @@ def test_dictionary_describes_the_parquet_types(client, app, lang, words):
     page = client.get(f"/datasets/dictionary?lang={lang}").get_data(as_text=True)
     assert "Parquet" in page and words in page
     assert "numpy_nullable" in page
+
+
+def test_datasets_page_tells_a_journalist_what_is_there_and_how_to_cite_it(
+    client, app, appeals, runner
+):
+    from portal.datasets.views import snapshot_dir
+
+    page = client.get("/datasets/?lang=en").get_data(as_text=True)
+    row = page.split('id="dataset-appeals"', 1)[1].split("</tr>", 1)[0]
+    assert '<td class="rows">4</td>' in row  # the four published appeals of the fixture
+    assert "2025-01-10" in page  # the oldest published appeal starts the covered span
+    for link in ("/api/v1/appeals", "/api/openapi.json", "/open311/v2/discovery.json",
+                 "/feeds/appeals.atom", f"mailto:{app.config['CONTACT_EMAIL']}"):  # fmt: skip
+        assert link in page, link
+    assert "Suggested citation" in page and "No snapshot has been published yet" in page
+    assert "MB)" not in row  # no sizes before a snapshot exists
+
+    assert runner.invoke(args=["publish", "--out", str(snapshot_dir())]).exit_code == 0
+    page = client.get("/datasets/?lang=ru").get_data(as_text=True)
+    row = page.split('id="dataset-appeals"', 1)[1].split("</tr>", 1)[0]
+    assert "MB)" in row and "Как ссылаться" in page
+    assert f"снимок от {today()}" in page
