@@ -38,7 +38,7 @@ def test_a_resident_chooses_proposal_and_finds_it_by_kind(
     page.screenshot(path=str(artifacts / "appeal-kind.png"), full_page=True)
     page.click("#send")
     page.wait_for_selector("#preview:not([hidden])")
-    page.click("#confirm-send")
+    page.click("#send")  # the one send button now confirms
     page.wait_for_url(re.compile(r"/t/[A-Za-z0-9_-]{43,}\?receipt=1$"))
     appeal = db.session.scalars(select(Appeal)).one()
     assert appeal.kind == "proposal"
