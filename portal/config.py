@@ -114,8 +114,8 @@ class Settings:
     # then runs in the background), and whether a process's first request starts it.
     MAP_INDEX_REFRESH_SECONDS: float = 5.0
     MAP_INDEX_WARMUP: bool = True
-    # Folder where the workers of a host share one map index ("" : instance/map-index, but
-    # none in TESTING; "off": each worker keeps its own).
+    # Folder where the workers of a host share one map index ("": instance/map-index;
+    # "off", and always in TESTING: each worker keeps its own).
     MAP_INDEX_DIR: str = ""
     # Appeals the map shows one by one per view at street zoom ("N more — zoom in" beyond).
     MAP_POINT_LIMIT: int = 300

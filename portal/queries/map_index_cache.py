@@ -132,10 +132,10 @@ def _holder(app) -> IndexHolder:
 
 
 def _store(app) -> IndexStore | None:
-    """The host's shared index folder: MAP_INDEX_DIR, else instance/map-index (not in
-    TESTING, where each test has its own database); "off" turns sharing off."""
+    """The host's shared index folder: MAP_INDEX_DIR, else instance/map-index; "off" turns
+    sharing off, and so does TESTING (each test has its own database)."""
     folder = app.config.get("MAP_INDEX_DIR") or ""
-    if folder == "off" or (not folder and app.testing):
+    if folder == "off" or app.testing:
         return None
     source = db.engine.url.render_as_string(hide_password=True)
     return IndexStore(Path(folder or os.path.join(app.instance_path, "map-index")), source)

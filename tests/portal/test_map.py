@@ -278,7 +278,9 @@ def test_map_outputs_carry_no_private_data(client, make_appeal):
             assert secret not in body
 
 
-def test_first_request_starts_building_the_index_in_the_background(app, client, make_appeal):
+def test_first_request_starts_building_the_index_in_the_background(
+    app, client, make_appeal, tmp_path
+):
     from portal.queries.map_index_cache import _holder
 
     make_appeal()
@@ -291,6 +293,7 @@ def test_first_request_starts_building_the_index_in_the_background(app, client, 
         app.testing = True
     holder = _holder(app)
     holder._worker.join(timeout=10)
+    assert holder.store is not None and holder.store.folder == tmp_path / "map-index"
     assert holder._index is not None and holder._index.size == 1
 
 

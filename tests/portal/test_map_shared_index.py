@@ -3,6 +3,8 @@ a new worker maps it instead of building, one worker builds, the others follow."
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -101,8 +103,10 @@ def test_map_api_answers_from_the_shared_index(app, client, make_appeal, store, 
 
 def test_sharing_is_on_by_default_outside_tests_and_can_be_turned_off(app, tmp_path):
     app.testing = False
+    app.config["MAP_INDEX_DIR"] = ""  # the tests' default points into tmp_path
     try:
         store = map_index_cache._store(app)
+        assert store.folder == Path(app.instance_path) / "map-index"
         assert store is not None and store.folder.name == "map-index"
         app.config["MAP_INDEX_DIR"] = "off"
         assert map_index_cache._store(app) is None
