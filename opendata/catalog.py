@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from opendata.cells import EXCEL, RFC4180
 from opendata.exports import FORMATS
 from opendata.schema import DATASETS, N_, SCHEMA_VERSION, Dataset, Field
 
@@ -82,6 +83,11 @@ CHANGELOG: tuple[Change, ...] = (
                 "Service performance: the figures (and the service_performance dataset) "
                 "count problems only, so that services are not ranked on proposals and "
                 "questions; /performance shows those per kind."
+            ),  # fmt: skip
+            N_(
+                "Formats: the CSV for Excel (excel.csv) now opens in columns in Excel with "
+                "Russian or Kyrgyz regional settings: semicolons between cells and decimal "
+                "commas (still with a BOM). The plain CSV is unchanged."
             ),  # fmt: skip
         ),
     ),
@@ -185,10 +191,11 @@ def resource(
         "mediatype": spec.media_type.split(";")[0],
     }
     if fmt in ("csv", "excel.csv"):
+        dialect = EXCEL if fmt == "excel.csv" else RFC4180
         out["type"] = "table"
         out["encoding"] = "utf-8-sig" if fmt == "excel.csv" else "utf-8"
-        out["dialect"] = {"header": True, "delimiter": ",", "quoteChar": '"'}
-        out["schema"] = dataset.table_schema(enums)
+        out["dialect"] = {"header": True, "delimiter": dialect.separator, "quoteChar": '"'}
+        out["schema"] = dataset.table_schema(enums, decimal_char=dialect.decimal)
     elif fmt == "parquet":  # binary and typed: described, not re-read as a table
         out["type"] = "file"
         out["description"] = (

@@ -8,14 +8,18 @@ Every function takes a whole Arrow column and returns a string column, computed 
   ``2026-03-01T14:05:09+06:00``; seconds are the finest unit (truncated).
 * Booleans ``true``/``false``; numbers in their shortest round-trip form, a whole
   number with ``.0`` (as Python writes a float); dates ``YYYY-MM-DD``.
-* CSV (RFC 4180): a cell holding a comma, quote or line break is quoted, quotes doubled;
-  a missing value is an empty cell. OWASP formula guard: a free-text cell
+* CSV (RFC 4180): a cell holding the separator, a quote or a line break is quoted, quotes
+  doubled; a missing value is an empty cell. The Excel dialect (``EXCEL``) is what
+  spreadsheets set to Russian or Kyrgyz regional settings open in columns: ``;`` between
+  cells and a decimal comma. OWASP formula guard: a free-text cell
   (``Field.free_text``) that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
   return gets a leading apostrophe.
 * JSON: strings escaped as orjson escapes them; a missing value is ``null``.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -27,12 +31,30 @@ from opendata.tableschema import Field
 #: First characters that make a spreadsheet evaluate a cell (OWASP CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_BYTES = pa.array([start.encode() for start in FORMULA_STARTS], pa.binary())
-_NEEDS_QUOTES = r'[,"\r\n]'
 _JSON_SPECIAL = r'[\x00-\x1f"\\]'
 #: orjson's short escapes; other control characters become \u00XX.
 _SHORT_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t",
                   "\b": "\\b", "\f": "\\f"}  # fmt: skip
 LOCAL_TIMES = pa.timestamp("s", tz=TIMEZONE)
+
+
+@dataclass(frozen=True)
+class CsvDialect:
+    """How cells are separated and how a decimal number is written."""
+
+    separator: str = ","
+    decimal: str = "."
+
+    @property
+    def needs_quotes(self) -> str:
+        """Characters that make a cell quoted (a regex class)."""
+        return f'[{self.separator}"\\r\\n]'
+
+
+#: RFC 4180 (csv.writer's QUOTE_MINIMAL).
+RFC4180 = CsvDialect()
+#: Excel with Russian or Kyrgyz regional settings (list separator ";", decimal comma).
+EXCEL = CsvDialect(separator=";", decimal=",")
 
 
 def _any(mask: pa.Array) -> bool:
@@ -88,9 +110,9 @@ def guarded(text: pa.Array) -> pa.Array:
     return pc.if_else(starts, join("'", text), text)
 
 
-def csv_quoted(text: pa.Array) -> pa.Array:
+def csv_quoted(text: pa.Array, dialect: CsvDialect = RFC4180) -> pa.Array:
     """RFC 4180 quoting, exactly where ``csv.writer`` (QUOTE_MINIMAL) quotes."""
-    needs = pc.match_substring_regex(text, _NEEDS_QUOTES)
+    needs = pc.match_substring_regex(text, dialect.needs_quotes)
     if not _any(needs):
         return text
     doubled = _where(
@@ -107,16 +129,18 @@ def _where(text: pa.Array, mask: pa.Array, change) -> pa.Array:
     return pc.replace_with_mask(text, mask, change(pc.filter(text, mask)))
 
 
-def csv_cells(spec: Field, column: pa.Array) -> pa.Array:
-    """A column as finished CSV cells (missing values are empty cells)."""
+def csv_cells(spec: Field, column: pa.Array, dialect: CsvDialect = RFC4180) -> pa.Array:
+    """A column as finished CSV cells of ``dialect`` (missing values are empty cells)."""
     if spec.type == "datetime":
         text = local_text(column)
     elif spec.type == "boolean":
         text = pc.if_else(column, "true", "false")
     elif spec.type == "number":
         text = number_text(column)
+        if dialect.decimal != ".":
+            text = pc.replace_substring(text, ".", dialect.decimal)
     elif spec.type in ("string", "yearmonth"):
-        text = csv_quoted(guarded(column) if spec.free_text else column)
+        text = csv_quoted(guarded(column) if spec.free_text else column, dialect)
     else:  # integers and dates need no quoting
         text = column.cast(pa.string())
     return pc.fill_null(text, "")

@@ -7,8 +7,9 @@ value is rendered by vectorised ``pyarrow.compute`` kernels (``opendata.cells``,
 states the conventions for datetimes, numbers, missing values and the CSV formula guard);
 each batch's cells are rendered once for every format written from it.
 
-* CSV: RFC 4180, UTF-8 without BOM (the ``excel.csv`` variant starts with a BOM so that
-  spreadsheet programs detect UTF-8), a header row, CRLF line ends.
+* CSV: RFC 4180, UTF-8 without BOM, a header row, CRLF line ends. The ``excel.csv``
+  variant opens in columns in Excel as used in Kyrgyzstan (Russian regional settings):
+  a BOM so that it detects UTF-8, ``;`` between cells and a decimal comma.
 * GeoJSON: RFC 7946, ``[lon, lat]`` (the only place that writes that order), no ``crs``,
   the feature ``id`` is the record's primary key, ``"geometry": null`` without a point;
   coordinates as the masking gate (``opendata.geomask``) rounded them.
@@ -44,13 +45,16 @@ class Rendered:
 
     def __init__(self, dataset: Dataset, batch: pa.RecordBatch) -> None:
         self.dataset, self.batch = dataset, batch
+        self._csv: dict[cells.CsvDialect, bytes] = {}
 
-    @cached_property
-    def csv_lines(self) -> bytes:
-        parts = [cells.csv_cells(spec, self.batch.column(i))
-                 for i, spec in enumerate(self.dataset.fields)]  # fmt: skip
-        lines = cells.join(*parts, separator=",")
-        return joined_bytes(cells.join(lines, "\r\n"))
+    def csv_lines(self, dialect: cells.CsvDialect) -> bytes:
+        """The batch's CSV lines in ``dialect`` (each dialect rendered once)."""
+        if dialect not in self._csv:
+            parts = [cells.csv_cells(spec, self.batch.column(i), dialect)
+                     for i, spec in enumerate(self.dataset.fields)]  # fmt: skip
+            lines = cells.join(*parts, separator=dialect.separator)
+            self._csv[dialect] = joined_bytes(cells.join(lines, "\r\n"))
+        return self._csv[dialect]
 
     @cached_property
     def json_values(self) -> list[pa.Array]:
@@ -90,16 +94,18 @@ class Rendered:
 
 
 class CsvEncoder:
-    def __init__(self, dataset: Dataset, *, bom: bool = False) -> None:
-        self.dataset, self.bom = dataset, bom
+    def __init__(
+        self, dataset: Dataset, *, dialect: cells.CsvDialect = cells.RFC4180, bom: bool = False
+    ) -> None:
+        self.dataset, self.dialect, self.bom = dataset, dialect, bom
 
     def head(self) -> bytes:
-        quoted = cells.csv_quoted(pa.array(self.dataset.names, pa.string())).to_pylist()
-        header = ",".join(quoted) + "\r\n"
-        return (BOM if self.bom else b"") + header.encode()
+        names = pa.array(self.dataset.names, pa.string())
+        header = self.dialect.separator.join(cells.csv_quoted(names, self.dialect).to_pylist())
+        return (BOM if self.bom else b"") + (header + "\r\n").encode()
 
     def encode(self, rendered: Rendered) -> bytes:
-        return rendered.csv_lines
+        return rendered.csv_lines(self.dialect)
 
     def tail(self) -> bytes:
         return b""
@@ -172,7 +178,10 @@ class Format:
 FORMATS: dict[str, Format] = {
     "csv": Format("csv", "text/csv; charset=utf-8", "CSV", CsvEncoder),
     "excel.csv": Format(
-        "excel.csv", "text/csv; charset=utf-8", "CSV (Excel)", lambda d: CsvEncoder(d, bom=True)
+        "excel.csv",
+        "text/csv; charset=utf-8",
+        "CSV (Excel)",
+        lambda d: CsvEncoder(d, dialect=cells.EXCEL, bom=True),
     ),  # fmt: skip
     "geojson": Format("geojson", "application/geo+json", "GeoJSON", GeoJsonEncoder, geo=True),
     "geojsonseq": Format(

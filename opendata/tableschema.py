@@ -80,9 +80,13 @@ class Field:
             out["pattern"] = self.pattern
         return out
 
-    def table_schema(self, enums: dict[str, tuple[str, ...]] | None = None) -> dict[str, Any]:
+    def table_schema(
+        self, enums: dict[str, tuple[str, ...]] | None = None, decimal_char: str = "."
+    ) -> dict[str, Any]:
         spec: dict[str, Any] = {"name": self.name, "type": self.type}
         spec["description"] = self.description
+        if self.type == "number" and decimal_char != ".":
+            spec["decimalChar"] = decimal_char
         constraints = self.constraints(enums)
         if constraints:
             spec["constraints"] = constraints
@@ -128,11 +132,13 @@ class Dataset:
                 return spec
         raise KeyError(name)
 
-    def table_schema(self, enums: dict[str, tuple[str, ...]] | None = None) -> dict[str, Any]:
+    def table_schema(
+        self, enums: dict[str, tuple[str, ...]] | None = None, decimal_char: str = "."
+    ) -> dict[str, Any]:
         """The Table Schema (v2) of the tabular (CSV) files."""
         schema: dict[str, Any] = {
             "$schema": "https://datapackage.org/profiles/2.0/tableschema.json",
-            "fields": [f.table_schema(enums) for f in self.fields],
+            "fields": [f.table_schema(enums, decimal_char) for f in self.fields],
             "missingValues": [""],
             "primaryKey": list(self.primary_key),
         }

@@ -112,8 +112,27 @@ def test_csv_is_rfc4180_with_header_and_iso_datetimes():
     assert first["lat"] == "42.874613" and first["lon"] == "74.612201"
 
 
-def test_excel_variant_is_the_same_csv_with_a_bom():
-    assert render("excel.csv", ROWS) == exports.BOM + render("csv", ROWS)
+def test_excel_variant_opens_in_columns_with_russian_regional_settings():
+    """Excel set to Russian/Kyrgyz regional settings splits on ";" and reads "42,874613"
+    as a number: the variant has a BOM, semicolons and decimal commas, and the same cells."""
+    data = render("excel.csv", ROWS)
+    assert data.startswith(exports.BOM)
+    excel = list(csv.reader(io.StringIO(data[len(exports.BOM) :].decode(), newline=""),
+                            delimiter=";"))  # fmt: skip
+    plain = list(csv.reader(io.StringIO(render("csv", ROWS).decode(), newline="")))
+    assert excel[0] == plain[0] == list(APPEALS.names)
+    numbers = {spec.name for spec in APPEALS.fields if spec.type == "number"}
+    for excel_row, plain_row in zip(excel[1:], plain[1:], strict=True):
+        for name, excel_cell, plain_cell in zip(excel[0], excel_row, plain_row, strict=True):
+            expected = plain_cell.replace(".", ",") if name in numbers else plain_cell
+            assert excel_cell == expected, name
+    first = dict(zip(excel[0], excel[1], strict=True))
+    assert first["lat"] == "42,874613" and first["lon"] == "74,612201"
+
+
+def test_excel_variant_quotes_a_semicolon_inside_a_cell():
+    text = render("excel.csv", ROWS).decode("utf-8-sig")
+    assert '"Требуется закупка; «материалы»"' in text
 
 
 def test_csv_injection_guard_and_hostile_text_round_trip():
@@ -297,8 +316,9 @@ def test_pandas_round_trips_cyrillic_text(tmp_path):
     assert frame.loc[1, "extension_reason"] == "Требуется закупка; «материалы»"
     excel = tmp_path / "appeals.excel.csv"
     excel.write_bytes(render("excel.csv", ROWS))
-    frame = pandas.read_csv(excel, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    frame = pandas.read_csv(excel, sep=";", decimal=",", encoding="utf-8-sig")
     assert frame.columns[0] == "id" and frame.loc[0, "text"] == ROWS[0][21]
+    assert frame.loc[0, "lat"] == 42.874613  # a decimal comma read back as a number
 
 
 @pytest.mark.parametrize("fmt", ["geojson", "geojsonseq", "csv"])
