@@ -429,7 +429,12 @@ class StatusEvent(db.Model):
     """Append-only log of every transition; the public timeline is built from it."""
 
     __tablename__ = "status_events"
-    __table_args__ = (Index("ix_status_events_appeal", "appeal_id"),)
+    __table_args__ = (
+        Index("ix_status_events_appeal", "appeal_id"),
+        # "Data as of" is the newest event by time: ids follow time in operation, but not
+        # in imported or generated histories.
+        Index("ix_status_events_created_at", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id"))

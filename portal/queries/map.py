@@ -12,9 +12,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 import numpy as np
+from sqlalchemy import func, select
 
 from opendata.records import AppealRecord
-from portal.models import utcnow
+from portal.extensions import db
+from portal.models import StatusEvent, utcnow
 from portal.queries.appeals import public_appeals_by_ids
 from portal.queries.map_index import (
     MARKER_CLASSES,
@@ -331,13 +333,12 @@ def headline(filters: AppealFilters, *, window_days: int = 365, now: datetime | 
 
 def data_as_of() -> datetime | None:
     """The one "data as of" of every page, the API and /datasets: when the public record
-    last changed (its newest status event; every change appends one), never later than now.
+    last changed (its newest status event by time; every change appends one), never later
+    than now.
 
     None before the first appeal. The map's index follows that event within seconds.
     """
-    from portal.queries.performance import data_version
-
-    changed = data_version().updated_at
+    changed = db.session.scalar(select(func.max(StatusEvent.created_at)))
     return min(changed, utcnow()) if changed is not None else None
 
 

@@ -181,3 +181,15 @@ def test_one_data_as_of_on_home_lists_api_and_datasets(client, make_appeal, make
     from portal.queries.map import data_as_of
 
     assert data_as_of() <= utcnow()
+
+
+def test_data_as_of_is_the_newest_change_by_time_not_by_id(app, make_appeal, make_answer):
+    """An imported or generated history (seed-demo) writes events out of time order: the
+    record's "data as of" is still its newest change."""
+    from portal.queries.map import data_as_of
+
+    now = utcnow()
+    recent = make_appeal(submitted_at=now - timedelta(days=2))
+    make_answer(recent, at=now - timedelta(hours=1))
+    make_appeal(submitted_at=now - timedelta(days=90))  # written last, happened long ago
+    assert abs(data_as_of() - (now - timedelta(hours=1))) < timedelta(seconds=1)
