@@ -135,7 +135,9 @@ def test_wrong_and_revoked_keys_are_refused_clearly(admin_client, app):
 
     response = admin_client.post(f"/staff/admin/clients/{client.id}/revoke")
     assert response.status_code == 302
-    revoked = post_appeal(anonymous, key, lang="en")
+    revoked = anonymous.post(
+        "/open311/v2/requests.json?lang=en", data=OPEN311, headers={"X-Api-Key": key}
+    )
     assert revoked.status_code == 403
     assert "revoked" in revoked.get_data(as_text=True)
     answer = anonymous.get("/api/v1/client?lang=en", headers={"X-Api-Key": key})
@@ -356,3 +358,18 @@ def test_the_openapi_document_describes_the_client_api(client):
     assert "/api/v1/client" in document["paths"]
     assert "put" in document["paths"]["/api/v1/client/webhook"]
     assert "client_api_key" in document["components"]["securitySchemes"]
+
+
+def test_the_cron_command_attempts_due_deliveries(admin_client, app, runner, receiver, make_staff):
+    create(admin_client, url=receiver.url)
+    receiver.codes = [500]
+    _, key, _ = create(admin_client, slug="second")
+    db.session.execute(ApiClient.__table__.update().values(webhook_url=receiver.url))
+    db.session.commit()
+    assert post_appeal(app.test_client(), key).status_code == 201
+    publish_appeal(newest_appeal().id, make_staff(role="moderator"))
+    db.session.execute(WebhookDelivery.__table__.update().values(next_attempt_at=utcnow()))
+    db.session.commit()
+    outcome = runner.invoke(args=["send-webhooks"])
+    assert outcome.exit_code == 0, outcome.output
+    assert "1 delivered, 0 to retry, 0 failed" in outcome.output
