@@ -12,6 +12,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app, request
 from sqlalchemy import select, update
@@ -22,6 +23,8 @@ from portal.models import utcnow
 
 PREFIX = "ak_"
 _CACHE_KEY = "portal.key_check"
+#: "Last used" is precise to a minute: a busy client does not write its row on every request.
+TOUCH_EVERY = timedelta(minutes=1)
 _WELL_FORMED = re.compile(r"^ak_[A-Za-z0-9_-]{20,100}$")
 
 
@@ -54,7 +57,7 @@ def check_key(api_key: str | None, *, touch: bool = True) -> KeyCheck:
     """Recognise ``api_key`` (an admin-area client first, then OPEN311_API_KEYS).
 
     ``touch`` notes the client's last use (its own small transaction, so a request that
-    fails later still counts as a use of the key).
+    fails later still counts as a use of the key; at most once a minute).
     """
     if not api_key:
         return KeyCheck()
@@ -65,9 +68,10 @@ def check_key(api_key: str | None, *, touch: bool = True) -> KeyCheck:
         if client is not None:
             if client.revoked_at is not None:
                 return KeyCheck(revoked=True, client_id=client.id)
-            if touch:
+            now = utcnow()
+            if touch and (client.last_used_at is None or now - client.last_used_at > TOUCH_EVERY):
                 db.session.execute(
-                    update(ApiClient).where(ApiClient.id == client.id).values(last_used_at=utcnow())
+                    update(ApiClient).where(ApiClient.id == client.id).values(last_used_at=now)
                 )
                 db.session.commit()
             return KeyCheck(

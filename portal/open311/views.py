@@ -291,13 +291,17 @@ def service_request(service_request_id: str, fmt: str):
     400,
     403,
     404,
+    429,
     status=201,
     body=documents.post_body,
     security="open311_api_key",
     description=(
         "Creates an appeal through the same use case as the web form. api_key goes in the "
-        "query string or, as the specification has it, in the body; a key configured as "
-        "name=key records the channel open311:name. It waits for moderation: the answer "
+        "query string, the X-Api-Key header or, as the specification has it, in the body. "
+        "The key of a client created in the staff admin area records the channel "
+        "open311:<client code> and is limited to its client's rate (429 beyond it); the "
+        "fallback keys of OPEN311_API_KEYS configured as name=key record the channel "
+        "open311:name. It waits for moderation: the answer "
         "carries a token; GET tokens/{token} gives the service_request_id once the appeal "
         "is published. The point is required (addresses are not geocoded) and must lie "
         "inside the city."
