@@ -68,16 +68,17 @@ def check_key(api_key: str | None, *, touch: bool = True) -> KeyCheck:
         if client is not None:
             if client.revoked_at is not None:
                 return KeyCheck(revoked=True, client_id=client.id)
+            found = KeyCheck(
+                channel=client.channel, client_id=client.id,
+                rate_limit=client.rate_limit or None, identity=f"client:{client.id}",
+            )  # fmt: skip
             now = utcnow()
             if touch and (client.last_used_at is None or now - client.last_used_at > TOUCH_EVERY):
                 db.session.execute(
                     update(ApiClient).where(ApiClient.id == client.id).values(last_used_at=now)
                 )
                 db.session.commit()
-            return KeyCheck(
-                channel=client.channel, client_id=client.id,
-                rate_limit=client.rate_limit or None, identity=f"client:{client.id}",
-            )  # fmt: skip
+            return found
     channel = _env_channel(api_key)
     if channel is None:
         return KeyCheck()
