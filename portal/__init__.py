@@ -39,6 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from portal import database, errors, i18n, jobs, logs, mail, ratelimits, security, templating
     from portal.alerts import outbox as alerts_outbox
     from portal.extensions import cache, db, migrate
+    from portal.integrations import webhooks
     from portal.services import publication
 
     logs.init_app(app)
@@ -46,6 +47,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=_asset_dir("migrations"))
     publication.init_app(app)
     alerts_outbox.init_app(app)
+    webhooks.init_app(app)
     cache.init_app(app, config=_cache_config(settings))
     jobs.init_app(app)
     mail.init_app(app)

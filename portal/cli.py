@@ -340,6 +340,7 @@ def _extra_commands() -> list[click.Command]:
         "portal.datasets.commands",
         "portal.staff.commands",
         "portal.alerts.commands",
+        "portal.integrations.commands",
     ):
         try:
             module = import_module(module_name)

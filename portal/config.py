@@ -130,6 +130,16 @@ class Settings:
     SMTP_STARTTLS: bool = False
     # API keys accepted by Open311 POST requests (comma-separated); empty disables POST.
     OPEN311_API_KEYS: tuple[str, ...] = ()
+    # Requests per API key (clients created in the staff admin area) unless the client has
+    # its own limit; also the limit of the OPEN311_API_KEYS fallback keys, per address.
+    API_KEY_RATE_LIMIT: str = "120 per minute"
+    # Seconds to wait before each retry of a failed webhook delivery (comma-separated);
+    # after the last one the delivery is marked failed (admins see it and can retry it).
+    WEBHOOK_RETRY_DELAYS: tuple[str, ...] = ("60", "300", "1800", "7200", "21600")
+    # Seconds a webhook receiver has to answer one delivery.
+    WEBHOOK_TIMEOUT: float = 10.0
+    # Accept webhook URLs on loopback or private addresses (tests, a receiver on this host).
+    WEBHOOK_ALLOW_PRIVATE: bool = False
     # Folder of dated open-data snapshots written by ``portal publish``; empty means
     # ``snapshots`` in the instance folder.
     SNAPSHOT_DIR: str = ""

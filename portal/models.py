@@ -690,3 +690,6 @@ class NewsItem(db.Model):
 
 # E-mail alerts live in their own module (portal.alerts.models) but belong to this metadata.
 from portal.alerts.models import AlertDelivery, AlertOutbox, AlertSubscription  # noqa: E402,F401
+
+# API clients and their webhook outbox (portal.integrations.models), same metadata.
+from portal.integrations.models import ApiClient, WebhookDelivery  # noqa: E402,F401

@@ -15,6 +15,8 @@ from PIL import Image
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.integrations import services as integrations
+from portal.integrations.models import WebhookDelivery
 from portal.models import (
     Answer,
     Appeal,
@@ -24,7 +26,9 @@ from portal.models import (
     Photo,
     Service,
     StaffUser,
+    StatusEvent,
     TextChannel,
+    utcnow,
 )
 from portal.open311.views import make_token
 from portal.schemas.appeal import AppealSubmissionSchema
@@ -51,6 +55,8 @@ class World:
     photo: str  # public id of the published appeal's photo
     waiting_photo: str
     news_id: int  # a news item of the mayor's office
+    api_client_id: int = 0  # an API client (city app) of the admin area…
+    delivery_id: int = 0  # …and a failed webhook delivery of it
 
 
 def jpeg() -> bytes:
@@ -82,6 +88,18 @@ def build_world(make_staff) -> World:
     waiting = _submit("garbage", "Третью неделю не вывозят мусор во дворе.", 42.8701, 74.5901)
     photos = {p.appeal_id: p.public_id for p in db.session.scalars(select(Photo))}
     news = publish_news(admin, {"title_ru": "Новости мэрии", "body_ru": "Открыт новый **сквер**."})
+    api_client, _key = integrations.create_client(
+        admin, {"slug": "mycity", "name": "My City", "contact": "it@mycity.example"}
+    )
+    event = db.session.scalars(
+        select(StatusEvent).where(StatusEvent.appeal_id == appeal.id)
+    ).first()
+    delivery = WebhookDelivery(
+        client_id=api_client.id, event_id=event.id, attempts=6, failed_at=utcnow(),
+        last_error="HTTP 500",
+    )  # fmt: skip
+    db.session.add(delivery)
+    db.session.commit()
     db.session.expire_all()
     return World(
         admin=admin, moderator=moderator, worker=worker,
@@ -90,7 +108,7 @@ def build_world(make_staff) -> World:
         answer=db.session.get(Answer, answer.id), held=db.session.get(HeldText, held.id),
         token=published.tracking_token,
         photo=photos[published.appeal.id], waiting_photo=photos[waiting.appeal.id],
-        news_id=news.id,
+        news_id=news.id, api_client_id=api_client.id, delivery_id=delivery.id,
     )  # fmt: skip
 
 
@@ -134,6 +152,10 @@ def _samples(world: World) -> dict[str, str]:
         "fmt": "json",
         "action": "acknowledge",
         "item_id": str(world.news_id),
+        "staff.admin_client:ident": str(world.api_client_id),
+        "staff.admin_client_webhook:ident": str(world.api_client_id),
+        "staff.admin_revoke_client:ident": str(world.api_client_id),
+        "staff.admin_retry_delivery:ident": str(world.delivery_id),
     }
 
 

@@ -38,6 +38,7 @@ API_TAG = "Open data API"
 CITIZEN_TAG = "Citizen API"
 STAFF_TAG = "Staff API"
 O311_TAG = "Open311 GeoReport v2"
+CLIENT_TAG = "City app clients"
 XML = {"text/xml": {"schema": {"type": "string"}}}
 _BOOLEAN_WORDS = sorted({str(v) for v in (*fields.Boolean.truthy, *fields.Boolean.falsy)} | {""})
 
@@ -145,6 +146,7 @@ def make_spec(app: Flask) -> APISpec:
             {"name": API_TAG},
             {"name": CITIZEN_TAG},
             {"name": STAFF_TAG},
+            {"name": CLIENT_TAG},
             {"name": O311_TAG, "externalDocs": {"url": "http://wiki.open311.org/GeoReport_v2"}},
         ],
     )
@@ -157,7 +159,14 @@ def make_spec(app: Flask) -> APISpec:
     spec.components.security_scheme(
         "open311_api_key",
         {"type": "apiKey", "in": "query", "name": "api_key",
-         "description": "One of OPEN311_API_KEYS (may also be sent as a form field)."},
+         "description": "The key of a client created in the staff admin area (or, as a "
+                        "fallback, one of OPEN311_API_KEYS); may also be sent as a form field "
+                        "or in the X-Api-Key header."},
+    )  # fmt: skip
+    spec.components.security_scheme(
+        "client_api_key",
+        {"type": "apiKey", "in": "header", "name": "X-Api-Key",
+         "description": "The key of a client created in the staff admin area."},
     )  # fmt: skip
     return spec
 

@@ -207,3 +207,38 @@ class Inbox(Shape):
     page = fields.Integer()
     pages = fields.Integer()
     items = fields.List(fields.Nested(InboxItem), required=True)
+
+
+class WebhookDeliveryShape(Shape):
+    """One webhook delivery and its latest attempt."""
+
+    id = fields.Integer(required=True)
+    event = fields.String(required=True)
+    public_id = fields.String(required=True)
+    state = fields.String(required=True, metadata={"enum": ["pending", "delivered", "failed"]})
+    attempts = fields.Integer(required=True)
+    last_attempt_at = fields.DateTime(allow_none=True)
+    last_status_code = fields.Integer(allow_none=True)
+    last_error = fields.String(allow_none=True)
+    next_attempt_at = fields.DateTime(allow_none=True)
+
+
+class ApiClientShape(Shape):
+    """The client holding the key: its channel, limit, webhook and latest deliveries."""
+
+    name = fields.String(required=True)
+    code = fields.String(required=True)
+    channel = fields.String(required=True)
+    rate_limit = fields.String(required=True)
+    webhook_url = fields.String(allow_none=True)
+    deliveries = fields.List(fields.Nested(WebhookDeliveryShape), required=True)
+
+
+class WebhookRegistered(Shape):
+    """A registered webhook and its signing secret (shown in this answer only)."""
+
+    webhook_url = fields.String(required=True)
+    secret = fields.String(required=True)
+    signature_header = fields.String(required=True)
+    replay_window_seconds = fields.Integer(required=True)
+    retry_delays_seconds = fields.List(fields.Integer(), required=True)

@@ -66,3 +66,12 @@ def send_alert_digests() -> None:
     from portal.alerts.delivery import deliver
 
     deliver(digests=True)
+
+
+@job(retries=3, retry_delay=60, schedule="* * * * *")
+def deliver_webhooks() -> None:
+    """Attempt the due webhook deliveries (queued after each commit that noted one; the
+    schedule picks up retries, whose backoff each outbox row keeps itself)."""
+    from portal.integrations.webhooks import deliver
+
+    deliver()

@@ -128,8 +128,9 @@ class Open311Token(Shape):
 REQUESTS = ("Success.", Open311Request(many=True))
 _ERRORS = {
     400: "Invalid arguments.",
-    403: "api_key missing or not valid.",
+    403: "api_key missing, not valid or revoked.",
     404: "Not found (jurisdiction, service, request or token).",
+    429: "Too many requests with this api_key (its client's rate limit).",
 }
 
 

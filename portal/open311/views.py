@@ -16,9 +16,12 @@ Choices this API makes (the specification leaves them to each server):
   Extensions: ``page``/``page_size`` (default PAGE_SIZE, at most MAX_PAGE_SIZE),
   ``updated_after``/``updated_before`` and ``extensions=true`` (``notes`` = the public
   timeline, ``extended_attributes`` = portal status, answers and their ratings).
-- POST requests needs an ``api_key`` listed in OPEN311_API_KEYS (403 otherwise, and
-  always 403 when none is configured); an entry ``name=key`` names its client, and the
-  appeals it sends record the channel ``open311:name`` (``open311`` for unnamed keys). New appeals wait for moderation, so the answer
+- POST requests needs an ``api_key``: the key of a client created in the staff admin area
+  (its appeals record the channel ``open311:<client code>``; a revoked key is a 403 that
+  says so), or, as a fallback, one listed in OPEN311_API_KEYS (403 otherwise); an entry
+  ``name=key`` names its client, and the appeals it sends record the channel
+  ``open311:name`` (``open311`` for unnamed keys). Each key has its own rate limit (the
+  client's, else API_KEY_RATE_LIMIT): 429 beyond it. New appeals wait for moderation, so the answer
   carries a ``token``: an opaque signed string (not the citizen's private tracking
   link), which GET tokens/<token> turns into the service_request_id once the appeal is
   published.
@@ -38,6 +41,14 @@ from werkzeug.exceptions import HTTPException
 
 from opendata.schema import CLIENT_NAME_PATTERN
 from portal.errors import _describe, error_headers
+from portal.extensions import limiter
+from portal.integrations.keys import (
+    check_key,
+    presented_key,
+    rate_limit_key,
+    rate_limit_value,
+    request_key,
+)
 from portal.models import PUBLIC_STATUSES, utcnow
 from portal.open311 import bp, documents, queries, serializers
 from portal.open311.xml import to_xml
@@ -273,19 +284,24 @@ def service_request(service_request_id: str, fmt: str):
 
 
 @bp.post(f"/requests.{FORMAT}")
+@limiter.limit(rate_limit_value, key_func=rate_limit_key)
 @documents.operation(
     "Submit an appeal; needs an api_key",
     ("Success.", documents.Open311NewRequest(many=True)),
     400,
     403,
     404,
+    429,
     status=201,
     body=documents.post_body,
     security="open311_api_key",
     description=(
         "Creates an appeal through the same use case as the web form. api_key goes in the "
-        "query string or, as the specification has it, in the body; a key configured as "
-        "name=key records the channel open311:name. It waits for moderation: the answer "
+        "query string, the X-Api-Key header or, as the specification has it, in the body. "
+        "The key of a client created in the staff admin area records the channel "
+        "open311:<client code> and is limited to its client's rate (429 beyond it); the "
+        "fallback keys of OPEN311_API_KEYS configured as name=key record the channel "
+        "open311:name. It waits for moderation: the answer "
         "carries a token; GET tokens/{token} gives the service_request_id once the appeal "
         "is published. The point is required (addresses are not geocoded) and must lie "
         "inside the city."
@@ -300,8 +316,11 @@ def create_request(fmt: str):
     if body is None:
         raise Open311Error(400, [_("Send the fields as a form or a JSON object.")])
     key_source = body if isinstance(body, dict) or hasattr(body, "getlist") else {}
-    api_key = _load(ApiKeySchema(), key_source)["api_key"] or request.args.get("api_key")
-    channel = client_channel(api_key)
+    api_key = _load(ApiKeySchema(), key_source)["api_key"] or presented_key()
+    checked = request_key() if api_key == presented_key() else check_key(api_key)
+    if checked.revoked:
+        raise Open311Error(403, [_("This api_key was revoked; ask the portal for a new one.")])
+    channel = checked.channel
     if channel is None:
         raise Open311Error(403, [_("api_key is missing or not valid.")])
     data = _load_post(body)

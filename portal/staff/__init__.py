@@ -5,4 +5,4 @@ from flask import Blueprint
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 # Each module registers its routes on import.
-from portal.staff import errors, moderation, views  # noqa: E402,F401
+from portal.staff import clients, errors, moderation, views  # noqa: E402,F401

@@ -11,7 +11,8 @@ interface language (ru, ky, en), which goes publish → answer → rate → reop
 extend → declined. A news item's editor (name and e-mail private) publishes one item. The rejection note has
 no free text (its only input, the original's number, is validated), so nothing can be
 planted in it. Each sentinel person also follows e-mail alerts (a category, an area, one
-appeal) with their address. Texts the publication gate holds are handled by a diligent
+appeal) with their address; a city app (an API client whose private contact is a sentinel
+person) sends the main appeals, and every webhook delivery of their events is checked. Texts the publication gate holds are handled by a diligent
 moderator: the scrubber's proposal, with what it highlighted as doubtful struck out.
 
 Then every public GET route of the application is *discovered* from ``app.url_map`` (so
@@ -50,6 +51,7 @@ from werkzeug.routing import RequestRedirect
 from portal.alerts import services as alerts
 from portal.alerts.schemas import SubscriptionSchema
 from portal.extensions import db
+from portal.integrations import services as integrations
 from portal.models import Appeal, HeldText, Photo, Service
 from portal.schemas.appeal import AppealSubmissionSchema
 from portal.schemas.rating import RatingSchema
@@ -133,6 +135,8 @@ POINTS = {
 }
 #: Words that exist only in private places (raw text edited out, internal notes, …).
 PRIVATE_MARKERS = ("МАРКЕРОРИГИНАЛА", "ЗАМЕТКАДЛЯСЛУЖБЫ", "ОТКЛОНЁННЫЙТЕКСТ", "НЕОПУБЛИКОВАННЫЙ")
+#: The city app (API client) that sends the main appeals; its webhook hears their events.
+CITY_APP = "mycity"
 #: How a citizen introduces themselves, by interface language.
 INTRO = {"ru": "Меня зовут", "ky": "Менин атым", "en": "My name is"}
 
@@ -256,13 +260,15 @@ class Planted:
     service_codes: set[str] = field(default_factory=set)
     category_codes: set[str] = field(default_factory=set)
     news_ids: list[str] = field(default_factory=list)
+    city_app_key: str = ""
 
     @property
     def public_ids(self) -> list[str]:
         return [appeal.public_id for appeal in self.appeals.values()]
 
 
-def submit(category: str, text: str, point, *, language: str = "ru", photos=(), kind=None):
+def submit(category: str, text: str, point, *, language: str = "ru", photos=(), kind=None,
+           channel: str = "web"):  # fmt: skip
     """A citizen's submission through the form's schema; contact fields full of data."""
     person = PEOPLE[LANGUAGES.index(language)]
     lat, lon = point
@@ -280,7 +286,7 @@ def submit(category: str, text: str, point, *, language: str = "ru", photos=(), 
         **({"kind": kind} if kind else {}),
     }
     data = AppealSubmissionSchema().load(form)
-    return submit_appeal(data, list(photos), language=language)
+    return submit_appeal(data, list(photos), language=language, channel=channel)
 
 
 def staff(make_staff, name: str, email: str, **kwargs):
@@ -331,6 +337,7 @@ def walk(make_staff, moderator, language: str):
         language=language,
         photos=[exif_jpeg(), text_chunk_png()],
         kind="proposal",  # so that the outcome's reason is a channel too
+        channel=f"open311:{CITY_APP}",  # sent by a city app: its webhook hears every event
     )
     publish_diligently(moderator, result.appeal.id)
     appeal = db.session.get(Appeal, result.appeal.id)
@@ -372,8 +379,20 @@ def follow(person: Person, language: str, **target: str) -> None:
     assert alerts.confirm(token)
 
 
+def register_city_app(make_staff) -> str:
+    """A city app (API client) with a webhook; its private contact is a sentinel person."""
+    admin = staff(make_staff, f"{MODERATOR_NAME}-Админ", "admin@city-staff.test", role="admin")
+    person = PEOPLE[0]
+    client, key = integrations.create_client(
+        admin, {"slug": CITY_APP, "name": "My City", "contact": f"{person.name} {person.email}"}
+    )
+    integrations.set_webhook(admin, client.id, "https://mycity.example/hooks/portal")
+    return key
+
+
 def plant(make_staff) -> Planted:
     planted = Planted()
+    planted.city_app_key = register_city_app(make_staff)
     moderator = staff(make_staff, MODERATOR_NAME, "aiperi@city-staff.test", role="moderator")
     for person, language in zip(PEOPLE, LANGUAGES, strict=True):
         follow(person, language, scope="category", city="bishkek", category="garbage")
@@ -438,6 +457,8 @@ QUERY_VARIANTS = (
 )
 #: Route prefixes that are not public (staff) or are capability links for one citizen.
 PRIVATE_PREFIXES = ("/staff", "/t/", "/static/")
+#: Routes for one API client, with its key (checked on their own, with the key).
+KEYED_ENDPOINTS = {"api.client_info"}
 MAX_FETCHES = 4000
 
 
@@ -465,6 +486,8 @@ def public_rules(app):
         if "GET" not in rule.methods or rule.endpoint == "static":
             continue
         if rule.rule.startswith(PRIVATE_PREFIXES) or "token" in rule.arguments:
+            continue
+        if rule.endpoint in KEYED_ENDPOINTS:
             continue
         yield rule
 
@@ -763,11 +786,42 @@ def check_alert_mails(mails: list[tuple[str, str, str]]) -> None:
     )
 
 
+def capture_webhooks(monkeypatch) -> list[tuple[str, bytes, dict]]:
+    """Webhook deliveries (url, body, headers) as the job would POST them."""
+    from portal.integrations import webhooks
+
+    sent: list[tuple[str, bytes, dict]] = []
+
+    def receive(url, body, headers, timeout):
+        sent.append((url, body, headers))
+        return 200
+
+    monkeypatch.setattr(webhooks, "post", receive)
+    return sent
+
+
+def check_webhooks(sent: list[tuple[str, bytes, dict]]) -> None:
+    """The city app heard about its appeals' events, with public text only."""
+    kinds = {json.loads(body)["event"]["kind"] for _, body, _ in sent}
+    assert {"published", "answered", "rated", "reopened", "rerouted"} <= kinds, kinds
+    assert any("[ИМЯ]" in body.decode() for _, body, _ in sent)  # the scrubbed text is there
+    leaks = [leak for _, body, headers in sent for leak in leaks_in(body, json.dumps(headers))]
+    assert not leaks, "personal data in webhook deliveries:\n" + leak_summary(
+        [f"webhook → {leak}" for leak in leaks]
+    )
+
+
 def test_no_personal_data_in_any_public_output(app, client, make_staff, monkeypatch):
     alert_mails = capture_alert_mails(monkeypatch)
+    webhook_bodies = capture_webhooks(monkeypatch)
     planted = plant(make_staff)
     check_planting(planted)
     check_alert_mails(alert_mails)
+    check_webhooks(webhook_bodies)
+    # The city app's own view (with its key) holds no private data either.
+    own = client.get("/api/v1/client", headers={"X-Api-Key": planted.city_app_key})
+    assert own.status_code == 200 and own.json["deliveries"]
+    assert not leaks_in(own.get_data(), ""), "personal data in /api/v1/client"
     publish_files(app)
     result = crawl(client, seed_urls(app, planted))
 
