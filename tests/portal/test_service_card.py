@@ -184,3 +184,25 @@ def test_unknown_service_is_a_translated_400(client, lang):
         response = client.get(f"/datasets/service_performance.{fmt}", query_string=bad)
         assert response.status_code == 400
         assert message in response.get_json()["errors"]["service"][0]
+
+
+def test_chart_labels_wrap_on_two_lines_with_the_full_name_on_hover(client):
+    from portal.extensions import db
+    from portal.models import Service
+
+    long_name = (
+        "Municipal enterprise for the control of street lighting "
+        "and the illumination of the parks of Bishkek city"
+    )
+    service = db.session.query(Service).filter_by(code="bsk-svet").one()
+    service.name_en = long_name
+    db.session.commit()
+    page = client.get("/performance", query_string={**WINDOW, "lang": "en"}).get_data(as_text=True)
+    label = re.search(rf'<text [^>]*data-full-name="{long_name}">(.*?)</text>', page, re.S)
+    assert label, "the chart labels the service with its full name"
+    assert f"<title>{long_name}</title>" in label.group(1)  # shown on hover
+    lines = re.findall(r"<tspan[^>]*>(.*?)</tspan>", label.group(1))
+    assert len(lines) == 2 and all(len(line) <= 32 for line in lines)
+    assert lines[0] == "Municipal enterprise for the" and lines[1].endswith("…")
+    short = re.search(r'data-full-name="([^"]+)">.*?<tspan[^>]*>1\. ([^<]+)</tspan></text>', page)
+    assert short and short.group(2) == short.group(1)  # a short name is whole, after its rank
