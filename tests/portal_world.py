@@ -146,6 +146,7 @@ def _samples(world: World) -> dict[str, str]:
         "citizen.own_photo:public_id": world.photo,
         "staff.moderation_photo:public_id": world.waiting_photo,
         "staff.admin_edit_service:ident": str(service.id),
+        "public.service_card:code": service.code,  # a service's report card
         "staff.admin_edit_category:ident": str(category.id),
         "staff.admin_edit_staff:ident": str(world.worker.id),
         "name": "appeals",

@@ -23,8 +23,14 @@ from portal.datasets.snapshots import list_snapshots, snapshot_path
 from portal.extensions import db
 from portal.models import utcnow
 from portal.queries.exports import performance_window, reference_enums, stream_rows
+from portal.queries.reference import load_reference
 from portal.schemas import error_dict
-from portal.schemas.filters import AppealFiltersSchema, parse_filters, require_started_window
+from portal.schemas.filters import (
+    AppealFiltersSchema,
+    parse_filters,
+    require_known_service,
+    require_started_window,
+)
 from portal.strict_args import strict_query
 from portal.workdays import BISHKEK
 
@@ -84,6 +90,7 @@ def download(name: str, fmt: str):
         filters = parse_filters(request.args)
         if name == schema.PERFORMANCE.name:
             require_started_window(filters, local_today())
+            require_known_service(filters, load_reference().services)
     except ValidationError as error:
         return {"errors": error_dict(error)}, 400
     options = {}

@@ -11,7 +11,7 @@ import io
 from datetime import date
 
 import orjson
-from flask import Response, render_template, request, url_for
+from flask import Response, abort, render_template, request, url_for
 from flask_babel import get_locale
 from markupsafe import Markup
 from marshmallow import ValidationError
@@ -28,6 +28,7 @@ from portal.queries.performance_counts import (
 from portal.queries.reference import load_reference
 from portal.schemas import error_dict
 from portal.schemas.performance import (
+    CardQuerySchema,
     PerformanceQuery,
     PerformanceQuerySchema,
     parse_performance_query,
@@ -52,7 +53,9 @@ def _today():
 
 
 def _parse(ref) -> PerformanceQuery:
-    return parse_performance_query(request.args, today=_today(), cities=tuple(ref.cities))
+    return parse_performance_query(
+        request.args, today=_today(), cities=tuple(ref.cities), services=tuple(ref.services)
+    )
 
 
 def _twins(query: PerformanceQuery) -> dict:
@@ -78,6 +81,7 @@ def _metadata(query: PerformanceQuery, result: PerformanceSet) -> dict:
             "default": query.default_window,
         },
         "city": query.city,
+        "service": query.service,
         "licence": LICENCE,
         "source": SOURCE,
         # Figures are recomputed on every new event: they include all data up to this time.
@@ -105,7 +109,7 @@ def performance():
     except ValidationError as error:
         errors, status = error_dict(error), 400
         query = parse_performance_query({}, today=_today(), cities=tuple(ref.cities))
-    result = performance_set(query.window_start, query.window_end, query.city)
+    result = performance_set(query.window_start, query.window_end, query.city, query.service)
     context = {
         "query": query,
         "result": result,
@@ -123,7 +127,7 @@ def performance():
             months=[m.strftime("%Y-%m") for m in months],
             centres=district_centres(),
             channels=_channels(query),
-            kinds=figures_by_kind(query.window_start, query.window_end, query.city),
+            kinds=figures_by_kind(query.window_start, query.window_end, query.city, query.service),
             **context,
         ),
     )
@@ -148,14 +152,16 @@ def performance_json():
         return Response(
             orjson.dumps({"errors": error_dict(error)}), 400, mimetype="application/json"
         )
-    result = performance_set(query.window_start, query.window_end, query.city)
+    result = performance_set(query.window_start, query.window_end, query.city, query.service)
     groups = (query.group,) if query.group else stats.GROUPINGS
 
     def payload() -> str:
         data = _metadata(query, result)
         data["groups"] = {g: [row.as_dict() for row in result.groups[g]] for g in groups}
         data["channels"] = _channels(query)
-        data["kinds"] = figures_by_kind(query.window_start, query.window_end, query.city)
+        data["kinds"] = figures_by_kind(
+            query.window_start, query.window_end, query.city, query.service
+        )
         return orjson.dumps(data).decode()
 
     body = cached_text(f"{result.cache_key}:json:{query.group or '*'}:{request.host_url}", payload)
@@ -177,7 +183,7 @@ def performance_csv():
             orjson.dumps({"errors": error_dict(error)}), 400, mimetype="application/json"
         )
     group = query.group or "service"
-    result = performance_set(query.window_start, query.window_end, query.city)
+    result = performance_set(query.window_start, query.window_end, query.city, query.service)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
@@ -187,6 +193,8 @@ def performance_csv():
     name = f"performance-{group}-{query.window_start}-{query.window_end}"
     if query.city:
         name += f"-{query.city}"
+    if query.service:
+        name += f"-{query.service}"
     response = Response(out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     response.headers["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
@@ -206,9 +214,71 @@ def performance_about():
     )
 
 
+@bp.get("/performance/services/<code>")
+@strict_query(CardQuerySchema, respond=html_error_page)
+def service_card(code: str):
+    """A service's report card: the figures /performance shows for it, for a stated
+    window (``from``/``to`` as on /performance; both cities, as /performance by default),
+    with its trend, problem types, districts, kinds and links to the filtered datasets."""
+    ref = load_reference()
+    service = ref.services.get(code)
+    if service is None:
+        abort(404)
+    args = {k: v for k, v in request.args.items() if k in ("from", "to")}
+    try:
+        query = parse_performance_query(
+            {**args, "service": code}, today=_today(), cities=tuple(ref.cities),
+            services=tuple(ref.services),
+        )  # fmt: skip
+    except ValidationError as error:
+        return html_error_page(error)
+    result = performance_set(query.window_start, query.window_end, None, code)
+    rows = result.groups["service"]
+    window = {"from": query.window_start.isoformat(), "to": query.window_end.isoformat()}
+    dataset_args = {
+        "service": code,
+        "date_from": window["from"],
+        "date_to": window["to"],
+    }
+    links = {
+        "performance": url_for("public.performance", service=code, **window),
+        "json": url_for("public.performance_json", service=code, **window),
+        "csv": {
+            g: url_for("public.performance_csv", service=code, group=g, **window)
+            for g in ("service", "service_month", "category", "district")
+        },
+        "datasets": {
+            name: {
+                fmt: url_for("datasets.download", name=name, fmt=fmt, **dataset_args)
+                for fmt in ("csv", "json")
+            }
+            for name in ("service_performance", "appeals")
+        },
+        "about": url_for("public.performance_about"),
+        "self": url_for("public.service_card", code=code, **window),
+    }
+    return render_template(
+        "performance/card.html",
+        service=service,
+        code=code,
+        row=rows[0] if rows else None,
+        query=query,
+        result=result,
+        ref=ref,
+        links=links,
+        licence=LICENCE,
+        rules={"min_cell": stats.MIN_CELL, "min_ratings": stats.MIN_RATINGS},
+        month_date=_month_date,
+        months=[
+            m.strftime("%Y-%m") for m in stats.month_starts(query.window_start, query.window_end)
+        ],
+        kinds=figures_by_kind(query.window_start, query.window_end, None, code),
+    )
+
+
 def _channels(query: PerformanceQuery) -> list[dict]:
     """How the window's appeals arrived (computed with the figures, cached with them)."""
-    return received_by_channel(query.window_start, query.window_end, query.city)
+    return received_by_channel(query.window_start, query.window_end, query.city, query.service)
 
 
 def _month_date(month: str) -> date:

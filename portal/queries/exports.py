@@ -131,6 +131,8 @@ def _performance_batches(filters: AppealFilters, today: date | None = None):
 
     window_start, window_end = performance_window(filters, today)
     rows = monthly_service_performance(window_start, window_end, filters.city)
+    if filters.service:  # the same rows as the whole window's, for one service
+        rows = [row for row in rows if row.service == filters.service]
     names = schema.PERFORMANCE.names
     if rows:
         values = [tuple(getattr(row, name) for name in names) for row in rows]

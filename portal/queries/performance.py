@@ -125,7 +125,23 @@ def monthly_service_performance(
 
 
 def performance_set(
-    window_start: date, window_end: date, city: str | None = None
+    window_start: date, window_end: date, city: str | None = None, service: str | None = None
+) -> PerformanceSet:
+    """Every grouping for a window, from the cache when the data has not changed; with
+    ``service`` (a service code), every grouping counts that service's appeals only, and
+    its row in the "service" grouping is the one of the whole window (same figures, and
+    the rank it has among all services, not 1 of 1)."""
+    if not service:
+        return _performance_set(window_start, window_end, city)
+    result = _performance_set(window_start, window_end, city, service)
+    everyone = _performance_set(window_start, window_end, city)
+    groups = dict(result.groups)
+    groups["service"] = [row for row in everyone.groups["service"] if row.service == service]
+    return replace(result, groups=groups)
+
+
+def _performance_set(
+    window_start: date, window_end: date, city: str | None = None, service: str | None = None
 ) -> PerformanceSet:
     """Every grouping for a window, from the cache when the data has not changed.
 
@@ -140,7 +156,10 @@ def performance_set(
         raise ValueError("window_start is after window_end")
     version = data_version()
     today = utcnow().astimezone(BISHKEK).date()
-    base = ":".join((_namespace(), city or "*", window_start.isoformat(), window_end.isoformat()))
+    place = city or "*"
+    if service:
+        place += f"/{service}"
+    base = ":".join((_namespace(), place, window_start.isoformat(), window_end.isoformat()))
     key = f"{base}:{version.event_id}:{today.isoformat()}"
     cache = _cache()
     cached = cache.get(key)
@@ -153,7 +172,14 @@ def performance_set(
         if cache.add(lock, "1", COMPUTE_LOCK_SECONDS):
             threading.Thread(
                 target=_refresh_in_background,
-                args=(current_app._get_current_object(), window_start, window_end, city, base),
+                args=(
+                    current_app._get_current_object(),
+                    window_start,
+                    window_end,
+                    city,
+                    base,
+                    service,
+                ),
                 name="performance-refresh",
                 daemon=True,
             ).start()
@@ -161,7 +187,7 @@ def performance_set(
     if not cache.add(lock, "1", COMPUTE_LOCK_SECONDS) and latest is not None:
         return _from_latest(latest)
     try:
-        return _compute_and_store(window_start, window_end, city, base, version)
+        return _compute_and_store(window_start, window_end, city, base, version, service)
     finally:
         cache.delete(lock)
 
@@ -171,7 +197,9 @@ def _from_latest(latest: str) -> PerformanceSet:
     return PerformanceSet.from_json(text, key)
 
 
-def _compute_and_store(window_start, window_end, city, base, version) -> PerformanceSet:
+def _compute_and_store(
+    window_start, window_end, city, base, version, service=None
+) -> PerformanceSet:
     day = utcnow().astimezone(BISHKEK).date().isoformat()
     key = f"{base}:{version.event_id}:{day}"
     cache = _cache()
@@ -179,7 +207,9 @@ def _compute_and_store(window_start, window_end, city, base, version) -> Perform
     state_key = f"{base}:months:{day}"
     saved = cache.get(state_key)
     state = json.loads(saved) if saved else {}
-    result = compute_performance_set(window_start, window_end, city, version=version, state=state)
+    result = compute_performance_set(
+        window_start, window_end, city, version=version, state=state, service=service
+    )
     cache.set(state_key, json.dumps(state, separators=(",", ":")), LATEST_TTL_SECONDS)
     text = result.to_json()
     cache.set(key, text, CACHE_TTL_SECONDS)
@@ -187,11 +217,11 @@ def _compute_and_store(window_start, window_end, city, base, version) -> Perform
     return replace(result, cache_key=key)
 
 
-def _refresh_in_background(app, window_start, window_end, city, base) -> None:
+def _refresh_in_background(app, window_start, window_end, city, base, service=None) -> None:
     """Compute the figures of the newest data version in a thread of its own."""
     with app.app_context():
         try:
-            _compute_and_store(window_start, window_end, city, base, data_version())
+            _compute_and_store(window_start, window_end, city, base, data_version(), service)
         except Exception:  # noqa: BLE001 - logged; the next request tries again
             app.logger.exception("performance figures: background refresh failed")
         finally:
@@ -228,6 +258,7 @@ def compute_performance_set(
     version: DataVersion | None = None,
     now: datetime | None = None,
     state: dict | None = None,
+    service: str | None = None,
 ) -> PerformanceSet:
     """Run the aggregate queries and build every grouping.
 
@@ -237,7 +268,9 @@ def compute_performance_set(
     now = now or utcnow()
     version = version or data_version()
     months = stats.month_starts(window_start, window_end)
-    rows = counts.count_rows(window_start, window_end, city, months, now, version.event_id, state)
+    rows = counts.count_rows(
+        window_start, window_end, city, months, now, version.event_id, state, service
+    )
     groups = counts.fold(rows)
     names = counts.names()
     city_slug = city

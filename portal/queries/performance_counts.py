@@ -44,7 +44,7 @@ def local_start(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time(), tzinfo=BISHKEK)
 
 
-def count_rows(window_start, window_end, city, months, now, version_id=0, state=None):
+def count_rows(window_start, window_end, city, months, now, version_id=0, state=None, service=None):
     """Counts per (city, service, category, district, month index, working days).
 
     One GROUP BY per calendar month of the window (a range on submitted_at each): cheaper
@@ -61,7 +61,7 @@ def count_rows(window_start, window_end, city, months, now, version_id=0, state=
         touched = months_touched_since(state["version"], bounds)
         if touched is not None:
             per_month, todo = list(state["months"]), touched
-    query = count_query(now, city)
+    query = count_query(now, city, service)
     for index in sorted(todo):
         params = {"begin": bounds[index], "end": bounds[index + 1]}
         per_month[index] = [list(row) for row in db.session.execute(query, params)]
@@ -97,7 +97,20 @@ def months_touched_since(version_id: int, bounds: list[datetime]) -> set[int] | 
     return {bisect.bisect_right(bounds, moment) - 1 for moment in submitted}
 
 
-def count_query(now: datetime, city: str | None):
+def _in_place(query, city: str | None, service: str | None = None):
+    """``query`` restricted to one city and/or one service (public codes)."""
+    if city:
+        query = query.where(
+            Appeal.city_id == select(City.id).where(City.slug == city).scalar_subquery()
+        )
+    if service:
+        query = query.where(
+            Appeal.service_id == select(Service.id).where(Service.code == service).scalar_subquery()
+        )
+    return query
+
+
+def count_query(now: datetime, city: str | None, service: str | None = None):
     answered = Appeal.first_answer_at.is_not(None)
     overdue = and_(Appeal.status.in_(OPEN_STATUSES), Appeal.due_at < now)
     deadline_known = or_(
@@ -143,11 +156,7 @@ def count_query(now: datetime, city: str | None):
             Appeal.first_answer_workdays,
         )
     )
-    if city:
-        query = query.where(
-            Appeal.city_id == select(City.id).where(City.slug == city).scalar_subquery()
-        )
-    return query
+    return _in_place(query, city, service)
 
 
 def fold(rows) -> dict[str, dict[tuple, Counts]]:
@@ -184,7 +193,9 @@ def fold(rows) -> dict[str, dict[tuple, Counts]]:
     return groups
 
 
-def received_by_channel(window_start: date, window_end: date, city: str | None) -> list[dict]:
+def received_by_channel(
+    window_start: date, window_end: date, city: str | None, service: str | None = None
+) -> list[dict]:
     """Published appeals received in the window, per channel (how they arrived), most
     first; a count under stats.MIN_CELL is suppressed (None), as every public cell."""
     submitted = Appeal.__table__.c.submitted_at
@@ -199,17 +210,16 @@ def received_by_channel(window_start: date, window_end: date, city: str | None) 
         .group_by(Appeal.channel)
         .order_by(count.desc(), Appeal.channel)
     )
-    if city:
-        query = query.where(
-            Appeal.city_id == select(City.id).where(City.slug == city).scalar_subquery()
-        )
+    query = _in_place(query, city, service)
     return [
         {"channel": channel, "received": n if n >= stats.MIN_CELL else None}
         for channel, n in db.session.execute(query)
     ]
 
 
-def figures_by_kind(window_start: date, window_end: date, city: str | None) -> list[dict]:
+def figures_by_kind(
+    window_start: date, window_end: date, city: str | None, service: str | None = None
+) -> list[dict]:
     """Published appeals received in the window per kind (problem, proposal, question):
     received, answered and the share answered within the deadline. A kind with fewer than
     stats.MIN_CELL appeals is suppressed (every figure None), as every public cell."""
@@ -238,10 +248,7 @@ def figures_by_kind(window_start: date, window_end: date, city: str | None) -> l
         )
         .group_by(Appeal.kind)
     )
-    if city:
-        query = query.where(
-            Appeal.city_id == select(City.id).where(City.slug == city).scalar_subquery()
-        )
+    query = _in_place(query, city, service)
     found = {str(kind): row for kind, *row in db.session.execute(query)}
     return [_kind_row(kind, found.get(kind)) for kind in AppealKind]
 

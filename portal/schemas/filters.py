@@ -165,3 +165,11 @@ def require_started_window(filters: AppealFilters, today: date) -> None:
     raises ValidationError."""
     if filters.date_from and filters.date_from > today:
         raise ValidationError({"date_from": [str(_l("The window cannot start in the future."))]})
+
+
+def require_known_service(filters: AppealFilters, services) -> None:
+    """Figures for one service (the monthly performance dataset) need a service that
+    exists: an unknown code would give an empty file that looks like "no appeals";
+    raises ValidationError."""
+    if filters.service and filters.service not in services:
+        raise ValidationError({"service": [str(_l("Unknown service."))]})

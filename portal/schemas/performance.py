@@ -26,6 +26,7 @@ class PerformanceQuery:
     city: str | None = None
     group: str | None = None  # one grouping (CSV, JSON); None: every grouping (JSON)
     default_window: bool = True
+    service: str | None = None  # one service's appeals only (a service code)
 
     def query_args(self, **changes) -> dict[str, str]:
         """The request as URL arguments (twin links carry the same window and city)."""
@@ -34,6 +35,8 @@ class PerformanceQuery:
             args["city"] = self.city
         if self.group:
             args["group"] = self.group
+        if self.service:
+            args["service"] = self.service
         args.update({k: v for k, v in changes.items() if v is not None})
         return {k: v for k, v in args.items() if v != ""}
 
@@ -47,18 +50,24 @@ class PerformanceQuerySchema(Schema):
     date_from = f.Date(data_key="from", error_messages=DATE_ERROR)
     date_to = f.Date(data_key="to", error_messages=DATE_ERROR)
     city = f.String()
+    service = f.String(metadata={"description": "Service code: that service's appeals only."})
     group = f.String(validate=validate.OneOf(stats.GROUPINGS, error=_l("Unknown grouping.")))
 
-    def __init__(self, *, today: date, cities: tuple[str, ...], **kwargs) -> None:
+    def __init__(
+        self, *, today: date, cities: tuple[str, ...], services: tuple[str, ...] = (), **kwargs
+    ) -> None:
         super().__init__(**kwargs)
         self.today = today
         self.cities = cities
+        self.services = services
 
     @validates_schema
     def check(self, data, **kwargs):
         errors: dict[str, list[str]] = {}
         if "city" in data and data["city"] not in self.cities:
             errors["city"] = [str(_l("Unknown city."))]
+        if "service" in data and data["service"] not in self.services:
+            errors["service"] = [str(_l("Unknown service."))]
         start, end = data.get("date_from"), data.get("date_to")
         if start and start < EARLIEST:
             errors["from"] = [str(_l("The window cannot start before 2000."))]
@@ -92,7 +101,16 @@ class PerformanceQuerySchema(Schema):
             data.get("city"),
             data.get("group"),
             default_window=(start, end) == (default_start, default_end),
+            service=data.get("service"),
         )
+
+
+class CardQuerySchema(Schema):
+    """The query string a service's report card reads: the window only (``from``, ``to``,
+    validated as on /performance). Names only: parse with ``parse_performance_query``."""
+
+    date_from = f.Date(data_key="from", error_messages=DATE_ERROR)
+    date_to = f.Date(data_key="to", error_messages=DATE_ERROR)
 
 
 def _months_before(end: date, months: int) -> date:
@@ -103,7 +121,9 @@ def _months_before(end: date, months: int) -> date:
     return date(year, month + 1, day) + timedelta(days=1)
 
 
-def parse_performance_query(args, *, today: date, cities: tuple[str, ...]) -> PerformanceQuery:
+def parse_performance_query(
+    args, *, today: date, cities: tuple[str, ...], services: tuple[str, ...] = ()
+) -> PerformanceQuery:
     """Validate query arguments (empty values mean "default"); raises ValidationError."""
     cleaned = {key: value for key, value in args.items() if value not in ("", None)}
-    return PerformanceQuerySchema(today=today, cities=cities).load(cleaned)
+    return PerformanceQuerySchema(today=today, cities=cities, services=services).load(cleaned)

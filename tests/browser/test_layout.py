@@ -65,7 +65,7 @@ def test_no_page_is_wider_than_a_phone_or_has_unlabelled_controls(
     world = build_world(make_staff)
     pages = html_pages(app, world)
     assert {"public.appeal_list", "datasets.index", "staff.appeal", "staff.inbox",
-            "staff.moderation_detail", "staff.admin_index"} <= set(pages)  # fmt: skip
+            "staff.moderation_detail", "staff.admin_index", "public.service_card"} <= set(pages)  # fmt: skip
     extra_public, extra_staff = extra_pages(make_appeal, world)
     signed_in = {e for e in pages if e.startswith("staff.") and e != "staff.login"}
     public = [url for endpoint, url in pages.items() if endpoint not in signed_in]

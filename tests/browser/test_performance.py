@@ -31,6 +31,11 @@ def test_charts_and_tables_are_shown_without_any_external_request(
     assert "figures suppressed" in table.inner_text()
     assert page.locator("#trend svg.sparkline").count() >= 2
     assert page.locator("#hotspots table.heat").count() == 1
+    # A short page: a summary, the services, then sections one click away.
+    assert "Problems received: 21; answered: 19" in page.locator("#summary").inner_text()
+    assert not page.locator("#hotspots table.heat").is_visible()
+    page.locator("#hotspots summary").click()
+    assert page.locator("#hotspots table.heat").is_visible()
     # the hot-spot map reuses the map's public heat layer (12 potholes at one place)
     page.wait_for_selector("#hotspots figure.hotspot-map circle.hot", state="attached")
     assert page.locator("#hotspots figure.hotspot-map").is_visible()
