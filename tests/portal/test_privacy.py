@@ -657,7 +657,21 @@ def seed_urls(app, planted: Planted) -> list[str]:
             # route and on every URL of the planted main appeal
             varied = index == 0 or any(main in url for main in mains)
             seeds += [url + variant for variant in QUERY_VARIANTS] if varied else [url]
-    return seeds
+    return seeds + nearby_urls(planted)
+
+
+def nearby_urls(planted: Planted) -> list[str]:
+    """The form's duplicate suggestions asked at each main appeal's exact (private) point
+    and at its published one: they may show the public record, never what was planted."""
+    urls = []
+    for language in LANGUAGES:
+        main = planted.appeals[f"main_{language}"]
+        for lat, lon in ((main.private.lat, main.private.lon), (main.public_lat, main.public_lon)):
+            urls.append(
+                f"/api/v1/appeals/nearby?city={main.city.slug}&category={main.category.code}"
+                f"&lat={lat}&lon={lon}"
+            )
+    return urls
 
 
 #: CLI commands that write public files (dated dataset snapshots served under /datasets).
