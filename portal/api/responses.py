@@ -219,6 +219,7 @@ class InboxItem(Shape):
     due_at = fields.DateTime()
     workdays_left = fields.Integer()
     overdue = fields.Boolean()
+    supporters = fields.Integer()
 
 
 class Inbox(Shape):

@@ -287,3 +287,16 @@ def test_the_inbox_sorts_by_supporters(app, client, login_as, make_appeal, owner
     assert client.get("/staff/inbox?sort=votes").status_code == 400
     default = client.get("/staff/inbox").get_data(as_text=True)
     assert re.findall(r'href="/staff/appeals/(BSK-\d{4}-\d{6})"', default)[0] == few.public_id
+
+
+def test_the_staff_api_inbox_sorts_by_supporters(app, client, login_as, make_appeal, owner):
+    few, many = make_appeal(), make_appeal()
+    support_from(app, few, 1, "f")
+    support_from(app, many, 2, "m")
+    login_as(owner)
+    items = client.get("/staff/api/v1/inbox?sort=supporters").json["items"]
+    assert [(i["public_id"], i["supporters"]) for i in items] == [
+        (many.public_id, 2),
+        (few.public_id, 1),
+    ]
+    assert client.get("/staff/api/v1/inbox?sort=most").status_code == 400
