@@ -80,6 +80,11 @@ CHANGELOG: tuple[Change, ...] = (
                 "like every published text), after kind."
             ),  # fmt: skip
             N_(
+                "Appeals: new field duplicate_of (the id of the original when the appeal was "
+                "closed as a duplicate), the last column; the duplicate's supporters and its "
+                "author count for the original."
+            ),  # fmt: skip
+            N_(
                 "Service performance: the figures (and the service_performance dataset) "
                 "count problems only, so that services are not ranked on proposals and "
                 "questions; /performance shows those per kind."

@@ -155,6 +155,8 @@ APPEALS = Dataset(
               enum=PROPOSAL_OUTCOMES),
         Field("outcome_reason", "string", N_("The service's public reason for its decision on a proposal (always given when declined)."),
               anonymization=ANON_TEXT, free_text=True),
+        Field("duplicate_of", "string", N_("Id of the original appeal when this one was closed as its duplicate (its supporters and author then count for the original); empty otherwise."),
+              pattern=PUBLIC_ID_PATTERN),
     ),
     primary_key=("id",),
     foreign_keys=(

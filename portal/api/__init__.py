@@ -8,4 +8,4 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)
 
 # Each module registers its routes on import.
-from portal.api import appeals, citizen, client, openapi, views  # noqa: E402,F401
+from portal.api import appeals, citizen, client, nearby, openapi, views  # noqa: E402,F401

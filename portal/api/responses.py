@@ -81,6 +81,26 @@ class AppealPage(Shape):
     appeals = fields.List(fields.Nested(Appeal), required=True)
 
 
+class NearbyLinks(Links):
+    support = fields.String(metadata={"description": "POST here (HTML form) to join it."})
+
+
+NearbyAppeal = Shape.from_dict(
+    {
+        **_appeal_fields(),
+        "distance_m": fields.Integer(required=True),
+        "links": fields.Nested(NearbyLinks, required=True),
+    },
+    name="NearbyAppeal",
+)
+
+
+class NearbyAppeals(Shape):
+    radius_m = fields.Integer(required=True)
+    window_days = fields.Integer(required=True)
+    appeals = fields.List(fields.Nested(NearbyAppeal), required=True)
+
+
 class TimelineEntry(Shape):
     kind = fields.String(required=True)
     at = fields.DateTime(required=True)
@@ -199,6 +219,7 @@ class InboxItem(Shape):
     due_at = fields.DateTime()
     workdays_left = fields.Integer()
     overdue = fields.Boolean()
+    supporters = fields.Integer()
 
 
 class Inbox(Shape):

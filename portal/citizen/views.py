@@ -26,6 +26,7 @@ from portal.citizen import bp
 from portal.citizen.forms import form_choices, parse_submission, request_form_values, ui_language
 from portal.extensions import limiter
 from portal.photos import appeal_photo, appeal_photos, published_photo
+from portal.queries.nearby import DUPLICATE_RADIUS_M, DUPLICATE_WINDOW_DAYS
 from portal.schemas import error_dict
 from portal.schemas.appeal import AppealSubmissionSchema
 from portal.schemas.rating import RatingSchema
@@ -61,6 +62,8 @@ def render_form(values: dict | None = None, errors: dict | None = None, preview=
         max_photos=current_app.config["MAX_PHOTOS"],
         max_photo_mb=current_app.config["MAX_PHOTO_BYTES"] // (1024 * 1024),
         max_photo_bytes=current_app.config["MAX_PHOTO_BYTES"],
+        nearby_radius_m=DUPLICATE_RADIUS_M,
+        nearby_window_days=DUPLICATE_WINDOW_DAYS,
         **form_choices(),
     )
     return page, status

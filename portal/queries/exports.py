@@ -24,6 +24,7 @@ other's POSIX locks (SQLite's "How To Corrupt An SQLite Database File", 2.2.1).
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import date
@@ -99,7 +100,9 @@ def compiled_sql(query: Select, dialect) -> str:
     """
     sql = str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
     if dialect.name == "sqlite":
-        sql = sql.replace("\nFROM appeals ", "\nFROM appeals NOT INDEXED ", 1)
+        # the outer FROM, not a correlated subquery's aliased read (the original of a
+        # duplicate: "FROM appeals AS original_appeal", which keeps its primary key)
+        sql = re.sub(r"\nFROM appeals (?!AS )", "\nFROM appeals NOT INDEXED ", sql, count=1)
     return sql
 
 

@@ -25,6 +25,7 @@ from portal.models import (
     Service,
     utcnow,
 )
+from portal.queries.record import supporters_count
 from portal.schemas.staff import InboxFilters
 from portal.workdays import WorkCalendar
 
@@ -42,6 +43,8 @@ class InboxRow:
     deadline_extended: bool
     reroute_count: int
     reopen_count: int
+    #: Residents who said "this affects me too".
+    supporters: int
     #: Working days until the deadline (0: due today; negative: overdue by that many).
     workdays_left: int
 
@@ -167,15 +170,23 @@ def _inbox_counts(service_id: int, filters: InboxFilters, now: datetime) -> tupl
     return total, int(overdue or 0)
 
 
+def _supporters():
+    return supporters_count().label("supporters")
+
+
 def _inbox_rows_query(service_id: int, filters: InboxFilters, now: datetime, per_page: int):
-    """The page's rows: ids paged first (cheap), then joined to the names the inbox shows."""
-    ids = (
-        _filtered(select(Appeal.id), service_id, filters, now)
-        .order_by(Appeal.due_at, Appeal.id)
-        .limit(per_page)
-        .offset((filters.page - 1) * per_page)
-        .subquery()
-    )
+    """The page's rows: ids paged first (cheap), then joined to the names the inbox shows.
+
+    ``sort=supporters``: most supported first (ties: earliest deadline)."""
+    if filters.sort == "supporters":
+        ids = _filtered(select(Appeal.id, _supporters()), service_id, filters, now).order_by(
+            _supporters().desc(), Appeal.due_at, Appeal.id
+        )
+    else:
+        ids = _filtered(select(Appeal.id), service_id, filters, now).order_by(
+            Appeal.due_at, Appeal.id
+        )
+    ids = ids.limit(per_page).offset((filters.page - 1) * per_page).subquery()
     return (
         select(
             Appeal.public_id,
@@ -189,12 +200,17 @@ def _inbox_rows_query(service_id: int, filters: InboxFilters, now: datetime, per
             Appeal.deadline_extended,
             Appeal.reroute_count,
             Appeal.reopen_count,
+            _supporters(),
         )
         .join(ids, ids.c.id == Appeal.id)
         .join(City, City.id == Appeal.city_id)
         .join(Category, Category.id == Appeal.category_id)
         .outerjoin(District, District.id == Appeal.district_id)
-        .order_by(Appeal.due_at, Appeal.id)
+        .order_by(
+            *((_supporters().desc(),) if filters.sort == "supporters" else ()),
+            Appeal.due_at,
+            Appeal.id,
+        )
     )
 
 

@@ -105,6 +105,19 @@ def supporters_count():
     )
 
 
+_original = aliased(Appeal, name="original_appeal")
+
+
+def duplicate_of_id():
+    """The public id of the original the appeal in the outer query duplicates (correlated)."""
+    return (
+        select(_original.public_id)
+        .where(_original.id == Appeal.duplicate_of_id)
+        .correlate(Appeal)
+        .scalar_subquery()
+    )
+
+
 def appeal_joins(query: Select) -> Select:
     """FROM appeals with the reference tables its codes (and the shared filters) use."""
     return (
@@ -165,6 +178,7 @@ APPEAL = PublishedTable(
         "kind": Appeal.kind,
         "outcome": Appeal.outcome,
         "outcome_reason": Appeal.outcome_reason,
+        "duplicate_of": duplicate_of_id(),
     },
     published_appeals,
     _filters,

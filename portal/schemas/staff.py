@@ -107,6 +107,8 @@ class LoginSchema(StaffSchema):
 # --- Inbox ---------------------------------------------------------------------------------
 
 INBOX_STATUSES = (*(s.value for s in OPEN_STATUSES), AppealStatus.ANSWERED.value)
+#: Orders of the inbox; the first is the default.
+INBOX_SORTS = ("deadline", "supporters")
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,8 @@ class InboxFilters:
     district: str | None = None
     overdue: bool = False
     public_id: str | None = None
+    #: "deadline" (earliest first, the default) or "supporters" (most supported first).
+    sort: str = "deadline"
     page: int = 1
 
     def query_args(self, **changes) -> dict[str, str]:
@@ -126,7 +130,9 @@ class InboxFilters:
         return {
             key: ("1" if value is True else str(value))
             for key, value in values.items()
-            if value not in (None, False, "") and not (key == "page" and value == 1)
+            if value not in (None, False, "")
+            and not (key == "page" and value == 1)
+            and not (key == "sort" and value == INBOX_SORTS[0])
         }
 
 
@@ -138,6 +144,10 @@ class InboxFiltersSchema(StaffSchema):
     district = f.String(validate=CODE, load_default=None)
     overdue = f.Boolean(load_default=False, error_messages=BOOLEAN_ERRORS)
     public_id = Text(validate=PUBLIC_ID, load_default=None)
+    sort = f.String(
+        validate=validate.OneOf(INBOX_SORTS, error=_l("Unknown order.")),
+        load_default=INBOX_SORTS[0],
+    )
     page = _int_field(
         load_default=1,
         validate=validate.Range(1, 100_000, error=_l("Page must be between {min} and {max}.")),

@@ -36,7 +36,7 @@ from portal.models import (
     utcnow,
 )
 from portal.photos import PhotoRejected, process_photo
-from portal.services import publication
+from portal.services import publication, support
 from portal.services.core import (
     Conflict,
     NotFound,
@@ -63,7 +63,7 @@ def load_appeal(user: StaffUser, action: str, public_id: str, *, lock: bool = Fa
     """
     query = select(Appeal).where(Appeal.public_id == public_id)
     if lock:
-        _lock_row(public_id)
+        lock_row(public_id)
         # Re-read even an appeal this session already holds: the check must see the
         # state as of the lock, not as of an earlier read in the same request.
         query = query.with_for_update().execution_options(populate_existing=True)
@@ -74,7 +74,7 @@ def load_appeal(user: StaffUser, action: str, public_id: str, *, lock: bool = Fa
     return appeal
 
 
-def _lock_row(public_id: str) -> None:
+def lock_row(public_id: str) -> None:
     """Serialise concurrent actions on one appeal before its state is read.
 
     PostgreSQL locks the row with SELECT … FOR UPDATE. SQLite has no row locks: a no-op
@@ -233,6 +233,7 @@ def set_status(
         original = _duplicate_target(appeal, duplicate_of) if status == "duplicate" else None
         if original is not None:
             appeal.duplicate_of_id = original.id
+            support.count_for_original(appeal, original)
         appeal.status = AppealStatus.CLOSED
         appeal.resolution = CLOSING[status]
         appeal.closed_at = now
@@ -254,13 +255,21 @@ def _duplicate_target(appeal: Appeal, duplicate_of: str | None) -> Appeal:
 
     if not duplicate_of:
         raise refuse(_("Give the number of the appeal this one duplicates."))
-    original = db.session.scalars(select(Appeal).where(Appeal.public_id == duplicate_of)).first()
+    lock_row(duplicate_of)  # its supporters change: no support may slip in meanwhile
+    original = db.session.scalars(
+        select(Appeal)
+        .where(Appeal.public_id == duplicate_of)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
     if original is None or original.status not in DUPLICATE_TARGET_STATUSES:
         raise refuse(_("There is no published appeal with this number."))
     if original.id == appeal.id:
         raise refuse(_("An appeal cannot duplicate itself."))
     if original.city_id != appeal.city_id:
         raise refuse(_("The original appeal must be in the same city."))
+    if original.duplicate_of_id is not None:
+        raise refuse(_("That appeal is itself a duplicate: give the number of its original."))
     return original
 
 

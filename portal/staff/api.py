@@ -104,6 +104,7 @@ def staff_api_inbox():
                 "due_at": local_iso(row.due_at),
                 "workdays_left": row.workdays_left,
                 "overdue": row.overdue,
+                "supporters": row.supporters,
             }
             for row in page.rows
         ],

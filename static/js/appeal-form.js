@@ -83,12 +83,106 @@
       latInput.value = lat.toFixed(6);
       lonInput.value = lon.toFixed(6);
     }
+    suggestSoon();
     if (!map) return;
     if (marker) marker.setLatLng([lat, lon]);
     else marker = L.marker([lat, lon], { keyboard: false }).addTo(map);
   }
 
   citySelect.addEventListener("change", showCity);
+
+  /* ---- duplicate suggestions: open appeals of the same category near the point ------ */
+  var nearby = document.getElementById("nearby");
+  var nearbyList = document.getElementById("nearby-list");
+  var nearbyStatus = document.getElementById("nearby-status");
+  var categorySelect = document.getElementById("category");
+  var csrfInput = form.querySelector("input[name=csrf_token]");
+  var suggestTimer = null, suggestSeq = 0;
+
+  function fill(template, key, value) { return template.replace("{" + key + "}", String(value)); }
+
+  function suggestSoon() {
+    if (!nearby) return;
+    clearTimeout(suggestTimer);
+    suggestTimer = setTimeout(suggest, 300);
+  }
+
+  function suggest() {
+    var lat = parseFloat(latInput.value.replace(",", "."));
+    var lon = parseFloat(lonInput.value.replace(",", "."));
+    if (!citySelect.value || !categorySelect.value || !isFinite(lat) || !isFinite(lon)) {
+      nearby.hidden = true;
+      return;
+    }
+    var seq = ++suggestSeq;
+    var query = new URLSearchParams({ city: citySelect.value, category: categorySelect.value, lat: lat, lon: lon });
+    fetch(nearby.dataset.url + "?" + query.toString(), { headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : { appeals: [] }; })
+      .then(function (data) { if (seq === suggestSeq) showSuggestions(data.appeals || []); })
+      .catch(function () { /* suggestions are a convenience: the form works without them */ });
+  }
+
+  function showSuggestions(appeals) {
+    nearbyList.textContent = "";
+    nearby.hidden = appeals.length === 0;
+    nearbyStatus.textContent = appeals.length ? fill(nearby.dataset.found, "n", appeals.length) : "";
+    appeals.forEach(function (appeal) {
+      var item = document.createElement("li");
+      var link = document.createElement("a");
+      link.href = appeal.links.html;
+      link.textContent = appeal.id;
+      link.setAttribute("aria-label", nearby.dataset.open + " " + appeal.id);
+      item.appendChild(link);
+      if (appeal.text) {
+        var text = document.createElement("p");
+        text.textContent = appeal.text.length > 200 ? appeal.text.slice(0, 200) + "…" : appeal.text;
+        item.appendChild(text);
+      }
+      var meta = document.createElement("p");
+      meta.className = "meta";
+      var count = document.createElement("span");
+      count.className = "nearby-supporters";
+      count.textContent = fill(nearby.dataset.supporters, "n", appeal.supporters);
+      meta.appendChild(document.createTextNode(fill(nearby.dataset.distance, "m", appeal.distance_m) + " · "));
+      meta.appendChild(count);
+      item.appendChild(meta);
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "join";
+      button.textContent = nearby.dataset.join;
+      button.setAttribute("aria-describedby", "nearby-title");
+      button.addEventListener("click", function () { join(appeal, item, button, count); });
+      item.appendChild(button);
+      nearbyList.appendChild(item);
+    });
+  }
+
+  function join(appeal, item, button, count) {
+    button.disabled = true;
+    var body = new URLSearchParams({ csrf_token: csrfInput ? csrfInput.value : "" });
+    fetch(appeal.links.support, { method: "POST", body: body, credentials: "same-origin" })
+      .then(function (r) {
+        if (!r.ok) throw new Error(String(r.status));
+        return fetch(appeal.links.json, { headers: { Accept: "application/json" } });
+      })
+      .then(function (r) { return r.json(); })
+      .then(function (fresh) {
+        count.textContent = fill(nearby.dataset.supporters, "n", fresh.supporters);
+        var done = document.createElement("p");
+        done.className = "joined";
+        done.textContent = nearby.dataset.joined;
+        item.replaceChild(done, button);
+        nearbyStatus.textContent = nearby.dataset.joined;
+      })
+      .catch(function () {
+        button.disabled = false;
+        nearbyStatus.textContent = nearby.dataset.joinFailed;
+      });
+  }
+
+  citySelect.addEventListener("change", suggestSoon);
+  if (categorySelect) categorySelect.addEventListener("change", suggestSoon);
+  suggestSoon(); // a form shown again with its values
   [latInput, lonInput].forEach(function (input) {
     input.addEventListener("change", function () {
       setPoint(parseFloat(latInput.value.replace(",", ".")), parseFloat(lonInput.value.replace(",", ".")), true);

@@ -32,14 +32,14 @@ ROWS = [
         None, "2026-03-05 04:30:00.123456", "2026-03-06 18:00:00.000000",
         "2026-03-19 17:59:59.000000", 0, None, 1, 4, 0,
         "Яма на дороге возле остановки «Ала-Тоо», машины объезжают по встречке.",
-        "Работы выполнены, яма заделана.", 5, "yes", "2026-03-06 18:00:00.000000", 2, "web", 3, "problem", None, None,
+        "Работы выполнены, яма заделана.", 5, "yes", "2026-03-06 18:00:00.000000", 2, "web", 3, "problem", None, None, None,
     ),
     (
         "BSK-2026-000002", "bishkek", None, "noise", "bsk-housing", "published", None,
         None, None, None, "2026-03-02 20:30:00.000000", "2026-03-02 21:00:00.000000",
         None, None, None, "2026-03-20 17:59:59.000000", 1, "Требуется закупка; «материалы»",
         None, None, 0, HOSTILE, None, None, None, "2026-03-02 21:00:00.000000", 0, "api", 0, "proposal", "declined",
-        "Участок — частная территория; «решение» =SUM(A1)",
+        "Участок — частная территория; «решение» =SUM(A1)", None,
     ),
     (
         "OSH-2026-000003", "osh", "sulaiman-too", "water_leak", "osh-vodokanal", "answered",
@@ -47,7 +47,7 @@ ROWS = [
         "2026-03-03 01:00:00.000000", "2026-03-03 02:00:00.000000",
         "2026-03-04 03:00:00.000000", None, "2026-03-21 17:59:59.000000", 0, None, 1, 1, 2,
         "-2 градуса в квартире, +10 на улице; @акимиат", "@ответ", 2, "partly",
-        "2026-03-04 03:00:00.000000", 1, "open311:oshcity", 12, "question", None, None,
+        "2026-03-04 03:00:00.000000", 1, "open311:oshcity", 12, "question", None, None, "BSK-2026-000001",
     ),
 ]  # fmt: skip
 
@@ -464,6 +464,7 @@ def test_rows_whose_types_change_between_batches_keep_their_values():
         row[spec_index["lat"]], row[spec_index["extension_reason"]] = 42.0, "a"
         row[spec_index["acknowledged_at"]] = "2026-03-02 00:00:00"
         row[spec_index["outcome"]], row[spec_index["outcome_reason"]] = "planned", "b"
+        row[spec_index["duplicate_of"]] = "BSK-2026-000009"
     later = list(as_objects(ROWS[2]))
     later[spec_index["lat"]] = 40.5
     source = [[tuple(r) for r in first], [tuple(ROWS[1])], [tuple(later)]]

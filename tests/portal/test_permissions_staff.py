@@ -22,6 +22,7 @@ from portal.models import (
     StaffRole,
     StaffUser,
     StatusEvent,
+    Supporter,
 )
 from portal.services import actions as registry
 from portal.services import staff_actions
@@ -160,13 +161,20 @@ def test_forged_ids_in_a_form_cannot_reach_another_service(client, login_as, mak
         assert (
             client.post(f"/staff/appeals/{theirs.public_id}{suffix}", data=data).status_code == 403
         )
-    # Marking my appeal as a duplicate of theirs changes only mine.
+    assert snapshot(theirs.id) == before
+    # Marking my appeal as a duplicate of theirs changes nothing of theirs but its count of
+    # supporters (my appeal's author joins them) and so the time its record last changed.
     response = client.post(
         f"/staff/appeals/{mine.public_id}/status",
         data={"status": "duplicate", "duplicate_of": theirs.public_id},
     )
     assert response.status_code == 302
-    assert snapshot(theirs.id) == before
+    (columns, counts), (columns_before, counts_before) = snapshot(theirs.id), before
+    assert counts == counts_before
+    columns.pop("updated_at"), columns_before.pop("updated_at")
+    assert columns == columns_before
+    supporters = select(func.count(Supporter.id)).where(Supporter.appeal_id == theirs.id)
+    assert db.session.scalar(supporters) == 1
 
 
 def test_unknown_appeal_is_404(client, login_as, actors):

@@ -473,6 +473,7 @@ def argument_samples(planted: Planted) -> dict[str, list[str]]:
         "service_code": sorted(planted.category_codes | planted.service_codes),
         "category": sorted(planted.category_codes),
         "service": sorted(planted.service_codes),
+        "code": sorted(planted.service_codes),  # a service's report card
         "city": ["bishkek", "osh"],
         "jurisdiction_id": ["bishkek", "osh"],
         "lang": ["ru", "ky", "en"],
@@ -680,7 +681,21 @@ def seed_urls(app, planted: Planted) -> list[str]:
             # route and on every URL of the planted main appeal
             varied = index == 0 or any(main in url for main in mains)
             seeds += [url + variant for variant in QUERY_VARIANTS] if varied else [url]
-    return seeds
+    return seeds + nearby_urls(planted)
+
+
+def nearby_urls(planted: Planted) -> list[str]:
+    """The form's duplicate suggestions asked at each main appeal's exact (private) point
+    and at its published one: they may show the public record, never what was planted."""
+    urls = []
+    for language in LANGUAGES:
+        main = planted.appeals[f"main_{language}"]
+        for lat, lon in ((main.private.lat, main.private.lon), (main.public_lat, main.public_lon)):
+            urls.append(
+                f"/api/v1/appeals/nearby?city={main.city.slug}&category={main.category.code}"
+                f"&lat={lat}&lon={lon}"
+            )
+    return urls
 
 
 #: CLI commands that write public files (dated dataset snapshots served under /datasets).
