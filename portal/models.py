@@ -685,3 +685,25 @@ class NewsItem(db.Model):
 
 # E-mail alerts live in their own module (portal.alerts.models) but belong to this metadata.
 from portal.alerts.models import AlertDelivery, AlertOutbox, AlertSubscription  # noqa: E402,F401
+
+
+class SearchDocument(db.Model):
+    """The search tokens of an appeal's PUBLISHED text and its published answers' texts
+    (portal.search_text), rewritten by the publication gate whenever it writes one of them
+    (portal.search_index). Never public itself; never built from a private text.
+
+    Indexed per database (portal.search_index): an FTS5 table over ``tokens`` kept in step
+    by triggers on SQLite, a GIN index on ``to_tsvector('simple', tokens)`` on PostgreSQL.
+    """
+
+    __tablename__ = "search_documents"
+
+    appeal_id: Mapped[int] = mapped_column(
+        ForeignKey("appeals.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    tokens: Mapped[str] = mapped_column(Text)
+
+
+from portal import search_index as _search_index  # noqa: E402
+
+_search_index.declare_indexes(SearchDocument.__table__)
