@@ -14,6 +14,8 @@ from flask import current_app
 from sqlalchemy import TypeDecorator
 from sqlalchemy.engine import Connection
 
+from portal.search_index import FTS_TABLES
+
 config = context.config
 migrate = current_app.extensions["migrate"]
 logger = logging.getLogger("alembic.env")
@@ -40,8 +42,18 @@ def skip_empty_revision(context, revision, directives) -> None:
         logger.info("No changes in schema detected.")
 
 
+def include_name(name, type_, parent_names) -> bool:
+    """SQLite's FTS5 table of the search index and the tables it makes for itself are
+    not models (portal.search_index; the revision adding search_documents creates them)."""
+    return not (type_ == "table" and name in FTS_TABLES)
+
+
 def configure(**kwargs) -> None:
-    options = {"render_item": render_item, "process_revision_directives": skip_empty_revision}
+    options = {
+        "render_item": render_item,
+        "process_revision_directives": skip_empty_revision,
+        "include_name": include_name,
+    }
     options.update(migrate.configure_args)
     context.configure(target_metadata=migrate.db.metadata, **options, **kwargs)
 

@@ -158,6 +158,18 @@ def seed_demo_command(count: int, seed: int, today, append: bool) -> None:
     )
 
 
+@click.command("search-reindex")
+@with_appcontext
+def search_reindex_command() -> None:
+    """Rebuild the text search index from the published texts (after a bulk import or a
+    change of the word-form rules in portal.search_text)."""
+    from portal import search_index
+
+    with _connected_engine().begin() as conn:
+        count = search_index.rebuild(conn)
+    click.echo(f"Indexed the published texts of {count} appeals.")
+
+
 @click.command("create-staff")
 @click.option("--email", required=True)
 @click.option("--name", required=True, help="Private: never shown to the public.")
@@ -319,6 +331,7 @@ COMMANDS = (
     worker_command,
     backup_command,
     restore_command,
+    search_reindex_command,
 )
 
 

@@ -46,12 +46,6 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
-        # SQLite's lower() folds ASCII only; text search folds Cyrillic too (queries.search).
-        dbapi_connection.create_function("portal_lower", 1, _lower, deterministic=True)
-
-
-def _lower(value):
-    return value.lower() if isinstance(value, str) else value
 
 
 def check_connection(engine: Engine) -> None:

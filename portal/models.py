@@ -693,3 +693,25 @@ from portal.alerts.models import AlertDelivery, AlertOutbox, AlertSubscription  
 
 # API clients and their webhook outbox (portal.integrations.models), same metadata.
 from portal.integrations.models import ApiClient, WebhookDelivery  # noqa: E402,F401
+
+
+class SearchDocument(db.Model):
+    """The search tokens of an appeal's PUBLISHED text and its published answers' texts
+    (portal.search_text), rewritten by the publication gate whenever it writes one of them
+    (portal.search_index). Never public itself; never built from a private text.
+
+    Indexed per database (portal.search_index): an FTS5 table over ``tokens`` kept in step
+    by triggers on SQLite, a GIN index on ``to_tsvector('simple', tokens)`` on PostgreSQL.
+    """
+
+    __tablename__ = "search_documents"
+
+    appeal_id: Mapped[int] = mapped_column(
+        ForeignKey("appeals.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    tokens: Mapped[str] = mapped_column(Text)
+
+
+from portal import search_index as _search_index  # noqa: E402
+
+_search_index.declare_indexes(SearchDocument.__table__)

@@ -126,7 +126,8 @@ def map_data():
 )
 @strict_query(ListQueryDocSchema)
 def appeals_index():
-    """Published appeals matching the filters, newest first, paginated with links."""
+    """Published appeals matching the filters, newest first (most relevant first with
+    ``q``), paginated with links."""
     try:
         filters = parse_filters(request.args)
         paging = parse_page(

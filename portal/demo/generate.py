@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Connection
 
 from opendata.geomask import mask_point
+from portal import search_index
 from portal.demo import texts
 from portal.demo.bulk import (
     TABLES,
@@ -341,6 +342,7 @@ def seed_demo(
             continue
         for table, columns in TABLES:
             writer.write(table, columns, tables[table.name])
+        search_index.refresh(conn, [row[0] for row in tables["appeals"]])  # their published texts
         stats.appeals += len(tables["appeals"])
         stats.events += len(tables["status_events"])
         stats.answers += len(tables["answers"])

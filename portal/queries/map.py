@@ -351,11 +351,18 @@ def count_matching(filters: AppealFilters, now: datetime | None = None) -> int:
 def page_of_appeals(
     filters: AppealFilters, *, page: int, per_page: int, now: datetime | None = None
 ) -> tuple[list[AppealRecord], int]:
-    """One page of matching appeals, newest first, and the total number of matches."""
+    """One page of matching appeals, newest first — most relevant first when searching
+    (``q``: portal.queries.search ranks) — and the total number of matches."""
     index = point_index()
     matching = index.mask(filters, now or utcnow())
     total = int(np.count_nonzero(matching))
-    ids = first_ids(index, matching, (page - 1) * per_page, per_page)
+    offset = (page - 1) * per_page
+    if filters.q:
+        ranked = index.search_ids(filters.q)  # most relevant first
+        kept = ranked[np.isin(ranked, index.ids[matching])]
+        ids = [int(i) for i in kept[offset : offset + per_page]]
+    else:
+        ids = first_ids(index, matching, offset, per_page)
     return ids_in_order(ids, public_appeals_by_ids(ids)), total
 
 

@@ -247,7 +247,8 @@ class PointIndex:
         return keep
 
     def search_ids(self, q: str) -> np.ndarray:
-        """Ids of the appeals whose public text matches ``q`` (queries.search), kept with
+        """Ids of the appeals whose public text matches ``q`` (queries.search), most
+        relevant first, kept with
         this index for the current minute: panning the map with the same search does not
         search again, and a text published without a status event (a released answer)
         is found within a minute."""

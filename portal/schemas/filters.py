@@ -102,8 +102,9 @@ def search_field() -> SearchText:
     return SearchText(
         allow_none=False,
         metadata={
-            "description": "Text search in the published (anonymized) text of the appeal and "
-            "of its answers: case-insensitive, any part of a word; blank means any."
+            "description": "Full-text search in the published (anonymized) text of the appeal "
+            "and of its answers: case-insensitive, every word in any of its forms (Russian, "
+            "Kyrgyz, English endings); lists are then ordered by relevance. Blank means any."
         },
     )
 

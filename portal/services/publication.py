@@ -35,6 +35,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Mapper, ORMExecuteState, Sessi
 
 from opendata import anonymize
 from opendata.geomask import BBox, MaskedPoint, mask_point
+from portal import search_index
 from portal.extensions import db
 from portal.models import (
     PUBLISHED,
@@ -137,9 +138,11 @@ def guard_published_columns() -> None:
 
 def init_app(app) -> None:
     """Wire the gate: the guard on published columns, and the append-only event log (whose
-    held notes only the gate may fill in)."""
+    held notes only the gate may fill in), and the search index of the published texts
+    (portal.search_index: rewritten in the flush that writes a published text)."""
     guard_published_columns()
     guard_append_only_events()
+    search_index.install(Session)
 
 
 # --- Screening: what the scrubber makes of a text, or that it failed ----------------------

@@ -24,12 +24,30 @@ def test_the_list_search_box_finds_by_published_text(live_server, page, make_app
     assert page.locator("input[name=q]").input_value() == "ЯМА"
 
 
+def test_the_list_search_box_finds_word_forms_most_relevant_first(live_server, page, make_appeal):
+    """Issue 18: "ямы" finds "яма" and "ямой"; the appeal about pits comes first."""
+    once = make_appeal(
+        public_text="Во дворе мусор, лужи, сломанная скамейка и где-то яма у гаражей",
+        lat=42.874, lon=74.612,
+    )  # fmt: skip
+    often = make_appeal(public_text="Яма за ямой на всей улице, яма у школы", lat=42.875)
+    make_appeal(public_text="Не горит фонарь", category="street_light", lat=42.876)
+    page.goto(f"{live_server}/appeals?lang=ru")
+    page.fill("input[name=q]", "ямы")
+    page.click(".filters button[type=submit]")
+    page.wait_for_url("**/appeals?*q=*")
+    cards = page.locator(".appeal-card")
+    assert cards.count() == 2
+    assert often.public_id in cards.nth(0).inner_text()
+    assert once.public_id in cards.nth(1).inner_text()
+
+
 def test_the_map_search_box_narrows_the_markers(live_server, page, make_appeal, external_requests):
     make_appeal(public_text="Глубокая яма у школы", lat=42.8620, lon=74.5850)
     make_appeal(category="street_light", public_text="Не горит фонарь", lat=42.8622, lon=74.5870)
     page.goto(f"{live_server}/map#16/42.8620/74.5850")
     page.wait_for_selector("#map-app[data-total='2']", state="attached")
-    page.fill("input[name=q]", "фонарь")
+    page.fill("input[name=q]", "фонари")  # a word form of "фонарь"
     page.press("input[name=q]", "Enter")
     page.wait_for_function("() => location.search.includes('q=')")
     page.wait_for_selector("#map-app[data-total='1']", state="attached")

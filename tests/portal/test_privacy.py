@@ -777,6 +777,17 @@ def check_feeds_and_search(client, planted: Planted, result: Crawl) -> None:
             assert client.get("/open311/v2/requests.json", query_string=query).json == [], word
             feed = client.get("/feeds/appeals.atom", query_string=query).get_data(as_text=True)
             assert "<entry>" not in feed, word
+    # The search index itself (not public, derived from the published texts only) holds
+    # no form of a planted name.
+    from portal.models import SearchDocument
+    from portal.search_text import query_terms
+
+    tokens = {t for row in db.session.scalars(select(SearchDocument.tokens)) for t in row.split()}
+    assert tokens, "nothing was indexed"
+    for person in PEOPLE:
+        for word in (person.last, person.first):
+            for stems in query_terms(word.replace(ZWSP, "")):
+                assert not set(stems) & tokens, word
 
 
 def capture_alert_mails(monkeypatch) -> list[tuple[str, str, str]]:

@@ -1,6 +1,9 @@
 """Text search ``q``: the published text of an appeal and its answers, case-insensitive in
-Cyrillic too, on the list, the JSON API, the map API, the downloads and Open311 — and never
-the raw text the citizen typed."""
+Cyrillic too, in word forms (ru, ky, en), ranked by relevance, on the list, the JSON API,
+the map API, the downloads and Open311 — and never the raw text the citizen typed.
+
+The search is full-text since issue 18 (SQLite FTS5 / PostgreSQL tsvector): it matches
+whole words in any form, no longer any substring (so "%" or "_" find nothing at all)."""
 
 from __future__ import annotations
 
@@ -122,3 +125,110 @@ def test_a_search_is_kept_with_the_map_index_for_a_minute(app, client, appeals, 
     monkeypatch.setattr(map_index, "utcnow", lambda: now + timedelta(minutes=1))
     index.search_ids("яма")
     assert calls == ["яма", "яма"]  # a minute later: searched again (released texts)
+
+
+# --- Word forms, ranking, the gate ------------------------------------------------------------
+
+
+@pytest.fixture
+def forms(make_appeal, make_answer):
+    ru = make_appeal(public_text="Во дворе огромные ямы, машины объезжают")
+    ru_instr = make_appeal(public_text="Проблема с ямой на перекрёстке")
+    ky = make_appeal(public_text="Көчөлөрдө таштандылар жатат", lat=42.877, lon=74.615)
+    en = make_appeal(public_text="Two deep potholes near the school", lat=42.878, lon=74.616)
+    answered = make_appeal(public_text="Не горит фонарь", category="street_light")
+    make_answer(answered, text="Светильники заменены подрядчиком")
+    return {"ru": ru, "ru_instr": ru_instr, "ky": ky, "en": en, "answered": answered}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("яма", {"ru", "ru_instr"}),  # "ямы", "ямой"
+        ("ЯМАХ", {"ru", "ru_instr"}),
+        ("машина объезжать", {"ru"}),  # every word, each in some form
+        ("көчө", {"ky"}),  # Kyrgyz: -лөр-дө stripped
+        ("таштанды", {"ky"}),  # Kyrgyz plural -лар
+        ("pothole", {"en"}),  # English plural
+        ("светильник", {"answered"}),  # the published answer's text
+        ("яма pothole", set()),
+    ],
+)
+def test_word_forms_are_found(client, forms, query, expected):
+    assert _api_ids(client, f"q={query}") == {forms[k].public_id for k in expected}
+
+
+def test_results_are_ranked_by_relevance_when_searching(client, make_appeal):
+    once = make_appeal(
+        public_text="Во дворе много проблем: мусор, лужи, сломанная скамейка, разбитый "
+        "фонарь, нет освещения, и ещё где-то яма у гаражей за домом номер семь"
+    )
+    often = make_appeal(public_text="Яма, яма и ещё раз яма")
+    newest = make_appeal(public_text="Сломанная скамейка")
+    order = [item["id"] for item in client.get("/api/v1/appeals?q=яма").json["appeals"]]
+    assert order == [often.public_id, once.public_id]
+    # Without a search: newest first, as before.
+    order = [item["id"] for item in client.get("/api/v1/appeals").json["appeals"]]
+    assert order == [newest.public_id, often.public_id, once.public_id]
+    page = client.get("/appeals?q=яма&lang=en").get_data(as_text=True)
+    assert page.index(often.public_id) < page.index(once.public_id)
+
+
+def test_the_index_holds_no_raw_text_and_no_held_text(app, broken_scrubber, make_staff):
+    """Through the real use cases: a submitted text is not found before a moderator
+    publishes it, the raw text never, a held answer only once released."""
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.models import HeldText, SearchDocument
+    from portal.schemas.appeal import AppealSubmissionSchema
+    from portal.services import staff_actions
+    from portal.services.moderation import approve_text, publish_appeal
+    from portal.services.submission import submit_appeal
+
+    client = app.test_client()
+    data = AppealSubmissionSchema().load(
+        {"city": "bishkek", "category": "garbage", "consent": "y",
+         "description": f"Меня зовут {PRIVATE_WORD}. Во дворе не вывозят мусор.",
+         "lat": "42.8746", "lon": "74.6122"}
+    )  # fmt: skip
+    submitted = submit_appeal(data, language="ru").appeal
+    assert _api_ids(client, "q=мусор") == set()  # not published yet
+    moderator = make_staff(role="moderator")
+    publish_appeal(submitted.id, moderator, public_text="Во дворе не вывозят мусор.")
+    assert _api_ids(client, "q=мусора") == {submitted.public_id}
+    assert _api_ids(client, f"q={PRIVATE_WORD}") == set()
+
+    worker = make_staff(role="service", service=submitted.service.code)
+    staff_actions.answer(worker, submitted.public_id, text="Контейнеры заменены")
+    assert _api_ids(client, "q=контейнер") == set()  # held: the scrubber is broken
+    hold = db.session.scalars(select(HeldText)).one()
+    approve_text(hold.id, moderator, "Контейнеры заменены")
+    client.get("/api/v1/appeals")  # a new request
+    from portal.queries.search import ranked_ids
+
+    assert ranked_ids("контейнер") == [submitted.id]
+    tokens = " ".join(db.session.scalars(select(SearchDocument.tokens)))
+    assert "жумабек" not in tokens and "контейнер" in tokens
+
+
+def test_a_withdrawn_text_leaves_the_index(app, make_appeal):
+    from portal.extensions import db
+    from portal.queries.search import ranked_ids
+    from portal.services.publication import fixture_writes
+
+    appeal = make_appeal(public_text="Сломанная скамейка")
+    assert ranked_ids("скамейки") == [appeal.id]
+    with fixture_writes():
+        appeal.public_text = "Сломанный забор"
+    db.session.commit()
+    assert ranked_ids("скамейки") == [] and ranked_ids("забором") == [appeal.id]
+
+
+def test_the_tokens_are_the_same_for_documents_and_queries():
+    from portal.search_text import document_tokens, kyrgyz_stem, query_terms
+
+    assert query_terms("Ямы, ЯМОЙ!") == [("ям", "ямы"), ("ям", "ямой")]
+    assert set(document_tokens("яма")) & set(" ".join(query_terms("ямой")[0]))
+    assert kyrgyz_stem("көчөлөрдө") == "көчө" and kyrgyz_stem("жол") == "жол"
+    assert query_terms("%_ !!") == []
