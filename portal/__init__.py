@@ -36,7 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     _apply_settings(app, settings)
 
-    from portal import database, errors, i18n, jobs, logs, mail, ratelimits, security, templating
+    from portal import database, errors, i18n, jobs, logs, ratelimits, security, templating
     from portal.alerts import outbox as alerts_outbox
     from portal.extensions import cache, db, migrate
     from portal.integrations import webhooks
@@ -50,7 +50,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     webhooks.init_app(app)
     cache.init_app(app, config=_cache_config(settings))
     jobs.init_app(app)
-    mail.init_app(app)
     i18n.init_app(app)
     templating.init_app(app)
     ratelimits.configure(app, settings)

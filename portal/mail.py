@@ -16,11 +16,8 @@ import sys
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from flask import Flask, current_app
-from sqlalchemy import event
+from flask import current_app
 from sqlalchemy.orm import Session
-
-_PENDING_KEY = "portal.pending_mail"
 
 
 class MailError(RuntimeError):
@@ -77,24 +74,7 @@ def echo_mail(to: str, subject: str, body: str) -> None:
 
 def send_after_commit(session: Session, to: str, subject: str, body: str) -> None:
     """Queue a message that is sent only when ``session`` commits (dropped on rollback)."""
-    session.info.setdefault(_PENDING_KEY, []).append((to, subject, body))
+    from portal.jobs import enqueue_after_commit
 
-
-def init_app(app: Flask) -> None:
-    """Listen to the sessions' commits and rollbacks (once per process)."""
-    if not event.contains(Session, "after_commit", _flush_pending):
-        event.listen(Session, "after_commit", _flush_pending)
-        event.listen(Session, "after_rollback", _drop_pending)
-
-
-def _flush_pending(session: Session) -> None:
-    from portal.jobs import enqueue
-
-    pending = session.info.pop(_PENDING_KEY, None)
-    for to, subject, body in pending or ():
-        # Never raises: the use case is stored; the citizen has the link on the receipt.
-        enqueue("send_mail", to, subject, body)
-
-
-def _drop_pending(session: Session) -> None:
-    session.info.pop(_PENDING_KEY, None)
+    # Never fails the use case: it is stored; the citizen has the link on the receipt.
+    enqueue_after_commit(session, "send_mail", to, subject, body)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from flask import Flask
 from sqlalchemy import event, insert
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import object_session
 
 from portal.alerts.models import AlertOutbox
+from portal.jobs import enqueue_after_commit
 from portal.models import EventKind, StatusEvent, utcnow
 
 #: Events a subscriber may hear about: those of the public timeline of a published appeal.
@@ -21,7 +22,6 @@ PUBLIC_EVENT_KINDS = frozenset(EventKind) - {
     EventKind.REJECTED,
     EventKind.WITHDRAWN,
 }
-_PENDING_KEY = "portal.alerts_pending"
 
 
 def _note_event(mapper, connection, target: StatusEvent) -> None:
@@ -31,25 +31,11 @@ def _note_event(mapper, connection, target: StatusEvent) -> None:
         insert(AlertOutbox.__table__).values(event_id=target.id, created_at=utcnow())
     )
     session = object_session(target)
-    if session is not None:
-        session.info[_PENDING_KEY] = True
-
-
-def _queue_delivery(session: Session) -> None:
-    if not session.info.pop(_PENDING_KEY, None):
-        return
-    from portal.jobs import enqueue
-
-    enqueue("deliver_alerts")  # never raises; the schedule is the safety net
-
-
-def _forget(session: Session) -> None:
-    session.info.pop(_PENDING_KEY, None)
+    if session is not None:  # the job's schedule is the safety net
+        enqueue_after_commit(session, "deliver_alerts", once=True)
 
 
 def init_app(app: Flask) -> None:
-    """Listen to status event inserts and to commits (once per process)."""
+    """Listen to status event inserts (once per process)."""
     if not event.contains(StatusEvent, "after_insert", _note_event):
         event.listen(StatusEvent, "after_insert", _note_event)
-        event.listen(Session, "after_commit", _queue_delivery)
-        event.listen(Session, "after_rollback", _forget)

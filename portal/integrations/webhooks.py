@@ -37,13 +37,13 @@ from opendata.schema import APPEALS
 from portal.alerts.outbox import PUBLIC_EVENT_KINDS
 from portal.extensions import db
 from portal.integrations.models import ApiClient, WebhookDelivery
+from portal.jobs import enqueue_after_commit
 from portal.models import PUBLIC_STATUSES, Appeal, StatusEvent, utcnow
 
 #: Seconds a receiver should accept a signature's timestamp (documented in the README).
 REPLAY_WINDOW = 300
 SIGNATURE_HEADER = "X-Portal-Signature"
 BATCH = 100
-_PENDING_KEY = "portal.webhooks_pending"
 _CHANNEL_PREFIX = "open311:"
 
 
@@ -137,28 +137,14 @@ def _note_event(mapper, connection, target: StatusEvent) -> None:
         )  # fmt: skip
     )
     session = object_session(target)
-    if session is not None:
-        session.info[_PENDING_KEY] = True
-
-
-def _queue_delivery(session: Session) -> None:
-    if not session.info.pop(_PENDING_KEY, None):
-        return
-    from portal.jobs import enqueue
-
-    enqueue("deliver_webhooks")  # never raises; the schedule is the safety net
-
-
-def _forget(session: Session) -> None:
-    session.info.pop(_PENDING_KEY, None)
+    if session is not None:  # the job's schedule is the safety net
+        enqueue_after_commit(session, "deliver_webhooks", once=True)
 
 
 def init_app(app: Flask) -> None:
-    """Listen to status event inserts and to commits (once per process)."""
+    """Listen to status event inserts (once per process)."""
     if not event.contains(StatusEvent, "after_insert", _note_event):
         event.listen(StatusEvent, "after_insert", _note_event)
-        event.listen(Session, "after_commit", _queue_delivery)
-        event.listen(Session, "after_rollback", _forget)
 
 
 # --- Delivery ---------------------------------------------------------------------------------

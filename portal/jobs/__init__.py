@@ -27,12 +27,16 @@ from functools import wraps
 from flask import Flask, current_app
 from huey import RedisHuey, SqliteHuey, crontab
 from huey.api import Huey
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from portal.workdays import BISHKEK
 
 log = logging.getLogger(__name__)
 
 _EXTENSION = "portal.jobs"
+#: Session.info key of the jobs to queue when that session commits.
+_PENDING_KEY = "portal.jobs_after_commit"
 #: Key under which a worker notes that it is alive (read by /readyz).
 HEARTBEAT_KEY = "portal:worker-heartbeat"
 
@@ -114,6 +118,10 @@ def init_app(app: Flask) -> None:
     """Build the queue and register every declared job (and the periodic ones) on it."""
     from portal.jobs import tasks  # noqa: F401  (declares the jobs)
 
+    if not event.contains(Session, "after_commit", _enqueue_pending):  # once per process
+        event.listen(Session, "after_commit", _enqueue_pending)
+        event.listen(Session, "after_rollback", _drop_pending)
+
     huey, backend = make_huey(app)
     registered = {}
     for spec in JOBS.values():
@@ -150,6 +158,25 @@ def enqueue(name: str, *args, **kwargs) -> None:
         JOBS[name].func(*args, **kwargs)
     except Exception:  # noqa: BLE001 - logged; the caller's work is already stored
         current_app.logger.exception("job %s failed and could not be queued for a retry", name)
+
+
+def enqueue_after_commit(session: Session, name: str, *args, once: bool = False) -> None:
+    """Queue the job ``name`` when ``session`` commits; forget it when it rolls back.
+
+    ``once``: queue it at most once per commit (a job that drains an outbox).
+    """
+    pending = session.info.setdefault(_PENDING_KEY, [])
+    if not (once and any(call[0] == name for call in pending)):
+        pending.append((name, args))
+
+
+def _enqueue_pending(session: Session) -> None:
+    for name, args in session.info.pop(_PENDING_KEY, None) or ():
+        enqueue(name, *args)  # never raises: the use case is stored
+
+
+def _drop_pending(session: Session) -> None:
+    session.info.pop(_PENDING_KEY, None)
 
 
 def queue_state() -> dict:
