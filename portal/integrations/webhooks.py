@@ -186,6 +186,13 @@ def payload(session: Session, delivery: WebhookDelivery) -> dict | None:
     }
 
 
+def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
+    """POST ``body`` to the checked address of ``url``; the HTTP status (an exception when
+    there is none, ``transport.RefusedAddress`` when the host is not on the internet)."""
+    allow_private = current_app.config["WEBHOOK_ALLOW_PRIVATE"]
+    return transport.post(url, body, headers, timeout, allow_private=allow_private)
+
+
 def retry_delays() -> list[int]:
     return [int(value) for value in current_app.config["WEBHOOK_RETRY_DELAYS"]]
 
@@ -210,10 +217,7 @@ def _attempt(session: Session, delivery: WebhookDelivery, now: datetime) -> bool
     delivery.attempts += 1
     delivery.last_attempt_at = now
     try:
-        status = transport.post(
-            client.webhook_url, body, headers, current_app.config["WEBHOOK_TIMEOUT"],
-            allow_private=current_app.config["WEBHOOK_ALLOW_PRIVATE"],
-        )  # fmt: skip
+        status = post(client.webhook_url, body, headers, current_app.config["WEBHOOK_TIMEOUT"])
         error = None if 200 <= status < 300 else f"HTTP {status}"
     except transport.RefusedAddress as exc:  # retried: the name may be fixed; never sent
         status, error = None, str(exc)[:300]
