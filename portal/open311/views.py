@@ -328,11 +328,7 @@ def create_request(fmt: str):
     channel = checked.channel
     if channel is None:
         raise Open311Error(403, [_("api_key is missing or not valid.")])
-    data = _load_post(body)
-    try:
-        photos = load_media(request.files)
-    except ValidationError as error:
-        raise _invalid(error) from None
+    data, photos = _load_post(body)
     try:
         result = submit_appeal(
             data, photos, language=str(get_locale() or "ru"), channel=channel,
@@ -355,9 +351,10 @@ def create_request(fmt: str):
     return respond([value], "service_requests", "request", status=201)
 
 
-def _load_post(body) -> dict:
+def _load_post(body) -> tuple[dict, list[bytes]]:
+    """The appeal's fields and the image of the ``media`` part (if any); 400 when refused."""
     try:
-        return load_new_request(body, default_city=DEFAULT_JURISDICTION)
+        return load_new_request(body, default_city=DEFAULT_JURISDICTION), load_media(request.files)
     except ValidationError as error:
         raise _invalid(error) from None
 
