@@ -572,6 +572,8 @@ class Photo(db.Model):
     height: Mapped[int] = mapped_column(Integer)
     data: Mapped[bytes] = mapped_column(LargeBinary, info=PUBLISHED_MEDIA)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A news item's photo has no appeal: public as soon as the item is (portal.photos).
+    news_item_id: Mapped[int | None] = mapped_column(ForeignKey("news_items.id"), index=True)
 
 
 class StaffUser(db.Model):
@@ -686,6 +688,12 @@ class NewsItem(db.Model):
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     private_author_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    # An optional photo (stored re-encoded in ``photos`` by the gate) and what it shows,
+    # for people who cannot see it (empty: the item's title).
+    photo_alt_ru: Mapped[str | None] = mapped_column(String(300))
+    photo_alt_ky: Mapped[str | None] = mapped_column(String(300))
+    photo_alt_en: Mapped[str | None] = mapped_column(String(300))
+    photo: Mapped[Photo | None] = relationship(viewonly=True, uselist=False)
 
 
 # E-mail alerts live in their own module (portal.alerts.models) but belong to this metadata.

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 
 from portal.extensions import db
 from portal.models import PUBLIC_STATUSES, Answer, Appeal, Photo
@@ -199,15 +199,19 @@ def new_photo_id() -> str:
 
 def published_photo(public_id: str) -> Photo | None:
     """The stored photo when its appeal is public (and, for a photo attached to an answer,
-    when that answer is published), else None."""
+    when that answer is published) or when it is a news item's (news is public as soon as
+    it exists), else None."""
+    of_public_appeal = and_(
+        Appeal.status.in_(PUBLIC_STATUSES),
+        or_(Photo.answer_id.is_(None), Answer.public_text.is_not(None)),
+    )
     query = (
         select(Photo)
-        .join(Appeal, Appeal.id == Photo.appeal_id)
+        .outerjoin(Appeal, Appeal.id == Photo.appeal_id)
         .outerjoin(Answer, Answer.id == Photo.answer_id)
         .where(
             Photo.public_id == public_id,
-            Appeal.status.in_(PUBLIC_STATUSES),
-            or_(Photo.answer_id.is_(None), Answer.public_text.is_not(None)),
+            or_(Photo.news_item_id.is_not(None), of_public_appeal),
         )
     )
     return db.session.scalars(query).first()

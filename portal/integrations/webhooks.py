@@ -10,10 +10,12 @@
 - **Signature**: header ``X-Portal-Signature: t=<unix time>,v1=<hex>`` where ``hex`` is
   HMAC-SHA256 over ``"<t>.<body>"`` with the client's webhook secret. Receivers recompute
   it and refuse a ``t`` older than ``REPLAY_WINDOW`` seconds (each attempt signs anew).
-- **Retries**: a non-2xx answer, a timeout or a refused connection is retried after each of
-  WEBHOOK_RETRY_DELAYS seconds in turn; after the last one the row is marked failed
-  (admins see it and may retry it). Delivery is at least once: receivers de-duplicate by
-  the ``X-Portal-Delivery`` id.
+- **Where**: the host is resolved at each attempt and refused unless every address is
+  globally routable; the POST goes to the checked address (``transport``: no rebinding).
+- **Retries**: a non-2xx answer, a refused address, a timeout or a refused connection is
+  retried after each of WEBHOOK_RETRY_DELAYS seconds in turn; after the last one the row
+  is marked failed (admins see it and may retry it). Delivery is at least once: receivers
+  de-duplicate by the ``X-Portal-Delivery`` id.
 """
 
 from __future__ import annotations
@@ -23,8 +25,6 @@ import hmac
 import ipaddress
 import json
 import time
-import urllib.error
-import urllib.request
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session, object_session
 from opendata.schema import APPEALS
 from portal.alerts.outbox import PUBLIC_EVENT_KINDS
 from portal.extensions import db
+from portal.integrations import transport
 from portal.integrations.models import ApiClient, WebhookDelivery
 from portal.jobs import enqueue_after_commit
 from portal.models import PUBLIC_STATUSES, Appeal, StatusEvent, utcnow
@@ -185,22 +186,11 @@ def payload(session: Session, delivery: WebhookDelivery) -> dict | None:
     }
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):  # a redirect is an answer, not a hop
-        return None
-
-
-_OPENER = urllib.request.build_opener(_NoRedirect)
-
-
 def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
-    """POST ``body``; the HTTP status (an exception when there is none)."""
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    try:
-        with _OPENER.open(request, timeout=timeout) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
+    """POST ``body`` to the checked address of ``url``; the HTTP status (an exception when
+    there is none, ``transport.RefusedAddress`` when the host is not on the internet)."""
+    allow_private = current_app.config["WEBHOOK_ALLOW_PRIVATE"]
+    return transport.post(url, body, headers, timeout, allow_private=allow_private)
 
 
 def retry_delays() -> list[int]:
@@ -229,6 +219,8 @@ def _attempt(session: Session, delivery: WebhookDelivery, now: datetime) -> bool
     try:
         status = post(client.webhook_url, body, headers, current_app.config["WEBHOOK_TIMEOUT"])
         error = None if 200 <= status < 300 else f"HTTP {status}"
+    except transport.RefusedAddress as exc:  # retried: the name may be fixed; never sent
+        status, error = None, str(exc)[:300]
     except Exception as exc:  # noqa: BLE001 - any failure to deliver is retried
         status, error = None, f"{type(exc).__name__}: {exc}"[:300]
     delivery.last_status_code = status

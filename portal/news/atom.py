@@ -31,9 +31,11 @@ def feed(
     self_url: str,
     page_url: str,
     item_url: Callable[[NewsItem], str],
+    photo_url: Callable[[NewsItem], str | None] = lambda item: None,
 ) -> bytes:
     """The feed document: one entry per item, its title and text in the feed's language
-    (Russian where the item has none), the text as sanitised HTML."""
+    (Russian where the item has none), the text as sanitised HTML, its photo (if any) as
+    an enclosure link."""
     root = ET.Element("feed", {"xmlns": ATOM, "xml:lang": lang})
     _text(root, "title", title)
     _text(root, "id", self_url)
@@ -51,6 +53,12 @@ def feed(
         _text(entry, "published", _iso(item.published_at))
         _text(entry, "updated", _iso(item.updated_at))
         ET.SubElement(entry, "link", {"rel": "alternate", "href": url, "type": "text/html"})
+        photo = photo_url(item)
+        if photo is not None:
+            ET.SubElement(
+                entry, "link", {"rel": "enclosure", "href": photo, "type": item.photo.content_type,
+                                "title": localized(item, "photo_alt") or localized(item, "title")},
+            )  # fmt: skip
         body = localized(item, "body")
         _text(entry, "summary", plain(body))
         _text(entry, "content", str(render(body)), type="html")

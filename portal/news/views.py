@@ -61,7 +61,11 @@ def news_feed():
         self_url=url_for("news.news_feed", lang=lang, _external=True),
         page_url=url_for("news.news_index", lang=lang, _external=True),
         item_url=lambda item: url_for("news.news_detail", item_id=item.id, _external=True),
-    )
+        photo_url=lambda item: (
+            url_for("citizen.photo", public_id=item.photo.public_id, _external=True)
+            if item.photo else None
+        ),
+    )  # fmt: skip
     response = Response(body, mimetype="application/atom+xml")
     response.headers["Cache-Control"] = "public, max-age=300"
     return response

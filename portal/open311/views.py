@@ -61,6 +61,7 @@ from portal.schemas.open311 import (
     ExtensionsArgsSchema,
     JurisdictionArgsSchema,
     RequestQuerySchema,
+    load_media,
     load_new_request,
     open311_field_errors,
 )
@@ -304,7 +305,11 @@ def service_request(service_request_id: str, fmt: str):
         "open311:name. It waits for moderation: the answer "
         "carries a token; GET tokens/{token} gives the service_request_id once the appeal "
         "is published. The point is required (addresses are not geocoded) and must lie "
-        "inside the city."
+        "inside the city. A photo goes as multipart/form-data: the same fields as form "
+        "parts plus one file part `media` (JPEG, PNG or WebP, at most MAX_PHOTO_BYTES); it is "
+        "re-encoded without its metadata (EXIF, GPS) like a web-form photo and published "
+        "with the appeal, whose media_url then points to it. A fake or oversized file is a "
+        "400 naming media, and nothing is stored. media_url in the body is ignored."
     ),
 )
 def create_request(fmt: str):
@@ -323,10 +328,10 @@ def create_request(fmt: str):
     channel = checked.channel
     if channel is None:
         raise Open311Error(403, [_("api_key is missing or not valid.")])
-    data = _load_post(body)
+    data, photos = _load_post(body)
     try:
         result = submit_appeal(
-            data, language=str(get_locale() or "ru"), channel=channel,
+            data, photos, language=str(get_locale() or "ru"), channel=channel,
             idempotency_key=request.headers.get("Idempotency-Key"), key_scope=f"open311:{api_key}",
         )  # fmt: skip
     except ServiceError as error:
@@ -346,9 +351,10 @@ def create_request(fmt: str):
     return respond([value], "service_requests", "request", status=201)
 
 
-def _load_post(body) -> dict:
+def _load_post(body) -> tuple[dict, list[bytes]]:
+    """The appeal's fields and the image of the ``media`` part (if any); 400 when refused."""
     try:
-        return load_new_request(body, default_city=DEFAULT_JURISDICTION)
+        return load_new_request(body, default_city=DEFAULT_JURISDICTION), load_media(request.files)
     except ValidationError as error:
         raise _invalid(error) from None
 

@@ -1,13 +1,16 @@
-"""The news form of the mayor's office: a title and a text in ru (required), ky and en."""
+"""The news form of the mayor's office: a title and a text in ru (required), ky and en, and
+an optional photo with what it shows."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, validates_schema
+from marshmallow import fields as f
 
-from portal.schemas.staff import StaffSchema, Text, _length
+from portal.schemas.staff import PhotoUpload, StaffSchema, Text, _length
 
 MAX_TITLE = 200
+MAX_ALT = 300
 #: News items are short: longer texts belong on the city's own site.
 MAX_BODY = 4000
 
@@ -21,6 +24,11 @@ class NewsFormSchema(StaffSchema):
     body_ru = Text(required=True, validate=_length(10, MAX_BODY))
     body_ky = Text(load_default=None, validate=_length(10, MAX_BODY))
     body_en = Text(load_default=None, validate=_length(10, MAX_BODY))
+    photo = PhotoUpload(load_default=None)
+    remove_photo = f.Boolean(load_default=False)
+    photo_alt_ru = Text(load_default=None, validate=_length(3, MAX_ALT))
+    photo_alt_ky = Text(load_default=None, validate=_length(3, MAX_ALT))
+    photo_alt_en = Text(load_default=None, validate=_length(3, MAX_ALT))
 
     @validates_schema
     def pairs(self, data, **kwargs):

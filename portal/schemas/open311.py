@@ -26,7 +26,7 @@ from marshmallow import (
 
 from portal.schemas import fields as f
 from portal.schemas import grammar
-from portal.schemas.appeal import AppealSubmissionSchema
+from portal.schemas.appeal import AppealSubmissionSchema, UploadField
 from portal.schemas.filters import search_field
 
 #: Window of GET requests when no date is given (the specification's 90 days).
@@ -279,7 +279,8 @@ class ApiKeySchema(_Base):
 #: ``attribute[kind]`` (extended attribute) is the kind of appeal: problem (the default),
 #: proposal or question. ``media_url``, ``address_id``, ``device_id``, ``account_id`` and
 #: other ``attribute[…]`` are accepted and ignored; ``first_name`` and ``last_name`` become
-#: ``name``.
+#: ``name``. A multipart body may carry an image in the file part ``media`` (MEDIA_FIELD),
+#: stored as the web form's ``photos`` are.
 POST_FIELDS = {
     "jurisdiction_id": "city",
     "service_code": "category",
@@ -291,8 +292,10 @@ POST_FIELDS = {
     "phone": "phone",
     "attribute[kind]": "kind",
 }
+MEDIA_FIELD = "media"
 _OPEN311_NAME = {portal: open311 for open311, portal in POST_FIELDS.items()} | {
     "name": "first_name",
+    "photos": MEDIA_FIELD,
 }
 
 
@@ -370,3 +373,18 @@ def load_new_request(data, *, default_city: str = DEFAULT_JURISDICTION) -> dict:
 def open311_field_errors(errors: dict[str, list[str]]) -> dict[str, list[str]]:
     """Field errors of ``submit_appeal`` (portal names) renamed to Open311 field names."""
     return {_OPEN311_NAME.get(key, key): value for key, value in errors.items()}
+
+
+def load_media(files) -> list[bytes]:
+    """The image of a multipart POST requests (the ``media`` file part) as bytes, checked
+    like a web-form photo's upload (size; ``portal.photos`` judges the content when the
+    appeal is stored); [] without one. ValidationError keyed ``media``."""
+    uploads = files.getlist(MEDIA_FIELD)
+    if not uploads:
+        return []
+    if len(uploads) > 1:
+        raise ValidationError({MEDIA_FIELD: [str(_l("Send at most one media file."))]})
+    try:
+        return [UploadField().deserialize(uploads[0])]
+    except ValidationError as error:
+        raise ValidationError({MEDIA_FIELD: error.messages}) from None

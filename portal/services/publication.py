@@ -44,6 +44,7 @@ from portal.models import (
     HeldText,
     HoldCause,
     HoldDecision,
+    NewsItem,
     Photo,
     Rating,
     StaffUser,
@@ -392,21 +393,26 @@ def publish_appeal(
 
 
 def store_photo(
-    appeal: Appeal,
+    appeal: Appeal | None,
     photo: ProcessedPhoto,
     *,
     answer: Answer | None = None,
+    news_item: NewsItem | None = None,
     at: datetime | None = None,
 ) -> Photo:
     """Store a photo re-encoded by ``portal.photos.process_photo`` (pixels only, no
-    metadata): the only way a photo row is written."""
+    metadata) of an appeal, of one of its answers or (no appeal) of a news item: the only
+    way a photo row is written."""
     if not isinstance(photo, ProcessedPhoto):
         raise TypeError("only a photo re-encoded by portal.photos.process_photo is stored")
+    if (appeal is None) == (news_item is None):
+        raise ValueError("a photo belongs to an appeal or to a news item")
     with _gate_writes():
         row = Photo(
             public_id=new_photo_id(),
-            appeal_id=appeal.id,
+            appeal_id=appeal.id if appeal is not None else None,
             answer_id=answer.id if answer is not None else None,
+            news_item_id=news_item.id if news_item is not None else None,
             content_type=photo.content_type,
             width=photo.width,
             height=photo.height,

@@ -14,7 +14,7 @@ from portal.schemas import error_dict
 from portal.schemas.news import MAX_BODY, NewsFormSchema
 from portal.schemas.staff import load
 from portal.services import news
-from portal.services.core import NotFound
+from portal.services.core import NotFound, ServiceError
 from portal.services.permissions import ensure_can
 from portal.staff import bp
 
@@ -49,10 +49,14 @@ def _edit(item_id: int | None):
         return _form(item, values, {})
     values = request.form.to_dict()
     try:
-        data = load(NewsFormSchema(), request.form)
+        data = load(NewsFormSchema(), {**values, **request.files.to_dict()})
+        news.publish_news(current_user, data, item_id)
     except ValidationError as exc:
         return _form(item, values, error_dict(exc), 400)
-    news.publish_news(current_user, data, item_id)
+    except ServiceError as exc:  # a refused photo: nothing was stored
+        if exc.status_code != 400:
+            raise
+        return _form(item, values, exc.errors or {"_schema": [exc.message]}, 400)
     flash(_("Published."), "success")
     return redirect(url_for("staff.news_admin"))
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import http.server
 import json
 import re
+import socket
+import ssl
 import threading
 from datetime import timedelta
 
@@ -14,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.integrations import webhooks
+from portal.integrations import transport, webhooks
 from portal.integrations.keys import hash_key
 from portal.integrations.models import ApiClient, WebhookDelivery
 from portal.models import Appeal, utcnow
@@ -373,3 +375,104 @@ def test_the_cron_command_attempts_due_deliveries(admin_client, app, runner, rec
     outcome = runner.invoke(args=["send-webhooks"])
     assert outcome.exit_code == 0, outcome.output
     assert "1 delivered, 0 to retry, 0 failed" in outcome.output
+
+
+# --- Where a delivery may go (SSRF) -----------------------------------------------------------
+
+HOOK_HOST = "hooks.mycity.example"
+
+
+def fake_dns(monkeypatch, *addresses: str) -> list[str]:
+    """Make HOOK_HOST resolve to ``addresses``; the list of names looked up."""
+    looked_up: list[str] = []
+    real_getaddrinfo = socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host != HOOK_HOST:  # the test's own loopback connection
+            return real_getaddrinfo(host, port, *args, **kwargs)
+        looked_up.append(host)
+        return [(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "",
+                 (a, port)) for a in addresses]  # fmt: skip
+
+    monkeypatch.setattr(transport.socket, "getaddrinfo", getaddrinfo)
+    return looked_up
+
+
+def publish_for(admin_client, app, make_staff, url: str) -> tuple[ApiClient, WebhookDelivery]:
+    """A client whose webhook is ``url`` and one of its appeals published (one attempt made),
+    with the loopback allowance of the other tests switched off."""
+    api_client, key, _ = create(admin_client, url=url)
+    app.config["WEBHOOK_ALLOW_PRIVATE"] = False
+    assert post_appeal(app.test_client(), key).status_code == 201
+    publish_appeal(newest_appeal().id, make_staff(role="moderator"))
+    db.session.expire_all()
+    return api_client, db.session.scalars(select(WebhookDelivery)).one()
+
+
+@pytest.mark.parametrize(
+    "addresses",
+    [
+        ("127.0.0.1",),
+        ("10.0.0.5",),
+        ("::1",),
+        ("169.254.169.254",),
+        ("::ffff:127.0.0.1",),
+        ("93.184.216.34", "192.168.1.10"),
+    ],  # fmt: skip
+)
+def test_a_host_resolving_to_a_non_public_address_is_never_contacted(
+    admin_client, app, make_staff, monkeypatch, addresses
+):
+    fake_dns(monkeypatch, *addresses)
+    connected = []
+    monkeypatch.setattr(transport.socket, "create_connection", lambda *a, **k: connected.append(a))
+    api_client, delivery = publish_for(admin_client, app, make_staff, f"https://{HOOK_HOST}/h")
+    assert connected == []
+    assert delivery.attempts == 1 and delivery.state == "pending"  # retried: DNS may change
+    assert delivery.last_status_code is None
+    bad = addresses[-1]
+    assert "refused" in delivery.last_error and bad in delivery.last_error
+    page = admin_client.get(f"/staff/admin/clients/{api_client.id}?lang=en").get_data(as_text=True)
+    assert f"resolves to {bad}, which is not a public internet address" in page
+
+
+def test_a_public_host_is_contacted_at_the_checked_address_with_its_own_name(
+    admin_client, app, make_staff, monkeypatch, receiver
+):
+    looked_up = fake_dns(monkeypatch, "93.184.216.34")
+    connected = []
+    real_connect = socket.create_connection
+    port = receiver.server.server_address[1]
+
+    def create_connection(address, *args, **kwargs):
+        connected.append(address)  # then reach the loopback receiver in its stead
+        return real_connect(("127.0.0.1", port), *args, **kwargs)
+
+    monkeypatch.setattr(transport.socket, "create_connection", create_connection)
+    _, delivery = publish_for(admin_client, app, make_staff, f"http://{HOOK_HOST}:{port}/h")
+    assert connected == [("93.184.216.34", port)]
+    assert looked_up == [HOOK_HOST]  # one lookup: the address checked is the one used
+    assert delivery.state == "delivered"
+    [(headers, _)] = receiver.received
+    assert headers["Host"] == f"{HOOK_HOST}:{port}"
+
+
+def test_tls_keeps_the_host_name_for_sni_and_the_certificate(monkeypatch):
+    fake_dns(monkeypatch, "93.184.216.34")
+    seen = {}
+    sock = socket.socket()
+
+    def create_connection(address, *args, **kwargs):
+        seen["address"] = address
+        return sock
+
+    def wrap_socket(context, raw, server_hostname=None, **kwargs):
+        seen["sni"], seen["checks_name"] = server_hostname, context.check_hostname
+        raise ssl.SSLError("test: stop before the handshake")
+
+    monkeypatch.setattr(transport.socket, "create_connection", create_connection)
+    monkeypatch.setattr(ssl.SSLContext, "wrap_socket", wrap_socket)
+    with pytest.raises(ssl.SSLError):
+        transport.post(f"https://{HOOK_HOST}/h", b"{}", {}, 1.0, allow_private=False)
+    sock.close()
+    assert seen == {"address": ("93.184.216.34", 443), "sni": HOOK_HOST, "checks_name": True}

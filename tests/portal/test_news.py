@@ -3,13 +3,15 @@ page, /news and the Atom feed — and no script in an item ever runs."""
 
 from __future__ import annotations
 
+import io
 import re
 
 import feedparser
 import pytest
+from PIL import Image
 
 from portal.extensions import db
-from portal.models import NewsItem
+from portal.models import NewsItem, Photo
 
 HOSTILE = (
     "Открыт новый сквер. <script>alert('x')</script>\n\n"
@@ -158,3 +160,95 @@ def test_demo_data_brings_news_in_three_languages_once(runner, client):
     assert db.session.query(NewsItem).count() == 3
     assert "Tree planting has begun" in client.get("/?lang=en").get_data(as_text=True)
     assert "<strong>1,200</strong>" in client.get("/news?lang=en").get_data(as_text=True)
+
+
+# --- The optional photo ---------------------------------------------------------------------
+
+ALT = "Саженцы клёна вдоль проспекта"
+
+
+def gps_jpeg(color=(30, 140, 60)) -> io.BytesIO:
+    """A phone photo with the camera owner's name and a GPS position in EXIF."""
+    exif = Image.Exif()
+    exif[0x013B] = "Sentinel Photographer"  # Artist
+    exif[0x8825] = {1: "N", 2: (42.0, 52.0, 30.0), 3: "E", 4: (74.0, 36.0, 10.0)}
+    out = io.BytesIO()
+    Image.new("RGB", (640, 480), color).save(out, "JPEG", exif=exif)
+    out.seek(0)
+    return out
+
+
+def _photo_urls(page: str) -> list[tuple[str, str]]:
+    return re.findall(r'<img src="(/photos/[0-9a-f]{32})" alt="([^"]*)"', page)
+
+
+def test_a_news_photo_is_re_encoded_shown_with_alt_text_and_in_the_feed(client, editor):
+    _publish(client, photo=(gps_jpeg(), "IMG_0001.jpg", "image/jpeg"), photo_alt_ru=ALT,
+             photo_alt_en="Maple saplings along the avenue")  # fmt: skip
+    item = db.session.query(NewsItem).one()
+    for url in ("/news", "/", f"/news/{item.id}"):
+        [(src, alt)] = _photo_urls(client.get(url).get_data(as_text=True))
+        assert alt == ALT, url
+    assert _photo_urls(client.get("/news?lang=en").get_data(as_text=True))[0][1] == (
+        "Maple saplings along the avenue"
+    )
+    served = client.get(src)
+    assert served.status_code == 200 and served.mimetype == "image/jpeg"
+    image = Image.open(io.BytesIO(served.data))
+    assert image.size == (640, 480) and not image.getexif() and "exif" not in image.info
+    assert b"Sentinel" not in served.data
+    entry = feedparser.parse(client.get("/news.atom").data).entries[0]
+    [enclosure] = entry.enclosures
+    assert enclosure.href == f"http://portal.test{src}" and enclosure.type == "image/jpeg"
+    assert client.get(enclosure.href.removeprefix("http://portal.test")).status_code == 200
+
+
+def test_without_alt_text_the_title_describes_the_photo(client, editor):
+    _publish(client, photo=(gps_jpeg(), "p.jpg", "image/jpeg"))
+    [(_, alt)] = _photo_urls(client.get("/news?lang=en").get_data(as_text=True))
+    assert alt == "A new square"
+
+
+@pytest.mark.parametrize(
+    "upload",
+    [
+        (b"<?php echo 1; ?> not an image", "x.jpg", "image/jpeg"),
+        (b"\xff\xd8\xff" + b"0" * 2_000_000, "big.jpg", "image/jpeg"),
+    ],  # fmt: skip
+    ids=["fake", "oversized"],
+)
+def test_a_refused_photo_is_a_translated_error_and_nothing_is_stored(client, editor, app, upload):
+    app.config["MAX_PHOTO_BYTES"] = 1024 * 1024
+    data, name, mimetype = upload
+    response = client.post(
+        "/staff/news/new?lang=en", data={**ITEM, "photo": (io.BytesIO(data), name, mimetype)}
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Only JPEG, PNG and WebP photos are accepted." in page or "too large" in page
+    ru = client.post("/staff/news/new?lang=ru", data={**ITEM, "photo": (io.BytesIO(data), name,
+                                                                         mimetype)})  # fmt: skip
+    assert ru.status_code == 400 and "Only JPEG" not in ru.get_data(as_text=True)
+    assert db.session.query(NewsItem).count() == 0 and db.session.query(Photo).count() == 0
+
+
+def test_an_editor_replaces_and_removes_the_photo(client, editor):
+    _publish(client, photo=(gps_jpeg(), "a.jpg", "image/jpeg"))
+    item = db.session.query(NewsItem).one()
+    [(first, _)] = _photo_urls(client.get("/news").get_data(as_text=True))
+    assert "Remove the photo" in client.get(f"/staff/news/{item.id}?lang=en").get_data(as_text=True)
+    edit = f"/staff/news/{item.id}"
+    photo = (gps_jpeg((200, 20, 20)), "b.jpg", "image/jpeg")
+    assert client.post(edit, data={**ITEM, "photo": photo}).status_code == 302
+    [(second, _)] = _photo_urls(client.get("/news").get_data(as_text=True))
+    assert second != first and client.get(first).status_code == 404
+    # Correcting the text alone keeps the photo.
+    assert client.post(edit, data={**ITEM, "title_ru": "Исправлено"}).status_code == 302
+    assert _photo_urls(client.get("/news").get_data(as_text=True))[0][0] == second
+    assert client.post(edit, data={**ITEM, "remove_photo": "true"}).status_code == 302
+    assert _photo_urls(client.get("/news").get_data(as_text=True)) == []
+    assert client.get(second).status_code == 404 and db.session.query(Photo).count() == 0
+    _publish(client, photo=(gps_jpeg(), "c.jpg", "image/jpeg"))
+    newest = db.session.query(NewsItem).order_by(NewsItem.id.desc()).first()
+    assert client.post(f"/staff/news/{newest.id}/delete").status_code == 302
+    assert db.session.query(Photo).count() == 0

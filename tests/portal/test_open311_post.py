@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from flask_babel import refresh
+from PIL import Image
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import AccessToken, Appeal, AppealStatus, Contact, StatusEvent
+from portal.models import AccessToken, Appeal, AppealStatus, Contact, Photo, StatusEvent
 from portal.open311.views import make_token
 from portal.services.moderation import publish_appeal
 from portal.services.submission import submit_appeal
@@ -219,3 +222,74 @@ def test_tokens_differ_with_the_secret_key(make_app, keyed_app):
     other = make_app(SECRET_KEY="another-secret-key-for-tests-only")
     with other.app_context():
         assert make_token("BSK-2026-000001") != token
+
+
+# --- An image in the multipart part ``media`` ---------------------------------------------------
+
+
+def phone_jpeg() -> bytes:
+    """A phone photo: its GPS position and owner's name must not survive."""
+    exif = Image.Exif()
+    exif[0x013B] = "Aigul Testova"  # Artist
+    exif[0x8825] = {1: "N", 2: (42.0, 52.0, 30.0), 3: "E", 4: (74.0, 36.0, 10.0)}
+    out = io.BytesIO()
+    Image.new("RGB", (800, 600), (120, 90, 40)).save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+def multipart(media: bytes, name: str = "yama.jpg", mimetype: str = "image/jpeg") -> dict:
+    return {**VALID, "media": (io.BytesIO(media), name, mimetype)}
+
+
+def test_a_media_part_is_stored_like_a_web_form_photo_and_becomes_media_url(
+    keyed_client, make_staff
+):
+    response = keyed_client.post(f"{BASE}/requests.json", data=multipart(phone_jpeg()),
+                                 content_type="multipart/form-data")  # fmt: skip
+    assert response.status_code == 201, response.data
+    appeal = db.session.scalars(select(Appeal)).one()
+    [photo] = db.session.scalars(select(Photo)).all()
+    assert (photo.appeal_id, appeal.photo_count) == (appeal.id, 1)
+    stored = Image.open(io.BytesIO(photo.data))
+    assert stored.format == "JPEG" and not stored.getexif() and b"Testova" not in photo.data
+    assert keyed_client.get(f"/photos/{photo.public_id}").status_code == 404  # not yet public
+
+    publish_appeal(appeal.id, make_staff(role="moderator"))
+    [item] = keyed_client.get(f"{BASE}/requests/{appeal.public_id}.json").get_json()
+    assert item["media_url"] == f"http://portal.test/photos/{photo.public_id}"
+    listed = keyed_client.get(f"{BASE}/requests.json").get_json()
+    assert [r["media_url"] for r in listed] == [item["media_url"]]
+    served = keyed_client.get(f"/photos/{photo.public_id}")
+    assert served.status_code == 200 and served.data == photo.data
+
+
+@pytest.mark.parametrize(
+    ("media", "problem"),
+    [
+        (b"GIF89a not really a photo at all", "Only JPEG, PNG and WebP photos are accepted."),
+        (b"\xff\xd8\xff" + b"\0" * 300_000, "larger than"),
+    ],  # fmt: skip
+    ids=["fake", "oversized"],
+)
+def test_a_refused_media_is_a_translated_400_and_changes_nothing(
+    keyed_app, keyed_client, media, problem
+):
+    keyed_app.config["MAX_PHOTO_BYTES"] = 256 * 1024
+    if problem == "larger than":  # the size is checked before the content is looked at
+        keyed_app.config["MAX_PHOTO_BYTES"] = 200 * 1024
+    descriptions = assert_error(
+        keyed_client.post(f"{BASE}/requests.json?lang=en", data=multipart(media)), 400
+    )
+    assert any(d.startswith("media:") and problem in d for d in descriptions), descriptions
+    ru = assert_error(keyed_client.post(f"{BASE}/requests.json?lang=ru", data=multipart(media)),
+                      400)  # fmt: skip
+    assert any(d.startswith("media:") and problem not in d for d in ru), ru
+    assert counts() == (0, 0, 0, 0) and db.session.scalar(select(func.count(Photo.id))) == 0
+
+
+def test_only_one_media_part_is_accepted(keyed_client):
+    data = {**VALID, "media": [(io.BytesIO(phone_jpeg()), "a.jpg", "image/jpeg"),
+                               (io.BytesIO(phone_jpeg()), "b.jpg", "image/jpeg")]}  # fmt: skip
+    descriptions = assert_error(keyed_client.post(f"{BASE}/requests.json?lang=en", data=data), 400)
+    assert any(d.startswith("media:") for d in descriptions), descriptions
+    assert counts() == (0, 0, 0, 0)

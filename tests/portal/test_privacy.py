@@ -8,9 +8,10 @@ address, photo metadata (EXIF with GPS, XMP, the JPEG comment, PNG text chunks),
 staff answer, the rating comment, the reroute and the extension reasons and the reason of
 a proposal's outcome — through the real use cases, for a proposal submitted through each
 interface language (ru, ky, en), which goes publish → answer → rate → reopen → reroute →
-extend → declined. A news item's editor (name and e-mail private) publishes one item. The rejection note has
-no free text (its only input, the original's number, is validated), so nothing can be
-planted in it. Each sentinel person also follows e-mail alerts (a category, an area, one
+extend → declined. A news item's editor (name and e-mail private) publishes one item
+with a phone photo (EXIF GPS, author). The rejection note has no free text (its only
+input, the original's number, is validated), so nothing can be planted in it.
+Each sentinel person also follows e-mail alerts (a category, an area, one
 appeal) with their address; a city app (an API client whose private contact is a sentinel
 person) sends the main appeals, and every webhook delivery of their events is checked. Texts the publication gate holds are handled by a diligent
 moderator: the scrubber's proposal, with what it highlighted as doubtful struck out.
@@ -260,6 +261,7 @@ class Planted:
     service_codes: set[str] = field(default_factory=set)
     category_codes: set[str] = field(default_factory=set)
     news_ids: list[str] = field(default_factory=list)
+    news_photo_id: str = ""
     city_app_key: str = ""
 
     @property
@@ -424,8 +426,14 @@ def plant(make_staff) -> Planted:
     # News of the mayor's office: its editor's name and e-mail are private.
     editor = staff(make_staff, f"{MODERATOR_NAME}-Редактор", "news@city-staff.test", role="editor")
     # (Its text is published as the editor wrote it — a person, like a moderator's edit.)
-    item = publish_news(editor, {"title_ru": "Новости мэрии", "body_ru": "Открыт новый сквер."})
+    # Its photo comes straight from the editor's phone: GPS and the owner's name in EXIF,
+    # XMP and a comment; only the re-encoded pixels may be public.
+    item = publish_news(editor, {"title_ru": "Новости мэрии", "body_ru": "Открыт новый сквер.",
+                                 "photo": exif_jpeg(), "photo_alt_ru": "Новый сквер"})  # fmt: skip
     planted.news_ids.append(str(item.id))
+    news_photo = db.session.scalars(select(Photo).where(Photo.news_item_id == item.id)).one()
+    planted.photo_ids.append(news_photo.public_id)
+    planted.news_photo_id = news_photo.public_id
     for appeal in planted.appeals.values():
         planted.service_codes.add(appeal.service.code)
         planted.category_codes.add(appeal.category.code)
@@ -860,6 +868,12 @@ def test_no_personal_data_in_any_public_output(app, client, make_staff, monkeypa
     # Photos: served publicly only re-encoded, without EXIF (checked for every image above).
     photos = [body for url, body in result.bodies.items() if body[:3] == b"\xff\xd8\xff"]
     assert photos, "no public photo was fetched: is the photo route gone?"
+    news_photo = result.bodies.get(f"/photos/{planted.news_photo_id}", b"")
+    assert news_photo[:3] == b"\xff\xd8\xff", "the news photo was not fetched"
+    assert not image_problems(news_photo) and not leaks_in(news_photo, "")
+    for page in ("/news", "/"):  # the pages link it, and the feed encloses it
+        assert f"/photos/{planted.news_photo_id}" in result.bodies[page].decode()
+    assert f"/photos/{planted.news_photo_id}" in client.get("/news.atom").get_data(as_text=True)
 
     # The citizen's own private pages show their own data, but never a staff member's
     # name or the service's internal note.
