@@ -68,6 +68,11 @@ def test_staff_pages_share_one_look_and_forms_are_styled(
                 cell = page.locator(".inbox-table td.supporters").first
                 before = cell.evaluate("e => getComputedStyle(e, '::before').content")
                 assert "Поддержали" in before
+            if name == "administration" and viewport[0] < 640:  # lists as cards, no scrolling
+                for table in page.locator("table.admin-table").all():
+                    assert table.evaluate("e => e.scrollWidth <= e.clientWidth + 1")
+                mail = page.locator("table.admin-table td[data-label]").first
+                assert mail.bounding_box()["x"] + mail.bounding_box()["width"] <= viewport[0]
             if name == "news form":
                 assert page.locator("form textarea").count() == 3
                 assert page.locator("section.admin-form form").evaluate(UNSTYLED) == []
