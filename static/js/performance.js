@@ -114,4 +114,18 @@
     });
     drawHeat(figure, project);
   });
+
+  // Printing: every section collapsed on screen is opened for the paper, and closed again
+  // afterwards (the print stylesheet keeps nothing hidden or clipped).
+  var openedForPrint = [];
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("details:not([open])").forEach(function (details) {
+      details.open = true;
+      openedForPrint.push(details);
+    });
+  });
+  window.addEventListener("afterprint", function () {
+    openedForPrint.forEach(function (details) { details.open = false; });
+    openedForPrint = [];
+  });
 })();
