@@ -33,7 +33,6 @@ import hmac
 import re
 
 from flask import Response, current_app, jsonify, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, Signer
 from marshmallow import ValidationError
@@ -309,6 +308,7 @@ def service_request(service_request_id: str, fmt: str):
 )
 def create_request(fmt: str):
     """Submit an appeal through the same use case as the web form (needs an api_key)."""
+    from portal.citizen.forms import request_origin
     from portal.services.core import ServiceError
     from portal.services.submission import submit_appeal
 
@@ -325,10 +325,9 @@ def create_request(fmt: str):
         raise Open311Error(403, [_("api_key is missing or not valid.")])
     data = _load_post(body)
     try:
-        result = submit_appeal(
-            data, language=str(get_locale() or "ru"), channel=channel,
-            idempotency_key=request.headers.get("Idempotency-Key"), key_scope=f"open311:{api_key}",
-        )  # fmt: skip
+        key = request.headers.get("Idempotency-Key")
+        origin = request_origin(channel, retry_scope=f"open311:{api_key}", retry_key=key)
+        result = submit_appeal(data, origin=origin)
     except ServiceError as error:
         fields = open311_field_errors(error.errors)
         descriptions = [f"{field}: {text}" for field, texts in fields.items() for text in texts]
