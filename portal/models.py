@@ -293,7 +293,7 @@ class Appeal(db.Model):
             "reopen_count",
             "last_solved",
             "last_score",
-            "channel",  # appeals received per channel (performance_counts.received_by_channel)
+            "channel",  # appeals received per channel (performance_counts.figures_by)
             "kind",  # headline figures count problems; the rest per kind (performance_counts)
         ),
     )
