@@ -231,28 +231,7 @@ def service_card(code: str):
     result = performance_set(query.window_start, query.window_end, None, code)
     rows = result.groups["service"]
     window = {"from": query.window_start.isoformat(), "to": query.window_end.isoformat()}
-    dataset_args = {
-        "service": code,
-        "date_from": window["from"],
-        "date_to": window["to"],
-    }
-    links = {
-        "performance": url_for("public.performance", service=code, **window),
-        "json": url_for("public.performance_json", service=code, **window),
-        "csv": {
-            g: url_for("public.performance_csv", service=code, group=g, **window)
-            for g in ("service", "service_month", "category", "district")
-        },
-        "datasets": {
-            name: {
-                fmt: url_for("datasets.download", name=name, fmt=fmt, **dataset_args)
-                for fmt in ("csv", "json")
-            }
-            for name in ("service_performance", "appeals")
-        },
-        "about": url_for("public.performance_about"),
-        "self": url_for("public.service_card", code=code, **window),
-    }
+    links = _card_links(code, window)
     return render_template(
         "performance/card.html",
         service=service,
@@ -270,6 +249,28 @@ def service_card(code: str):
         ],
         kinds=figures_by("kind", query.window_start, query.window_end, None, code),
     )
+
+
+def _card_links(code: str, window: dict[str, str]) -> dict:
+    """Where a service's report card links to: its figures, downloads and datasets."""
+    dataset_args = {"service": code, "date_from": window["from"], "date_to": window["to"]}
+    return {
+        "performance": url_for("public.performance", service=code, **window),
+        "json": url_for("public.performance_json", service=code, **window),
+        "csv": {
+            g: url_for("public.performance_csv", service=code, group=g, **window)
+            for g in ("service", "service_month", "category", "district")
+        },
+        "datasets": {
+            name: {
+                fmt: url_for("datasets.download", name=name, fmt=fmt, **dataset_args)
+                for fmt in ("csv", "json")
+            }
+            for name in ("service_performance", "appeals")
+        },
+        "about": url_for("public.performance_about"),
+        "self": url_for("public.service_card", code=code, **window),
+    }
 
 
 def _breakdowns(query: PerformanceQuery) -> dict[str, list[dict]]:
