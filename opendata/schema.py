@@ -15,6 +15,7 @@ Vocabulary: the statuses, resolutions and other codes below are the public vocab
 the portal builds its enums from them.
 """
 
+# size: THE public record: every published field of every dataset, one line each, together
 from __future__ import annotations
 
 from datetime import date
@@ -84,6 +85,9 @@ CHANNEL_PATTERN = rf"^(web|api|open311(:{CLIENT_NAME_PATTERN})?)$"
 APPEAL_KINDS = ("problem", "proposal", "question")
 #: How the city decided on a proposal (declined: always with a public reason).
 PROPOSAL_OUTCOMES = ("accepted", "planned", "declined")
+#: Public fields of an appeal /performance counts the window's appeals by (a table each on
+#: the page, and in its JSON under the field's name in the plural).
+PERFORMANCE_BREAKDOWNS = ("channel", "kind")
 
 PUBLIC_ID_PATTERN = r"^[A-Z]{3}-[0-9]{4}-[0-9]{6}$"
 CODE_PATTERN = r"^[a-z0-9_-]{1,40}$"

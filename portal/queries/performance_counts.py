@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, case, func, or_, select
 
 from opendata import stats
-from opendata.schema import APPEALS
+from opendata.schema import APPEALS, PERFORMANCE_BREAKDOWNS
 from opendata.stats import Counts, PerformanceRow
 from portal.extensions import db
 from portal.models import (
@@ -195,9 +195,9 @@ def fold(rows) -> dict[str, dict[tuple, Counts]]:
     return groups
 
 
-#: Public fields of an appeal that /performance counts the window's appeals by (HTML and
-#: JSON), keyed by the name of their table there. A field stored on the appeal row.
-BREAKDOWNS = {"channels": "channel", "kinds": "kind"}
+#: The tables of /performance per value of a public field (opendata.schema), by the name
+#: the page and its JSON give them: "channels", "kinds"…
+BREAKDOWNS = {f"{name}s": name for name in PERFORMANCE_BREAKDOWNS}
 
 
 def figures_by(
