@@ -21,6 +21,8 @@ STATUS = {
     "withdrawn": _l("Withdrawn"),
 }
 
+#: Every kind of event of an appeal's timeline, with its label: portal.models.EventKind is
+#: built from these codes, so a new kind of event is one line here.
 EVENT = {
     "submitted": _l("Appeal submitted"),
     "published": _l("Published after moderation"),

@@ -41,6 +41,7 @@ from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from opendata import schema
+from portal import labels
 from portal.extensions import db
 
 #: ``Column.info`` key marking published data; the value says what kind.
@@ -109,20 +110,9 @@ AppealKind = _vocabulary("AppealKind", schema.APPEAL_KINDS)
 ProposalOutcome = _vocabulary("ProposalOutcome", schema.PROPOSAL_OUTCOMES)
 
 
-class EventKind(enum.StrEnum):
-    SUBMITTED = "submitted"
-    PUBLISHED = "published"
-    REJECTED = "rejected"
-    ACKNOWLEDGED = "acknowledged"
-    IN_PROGRESS = "in_progress"
-    ANSWERED = "answered"
-    RATED = "rated"
-    REOPENED = "reopened"
-    REROUTED = "rerouted"
-    DEADLINE_EXTENDED = "deadline_extended"
-    CLOSED = "closed"
-    WITHDRAWN = "withdrawn"
-    OUTCOME_STATED = "outcome_stated"  # the city decided on a proposal
+#: What happened to an appeal (its timeline): declared once with each kind's public label
+#: in ``portal.labels.EVENT`` ("outcome_stated": the city decided on a proposal).
+EventKind = _vocabulary("EventKind", tuple(labels.EVENT))
 
 
 Solved = _vocabulary("Solved", schema.SOLVED)
