@@ -147,7 +147,7 @@ def count_query(now: datetime, city: str | None, service: str | None = None):
             submitted >= bindparam("begin", type_=submitted.type),
             submitted < bindparam("end", type_=submitted.type),
             # Services are ranked on problems only: proposals and questions are not the
-            # same work (they are counted per kind by figures_by_kind).
+            # same work (they are counted per kind by figures_by("kind")).
             Appeal.kind == AppealKind.PROBLEM,
         )
         .group_by(
