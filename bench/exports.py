@@ -86,7 +86,7 @@ class _Discard:
 
 def seed(url: str, count: int) -> None:
     from portal import create_app
-    from portal.demo.generate import seed_demo
+    from portal.demo.seeding import seed_demo
     from portal.extensions import db
     from portal.services.core import work_calendar
     from portal.services.reference import install_reference_data

@@ -46,7 +46,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def seeded_sqlite(count: int) -> str:
     """A fresh SQLite database with ``count`` demo appeals (deterministic)."""
-    from portal.demo.generate import seed_demo
+    from portal.demo.seeding import seed_demo
     from portal.services.core import work_calendar
     from portal.services.reference import install_reference_data
 

@@ -61,7 +61,7 @@ def run(app, appeals: int, failures: int) -> dict:
     from portal.models import StaffRole, StaffUser, utcnow
     from portal.schemas.appeal import AppealSubmissionSchema
     from portal.services.moderation import publish_appeal
-    from portal.services.submission import submit_appeal
+    from portal.services.submission import Origin, submit_appeal
 
     server, url = receiver(failures)
     slug = f"bench{failures if failures >= 0 else 'x'}"
@@ -74,7 +74,8 @@ def run(app, appeals: int, failures: int) -> dict:
     form = {"city": "bishkek", "category": "pothole", "lat": "42.8746", "lon": "74.6122",
             "description": "Глубокая яма на проезжей части у остановки.", "consent": "y"}  # fmt: skip
     for _ in range(appeals):
-        result = submit_appeal(AppealSubmissionSchema().load(form), [], channel=f"open311:{slug}")
+        origin = Origin(channel=f"open311:{slug}")
+        result = submit_appeal(AppealSubmissionSchema().load(form), [], origin)
         publish_appeal(result.appeal.id, moderator)
     start = utcnow()
     clock, timeline, walls = start, [], []

@@ -16,12 +16,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from opendata.cells import EXCEL, RFC4180
 from opendata.exports import FORMATS
-from opendata.schema import DATASETS, N_, SCHEMA_VERSION, Dataset, Field
+from opendata.schema import DATASETS, SCHEMA_VERSION, Dataset, Field
 
 PACKAGE_NAME = "achyk-shaar-appeals"
 LICENSE = {
@@ -42,95 +42,6 @@ PARQUET_TYPES = (
     "64-bit integers, numbers as doubles (the point as lat and lon), dates as dates."
 )
 KEYWORDS = ("appeals", "city services", "open311", "Bishkek", "Osh", "Kyrgyzstan")
-
-
-@dataclass(frozen=True)
-class Change:
-    """One version of the published schema."""
-
-    version: str
-    date: date
-    changes: tuple[str, ...]
-
-
-#: Schema versions, newest first. Bump SCHEMA_VERSION and add an entry for every change
-#: of a published field (a test checks that the newest entry is SCHEMA_VERSION).
-CHANGELOG: tuple[Change, ...] = (
-    Change(
-        "1.2.0",
-        date(2026, 12, 5),
-        (
-            N_(
-                "Formats: Parquet for appeals, answers, ratings and service_performance (downloads with the same filters, and in every snapshot): typed columns — datetimes as timestamps with time zone (Asia/Bishkek), booleans, 64-bit integers, the point as lat and lon numbers."
-            ),  # fmt: skip
-            N_(
-                "Appeals: new field supporters (how many residents said the problem affects "
-                "them too, at most one per browser), added as the last column; it is also "
-                "in the API and Open311's extended_attributes."
-            ),  # fmt: skip
-            N_(
-                "Appeals: new field kind (problem, proposal or question), added as the last "
-                "column, in every format, the API and Open311's extended_attributes; kind is "
-                "a filter of the map, the list, the API and the downloads. Appeals submitted "
-                "before kinds were recorded are problems."
-            ),  # fmt: skip
-            N_(
-                "Appeals: new fields outcome (accepted, planned or declined: how the city "
-                "decided on a proposal) and outcome_reason (its public reason, anonymized "
-                "like every published text), after kind."
-            ),  # fmt: skip
-            N_(
-                "Appeals: new field duplicate_of (the id of the original when the appeal was "
-                "closed as a duplicate), the last column; the duplicate's supporters and its "
-                "author count for the original."
-            ),  # fmt: skip
-            N_(
-                "Service performance: the figures (and the service_performance dataset) "
-                "count problems only, so that services are not ranked on proposals and "
-                "questions; /performance shows those per kind."
-            ),  # fmt: skip
-            N_(
-                "Formats: the CSV for Excel (excel.csv) now opens in columns in Excel with "
-                "Russian or Kyrgyz regional settings: semicolons between cells and decimal "
-                "commas (still with a BOM). The plain CSV is unchanged."
-            ),  # fmt: skip
-        ),
-    ),
-    Change(
-        "1.1.0",
-        date(2026, 12, 5),
-        (
-            N_(
-                "Appeals: new fields channel (how the appeal arrived: web, api, open311 or "
-                "open311:<client>) and photo_count, added as the last columns. Appeals "
-                "submitted before channels were recorded have channel web."
-            ),  # fmt: skip
-            N_(
-                "API: every appeal of /api/v1/appeals now carries all published fields, "
-                "including latest_answer_text, photo_count and channel; Open311's "
-                "extended_attributes add channel."
-            ),  # fmt: skip
-            N_(
-                "Answers: every answer given is listed; its text is empty while a moderator "
-                "checks it (new field in_moderation) or when the moderator withheld it."
-            ),  # fmt: skip
-        ),
-    ),
-    Change(
-        "1.0.0",
-        date(2026, 11, 22),
-        (
-            N_(
-                "First published version: appeals, answers, ratings, services, categories, "
-                "monthly service performance and withdrawn appeals."
-            ),  # fmt: skip
-            N_(
-                "Formats: CSV, CSV for Excel (with BOM), GeoJSON, GeoJSONSeq and JSON; "
-                "dated snapshots with sizes and SHA-256 hashes."
-            ),  # fmt: skip
-        ),
-    ),
-)
 
 
 @dataclass(frozen=True)

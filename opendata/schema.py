@@ -15,15 +15,47 @@ Vocabulary: the statuses, resolutions and other codes below are the public vocab
 the portal builds its enums from them.
 """
 
+# size: THE public record: every published field of every dataset, one line each, together
 from __future__ import annotations
 
+from datetime import date
+
 from opendata.geomask import TIER_PRECISION_M
-from opendata.tableschema import ANON_NONE, N_, Dataset, Field, ForeignKey
+from opendata.tableschema import ANON_NONE, N_, Change, Dataset, Field, ForeignKey
 
-__all__ = ["ANON_NONE", "N_", "Dataset", "Field", "ForeignKey"]  # re-exported building blocks
+__all__ = ["ANON_NONE", "N_", "Change", "Dataset", "Field", "ForeignKey"]  # building blocks
 
-#: Version of the published schema (semantic versioning; see opendata.catalog.CHANGELOG).
-SCHEMA_VERSION = "1.2.0"
+# --- Versions ------------------------------------------------------------------------------
+# A change of a published field or dataset adds its line here, in the newest version (or a
+# new version on top: semantic versioning, a minor one adds fields or values). The datasets'
+# changelog page and every descriptor's version read this.
+
+# fmt: off
+#: Schema versions, newest first.
+CHANGELOG: tuple[Change, ...] = (
+    Change("1.2.0", date(2026, 12, 5), (
+        N_("Formats: Parquet for appeals, answers, ratings and service_performance (downloads with the same filters, and in every snapshot): typed columns — datetimes as timestamps with time zone (Asia/Bishkek), booleans, 64-bit integers, the point as lat and lon numbers."),
+        N_("Appeals: new field supporters (how many residents said the problem affects them too, at most one per browser), added as the last column; it is also in the API and Open311's extended_attributes."),
+        N_("Appeals: new field kind (problem, proposal or question), added as the last column, in every format, the API and Open311's extended_attributes; kind is a filter of the map, the list, the API and the downloads. Appeals submitted before kinds were recorded are problems."),
+        N_("Appeals: new fields outcome (accepted, planned or declined: how the city decided on a proposal) and outcome_reason (its public reason, anonymized like every published text), after kind."),
+        N_("Appeals: new field duplicate_of (the id of the original when the appeal was closed as a duplicate), the last column; the duplicate's supporters and its author count for the original."),
+        N_("Service performance: the figures (and the service_performance dataset) count problems only, so that services are not ranked on proposals and questions; /performance shows those per kind."),
+        N_("Formats: the CSV for Excel (excel.csv) now opens in columns in Excel with Russian or Kyrgyz regional settings: semicolons between cells and decimal commas (still with a BOM). The plain CSV is unchanged."),
+    )),
+    Change("1.1.0", date(2026, 12, 5), (
+        N_("Appeals: new fields channel (how the appeal arrived: web, api, open311 or open311:<client>) and photo_count, added as the last columns. Appeals submitted before channels were recorded have channel web."),
+        N_("API: every appeal of /api/v1/appeals now carries all published fields, including latest_answer_text, photo_count and channel; Open311's extended_attributes add channel."),
+        N_("Answers: every answer given is listed; its text is empty while a moderator checks it (new field in_moderation) or when the moderator withheld it."),
+    )),
+    Change("1.0.0", date(2026, 11, 22), (
+        N_("First published version: appeals, answers, ratings, services, categories, monthly service performance and withdrawn appeals."),
+        N_("Formats: CSV, CSV for Excel (with BOM), GeoJSON, GeoJSONSeq and JSON; dated snapshots with sizes and SHA-256 hashes."),
+    )),
+)
+# fmt: on
+
+#: Version of the published schema: the newest changelog entry's.
+SCHEMA_VERSION = CHANGELOG[0].version
 
 # --- Public vocabulary ---------------------------------------------------------------------
 # Declared here once; the portal's enums (portal.models) and every list of allowed values
@@ -53,6 +85,9 @@ CHANNEL_PATTERN = rf"^(web|api|open311(:{CLIENT_NAME_PATTERN})?)$"
 APPEAL_KINDS = ("problem", "proposal", "question")
 #: How the city decided on a proposal (declined: always with a public reason).
 PROPOSAL_OUTCOMES = ("accepted", "planned", "declined")
+#: Public fields of an appeal /performance counts the window's appeals by (a table each on
+#: the page, and in its JSON under the field's name in the plural).
+PERFORMANCE_BREAKDOWNS = ("channel", "kind")
 
 PUBLIC_ID_PATTERN = r"^[A-Z]{3}-[0-9]{4}-[0-9]{6}$"
 CODE_PATTERN = r"^[a-z0-9_-]{1,40}$"

@@ -94,6 +94,15 @@ class Field:
 
 
 @dataclass(frozen=True)
+class Change:
+    """One version of the published schema: its number, date and what changed."""
+
+    version: str
+    date: date
+    changes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ForeignKey:
     fields: tuple[str, ...]
     resource: str

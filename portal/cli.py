@@ -129,8 +129,8 @@ def seed_demo_command(count: int, seed: int, today, append: bool) -> None:
     """Add realistic demo appeals (deterministic for a given seed and date)."""
     from sqlalchemy import func, select
 
-    from portal.demo.generate import seed_demo
     from portal.demo.news import seed_news
+    from portal.demo.seeding import seed_demo
     from portal.models import Appeal
     from portal.services.core import work_calendar
     from portal.services.reference import install_reference_data

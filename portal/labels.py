@@ -1,4 +1,9 @@
-"""Translatable labels of the domain's codes (statuses, event kinds, groups…)."""
+"""Translatable labels of the domain's codes (statuses, event kinds, groups…).
+
+The values of a public appeal field (opendata.schema.APPEALS) are labelled through
+``FIELD_VALUES`` and shown with :func:`value_label`: pages, tables and charts name no
+per-field helper.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,8 @@ STATUS = {
     "withdrawn": _l("Withdrawn"),
 }
 
+#: Every kind of event of an appeal's timeline, with its label: portal.models.EventKind is
+#: built from these codes, so a new kind of event is one line here.
 EVENT = {
     "submitted": _l("Appeal submitted"),
     "published": _l("Published after moderation"),
@@ -132,3 +139,34 @@ CATEGORY_GROUP = {
     "energy": _l("Electricity and gas"),
     "trade": _l("Street trade"),
 }
+
+#: How a deadline, a first answer went (labels of the booleans worth saying in words).
+DEADLINE_EXTENDED = {True: _l("extended")}
+ON_TIME = {True: _l("on time"), False: _l("late")}
+
+#: The labels of the allowed values of each labelled public field of an appeal, by the
+#: field's name in opendata.schema.APPEALS (tests/portal/test_labels.py: every allowed
+#: value has one). A field with a vocabulary adds its labels here, nowhere else.
+FIELD_VALUES: dict[str, dict] = {
+    "status": STATUS,
+    "resolution": RESOLUTION,
+    "solved": SOLVED,
+    "rating_score": SCORE,
+    "channel": CHANNEL,
+    "kind": KIND,
+    "outcome": OUTCOME,
+    "deadline_extended": DEADLINE_EXTENDED,
+    "on_time": ON_TIME,
+}
+
+
+def value_label(field: str, value) -> str:
+    """The translated label of a public field's value: value_label("kind", "proposal") is
+    "Proposal". A value "<code>:<name>" whose code has a label keeps the name, so the
+    channel "open311:oshcity" reads "Open311: oshcity". "" for no value or a value
+    without a label (``False`` of a flag that only says when it is true)."""
+    known = FIELD_VALUES.get(field, {})
+    if value is None or isinstance(value, bool) or value in known:
+        return str(known.get(value, ""))
+    code, _, name = str(value).partition(":")
+    return f"{known[code]}: {name}" if name and code in known else str(value)

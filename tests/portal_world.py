@@ -68,7 +68,7 @@ def jpeg() -> bytes:
 def _submit(category: str, text: str, lat: float, lon: float):
     form = {"city": "bishkek", "category": category, "description": text,
             "lat": str(lat), "lon": str(lon), "consent": "y"}  # fmt: skip
-    return submit_appeal(AppealSubmissionSchema().load(form), [jpeg()], language="ru")
+    return submit_appeal(AppealSubmissionSchema().load(form), [jpeg()])
 
 
 def build_world(make_staff) -> World:

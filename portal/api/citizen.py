@@ -14,7 +14,7 @@ from marshmallow import ValidationError
 
 from portal.api import bp, responses
 from portal.api.openapi import CITIZEN_TAG, documented, json_body, place_constraints
-from portal.citizen.forms import parse_submission, ui_language
+from portal.citizen.forms import parse_submission, request_origin
 from portal.citizen.views import submit_limit
 from portal.extensions import limiter
 from portal.schemas import error_dict
@@ -81,10 +81,9 @@ def submit_appeal_api():
     if errors:
         return errors_response(errors)
     try:
-        result = submit_appeal(
-            data, raw_photos, language=ui_language(), channel="api",
-            idempotency_key=request.headers.get("Idempotency-Key"), key_scope="api",
-        )  # fmt: skip
+        key = request.headers.get("Idempotency-Key")
+        origin = request_origin("api", retry_scope="api", retry_key=key)
+        result = submit_appeal(data, raw_photos, origin)
     except ServiceError as error:
         return errors_response(error.errors or {"_schema": [error.message]}, error.status_code)
     appeal = result.appeal

@@ -17,7 +17,7 @@ from portal.queries.reference import load_reference
 from portal.schemas import error_dict
 from portal.schemas.appeal import AppealSubmissionSchema, PhotoUploadSchema
 from portal.services.core import ServiceError
-from portal.services.submission import prepare_photos, resolve_place
+from portal.services.submission import Origin, prepare_photos, resolve_place
 
 
 @dataclass
@@ -51,6 +51,14 @@ def form_choices() -> dict:
 
 def ui_language() -> str:
     return str(get_locale() or current_app.config["LANGUAGES"][0])
+
+
+def request_origin(channel: str, *, retry_scope: str, retry_key: str | None) -> Origin:
+    """How the appeal this request submits arrived: its channel, the interface language and
+    the retry key (the form's token, or the Idempotency-Key header of an API client)."""
+    return Origin(
+        channel=channel, language=ui_language(), retry_key=retry_key, retry_scope=retry_scope
+    )
 
 
 def parse_submission(form, files) -> tuple[dict | None, list[bytes], dict[str, list[str]]]:

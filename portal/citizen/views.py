@@ -23,7 +23,13 @@ from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
 
 from portal.citizen import bp
-from portal.citizen.forms import form_choices, parse_submission, request_form_values, ui_language
+from portal.citizen.forms import (
+    form_choices,
+    parse_submission,
+    request_form_values,
+    request_origin,
+    ui_language,
+)
 from portal.extensions import limiter
 from portal.photos import appeal_photo, appeal_photos, published_photo
 from portal.queries.nearby import DUPLICATE_RADIUS_M, DUPLICATE_WINDOW_DAYS
@@ -85,10 +91,9 @@ def submit():
     values = request_form_values()
     if not errors:
         try:
-            result = submit_appeal(
-                data, photos, language=ui_language(),
-                idempotency_key=request.form.get("form_token") or None, key_scope="form",
-            )  # fmt: skip
+            token = request.form.get("form_token") or None
+            origin = request_origin("web", retry_scope="form", retry_key=token)
+            result = submit_appeal(data, photos, origin)
         except KeyRefused:  # this form was sent before with other content: a fresh form
             message = _("This form has already been sent. Please check it and send it again.")
             errors, values["form_token"] = {"_schema": [message]}, ""

@@ -144,7 +144,7 @@ def dictionary():
 
 @bp.get("/changelog")
 def changelog():
-    return render_template("datasets/changelog.html", changelog=catalog.CHANGELOG)
+    return render_template("datasets/changelog.html", changelog=schema.CHANGELOG)
 
 
 @bp.get("/snapshots/<day>/<name>")

@@ -10,27 +10,14 @@ from __future__ import annotations
 
 import itertools
 import math
-import multiprocessing
 import random
-import time
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Connection
-
 from opendata.geomask import mask_point
-from portal import search_index
+from opendata.schema import PROPOSAL_OUTCOMES
 from portal.demo import texts
-from portal.demo.bulk import (
-    TABLES,
-    BulkWriter,
-    batch_tables,
-    next_ids,
-    reset_sequences,
-    save_counters,
-)
-from portal.demo.inputs import WorkdayIndex, end_of_local_day, load_reference, local_ordinal
+from portal.demo.inputs import WorkdayIndex, end_of_local_day, local_ordinal
 from portal.services.core import format_public_id
 from portal.workdays import WorkCalendar
 
@@ -42,12 +29,16 @@ DEFAULT_DEADLINE = 14  # working days, the statutory default (config DEFAULT_DEA
 #: The latest a demo service answers: this many working days after the deadline.
 LATE_MAX = 30
 
-#: How demo appeals arrived, with weights: most by the form, some by the API and by the
-#: city apps that hold named Open311 keys (opendata.schema.CHANNEL_PATTERN).
-CHANNELS = {"BSK": (("web", 70), ("api", 8), ("open311:bishkek-app", 22)),
-            "OSH": (("web", 60), ("api", 5), ("open311:oshcity", 35))}  # fmt: skip
-#: Kinds of demo appeals, with weights (opendata.schema.APPEAL_KINDS).
-KINDS = (("problem", 84), ("proposal", 9), ("question", 7))
+#: Public fields of an appeal that demo appeals draw (opendata.schema.APPEALS names): the
+#: values with weights, per city code ("*": any other city). Each field draws from its own
+#: random stream, so a field added here leaves the other appeals as they were. Channels:
+#: most by the form, some by the API and by the city apps that hold named Open311 keys.
+DRAWN = {
+    "channel": {"BSK": (("web", 70), ("api", 8), ("open311:bishkek-app", 22)),
+                "OSH": (("web", 60), ("api", 5), ("open311:oshcity", 35)),
+                "*": (("web", 1),)},
+    "kind": {"*": (("problem", 84), ("proposal", 9), ("question", 7))},
+}  # fmt: skip
 EXTENSION_REASON = "Требуется закупка материалов, работы запланированы"
 REROUTE_NOTE = "Вопрос относится к компетенции другой службы"
 REJECT_NOTES = {"spam": "Спам", "duplicate": "Повторное обращение", "not_municipal": "Не относится к ведению мэрии"}  # fmt: skip
@@ -71,8 +62,7 @@ class Generator:
         self, reference: list[dict], seed: int, today: date, calendar: WorkCalendar, now: float
     ):
         self.rng = random.Random(seed)
-        self.channel_rng = random.Random(f"{seed}:channel")
-        self.kind_rng = random.Random(f"{seed}:kind")
+        self.streams = {name: random.Random(f"{seed}:{name}") for name in DRAWN}
         self.now = now  # the history ends here: nothing happens after it
         self.index = WorkdayIndex(
             calendar, today - timedelta(days=HISTORY_DAYS + 5), today + timedelta(days=400)
@@ -94,17 +84,19 @@ class Generator:
             lon = rng.uniform(bbox.min_lon + 0.005, bbox.max_lon - 0.005)
         return bbox.clamp(lat=lat, lon=lon)
 
-    def channel(self, city_code: str) -> str:
-        """How the appeal arrived (a separate random stream: the appeals stay as they were)."""
-        channels, weights = zip(*CHANNELS.get(city_code, (("web", 1),)), strict=True)
-        return self.channel_rng.choices(channels, weights=weights)[0]
+    def drawn(self, city_code: str) -> dict[str, str]:
+        """The values of the DRAWN fields for an appeal of the city."""
+        out = {}
+        for name, choices in DRAWN.items():
+            values, weights = zip(*choices.get(city_code, choices["*"]), strict=True)
+            out[name] = self.streams[name].choices(values, weights=weights)[0]
+        return out
 
-    def kind(self, lang: str, city: str) -> tuple[str, str | None]:
-        """The appeal's kind, and the text of a proposal or a question (a separate random
-        stream: the other appeals stay as they were)."""
-        kinds, weights = zip(*KINDS, strict=True)
-        kind = self.kind_rng.choices(kinds, weights=weights)[0]
-        return kind, None if kind == "problem" else texts.idea_text(self.kind_rng, lang, kind, city)
+    def idea(self, kind: str, lang: str, city: str) -> str | None:
+        """The text of a proposal or a question (from the kind's stream), None for a problem."""
+        return (
+            None if kind == "problem" else texts.idea_text(self.streams["kind"], lang, kind, city)
+        )
 
     def appeal(self, appeal_id: int, ids: dict) -> dict:
         """All rows of one appeal: {table: [rows]}, plus its status."""
@@ -121,8 +113,9 @@ class Generator:
             submitted = self._winter(submitted)
         lang = rng.choices(("ru", "ky", "en"), cum_weights=(75, 93, 100))[0]
         raw_text, public_text = texts.appeal_text(rng, lang, category.code, city["row"].code)
-        kind, idea = self.kind(lang, city["row"].code)
-        if idea:
+        drawn = self.drawn(city["row"].code)
+        kind = drawn["kind"]
+        if idea := self.idea(kind, lang, city["row"].code):
             raw_text = public_text = idea
         year = datetime.fromtimestamp(submitted, UTC).year
         number = ids["counters"][(city["row"].code, year)] = (
@@ -136,21 +129,13 @@ class Generator:
             "city_id": city["row"].id, "district_id": district.id, "category_id": category.id,
             "service_id": category.default_service_id, "submitted_at": submitted, "due_at": due,
             "reopen_count": 0, "reroute_count": 0, "photo_count": 0, "deadline_extended": False,
-            "channel": self.channel(city["row"].code), "kind": kind,
+            **drawn,
         }  # fmt: skip
         private = (appeal_id, raw_text, round(lat, 6), round(lon, 6),
                    "возле дома" if rng.random() < 0.1 else None, lang, None)  # fmt: skip
         out = {"private": [private], "events": [], "answers": [], "ratings": [], "contacts": []}
         if rng.random() < 0.4:
-            name = rng.choice(texts.FIRST_NAMES)
-            out["contacts"].append(
-                (
-                    appeal_id,
-                    name,
-                    f"user{appeal_id}@example.kg" if rng.random() < 0.5 else None,
-                    f"+996 555 {appeal_id % 1000000:06d}",
-                )  # fmt: skip
-            )
+            out["contacts"].append(self._contact(appeal_id))
         self._event(out, ids, appeal_id, "submitted", submitted, row["service_id"])
         self._lifecycle(row, out, ids, city, category, public_text, lat, lon)
         if kind == "proposal" and row.get("status") in ("answered", "closed"):
@@ -158,6 +143,12 @@ class Generator:
         row["updated_at"] = max(e[3] for e in out["events"])
         out["appeal"] = row
         return out
+
+    def _contact(self, appeal_id: int) -> tuple:
+        """A made-up contact of the appeal's author (private: never published)."""
+        name = self.rng.choice(texts.FIRST_NAMES)
+        email = f"user{appeal_id}@example.kg" if self.rng.random() < 0.5 else None
+        return (appeal_id, name, email, f"+996 555 {appeal_id % 1000000:06d}")
 
     def _winter(self, ts: float) -> float:
         """Move a timestamp into the heating season (October–March), never after now."""
@@ -173,7 +164,7 @@ class Generator:
 
     def _outcome(self, row, out, ids, lang: str) -> None:
         """An answered proposal's stated outcome, after its last event (own random stream)."""
-        outcome = self.kind_rng.choice(("accepted", "planned", "declined"))
+        outcome = self.streams["kind"].choice(PROPOSAL_OUTCOMES)
         reason = texts.OUTCOME_REASONS[lang] if outcome == "declined" else None
         row.update(outcome=outcome, outcome_reason=reason)
         at = max(e[3] for e in out["events"])
@@ -309,103 +300,3 @@ class Generator:
 
 
 #: Below this many appeals a second process costs more than it saves.
-PARALLEL_THRESHOLD = 50_000
-
-
-def seed_demo(
-    conn: Connection,
-    count: int,
-    *,
-    seed: int = 1,
-    today: date | None = None,
-    calendar: WorkCalendar | None = None,
-    progress: Callable[[int], None] = lambda n: None,
-) -> SeedStats:
-    """Append ``count`` demo appeals to the database behind ``conn`` (reference data must exist).
-
-    For large counts, rows are generated in a second process while this one writes them,
-    so both cores work; the output is identical either way (one generator, in order).
-    """
-    now = history_end(today or date.today())
-    today = local_date(now)
-    calendar = calendar or WorkCalendar()
-    writer = BulkWriter(conn)
-    writer.prepare()
-    ids = next_ids(conn)
-    job = (load_reference(conn), seed, today, sorted(calendar.extra_holidays),
-           sorted(calendar.extra_working_days), count, ids, now)  # fmt: skip
-    batches = _produce_in_process(*job) if count >= PARALLEL_THRESHOLD else _produce(*job)
-    stats = SeedStats()
-    for tables, statuses in batches:
-        if tables is None:  # the producer's last message: final public-id counters
-            ids["counters"] = statuses
-            continue
-        for table, columns in TABLES:
-            writer.write(table, columns, tables[table.name])
-        search_index.refresh(conn, [row[0] for row in tables["appeals"]])  # their published texts
-        stats.appeals += len(tables["appeals"])
-        stats.events += len(tables["status_events"])
-        stats.answers += len(tables["answers"])
-        stats.ratings += len(tables["ratings"])
-        for status, number in statuses.items():
-            stats.by_status[status] = stats.by_status.get(status, 0) + number
-        progress(len(tables["appeals"]))
-    save_counters(conn, ids["counters"])
-    if writer.postgres:
-        reset_sequences(conn)
-    return stats
-
-
-def history_end(today: date) -> float:
-    """The demo history's "now": 18:00 in Bishkek on ``today``, never after the real now.
-
-    A past ``today`` gives the same data on every run; today's history ends at the start
-    of the current hour (the same data within the hour), so no timestamp lies in the
-    future; a future ``today`` is today.
-    """
-    evening = datetime.combine(today, datetime.min.time(), UTC).timestamp() + 12 * 3600
-    return min(evening, time.time() // 3600 * 3600)
-
-
-def local_date(ts: float) -> date:
-    """The Bishkek date of a UTC timestamp."""
-    return date.fromordinal(local_ordinal(ts))
-
-
-def _produce(reference, seed, today, holidays, working_days, count, ids, now) -> Iterator[tuple]:
-    """Generate batches of row tuples per table; finally (None, public-id counters)."""
-    calendar = WorkCalendar(holidays, working_days)
-    generator = Generator(reference, seed, today, calendar, now)
-    batch: list[dict] = []
-    for _ in range(count):
-        ids["appeal"] += 1
-        batch.append(generator.appeal(ids["appeal"], ids))
-        if len(batch) == BATCH:
-            yield batch_tables(batch)
-            batch = []
-    if batch:
-        yield batch_tables(batch)
-    yield None, ids["counters"]
-
-
-def _producer_main(queue, *job) -> None:
-    for item in _produce(*job):
-        queue.put(item)
-
-
-def _produce_in_process(*job) -> Iterator[tuple]:
-    """Run _produce in a child process, a few batches ahead of the writer."""
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue(maxsize=4)
-    process = context.Process(target=_producer_main, args=(queue, *job), daemon=True)
-    process.start()
-    try:
-        while True:
-            item = queue.get(timeout=600)
-            yield item
-            if item[0] is None:
-                break
-    finally:
-        process.join(timeout=30)
-        if process.is_alive():
-            process.terminate()

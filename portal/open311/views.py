@@ -21,10 +21,9 @@ Choices this API makes (the specification leaves them to each server):
   says so), or, as a fallback, one listed in OPEN311_API_KEYS (403 otherwise); an entry
   ``name=key`` names its client, and the appeals it sends record the channel
   ``open311:name`` (``open311`` for unnamed keys). Each key has its own rate limit (the
-  client's, else API_KEY_RATE_LIMIT): 429 beyond it. New appeals wait for moderation, so the answer
-  carries a ``token``: an opaque signed string (not the citizen's private tracking
-  link), which GET tokens/<token> turns into the service_request_id once the appeal is
-  published.
+  client's, else API_KEY_RATE_LIMIT): 429 beyond it. New appeals wait for moderation, so
+  the answer carries a ``token`` (opaque and signed, not the citizen's private tracking
+  link) that GET tokens/<token> turns into the service_request_id once it is published.
 """
 
 from __future__ import annotations
@@ -33,7 +32,6 @@ import hmac
 import re
 
 from flask import Response, current_app, jsonify, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, Signer
 from marshmallow import ValidationError
@@ -314,6 +312,7 @@ def service_request(service_request_id: str, fmt: str):
 )
 def create_request(fmt: str):
     """Submit an appeal through the same use case as the web form (needs an api_key)."""
+    from portal.citizen.forms import request_origin
     from portal.services.core import ServiceError
     from portal.services.submission import submit_appeal
 
@@ -325,21 +324,18 @@ def create_request(fmt: str):
     checked = request_key() if api_key == presented_key() else check_key(api_key)
     if checked.revoked:
         raise Open311Error(403, [_("This api_key was revoked; ask the portal for a new one.")])
-    channel = checked.channel
-    if channel is None:
+    if checked.channel is None:
         raise Open311Error(403, [_("api_key is missing or not valid.")])
     data, photos = _load_post(body)
     try:
-        result = submit_appeal(
-            data, photos, language=str(get_locale() or "ru"), channel=channel,
-            idempotency_key=request.headers.get("Idempotency-Key"), key_scope=f"open311:{api_key}",
-        )  # fmt: skip
+        key = request.headers.get("Idempotency-Key")
+        origin = request_origin(checked.channel, retry_scope=f"open311:{api_key}", retry_key=key)
+        result = submit_appeal(data, photos, origin)
     except ServiceError as error:
         fields = open311_field_errors(error.errors)
         descriptions = [f"{field}: {text}" for field, texts in fields.items() for text in texts]
         raise Open311Error(error.status_code, descriptions or [error.message]) from None
-    appeal = result.appeal
-    published = appeal.status in PUBLIC_STATUSES
+    appeal, published = result.appeal, result.appeal.status in PUBLIC_STATUSES
     notice = _(
         "Thank you. The appeal will be published after moderation; "
         "the service must answer by %(date)s.",

@@ -21,9 +21,9 @@ from portal.models import utcnow
 from portal.public import bp
 from portal.queries.performance import PerformanceSet, cached_text, performance_set
 from portal.queries.performance_counts import (
+    BREAKDOWNS,
     district_centres,
-    figures_by_kind,
-    received_by_channel,
+    figures_by,
 )
 from portal.queries.reference import load_reference
 from portal.schemas import error_dict
@@ -126,8 +126,7 @@ def performance():
             "performance/_figures.html",
             months=[m.strftime("%Y-%m") for m in months],
             centres=district_centres(),
-            channels=_channels(query),
-            kinds=figures_by_kind(query.window_start, query.window_end, query.city, query.service),
+            **_breakdowns(query),
             **context,
         ),
     )
@@ -158,10 +157,7 @@ def performance_json():
     def payload() -> str:
         data = _metadata(query, result)
         data["groups"] = {g: [row.as_dict() for row in result.groups[g]] for g in groups}
-        data["channels"] = _channels(query)
-        data["kinds"] = figures_by_kind(
-            query.window_start, query.window_end, query.city, query.service
-        )
+        data.update(_breakdowns(query))
         return orjson.dumps(data).decode()
 
     body = cached_text(f"{result.cache_key}:json:{query.group or '*'}:{request.host_url}", payload)
@@ -235,12 +231,30 @@ def service_card(code: str):
     result = performance_set(query.window_start, query.window_end, None, code)
     rows = result.groups["service"]
     window = {"from": query.window_start.isoformat(), "to": query.window_end.isoformat()}
-    dataset_args = {
-        "service": code,
-        "date_from": window["from"],
-        "date_to": window["to"],
-    }
-    links = {
+    links = _card_links(code, window)
+    return render_template(
+        "performance/card.html",
+        service=service,
+        code=code,
+        row=rows[0] if rows else None,
+        query=query,
+        result=result,
+        ref=ref,
+        links=links,
+        licence=LICENCE,
+        rules={"min_cell": stats.MIN_CELL, "min_ratings": stats.MIN_RATINGS},
+        month_date=_month_date,
+        months=[
+            m.strftime("%Y-%m") for m in stats.month_starts(query.window_start, query.window_end)
+        ],
+        kinds=figures_by("kind", query.window_start, query.window_end, None, code),
+    )
+
+
+def _card_links(code: str, window: dict[str, str]) -> dict:
+    """Where a service's report card links to: its figures, downloads and datasets."""
+    dataset_args = {"service": code, "date_from": window["from"], "date_to": window["to"]}
+    return {
         "performance": url_for("public.performance", service=code, **window),
         "json": url_for("public.performance_json", service=code, **window),
         "csv": {
@@ -257,28 +271,12 @@ def service_card(code: str):
         "about": url_for("public.performance_about"),
         "self": url_for("public.service_card", code=code, **window),
     }
-    return render_template(
-        "performance/card.html",
-        service=service,
-        code=code,
-        row=rows[0] if rows else None,
-        query=query,
-        result=result,
-        ref=ref,
-        links=links,
-        licence=LICENCE,
-        rules={"min_cell": stats.MIN_CELL, "min_ratings": stats.MIN_RATINGS},
-        month_date=_month_date,
-        months=[
-            m.strftime("%Y-%m") for m in stats.month_starts(query.window_start, query.window_end)
-        ],
-        kinds=figures_by_kind(query.window_start, query.window_end, None, code),
-    )
 
 
-def _channels(query: PerformanceQuery) -> list[dict]:
-    """How the window's appeals arrived (computed with the figures, cached with them)."""
-    return received_by_channel(query.window_start, query.window_end, query.city, query.service)
+def _breakdowns(query: PerformanceQuery) -> dict[str, list[dict]]:
+    """The window's appeals per value of each field of BREAKDOWNS (cached with the figures)."""
+    window = (query.window_start, query.window_end, query.city, query.service)
+    return {key: figures_by(name, *window) for key, name in BREAKDOWNS.items()}
 
 
 def _month_date(month: str) -> date:

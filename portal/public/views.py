@@ -8,6 +8,7 @@ from marshmallow import ValidationError
 from portal import maps
 from portal.news.markup import render as render_news
 from portal.public import bp
+from portal.public.facts import appeal_facts
 from portal.public.links import download_links, listing_twins
 from portal.public.support import browser_id
 from portal.queries.appeals import (
@@ -164,14 +165,16 @@ def appeal_detail(public_id: str):
             attribution=current_app.config["TILE_ATTRIBUTION"],
             static_url=_static,
         )
+    ref = load_reference()
     return render_template(
         "public/appeal.html",
         appeal=appeal,
+        facts=appeal_facts(appeal, ref),
         timeline=public_timeline(public_id),
         answers=public_answers(public_id),
         photos=public_photo_ids(public_id),
         location=location,
-        ref=load_reference(),
+        ref=ref,
         twins={
             "json": url_for("api.appeal_detail", public_id=public_id),
             "geojson": url_for("api.appeal_geojson", public_id=public_id),

@@ -238,22 +238,20 @@ def map_view(
         axis=1,
     ).astype(np.int64)
     n, lat, lon, per_class = _merge_close(n, lat, lon, per_class, zoom)
-    features = [
-        {
-            "type": "Feature",
-            "geometry": point_geometry(lat=float(lat[i]), lon=float(lon[i])),
-            "properties": {
-                "count": int(n[i]),
-                "classes": {
-                    name: int(v) for name, v in zip(MARKER_CLASSES, per_class[i], strict=True) if v
-                },
-            },
-        }
-        for i in range(n.size)
-    ]
+    features = [_cluster(n[i], lat[i], lon[i], per_class[i]) for i in range(n.size)]
     meta = {"zoom": zoom, "total": total, "without_location": without_location}
     meta.update(mode="clusters", shown=0, more=total, clusters=len(features))
     return _collection(features, meta)
+
+
+def _cluster(count, lat, lon, per_class) -> dict:
+    """One cluster as a GeoJSON feature: its count and its count per marker class."""
+    classes = {name: int(v) for name, v in zip(MARKER_CLASSES, per_class, strict=True) if v}
+    return {
+        "type": "Feature",
+        "geometry": point_geometry(lat=float(lat), lon=float(lon)),
+        "properties": {"count": int(count), "classes": classes},
+    }
 
 
 def _points_collection(index, positions, total: int, without_location: int, zoom: int, now):

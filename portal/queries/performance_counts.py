@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, case, func, or_, select
 
 from opendata import stats
+from opendata.schema import APPEALS, PERFORMANCE_BREAKDOWNS
 from opendata.stats import Counts, PerformanceRow
 from portal.extensions import db
 from portal.models import (
@@ -33,6 +34,7 @@ from portal.models import (
     StatusEvent,
     utcnow,
 )
+from portal.queries.record import APPEAL
 from portal.workdays import BISHKEK
 
 _SUM_FIELDS = ("received", "answered", "on_time", "deadline_known", "overdue_open",
@@ -145,7 +147,7 @@ def count_query(now: datetime, city: str | None, service: str | None = None):
             submitted >= bindparam("begin", type_=submitted.type),
             submitted < bindparam("end", type_=submitted.type),
             # Services are ranked on problems only: proposals and questions are not the
-            # same work (they are counted per kind by figures_by_kind).
+            # same work (they are counted per kind by figures_by("kind")).
             Appeal.kind == AppealKind.PROBLEM,
         )
         .group_by(
@@ -193,36 +195,20 @@ def fold(rows) -> dict[str, dict[tuple, Counts]]:
     return groups
 
 
-def received_by_channel(
-    window_start: date, window_end: date, city: str | None, service: str | None = None
-) -> list[dict]:
-    """Published appeals received in the window, per channel (how they arrived), most
-    first; a count under stats.MIN_CELL is suppressed (None), as every public cell."""
-    submitted = Appeal.__table__.c.submitted_at
-    count = func.count()
-    query = (
-        select(Appeal.channel, count)
-        .where(
-            func.lower(Appeal.status).in_([s.value for s in PUBLIC_STATUSES]),
-            submitted >= local_start(window_start),
-            submitted < local_start(window_end + timedelta(days=1)),
-        )
-        .group_by(Appeal.channel)
-        .order_by(count.desc(), Appeal.channel)
-    )
-    query = _in_place(query, city, service)
-    return [
-        {"channel": channel, "received": n if n >= stats.MIN_CELL else None}
-        for channel, n in db.session.execute(query)
-    ]
+#: The tables of /performance per value of a public field (opendata.schema), by the name
+#: the page and its JSON give them: "channels", "kinds"…
+BREAKDOWNS = {f"{name}s": name for name in PERFORMANCE_BREAKDOWNS}
 
 
-def figures_by_kind(
-    window_start: date, window_end: date, city: str | None, service: str | None = None
+def figures_by(
+    name: str, window_start: date, window_end: date, city: str | None, service: str | None = None
 ) -> list[dict]:
-    """Published appeals received in the window per kind (problem, proposal, question):
-    received, answered and the share answered within the deadline. A kind with fewer than
-    stats.MIN_CELL appeals is suppressed (every figure None), as every public cell."""
+    """Published appeals received in the window per value of the public field ``name``:
+    received, answered and the share answered within the deadline. Every allowed value of
+    a field with a vocabulary (opendata.schema) in its order, else the values found, most
+    first. A value with fewer than stats.MIN_CELL appeals is suppressed (every figure
+    None), as every public cell."""
+    spec, column = APPEALS.field(name), APPEAL.columns[name]
     submitted = Appeal.__table__.c.submitted_at
     answered = Appeal.first_answer_at.is_not(None)
     known = or_(
@@ -233,10 +219,11 @@ def figures_by_kind(
     def count_if(condition):
         return func.sum(case((condition, 1), else_=0))
 
+    received = func.count()
     query = (
         select(
-            Appeal.kind,
-            func.count(),
+            column,
+            received,
             count_if(answered),
             count_if(Appeal.answered_on_time.is_(True)),
             count_if(known),
@@ -246,19 +233,20 @@ def figures_by_kind(
             submitted >= local_start(window_start),
             submitted < local_start(window_end + timedelta(days=1)),
         )
-        .group_by(Appeal.kind)
+        .group_by(column)
+        .order_by(received.desc(), column)
     )
-    query = _in_place(query, city, service)
-    found = {str(kind): row for kind, *row in db.session.execute(query)}
-    return [_kind_row(kind, found.get(kind)) for kind in AppealKind]
+    found = {str(value): row for value, *row in db.session.execute(_in_place(query, city, service))}
+    values = spec.enum or found
+    return [_figures(name, value, found.get(value)) for value in values]
 
 
-def _kind_row(kind: str, row) -> dict:
+def _figures(name: str, value: str, row) -> dict:
     received, answered, on_time, known = row or (0, 0, 0, 0)
     if received < stats.MIN_CELL:
-        return {"kind": str(kind), "received": None, "answered": None, "on_time_share": None}
+        return {name: value, "received": None, "answered": None, "on_time_share": None}
     share = round(on_time / known, 3) if known else None
-    return {"kind": str(kind), "received": received, "answered": answered, "on_time_share": share}
+    return {name: value, "received": received, "answered": answered, "on_time_share": share}
 
 
 @dataclass(frozen=True)

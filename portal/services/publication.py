@@ -19,6 +19,7 @@ A moderator's edit is published as the moderator wrote it: a person is the gate'
 path. Everything here runs inside the caller's transaction and never commits.
 """
 
+# size: the gate is one module: its guard lets only this module write a published column
 from __future__ import annotations
 
 import logging

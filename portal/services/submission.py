@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from flask import current_app
@@ -47,6 +47,27 @@ from portal.services.core import (
 from portal.services.idempotency import RetryKey
 from portal.services.moderation import auto_publish_if_clean
 from portal.services.tokens import issue_token
+
+
+@dataclass(frozen=True)
+class Origin:
+    """How an appeal arrived, as its entry point knows it (the web form, the JSON API and
+    Open311 each build one per request: ``portal.citizen.forms.request_origin``).
+
+    ``channel`` is published (opendata.schema.CHANNEL_PATTERN); ``language`` is the
+    interface language (the scrubber's hint, the receipt's language); a ``retry_key``,
+    unique within ``retry_scope`` ("form", "api", an Open311 client…), makes a resent
+    request return the appeal stored the first time.
+    """
+
+    channel: str = "web"
+    language: str = "ru"
+    retry_key: str | None = None
+    retry_scope: str = "form"
+
+    def columns(self) -> dict[str, object]:
+        """The appeal's columns that record where it came from (a new one goes here)."""
+        return {"channel": self.channel}
 
 
 @dataclass(frozen=True)
@@ -130,33 +151,29 @@ def prepare_photos(photos: Sequence[bytes]) -> list:
 
 
 def submit_appeal(
-    data: dict,
-    photos: Sequence[bytes] = (),
-    *,
-    language: str = "ru",
-    channel: str = "web",
-    idempotency_key: str | None = None,
-    key_scope: str = "api",
+    data: dict, photos: Sequence[bytes] = (), origin: Origin | None = None
 ) -> SubmissionResult:
     """Store a citizen's appeal (status submitted: it waits for moderation).
 
-    ``data`` is the output of ``AppealSubmissionSchema().load(...)``; ``channel`` says how
-    it arrived (opendata.schema.CHANNEL_PATTERN). Raises ServiceError with field errors
-    (and stores nothing) when the place, category or a photo is refused. With an
-    ``idempotency_key`` (unique within ``key_scope``: "api", "form", an Open311 client…), a
+    ``data`` is the output of ``AppealSubmissionSchema().load(...)``; ``origin`` says how
+    it arrived (a form in Russian by default). Raises ServiceError with field errors (and
+    stores nothing) when the place, category or a photo is refused. With a retry key, a
     retry of the same request returns the appeal stored the first time.
     """
-    if language not in current_app.config["LANGUAGES"]:
-        language = current_app.config["LANGUAGES"][0]
+    origin = origin or Origin()
+    if origin.language not in current_app.config["LANGUAGES"]:
+        origin = replace(origin, language=current_app.config["LANGUAGES"][0])
     if data.get("consent") is not True:
         message = _("Please agree to the privacy notice.")
         raise ServiceError(message, {"consent": [message]})
-    retry = RetryKey.of(key_scope, idempotency_key, data, photos) if idempotency_key else None
+    retry = None
+    if origin.retry_key:
+        retry = RetryKey.of(origin.retry_scope, origin.retry_key, data, photos)
     stored = retry.stored_appeal() if retry else None
     if stored is not None:
         return SubmissionResult(stored, retry.tracking_token, stored.due_at)
     try:
-        return _store_appeal(data, photos, language, channel, retry)
+        return _store_appeal(data, photos, origin, retry)
     except IntegrityError:
         # A concurrent twin of this request stored its appeal first: answer with that one.
         stored = retry.stored_appeal() if retry else None
@@ -166,7 +183,7 @@ def submit_appeal(
 
 
 def _store_appeal(
-    data: dict, photos: Sequence[bytes], language: str, channel: str, retry: RetryKey | None
+    data: dict, photos: Sequence[bytes], origin: Origin, retry: RetryKey | None
 ) -> SubmissionResult:
     lat, lon = float(data["lat"]), float(data["lon"])
     city, category = resolve_place(data["city"], data["category"], lat=lat, lon=lon)
@@ -185,15 +202,15 @@ def _store_appeal(
             due_at=compute_due_at(category, now),
             photo_count=len(prepared),
             updated_at=now,
-            channel=channel,
             kind=data.get("kind") or "problem",
+            **origin.columns(),
         )
         appeal.private = AppealPrivate(
             raw_text=data["description"],
             lat=lat,
             lon=lon,
             address_text=data.get("address") or None,
-            language=language,
+            language=origin.language,
         )
         session.add(appeal)
         session.flush()
@@ -211,7 +228,7 @@ def _store_appeal(
         session.flush()
         auto_publish_if_clean(appeal)
         if contact["email"]:
-            subject, body = _receipt_mail(appeal, token, language)
+            subject, body = _receipt_mail(appeal, token, origin.language)
             send_after_commit(session, contact["email"], subject, body)
     return SubmissionResult(appeal=appeal, tracking_token=token, due_at=appeal.due_at)
 

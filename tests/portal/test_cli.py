@@ -164,14 +164,14 @@ def test_malformed_setting_is_one_clear_line(tmp_path):
 
 
 def test_seeding_in_a_second_process_writes_the_same_data(runner, monkeypatch):
-    from portal.demo import generate
+    from portal.demo import seeding
 
     args = ["seed-demo", "--appeals", "300", "--seed", "5", "--today", "2026-11-22"]
     runner.invoke(args=args)
     inline = sorted(db.session.execute(select(Appeal.public_id, Appeal.status, Appeal.due_at)))
     drop_schema()
     runner.invoke(args=["init-db"])
-    monkeypatch.setattr(generate, "PARALLEL_THRESHOLD", 1)
+    monkeypatch.setattr(seeding, "PARALLEL_THRESHOLD", 1)
     result = runner.invoke(args=args)
     assert result.exit_code == 0, result.output
     assert (

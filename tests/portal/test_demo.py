@@ -4,6 +4,7 @@ texts, and no second batch by accident."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -161,3 +162,15 @@ def test_the_same_seed_gives_the_same_city(runner):
     runner.invoke(args=["init-db"])
     seed(runner, "--appeals", "200", "--seed", "12", "--today", PAST_DAY)
     assert _fingerprint()[0] != first[0]
+
+
+def test_the_demo_draws_only_values_the_public_record_allows():
+    from opendata import schema
+    from portal.demo.generate import DRAWN
+
+    for name, per_city in DRAWN.items():
+        spec = schema.APPEALS.field(name)
+        for choices in per_city.values():
+            for value, weight in choices:
+                allowed = value in spec.enum if spec.enum else re.match(spec.pattern, value)
+                assert allowed and weight > 0, (name, value)

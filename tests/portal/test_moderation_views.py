@@ -297,7 +297,7 @@ def submitted(text: str = PII_TEXT):
         {"city": "bishkek", "category": "garbage", "description": text,
          "lat": "42.8746", "lon": "74.6122", "consent": "y"}
     )  # fmt: skip
-    return submit_appeal(data, language="ru")
+    return submit_appeal(data)
 
 
 def test_the_citizen_sees_the_rejection_and_its_reason(client, moderator, make_appeal):

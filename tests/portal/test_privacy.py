@@ -62,7 +62,7 @@ from portal.services.moderation_cases import held_case, moderation_case
 from portal.services.news import publish_news
 from portal.services.publication import Screening
 from portal.services.rating import rate_answer, reopen_appeal
-from portal.services.submission import submit_appeal
+from portal.services.submission import Origin, submit_appeal
 
 HOST = "portal.test"
 LANGUAGES = ("ru", "ky", "en")
@@ -288,7 +288,7 @@ def submit(category: str, text: str, point, *, language: str = "ru", photos=(), 
         **({"kind": kind} if kind else {}),
     }
     data = AppealSubmissionSchema().load(form)
-    return submit_appeal(data, list(photos), language=language, channel=channel)
+    return submit_appeal(data, list(photos), Origin(channel=channel, language=language))
 
 
 def staff(make_staff, name: str, email: str, **kwargs):

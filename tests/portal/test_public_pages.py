@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, timedelta
 
 from portal.extensions import db
-from portal.models import Photo, utcnow
+from portal.models import AppealKind, Photo, utcnow
 from portal.services.publication import fixture_writes
 from portal.workdays import BISHKEK
 
@@ -193,3 +194,18 @@ def test_data_as_of_is_the_newest_change_by_time_not_by_id(app, make_appeal, mak
     make_answer(recent, at=now - timedelta(hours=1))
     make_appeal(submitted_at=now - timedelta(days=90))  # written last, happened long ago
     assert abs(data_as_of() - (now - timedelta(hours=1))) < timedelta(seconds=1)
+
+
+def test_appeal_page_states_each_fact_once_in_the_declared_order(client, make_appeal):
+    appeal = make_appeal()
+    appeal.kind, appeal.channel = AppealKind.PROPOSAL, "open311:oshcity"
+    db.session.commit()
+    page = client.get(f"/appeals/{appeal.public_id}?lang=en").get_data(as_text=True)
+    facts = page[page.index('<dl class="facts">') : page.index("</dl>")]
+    titles = re.findall(r"<dt>(.*?)</dt>", facts)
+    assert titles[:7] == [
+        "Kind", "City", "District", "Category", "Service", "Submitted", "Received via",
+    ]  # fmt: skip
+    assert page.count("Proposal") == 1  # the kind once, not as a badge and a fact
+    assert "<dd>Open311: oshcity</dd>" in facts
+    assert "First answer" not in titles and "Outcome" not in titles  # nothing to say yet

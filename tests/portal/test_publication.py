@@ -194,7 +194,7 @@ def submit(text: str):
         {"city": "bishkek", "category": "garbage", "description": text,
          "lat": "42.8746", "lon": "74.6122", "consent": "y"}
     )  # fmt: skip
-    return submit_appeal(data, language="ru")
+    return submit_appeal(data)
 
 
 def other_service(appeal: Appeal) -> str:

@@ -25,7 +25,7 @@ def local_today() -> str:
 @pytest.fixture
 def seeded(app):
     """A small but realistic demo history (answers, ratings, reopenings, sensitive points)."""
-    from portal.demo.generate import seed_demo
+    from portal.demo.seeding import seed_demo
     from portal.services.core import work_calendar
 
     with db.engine.begin() as conn:

@@ -192,7 +192,7 @@ def test_the_index_holds_no_raw_text_and_no_held_text(app, broken_scrubber, make
          "description": f"Меня зовут {PRIVATE_WORD}. Во дворе не вывозят мусор.",
          "lat": "42.8746", "lon": "74.6122"}
     )  # fmt: skip
-    submitted = submit_appeal(data, language="ru").appeal
+    submitted = submit_appeal(data).appeal
     assert _api_ids(client, "q=мусор") == set()  # not published yet
     moderator = make_staff(role="moderator")
     publish_appeal(submitted.id, moderator, public_text="Во дворе не вывозят мусор.")
