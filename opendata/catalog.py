@@ -57,6 +57,18 @@ class Change:
 #: of a published field (a test checks that the newest entry is SCHEMA_VERSION).
 CHANGELOG: tuple[Change, ...] = (
     Change(
+        "1.3.0",
+        date(2026, 12, 6),
+        (
+            N_(
+                "Appeals: new field video_url (the path of the appeal's short video on the "
+                "portal, re-encoded without metadata and published after moderation; its "
+                "poster frame is the same path ending in .jpg), the last column, also in the "
+                "API and Open311's extended_attributes."
+            ),  # fmt: skip
+        ),
+    ),
+    Change(
         "1.2.0",
         date(2026, 12, 5),
         (

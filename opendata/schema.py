@@ -23,7 +23,7 @@ from opendata.tableschema import ANON_NONE, N_, Dataset, Field, ForeignKey
 __all__ = ["ANON_NONE", "N_", "Dataset", "Field", "ForeignKey"]  # re-exported building blocks
 
 #: Version of the published schema (semantic versioning; see opendata.catalog.CHANGELOG).
-SCHEMA_VERSION = "1.2.0"
+SCHEMA_VERSION = "1.3.0"
 
 # --- Public vocabulary ---------------------------------------------------------------------
 # Declared here once; the portal's enums (portal.models) and every list of allowed values
@@ -56,6 +56,7 @@ PROPOSAL_OUTCOMES = ("accepted", "planned", "declined")
 
 PUBLIC_ID_PATTERN = r"^[A-Z]{3}-[0-9]{4}-[0-9]{6}$"
 CODE_PATTERN = r"^[a-z0-9_-]{1,40}$"
+VIDEO_URL_PATTERN = r"^/videos/[0-9a-f]{32}\.mp4$"
 
 # --- Anonymization notes (shown on the dictionary page) -----------------------------------
 
@@ -70,6 +71,11 @@ ANON_POINT = N_(
     "problems in public space, about 500 m for problems from inside a home); sensitive "
     "categories publish no point at all. Masking is deterministic, so repeated downloads "
     "cannot be averaged back to the true point."
+)
+ANON_VIDEO = N_(
+    "Re-encoded: the citizen's video is re-encoded to H.264/AAC MP4 (at most 720p) with every "
+    "metadata atom dropped (location, device, dates) and published only after a moderator "
+    "watched it."
 )
 ANON_AGGREGATE = N_(
     "Aggregated: cells describing fewer than 5 appeals are suppressed (left empty)."
@@ -157,6 +163,8 @@ APPEALS = Dataset(
               anonymization=ANON_TEXT, free_text=True),
         Field("duplicate_of", "string", N_("Id of the original appeal when this one was closed as its duplicate (its supporters and author then count for the original); empty otherwise."),
               pattern=PUBLIC_ID_PATTERN),
+        Field("video_url", "string", N_("Path of the appeal's short video (MP4) on the portal, e.g. /videos/<id>.mp4 (its poster frame: the same path ending in .jpg); empty when there is none or a moderator has not published it."),
+              pattern=VIDEO_URL_PATTERN, anonymization=ANON_VIDEO),
     ),
     primary_key=("id",),
     foreign_keys=(

@@ -6,6 +6,7 @@ PORTAL_REDIS_URL is set), protected by CSRF and a honeypot field.
 
 from __future__ import annotations
 
+import io
 import secrets
 
 from flask import (
@@ -16,6 +17,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -27,6 +29,7 @@ from portal.citizen.forms import form_choices, parse_submission, request_form_va
 from portal.extensions import limiter
 from portal.photos import appeal_photo, appeal_photos, published_photo
 from portal.queries.nearby import DUPLICATE_RADIUS_M, DUPLICATE_WINDOW_DAYS
+from portal.queries.videos import published_video
 from portal.schemas import error_dict
 from portal.schemas.appeal import AppealSubmissionSchema
 from portal.schemas.rating import RatingSchema
@@ -62,6 +65,8 @@ def render_form(values: dict | None = None, errors: dict | None = None, preview=
         max_photos=current_app.config["MAX_PHOTOS"],
         max_photo_mb=current_app.config["MAX_PHOTO_BYTES"] // (1024 * 1024),
         max_photo_bytes=current_app.config["MAX_PHOTO_BYTES"],
+        max_video_mb=current_app.config["MAX_VIDEO_BYTES"] // (1024 * 1024),
+        max_video_seconds=current_app.config["MAX_VIDEO_SECONDS"],
         nearby_radius_m=DUPLICATE_RADIUS_M,
         nearby_window_days=DUPLICATE_WINDOW_DAYS,
         **form_choices(),
@@ -79,14 +84,15 @@ def new_appeal():
 @limiter.shared_limit(submit_limit, scope="appeal-submit")
 def submit():
     """Store the appeal, or show the form again with field errors and the typed values."""
-    data, photos, errors = parse_submission(
-        request.form, {"photos": request.files.getlist("photos")}
+    parsed = parse_submission(
+        request.form,
+        {"photos": request.files.getlist("photos"), "video": request.files.get("video")},
     )
-    values = request_form_values()
+    errors, values = parsed.errors, request_form_values()
     if not errors:
         try:
             result = submit_appeal(
-                data, photos, language=ui_language(),
+                parsed.data, parsed.photos, video=parsed.video, language=ui_language(),
                 idempotency_key=request.form.get("form_token") or None, key_scope="form",
             )  # fmt: skip
         except KeyRefused:  # this form was sent before with other content: a fresh form
@@ -241,4 +247,27 @@ def photo(public_id: str):
         abort(404)
     response = Response(stored.data, mimetype=stored.content_type)
     response.headers["Cache-Control"] = f"public, max-age={PHOTO_CACHE_SECONDS}, immutable"
+    return response
+
+
+@bp.get("/videos/<public_id>.mp4")
+def video(public_id: str):
+    """A re-encoded video a moderator published (never the upload); Range requests work,
+    so players can seek."""
+    stored = published_video(public_id)
+    if stored is None or stored.data is None:
+        abort(404)
+    response = send_file(io.BytesIO(stored.data), mimetype="video/mp4", conditional=True)
+    response.headers["Cache-Control"] = f"public, max-age={PHOTO_CACHE_SECONDS}"
+    return response
+
+
+@bp.get("/videos/<public_id>.jpg")
+def video_poster(public_id: str):
+    """The poster frame of a published video (pixels only)."""
+    stored = published_video(public_id)
+    if stored is None or stored.poster is None:
+        abort(404)
+    response = Response(stored.poster, mimetype="image/jpeg")
+    response.headers["Cache-Control"] = f"public, max-age={PHOTO_CACHE_SECONDS}"
     return response
