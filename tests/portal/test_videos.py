@@ -27,9 +27,7 @@ LOCATION_ATOMS = (b"\xa9xyz", b"loci")
 
 def gps_mov() -> bytes:
     """A MOV the way phones write it: a ©xyz location atom and the device's make."""
-    return make_video(
-        container="mov", metadata={"location": GPS_LOCATION, "make": "SentinelPhone"}
-    )
+    return make_video(container="mov", metadata={"location": GPS_LOCATION, "make": "SentinelPhone"})
 
 
 def ten_hour_video() -> bytes:
@@ -188,7 +186,9 @@ def test_the_form_refuses_a_video_over_the_size_limit(app, client):
 
 
 def _moderate_appeal(client, appeal: Appeal) -> None:
-    assert client.post(f"/staff/moderation/{appeal.id}", data={"action": "publish"}).status_code == 302
+    assert (
+        client.post(f"/staff/moderation/{appeal.id}", data={"action": "publish"}).status_code == 302
+    )
 
 
 def test_a_video_is_re_encoded_and_shown_only_after_a_moderator_published_it(
