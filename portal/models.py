@@ -599,14 +599,15 @@ class Video(db.Model):
     appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id"), index=True)
     answer_id: Mapped[int | None] = mapped_column(ForeignKey("answers.id"), unique=True)
     state: Mapped[VideoState] = mapped_column(_enum(VideoState), index=True)
-    private_raw: Mapped[bytes] = mapped_column(LargeBinary)
+    # The large columns load only when read (a queue page must not pull 50 MB per row).
+    private_raw: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     private_failure: Mapped[str | None] = mapped_column(String(40))
     private_moderator_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     width: Mapped[int | None] = mapped_column(Integer)
     height: Mapped[int | None] = mapped_column(Integer)
     duration_s: Mapped[float | None] = mapped_column(Float)
-    data: Mapped[bytes | None] = mapped_column(LargeBinary, info=PUBLISHED_MEDIA)
-    poster: Mapped[bytes | None] = mapped_column(LargeBinary, info=PUBLISHED_MEDIA)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True, info=PUBLISHED_MEDIA)
+    poster: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True, info=PUBLISHED_MEDIA)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -29,7 +29,7 @@ from portal.citizen.forms import form_choices, parse_submission, request_form_va
 from portal.extensions import limiter
 from portal.photos import appeal_photo, appeal_photos, published_photo
 from portal.queries.nearby import DUPLICATE_RADIUS_M, DUPLICATE_WINDOW_DAYS
-from portal.queries.videos import published_video
+from portal.queries.videos import published_poster, published_video
 from portal.schemas import error_dict
 from portal.schemas.appeal import AppealSubmissionSchema
 from portal.schemas.rating import RatingSchema
@@ -254,10 +254,10 @@ def photo(public_id: str):
 def video(public_id: str):
     """A re-encoded video a moderator published (never the upload); Range requests work,
     so players can seek."""
-    stored = published_video(public_id)
-    if stored is None or stored.data is None:
+    data = published_video(public_id)
+    if data is None:
         abort(404)
-    response = send_file(io.BytesIO(stored.data), mimetype="video/mp4", conditional=True)
+    response = send_file(io.BytesIO(data), mimetype="video/mp4", conditional=True)
     response.headers["Cache-Control"] = f"public, max-age={PHOTO_CACHE_SECONDS}"
     return response
 
@@ -265,9 +265,9 @@ def video(public_id: str):
 @bp.get("/videos/<public_id>.jpg")
 def video_poster(public_id: str):
     """The poster frame of a published video (pixels only)."""
-    stored = published_video(public_id)
-    if stored is None or stored.poster is None:
+    poster = published_poster(public_id)
+    if poster is None:
         abort(404)
-    response = Response(stored.poster, mimetype="image/jpeg")
+    response = Response(poster, mimetype="image/jpeg")
     response.headers["Cache-Control"] = f"public, max-age={PHOTO_CACHE_SECONDS}"
     return response

@@ -54,11 +54,20 @@ def poster_url(video_url: str | None) -> str | None:
     return POSTER_PATH.format(id=public_id)
 
 
-def published_video(public_id: str) -> Video | None:
-    """A public video by its public id (see the module), else None."""
-    return db.session.scalars(
-        _public_rule(select(Video)).where(Video.public_id == public_id)
-    ).first()
+def published_video(public_id: str) -> bytes | None:
+    """The re-encoded MP4 of a public video (see the module), else None. Only the published
+    column is read: never the upload (``private_raw``), which may carry the GPS point."""
+    return _published(Video.data, public_id)
+
+
+def published_poster(public_id: str) -> bytes | None:
+    """The poster JPEG of a public video, else None."""
+    return _published(Video.poster, public_id)
+
+
+def _published(column, public_id: str) -> bytes | None:
+    query = _public_rule(select(column)).where(Video.public_id == public_id)
+    return db.session.scalars(query).first()
 
 
 def answer_video_urls(appeal_public_id: str) -> dict[int, str]:
