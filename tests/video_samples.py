@@ -23,13 +23,16 @@ def make_video(
     container: str = "mp4",
     metadata: dict[str, str] | None = None,
     codec: str = "libx264",
+    options: dict[str, str] | None = None,
+    path: str | None = None,
 ) -> bytes:
     """An encoded clip of ``seconds`` at ``fps`` (``metadata``: container tags, e.g.
-    ``{"location": GPS_LOCATION}`` — MOV writes it as a ©xyz atom, MP4 as loci)."""
+    ``{"location": GPS_LOCATION}`` — MOV writes it as a ©xyz atom, MP4 as loci;
+    ``options``: the encoder's, e.g. a fast preset; ``path``: write there, return b"")."""
     buffer = io.BytesIO()
-    with av.open(buffer, mode="w", format=container) as output:
+    with av.open(path or buffer, mode="w", format=container) as output:
         output.metadata.update(metadata or {})
-        video = output.add_stream(codec, rate=fps)
+        video = output.add_stream(codec, rate=fps, options=options or {})
         video.width, video.height, video.pix_fmt = width, height, "yuv420p"
         sound = output.add_stream("aac", rate=44100) if audio else None
         frames = max(1, round(seconds * fps))
