@@ -12,9 +12,10 @@ or measured), an absurd resolution or frame count.
 shorter side at most VIDEO_MAX_HEIGHT (720p), moov first, and no metadata at all — the
 output gets fresh streams and an empty container dictionary, and is muxed bit-exact (no
 encoder tag), so a phone's GPS location (``©xyz``, ``loci``), its make, model and dates
-are not copied. The poster is a JPEG of the first frame, pixels only. The stream's
-rotation matrix is dropped with the rest (a known limitation: portrait phone videos are
-shown as encoded). ``bench/videos.py`` measures time and peak memory.
+are not copied. The poster is a JPEG of the first frame, pixels only. A phone's portrait
+video is stored landscape with a rotation in its display matrix; that matrix goes with
+the rest, so the pixels themselves are turned upright (after scaling, on the small
+picture). ``bench/videos.py`` measures time and peak memory.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import av
+import numpy as np
 from flask_babel import lazy_gettext as _l
 from PIL import Image
 
@@ -185,8 +187,9 @@ def transcode_video(raw: bytes, *, max_seconds: int, max_height: int) -> Encoded
     with tempfile.TemporaryDirectory(prefix="portal-video-") as folder:
         path = os.path.join(folder, "video.mp4")
         try:
+            turns = _quarter_turns(raw)
             with av.open(io.BytesIO(raw), mode="r") as source:
-                result = _encode(source, path, max_seconds, max_height)
+                result = _encode(source, path, max_seconds, max_height, turns)
         except av.FFmpegError:
             raise VideoRejected("broken") from None
         with open(path, "rb") as encoded:
@@ -194,15 +197,36 @@ def transcode_video(raw: bytes, *, max_seconds: int, max_height: int) -> Encoded
     return EncodedVideo(data=data, **result)
 
 
-def _encode(source, path: str, max_seconds: int, max_height: int) -> dict:
+def _quarter_turns(raw: bytes) -> int:
+    """Counter-clockwise quarter turns that make the video upright (its display matrix,
+    as the decoder reports it on the first frame)."""
+    with av.open(io.BytesIO(raw), mode="r") as source:
+        for frame in source.decode(video=0):
+            return round((frame.rotation or 0) / 90) % 4
+    raise VideoRejected("broken")
+
+
+def _upright(frame, size: tuple[int, int], turns: int):
+    """The frame scaled to ``size`` (upright width, height) as yuv420p, turned upright."""
+    width, height = size
+    if not turns:
+        return frame.reformat(width=width, height=height, format="yuv420p")
+    coded = (height, width) if turns % 2 else (width, height)
+    pixels = frame.reformat(width=coded[0], height=coded[1], format="rgb24").to_ndarray()
+    turned = np.ascontiguousarray(np.rot90(pixels, turns))
+    return av.VideoFrame.from_ndarray(turned, format="rgb24").reformat(format="yuv420p")
+
+
+def _encode(source, path: str, max_seconds: int, max_height: int, turns: int) -> dict:
     """Decode ``source`` and write ``path``; returns the EncodedVideo fields but data.
     Over 50 lines on purpose: one decode loop feeds both encoders and the poster."""
     in_video = source.streams.video[0]
     in_video.thread_type = "AUTO"
     in_audio = source.streams.audio[0] if source.streams.audio else None
-    width, height = output_size(
-        in_video.codec_context.width, in_video.codec_context.height, max_height
-    )
+    coded_width, coded_height = in_video.codec_context.width, in_video.codec_context.height
+    if turns % 2:
+        coded_width, coded_height = coded_height, coded_width
+    width, height = output_size(coded_width, coded_height, max_height)
     rate = in_video.average_rate or Fraction(30)
     options = {"movflags": "+faststart", "fflags": "+bitexact"}
     poster: bytes | None = None
@@ -223,7 +247,7 @@ def _encode(source, path: str, max_seconds: int, max_height: int) -> dict:
                 if frame.time is not None and frame.time > limit:
                     raise VideoRejected("too_long", seconds=max_seconds)
                 if packet.stream is in_video:
-                    picture = frame.reformat(width=width, height=height, format="yuv420p")
+                    picture = _upright(frame, (width, height), turns)
                     pts = round((frame.time or 0.0) * 1000)
                     if pts <= last_pts:
                         pts = last_pts + 1  # keep timestamps strictly increasing

@@ -310,3 +310,26 @@ def test_a_bad_answer_video_stores_no_answer(client, login_as, make_staff, make_
     assert count(Video) == 0
     db.session.expire_all()
     assert db.session.get(Appeal, appeal.id).status is AppealStatus.PUBLISHED
+
+
+def test_a_portrait_phone_video_is_turned_upright():
+    """Phones store portrait video landscape with a rotation in the display matrix; the
+    matrix is dropped with the metadata, so the pixels are turned instead."""
+    buffer = io.BytesIO()
+    with av.open(buffer, mode="w", format="mp4") as output:
+        stream = output.add_stream("libx264", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        stream.set_display_rotation(90)  # shown turned 90° counter-clockwise
+        pixels = np.zeros((48, 64, 3), np.uint8)
+        pixels[:, :16] = 255  # a white band on the coded picture's left edge
+        for _ in range(3):
+            output.mux(stream.encode(av.VideoFrame.from_ndarray(pixels, format="rgb24")))
+        output.mux(stream.encode())
+    encoded = transcode_video(buffer.getvalue(), max_seconds=60, max_height=720)
+    assert (encoded.width, encoded.height) == (48, 64)  # portrait
+    with av.open(io.BytesIO(encoded.data)) as output:
+        frame = next(output.decode(video=0))
+        assert frame.rotation == 0 and (frame.width, frame.height) == (48, 64)
+    poster = np.asarray(Image.open(io.BytesIO(encoded.poster)).convert("L"), dtype=float)
+    # turned counter-clockwise, the left edge is now at the bottom
+    assert poster[-12:].mean() > 200 and poster[:40].mean() < 50
