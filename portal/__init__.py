@@ -76,6 +76,7 @@ def _apply_settings(app: Flask, settings: Settings) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=(settings.MAX_PHOTOS + 1) * settings.MAX_PHOTO_BYTES
         + settings.MAX_VIDEO_BYTES,
+        MAX_JSON_BYTES=(settings.MAX_PHOTOS + 1) * settings.MAX_PHOTO_BYTES,
         JSON_SORT_KEYS=False,
     )
 

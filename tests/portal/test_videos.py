@@ -333,3 +333,19 @@ def test_a_portrait_phone_video_is_turned_upright():
     poster = np.asarray(Image.open(io.BytesIO(encoded.poster)).convert("L"), dtype=float)
     # turned counter-clockwise, the left edge is now at the bottom
     assert poster[-12:].mean() > 200 and poster[:40].mean() < 50
+
+
+def test_the_request_limit_admits_a_video_but_json_keeps_the_photos_share(app, client):
+    config = app.config
+    assert config["MAX_CONTENT_LENGTH"] >= config["MAX_JSON_BYTES"] + config["MAX_VIDEO_BYTES"]
+    config.update(MAX_JSON_BYTES=20_000)
+    big_json = {**appeal_form(), "description": "Яма на дороге. " * 2_000}
+    response = client.post("/api/v1/appeals", json=big_json)
+    assert response.status_code == 400
+    assert "The JSON body is too large." in str(response.json["errors"])
+    clip = make_video(seconds=2)  # larger than the JSON limit, a multipart upload
+    assert len(clip) > 20_000
+    data = appeal_form(video=(io.BytesIO(clip), "clip.mp4"))
+    response = client.post("/api/v1/appeals", data=data, content_type="multipart/form-data")
+    assert response.status_code == 201, response.json
+    assert db.session.scalars(select(Video)).one().state is VideoState.WAITING
