@@ -33,6 +33,9 @@ __all__ = ["ANON_NONE", "N_", "Change", "Dataset", "Field", "ForeignKey"]  # bui
 # fmt: off
 #: Schema versions, newest first.
 CHANGELOG: tuple[Change, ...] = (
+    Change("1.3.0", date(2026, 12, 6), (
+        N_("Appeals: new field video_url (the path of the appeal's short video on the portal, re-encoded without metadata and published after moderation; its poster frame is the same path ending in .jpg), the last column, also in the API and Open311's extended_attributes."),
+    )),
     Change("1.2.0", date(2026, 12, 5), (
         N_("Formats: Parquet for appeals, answers, ratings and service_performance (downloads with the same filters, and in every snapshot): typed columns — datetimes as timestamps with time zone (Asia/Bishkek), booleans, 64-bit integers, the point as lat and lon numbers."),
         N_("Appeals: new field supporters (how many residents said the problem affects them too, at most one per browser), added as the last column; it is also in the API and Open311's extended_attributes."),
@@ -91,6 +94,7 @@ PERFORMANCE_BREAKDOWNS = ("channel", "kind")
 
 PUBLIC_ID_PATTERN = r"^[A-Z]{3}-[0-9]{4}-[0-9]{6}$"
 CODE_PATTERN = r"^[a-z0-9_-]{1,40}$"
+VIDEO_URL_PATTERN = r"^/videos/[0-9a-f]{32}\.mp4$"
 
 # --- Anonymization notes (shown on the dictionary page) -----------------------------------
 
@@ -105,6 +109,11 @@ ANON_POINT = N_(
     "problems in public space, about 500 m for problems from inside a home); sensitive "
     "categories publish no point at all. Masking is deterministic, so repeated downloads "
     "cannot be averaged back to the true point."
+)
+ANON_VIDEO = N_(
+    "Re-encoded: the citizen's video is re-encoded to H.264/AAC MP4 (at most 720p) with every "
+    "metadata atom dropped (location, device, dates) and published only after a moderator "
+    "watched it."
 )
 ANON_AGGREGATE = N_(
     "Aggregated: cells describing fewer than 5 appeals are suppressed (left empty)."
@@ -192,6 +201,8 @@ APPEALS = Dataset(
               anonymization=ANON_TEXT, free_text=True),
         Field("duplicate_of", "string", N_("Id of the original appeal when this one was closed as its duplicate (its supporters and author then count for the original); empty otherwise."),
               pattern=PUBLIC_ID_PATTERN),
+        Field("video_url", "string", N_("Path of the appeal's short video (MP4) on the portal, e.g. /videos/<id>.mp4 (its poster frame: the same path ending in .jpg); empty when there is none or a moderator has not published it."),
+              pattern=VIDEO_URL_PATTERN, anonymization=ANON_VIDEO),
     ),
     primary_key=("id",),
     foreign_keys=(

@@ -74,7 +74,9 @@ def _apply_settings(app: Flask, settings: Settings) -> None:
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        MAX_CONTENT_LENGTH=(settings.MAX_PHOTOS + 1) * settings.MAX_PHOTO_BYTES,
+        MAX_CONTENT_LENGTH=(settings.MAX_PHOTOS + 1) * settings.MAX_PHOTO_BYTES
+        + settings.MAX_VIDEO_BYTES,
+        MAX_JSON_BYTES=(settings.MAX_PHOTOS + 1) * settings.MAX_PHOTO_BYTES,
         JSON_SORT_KEYS=False,
     )
 

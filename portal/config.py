@@ -84,6 +84,12 @@ class Settings:
     MAX_PHOTOS: int = 3
     # Longest side of a stored (re-encoded) photo in pixels.
     PHOTO_MAX_SIDE: int = 2048
+    # Largest accepted video upload in bytes (one video per appeal and per answer).
+    MAX_VIDEO_BYTES: int = 50 * 1024 * 1024
+    # Longest accepted video in seconds.
+    MAX_VIDEO_SECONDS: int = 60
+    # Shorter side of a stored (re-encoded) video in pixels: 720 is 720p.
+    VIDEO_MAX_HEIGHT: int = 720
     # Rate limit for submitting appeals, per client address (Flask-Limiter syntax).
     SUBMIT_RATE_LIMIT: str = "10 per hour"
     # Rate limit for "this affects me too", per client address (Flask-Limiter syntax).

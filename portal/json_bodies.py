@@ -56,7 +56,9 @@ def check_json_body():
     """before_request: answer 400 for a JSON body that is too large or not plain JSON."""
     if request.method not in BODY_METHODS or not request.is_json:
         return None
-    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    # Videos come only as multipart files: a JSON body is held to the photos' share.
+    limits = [current_app.config.get(key) for key in ("MAX_CONTENT_LENGTH", "MAX_JSON_BYTES")]
+    limit = min((value for value in limits if value), default=None)
     if limit and (request.content_length or 0) > limit:
         return bad_body(_("The JSON body is too large."))
     try:

@@ -100,6 +100,15 @@ HOLD_CAUSE = {
     "failure": _l("The scrubber failed"),
 }
 
+#: Where a short video is (portal.models.VideoState), for moderators.
+VIDEO_STATE = {
+    "processing": _l("Being re-encoded"),
+    "waiting": _l("Waiting for moderation"),
+    "published": _l("Published"),
+    "withheld": _l("Not published"),
+    "failed": _l("Could not be read"),
+}
+
 #: What the public is told about an answer that was given but whose text is not public.
 ANSWER_TEXT = {
     "in_moderation": _l(

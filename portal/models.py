@@ -48,7 +48,7 @@ from portal.extensions import db
 PUBLISHED = "published"
 PUBLISHED_TEXT = {PUBLISHED: "text"}  # scrubbed text (or a moderator's edit)
 PUBLISHED_POINT = {PUBLISHED: "point"}  # the masked location
-PUBLISHED_MEDIA = {PUBLISHED: "media"}  # re-encoded photos, without metadata
+PUBLISHED_MEDIA = {PUBLISHED: "media"}  # re-encoded photos and videos, without metadata
 
 
 def utcnow() -> datetime:
@@ -149,6 +149,16 @@ class HoldCause(enum.StrEnum):
 
     RISK = "risk"  # the scrubber could not rule out personal data
     FAILURE = "failure"  # the scrubber failed (error, missing model or dependency)
+
+
+class VideoState(enum.StrEnum):
+    """Where a video is on its way to the public (portal.videos, portal.jobs)."""
+
+    PROCESSING = "processing"  # the raw upload waits for its re-encoding job
+    WAITING = "waiting"  # re-encoded, waiting for a moderator
+    PUBLISHED = "published"  # a moderator published it
+    WITHHELD = "withheld"  # a moderator decided it is never published
+    FAILED = "failed"  # the re-encoding refused or could not read the upload
 
 
 class HoldDecision(enum.StrEnum):
@@ -565,6 +575,37 @@ class Photo(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # A news item's photo has no appeal: public as soon as the item is (portal.photos).
     news_item_id: Mapped[int | None] = mapped_column(ForeignKey("news_items.id"), index=True)
+
+
+class Video(db.Model):
+    """A short video of an appeal or of an answer (at most one each).
+
+    The upload is kept as it came, private (``private_raw``: it may carry the GPS point
+    in its metadata); the job queue re-encodes it (``portal.videos``: H.264/AAC MP4 at
+    most 720p, no metadata, a poster frame) and only then may a moderator publish it.
+    """
+
+    __tablename__ = "videos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)  # random, in URLs
+    appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id"), index=True)
+    answer_id: Mapped[int | None] = mapped_column(ForeignKey("answers.id"), unique=True)
+    state: Mapped[VideoState] = mapped_column(_enum(VideoState), index=True)
+    # The large columns load only when read (a queue page must not pull 50 MB per row).
+    private_raw: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    private_failure: Mapped[str | None] = mapped_column(String(40))
+    private_moderator_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True, info=PUBLISHED_MEDIA)
+    poster: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True, info=PUBLISHED_MEDIA)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    appeal: Mapped[Appeal] = relationship()
+    answer: Mapped[Answer | None] = relationship()
 
 
 class StaffUser(db.Model):

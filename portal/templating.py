@@ -84,6 +84,8 @@ def credited(events) -> list[tuple[object, str]]:
 
 
 def init_app(app: Flask) -> None:
+    from portal.queries.videos import poster_url
+
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["local_date"] = local_date
     app.jinja_env.globals.update(
@@ -100,4 +102,5 @@ def init_app(app: Flask) -> None:
         open_statuses=schema.OPEN_STATUSES,
         appeal_kinds=schema.APPEAL_KINDS,
         proposal_outcomes=schema.PROPOSAL_OUTCOMES,
+        video_poster=poster_url,
     )

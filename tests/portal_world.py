@@ -28,6 +28,7 @@ from portal.models import (
     StaffUser,
     StatusEvent,
     TextChannel,
+    Video,
     utcnow,
 )
 from portal.open311.views import make_token
@@ -36,6 +37,8 @@ from portal.services import publication, staff_actions
 from portal.services.moderation import publish_appeal
 from portal.services.news import publish_news
 from portal.services.submission import submit_appeal
+from portal.services.videos import publish_video
+from tests.video_samples import make_video
 
 PASSWORD = "correct horse battery"
 #: Routes that are not pages: files of snapshots that exist only after `portal publish`.
@@ -57,6 +60,8 @@ class World:
     news_id: int  # a news item of the mayor's office
     api_client_id: int = 0  # an API client (city app) of the admin area…
     delivery_id: int = 0  # …and a failed webhook delivery of it
+    video: str = ""  # public id of the published appeal's (published) video
+    waiting_video_id: int = 0  # the waiting appeal's video, waiting for a moderator
 
 
 def jpeg() -> bytes:
@@ -68,7 +73,8 @@ def jpeg() -> bytes:
 def _submit(category: str, text: str, lat: float, lon: float):
     form = {"city": "bishkek", "category": category, "description": text,
             "lat": str(lat), "lon": str(lon), "consent": "y"}  # fmt: skip
-    return submit_appeal(AppealSubmissionSchema().load(form), [jpeg()])
+    data = AppealSubmissionSchema().load(form)
+    return submit_appeal(data, [jpeg()], video=make_video(seconds=0.5))
 
 
 def build_world(make_staff) -> World:
@@ -87,6 +93,8 @@ def build_world(make_staff) -> World:
     held = _hold(answer, "Яма заделана. Спросите мастера эркина.")
     waiting = _submit("garbage", "Третью неделю не вывозят мусор во дворе.", 42.8701, 74.5901)
     photos = {p.appeal_id: p.public_id for p in db.session.scalars(select(Photo))}
+    videos = {v.appeal_id: v for v in db.session.scalars(select(Video))}
+    publish_video(videos[published.appeal.id].id, moderator)
     news = publish_news(admin, {"title_ru": "Новости мэрии", "body_ru": "Открыт новый **сквер**."})
     api_client, _key = integrations.create_client(
         admin, {"slug": "mycity", "name": "My City", "contact": "it@mycity.example"}
@@ -109,6 +117,8 @@ def build_world(make_staff) -> World:
         token=published.tracking_token,
         photo=photos[published.appeal.id], waiting_photo=photos[waiting.appeal.id],
         news_id=news.id, api_client_id=api_client.id, delivery_id=delivery.id,
+        video=videos[published.appeal.id].public_id,
+        waiting_video_id=videos[waiting.appeal.id].id,
     )  # fmt: skip
 
 
@@ -145,6 +155,11 @@ def _samples(world: World) -> dict[str, str]:
         "citizen.photo:public_id": world.photo,
         "citizen.own_photo:public_id": world.photo,
         "staff.moderation_photo:public_id": world.waiting_photo,
+        "citizen.video:public_id": world.video,
+        "citizen.video_poster:public_id": world.video,
+        "video_id": str(world.waiting_video_id),
+        "staff.api_publish_video:target": str(world.waiting_video_id),
+        "staff.api_withhold_video:target": str(world.waiting_video_id),
         "staff.admin_edit_service:ident": str(service.id),
         "public.service_card:code": service.code,  # a service's report card
         "staff.admin_edit_category:ident": str(category.id),

@@ -33,7 +33,8 @@ def errors_response(errors: dict, status: int = 400):
 
 
 def _body() -> tuple[dict, dict] | None:
-    """(fields, photos) from a JSON or a multipart/form body; None for a non-object JSON."""
+    """(fields, media) from a JSON or a multipart/form body; None for a non-object JSON.
+    A video comes only as a multipart file (``video``): base64 would add a third."""
     if request.is_json:
         payload = request.get_json(silent=True)
         if not isinstance(payload, dict):
@@ -41,7 +42,10 @@ def _body() -> tuple[dict, dict] | None:
         photos = payload.get("photos") or []
         fields = {key: value for key, value in payload.items() if key != "photos"}
         return fields, {"photos": photos if isinstance(photos, list) else [photos]}
-    return request.form, {"photos": request.files.getlist("photos")}
+    return request.form, {
+        "photos": request.files.getlist("photos"),
+        "video": request.files.get("video"),
+    }
 
 
 def _submission_body(ctx, converter) -> dict:
@@ -76,14 +80,14 @@ def submit_appeal_api():
     body = _body()
     if body is None:
         return errors_response({"_schema": [_("Send a JSON object.")]})
-    fields, photos = body
-    data, raw_photos, errors = parse_submission(fields, photos)
-    if errors:
-        return errors_response(errors)
+    fields, photos = body  # photos and the video
+    parsed = parse_submission(fields, photos)
+    if parsed.errors:
+        return errors_response(parsed.errors)
     try:
         key = request.headers.get("Idempotency-Key")
         origin = request_origin("api", retry_scope="api", retry_key=key)
-        result = submit_appeal(data, raw_photos, origin)
+        result = submit_appeal(parsed.data, parsed.photos, origin, video=parsed.video)
     except ServiceError as error:
         return errors_response(error.errors or {"_schema": [error.message]}, error.status_code)
     appeal = result.appeal

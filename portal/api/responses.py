@@ -204,10 +204,12 @@ class AppealState(Shape):
 
 
 class ActionDone(Shape):
-    """The result of a staff action: the appeal's state, or the decision on a held text."""
+    """The result of a staff action: the appeal's state, or the decision on a held text
+    or a video."""
 
     appeal = fields.Nested(AppealState)
     text = fields.Dict()
+    video = fields.Dict()
 
 
 class InboxItem(Shape):

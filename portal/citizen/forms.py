@@ -15,9 +15,10 @@ from portal import labels
 from portal.i18n import localized
 from portal.queries.reference import load_reference
 from portal.schemas import error_dict
-from portal.schemas.appeal import AppealSubmissionSchema, PhotoUploadSchema
+from portal.schemas.appeal import AppealSubmissionSchema, PhotoUploadSchema, VideoUploadSchema
 from portal.services.core import ServiceError
 from portal.services.submission import Origin, prepare_photos, resolve_place
+from portal.services.videos import check_video
 
 
 @dataclass
@@ -61,11 +62,22 @@ def request_origin(channel: str, *, retry_scope: str, retry_key: str | None) -> 
     )
 
 
-def parse_submission(form, files) -> tuple[dict | None, list[bytes], dict[str, list[str]]]:
-    """Validate the appeal fields and the photos together: (data, photos, errors)."""
+@dataclass
+class Submission:
+    """The validated form: fields, photos, the video (None without one), field errors."""
+
+    data: dict | None
+    photos: list[bytes]
+    video: bytes | None
+    errors: dict[str, list[str]]
+
+
+def parse_submission(form, files) -> Submission:
+    """Validate the appeal fields, the photos and the video together."""
     errors: dict[str, list[str]] = {}
     data = None
     photos: list[bytes] = []
+    video: bytes | None = None
     valid: dict = {}
     try:
         data = AppealSubmissionSchema().load(form)
@@ -76,14 +88,20 @@ def parse_submission(form, files) -> tuple[dict | None, list[bytes], dict[str, l
         photos = PhotoUploadSchema().load(files)["photos"]
     except ValidationError as error:
         errors.update(error_dict(error))
+    try:
+        video = VideoUploadSchema().load(files)["video"]
+    except ValidationError as error:
+        errors.update(error_dict(error))
     if errors:
-        # The use case checks the place and the photos' content; when the form goes back
+        # The use case checks the place and the media's content; when the form goes back
         # anyway, run those checks too so that the citizen sees every problem at once.
-        errors = _with_deeper_checks(errors, valid, photos)
-    return data, photos, errors
+        errors = _with_deeper_checks(errors, valid, photos, video)
+    return Submission(data, photos, video, errors)
 
 
-def _with_deeper_checks(errors: dict, valid: dict, photos: list[bytes]) -> dict:
+def _with_deeper_checks(
+    errors: dict, valid: dict, photos: list[bytes], video: bytes | None
+) -> dict:
     if all(key in valid for key in ("city", "category", "lat", "lon")):
         try:
             resolve_place(valid["city"], valid["category"], lat=valid["lat"], lon=valid["lon"])
@@ -93,6 +111,11 @@ def _with_deeper_checks(errors: dict, valid: dict, photos: list[bytes]) -> dict:
     if photos and "photos" not in errors:
         try:
             prepare_photos(photos)
+        except ServiceError as error:
+            errors.update(error.errors)
+    if video and "video" not in errors:
+        try:
+            check_video(video)
         except ServiceError as error:
             errors.update(error.errors)
     return errors

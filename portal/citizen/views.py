@@ -6,6 +6,7 @@ PORTAL_REDIS_URL is set), protected by CSRF and a honeypot field.
 
 from __future__ import annotations
 
+import io
 import secrets
 
 from flask import (
@@ -16,6 +17,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -33,6 +35,7 @@ from portal.citizen.forms import (
 from portal.extensions import limiter
 from portal.photos import appeal_photo, appeal_photos, published_photo
 from portal.queries.nearby import DUPLICATE_RADIUS_M, DUPLICATE_WINDOW_DAYS
+from portal.queries.videos import published_poster, published_video
 from portal.schemas import error_dict
 from portal.schemas.appeal import AppealSubmissionSchema
 from portal.schemas.rating import RatingSchema
@@ -68,6 +71,8 @@ def render_form(values: dict | None = None, errors: dict | None = None, preview=
         max_photos=current_app.config["MAX_PHOTOS"],
         max_photo_mb=current_app.config["MAX_PHOTO_BYTES"] // (1024 * 1024),
         max_photo_bytes=current_app.config["MAX_PHOTO_BYTES"],
+        max_video_mb=current_app.config["MAX_VIDEO_BYTES"] // (1024 * 1024),
+        max_video_seconds=current_app.config["MAX_VIDEO_SECONDS"],
         nearby_radius_m=DUPLICATE_RADIUS_M,
         nearby_window_days=DUPLICATE_WINDOW_DAYS,
         **form_choices(),
@@ -85,15 +90,16 @@ def new_appeal():
 @limiter.shared_limit(submit_limit, scope="appeal-submit")
 def submit():
     """Store the appeal, or show the form again with field errors and the typed values."""
-    data, photos, errors = parse_submission(
-        request.form, {"photos": request.files.getlist("photos")}
+    parsed = parse_submission(
+        request.form,
+        {"photos": request.files.getlist("photos"), "video": request.files.get("video")},
     )
-    values = request_form_values()
+    errors, values = parsed.errors, request_form_values()
     if not errors:
         try:
             token = request.form.get("form_token") or None
             origin = request_origin("web", retry_scope="form", retry_key=token)
-            result = submit_appeal(data, photos, origin)
+            result = submit_appeal(parsed.data, parsed.photos, origin, video=parsed.video)
         except KeyRefused:  # this form was sent before with other content: a fresh form
             message = _("This form has already been sent. Please check it and send it again.")
             errors, values["form_token"] = {"_schema": [message]}, ""
@@ -246,4 +252,27 @@ def photo(public_id: str):
         abort(404)
     response = Response(stored.data, mimetype=stored.content_type)
     response.headers["Cache-Control"] = f"public, max-age={PHOTO_CACHE_SECONDS}, immutable"
+    return response
+
+
+@bp.get("/videos/<public_id>.mp4")
+def video(public_id: str):
+    """A re-encoded video a moderator published (never the upload); Range requests work,
+    so players can seek."""
+    data = published_video(public_id)
+    if data is None:
+        abort(404)
+    response = send_file(io.BytesIO(data), mimetype="video/mp4", conditional=True)
+    response.headers["Cache-Control"] = f"public, max-age={PHOTO_CACHE_SECONDS}"
+    return response
+
+
+@bp.get("/videos/<public_id>.jpg")
+def video_poster(public_id: str):
+    """The poster frame of a published video (pixels only)."""
+    poster = published_poster(public_id)
+    if poster is None:
+        abort(404)
+    response = Response(poster, mimetype="image/jpeg")
+    response.headers["Cache-Control"] = f"public, max-age={PHOTO_CACHE_SECONDS}"
     return response

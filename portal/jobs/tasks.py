@@ -75,3 +75,12 @@ def deliver_webhooks() -> None:
     from portal.integrations.webhooks import deliver
 
     deliver()
+
+
+@job(retries=2, retry_delay=60)
+def encode_video(video_id: int) -> None:
+    """Re-encode an uploaded video (H.264/AAC MP4 ≤ 720p, no metadata, a poster) for
+    moderation (queued when the appeal or answer that carries it is stored)."""
+    from portal.services.videos import encode
+
+    encode(video_id)

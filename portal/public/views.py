@@ -22,6 +22,7 @@ from portal.queries.map import data_as_of, headline, page_of_appeals, pages
 from portal.queries.map_index_cache import warm_up
 from portal.queries.news import latest_news
 from portal.queries.reference import load_reference
+from portal.queries.videos import answer_video_urls
 from portal.schemas import error_dict
 from portal.schemas.filters import (
     STATUS_CHOICES,
@@ -173,6 +174,7 @@ def appeal_detail(public_id: str):
         timeline=public_timeline(public_id),
         answers=public_answers(public_id),
         photos=public_photo_ids(public_id),
+        answer_videos=answer_video_urls(public_id),
         location=location,
         ref=ref,
         twins={

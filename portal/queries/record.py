@@ -34,6 +34,7 @@ from portal.models import (
     Service,
     Supporter,
 )
+from portal.queries.videos import appeal_video_url
 
 #: ``transform(field, expression)``: how a query wants a field's value (e.g. local text).
 Transform = Callable[[Field, Any], Any]
@@ -179,6 +180,7 @@ APPEAL = PublishedTable(
         "outcome": Appeal.outcome,
         "outcome_reason": Appeal.outcome_reason,
         "duplicate_of": duplicate_of_id(),
+        "video_url": appeal_video_url(),
     },
     published_appeals,
     _filters,

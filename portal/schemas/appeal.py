@@ -237,3 +237,35 @@ class PhotoUploadSchema(Schema):
         limit = current_app.config["MAX_PHOTOS"]
         if len(value) > limit:
             raise ValidationError(_l("Attach at most %(n)s photos.", n=limit))
+
+
+class VideoUpload(f.Field):
+    """An uploaded video file (form only) as bytes, at most MAX_VIDEO_BYTES; its content is
+    judged by ``portal.videos.probe_video`` (the declared type is ignored)."""
+
+    default_error_messages = {
+        **ERRORS,
+        "invalid": _l("Attach a video file."),
+        "too_large": _l("The video is larger than %(mb)s MB."),
+    }
+
+    def _deserialize(self, value, attr, data, **kwargs) -> bytes | None:
+        if not isinstance(value, FileStorage):
+            raise self.make_error("invalid")
+        if not value.filename:
+            return None  # the file input was left empty
+        limit = current_app.config["MAX_VIDEO_BYTES"]
+        raw = value.stream.read(limit + 1)
+        if len(raw) > limit:
+            message = str(self.error_messages["too_large"]) % {"mb": limit // (1024 * 1024)}
+            raise ValidationError(message)
+        return raw
+
+
+class VideoUploadSchema(Schema):
+    """At most one video (an empty file input: none)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    video = VideoUpload(load_default=None, allow_none=True)

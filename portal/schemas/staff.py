@@ -187,10 +187,31 @@ class PhotoUpload(f.Field):
         return content
 
 
+class VideoFile(f.Field):
+    """An uploaded video (werkzeug FileStorage) as bytes, at most MAX_VIDEO_BYTES; its
+    content is judged by ``portal.videos.probe_video`` (the declared type is ignored)."""
+
+    grammar = {"description": "An MP4, MOV, 3GP or WebM file (HTML form only; ignored in JSON)."}
+
+    default_error_messages = {"too_large": _l("The video is larger than %(mb)s MB.")}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not getattr(value, "filename", None):
+            return None
+        limit = current_app.config["MAX_VIDEO_BYTES"]
+        content = value.read(limit + 1)
+        if len(content) > limit:
+            raise ValidationError(
+                str(self.error_messages["too_large"]) % {"mb": limit // (1024 * 1024)}
+            )
+        return content or None
+
+
 class AnswerSchema(StaffSchema):
     text = Text(required=True, validate=_length(10, 5000))
     internal_note = Text(validate=_length(1, 5000), load_default=None)
     photo = PhotoUpload(load_default=None)
+    video = VideoFile(load_default=None)
 
 
 #: Statuses a service may set directly (answered has its own form).

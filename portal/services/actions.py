@@ -28,6 +28,7 @@ from portal.schemas import staff as staff_input
 APPEAL = "appeal"  # an appeal routed to the user's service, by public id (BSK-2026-000123)
 SUBMISSION = "submission"  # an appeal waiting for moderation, by its number in the queue
 HELD_TEXT = "text"  # a text the publication gate held for a moderator, by its number
+VIDEO = "video"  # a re-encoded video waiting for a moderator, by its number
 
 SERVICE_STAFF = frozenset({StaffRole.SERVICE})
 MODERATORS = frozenset({StaffRole.MODERATOR, StaffRole.ADMIN})
@@ -92,6 +93,12 @@ def _moderation():
     return moderation
 
 
+def _videos():
+    from portal.services import videos
+
+    return videos
+
+
 def _declare(*actions: StaffAction) -> dict[str, StaffAction]:
     return {action.name: action for action in actions}
 
@@ -110,7 +117,7 @@ ACTIONS: dict[str, StaffAction] = _declare(
         schema=staff_input.AnswerSchema, event=EventKind.ANSWERED,
         run=lambda user, public_id, data: _staff().answer(
             user, public_id, text=data["text"], internal_note=data["internal_note"],
-            photo=data["photo"],
+            photo=data["photo"], video=data["video"],
         ),
     ),
     StaffAction(
@@ -176,6 +183,18 @@ ACTIONS: dict[str, StaffAction] = _declare(
         label=_l("Do not publish"), done=_l("The text will not be published."),
         schema=None, event=None,
         run=lambda user, hold_id, data: _moderation().withhold_text(hold_id, user),
+    ),
+    StaffAction(
+        name="publish_video", path="publish", target=VIDEO, roles=MODERATORS,
+        label=_l("Publish the video"), done=_l("The video is published."),
+        schema=None, event=None,  # shown with its appeal; no event of its own
+        run=lambda user, video_id, data: _videos().publish_video(video_id, user),
+    ),
+    StaffAction(
+        name="withhold_video", path="withhold", target=VIDEO, roles=MODERATORS,
+        label=_l("Do not publish the video"), done=_l("The video will not be published."),
+        schema=None, event=None,
+        run=lambda user, video_id, data: _videos().withhold_video(video_id, user),
     ),
 )  # fmt: skip
 

@@ -51,11 +51,13 @@ from portal.models import (
     StaffUser,
     StatusEvent,
     TextChannel,
+    Video,
     guard_append_only_events,
     utcnow,
 )
 from portal.photos import ProcessedPhoto, new_photo_id
 from portal.services.core import Conflict, ServiceError
+from portal.videos import EncodedVideo
 
 log = logging.getLogger(__name__)
 
@@ -422,6 +424,16 @@ def store_photo(
         )
     db.session.add(row)
     return row
+
+
+def store_video_encoding(video: Video, encoded: EncodedVideo) -> None:
+    """Store a video re-encoded by ``portal.videos.transcode_video`` (no metadata) and its
+    poster: the only way a video's published bytes are written (public once moderated)."""
+    if not isinstance(encoded, EncodedVideo):
+        raise TypeError("only a video re-encoded by portal.videos.transcode_video is stored")
+    with _gate_writes():
+        video.data, video.poster = encoded.data, encoded.poster
+    video.width, video.height, video.duration_s = encoded.width, encoded.height, encoded.duration_s
 
 
 def default_language() -> str:

@@ -36,7 +36,7 @@ from portal.models import (
     utcnow,
 )
 from portal.photos import PhotoRejected, process_photo
-from portal.services import publication, support
+from portal.services import publication, support, videos
 from portal.services.core import (
     Conflict,
     NotFound,
@@ -154,9 +154,11 @@ def answer(
     text: str,
     internal_note: str | None = None,
     photo: bytes | None = None,
+    video: bytes | None = None,
     now: datetime | None = None,
 ) -> Answer:
-    """Answer the appeal: scrubbed public text, private note, optional photo of the result.
+    """Answer the appeal: scrubbed public text, private note, optional photo of the result
+    and a short video (probed first; re-encoded by a job, shown after moderation).
 
     The publication gate publishes the scrubbed text at once, or holds it for a moderator
     (``needs_moderation``, no public text yet) when the scrubber fails or reports residual
@@ -164,10 +166,12 @@ def answer(
     address).
     """
     now = now or utcnow()
+    if video:
+        load_appeal(user, "answer", public_id)  # refuse before looking at the upload
+        videos.check_video(video)
     with transaction():
         appeal = load_appeal(user, "answer", public_id, lock=True)
         _require_status(appeal, OPEN_STATUSES, _("This appeal is not waiting for an answer."))
-        first_round = appeal.first_answer_at is None
         reply = Answer(
             appeal_id=appeal.id,
             service_id=appeal.service_id,
@@ -184,17 +188,22 @@ def answer(
         )
         if photo:
             _store_photo(appeal, reply, photo)
-        appeal.status = AppealStatus.ANSWERED
-        appeal.last_answer_at = now
-        if first_round:
-            appeal.first_answer_at = now
-            appeal.first_answer_workdays = work_calendar().workdays_elapsed(
-                appeal.submitted_at, now
-            )
-            appeal.answered_on_time = now <= appeal.due_at
+        if video:
+            videos.attach_video(appeal, video, answer=reply)
+        _mark_answered(appeal, now)
         record_event(appeal, EventKind.ANSWERED, at=now, staff_id=user.id)
         _offer_rating(appeal, reply)
     return reply
+
+
+def _mark_answered(appeal: Appeal, now: datetime) -> None:
+    """Status answered; the first answer also records how long the service took."""
+    appeal.status = AppealStatus.ANSWERED
+    appeal.last_answer_at = now
+    if appeal.first_answer_at is None:
+        appeal.first_answer_at = now
+        appeal.first_answer_workdays = work_calendar().workdays_elapsed(appeal.submitted_at, now)
+        appeal.answered_on_time = now <= appeal.due_at
 
 
 # --- Status ----------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Submitting an appeal: one use case shared by the web form, the JSON API and Open311.
 
-Everything is checked before anything is written (place, category, photos); then the
-appeal, its private text and point, the contact, the re-encoded photos, the SUBMITTED
-event and the tracking token are stored in one transaction. The e-mail with the
+Everything is checked before anything is written (place, category, photos, the video);
+then the appeal, its private text and point, the contact, the re-encoded photos, the
+video upload (re-encoded by a job after the commit), the SUBMITTED event and the tracking
+token are stored in one transaction. The e-mail with the
 tracking link leaves only after that transaction commits.
 """
 
@@ -35,7 +36,7 @@ from portal.models import (
     utcnow,
 )
 from portal.photos import PhotoRejected, process_photo
-from portal.services import publication
+from portal.services import publication, videos
 from portal.services.core import (
     ServiceError,
     allocate_public_ids,
@@ -151,14 +152,18 @@ def prepare_photos(photos: Sequence[bytes]) -> list:
 
 
 def submit_appeal(
-    data: dict, photos: Sequence[bytes] = (), origin: Origin | None = None
+    data: dict,
+    photos: Sequence[bytes] = (),
+    origin: Origin | None = None,
+    *,
+    video: bytes | None = None,
 ) -> SubmissionResult:
     """Store a citizen's appeal (status submitted: it waits for moderation).
 
     ``data`` is the output of ``AppealSubmissionSchema().load(...)``; ``origin`` says how
     it arrived (a form in Russian by default). Raises ServiceError with field errors (and
-    stores nothing) when the place, category or a photo is refused. With a retry key, a
-    retry of the same request returns the appeal stored the first time.
+    stores nothing) when the place, category, a photo or the ``video`` is refused. With a
+    retry key, a retry of the same request returns the appeal stored the first time.
     """
     origin = origin or Origin()
     if origin.language not in current_app.config["LANGUAGES"]:
@@ -173,7 +178,7 @@ def submit_appeal(
     if stored is not None:
         return SubmissionResult(stored, retry.tracking_token, stored.due_at)
     try:
-        return _store_appeal(data, photos, origin, retry)
+        return _store_appeal(data, photos, video, origin, retry)
     except IntegrityError:
         # A concurrent twin of this request stored its appeal first: answer with that one.
         stored = retry.stored_appeal() if retry else None
@@ -182,12 +187,19 @@ def submit_appeal(
         return SubmissionResult(stored, retry.tracking_token, stored.due_at)
 
 
+# size: one transaction stores the appeal with its private part, contact, media and token
 def _store_appeal(
-    data: dict, photos: Sequence[bytes], origin: Origin, retry: RetryKey | None
+    data: dict,
+    photos: Sequence[bytes],
+    video: bytes | None,
+    origin: Origin,
+    retry: RetryKey | None,
 ) -> SubmissionResult:
     lat, lon = float(data["lat"]), float(data["lon"])
     city, category = resolve_place(data["city"], data["category"], lat=lat, lon=lon)
     prepared = prepare_photos(photos)
+    if video:
+        videos.check_video(video)
     now = utcnow()
     with transaction() as session:
         year = work_calendar().local_date(now).year
@@ -221,6 +233,8 @@ def _store_appeal(
             session.add(Contact(appeal_id=appeal.id, **contact))
         for photo in prepared:
             publication.store_photo(appeal, photo, at=now)
+        if video:
+            videos.attach_video(appeal, video)
         record_event(appeal, EventKind.SUBMITTED, at=now)
         token = issue_token(
             appeal, TokenPurpose.TRACK, token=retry.tracking_token if retry else None

@@ -31,6 +31,7 @@ TARGET_RULES = {
     actions.APPEAL: "/appeals/<public_id>",
     actions.SUBMISSION: "/moderation/appeals/<int:target>",
     actions.HELD_TEXT: "/moderation/texts/<int:target>",
+    actions.VIDEO: "/moderation/videos/<int:target>",
 }
 
 
@@ -149,6 +150,8 @@ def _result(action: StaffAction, target, result) -> dict:
         }
     if action.target == actions.SUBMISSION:
         return {"appeal": {"public_id": result.public_id, "status": result.status.value}}
+    if action.target == actions.VIDEO:
+        return {"video": {"id": result.id, "state": result.state.value}}
     return {"text": {"id": result.id, "decision": result.decision.value}}  # a held text
 
 
@@ -181,7 +184,7 @@ def _action_documented(action: StaffAction):
         body=json_body(action.schema) if action.schema else None,
         body_required=False,
         path={"public_id": "Public id, e.g. BSK-2026-000123.",
-              "target": "Number of the appeal or held text in the moderation queue."},
+              "target": "Number of the appeal, held text or video in the moderation queue."},
     )  # fmt: skip
 
 

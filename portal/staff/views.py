@@ -137,4 +137,4 @@ def photo(photo_id: str):
 
 
 # Other staff route modules (login, administration) register on import.
-from portal.staff import admin, api, auth, news  # noqa: E402,F401
+from portal.staff import admin, api, auth, news, videos  # noqa: E402,F401

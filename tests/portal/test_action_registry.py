@@ -23,6 +23,8 @@ INPUT = {
     "state_outcome": {"outcome": "planned", "reason": "Посадка запланирована на весну."},
     "publish_text": {},
     "withhold_text": {},
+    "publish_video": {},
+    "withhold_video": {},
 }
 
 

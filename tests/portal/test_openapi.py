@@ -161,6 +161,7 @@ def test_every_staff_action_is_an_operation_with_its_input_schema(app):
         actions.APPEAL: "/appeals/{public_id}",
         actions.SUBMISSION: "/moderation/appeals/{target}",
         actions.HELD_TEXT: "/moderation/texts/{target}",
+        actions.VIDEO: "/moderation/videos/{target}",
     }
     for action in actions.ACTIONS.values():
         item = paths[f"/staff/api/v1{targets[action.target]}/{action.path}"]

@@ -4,7 +4,9 @@ Sentinel personal data — names, phones, e-mails, ID numbers, flat numbers and 
 coordinates typed into the text — goes in three forms: plain, with invisible characters
 (U+200B, U+00AD) inside, and with Latin look-alike letters inside Cyrillic words. It is
 planted in every input channel of an appeal — the citizen's text, contact fields and
-address, photo metadata (EXIF with GPS, XMP, the JPEG comment, PNG text chunks), the
+address, photo metadata (EXIF with GPS, XMP, the JPEG comment, PNG text chunks), video
+metadata (a MOV's ©xyz GPS location atom, artist and comment, of the appeal's and the
+answer's videos, all published by a moderator — the waiting appeal's too), the
 staff answer, the rating comment, the reroute and the extension reasons and the reason of
 a proposal's outcome — through the real use cases, for a proposal submitted through each
 interface language (ru, ky, en), which goes publish → answer → rate → reopen → reroute →
@@ -53,7 +55,7 @@ from portal.alerts import services as alerts
 from portal.alerts.schemas import SubscriptionSchema
 from portal.extensions import db
 from portal.integrations import services as integrations
-from portal.models import Appeal, HeldText, Photo, Service
+from portal.models import Appeal, HeldText, Photo, Service, Video, VideoState
 from portal.schemas.appeal import AppealSubmissionSchema
 from portal.schemas.rating import RatingSchema
 from portal.services import staff_actions
@@ -63,6 +65,8 @@ from portal.services.news import publish_news
 from portal.services.publication import Screening
 from portal.services.rating import rate_answer, reopen_appeal
 from portal.services.submission import Origin, submit_appeal
+from portal.services.videos import publish_video
+from tests.video_samples import make_video
 
 HOST = "portal.test"
 LANGUAGES = ("ru", "ky", "en")
@@ -250,6 +254,22 @@ def text_chunk_png() -> bytes:
     return buffer.getvalue()
 
 
+def gps_video(point) -> bytes:
+    """A phone's MOV: the exact point in its ©xyz location atom, the owner in its tags."""
+    person = PEOPLE[0]
+    lat, lon = point
+    data = make_video(
+        container="mov",
+        metadata={
+            "location": f"+{lat:.5f}+{lon:09.5f}/",
+            "artist": person.latin,
+            "comment": f"{person.name} {person.phone} {person.email}",
+        },
+    )
+    assert b"\xa9xyz" in data and f"{lat:.5f}".encode() in data  # really has the point
+    return data
+
+
 # --- Planting ----------------------------------------------------------------------------------
 
 
@@ -262,6 +282,7 @@ class Planted:
     category_codes: set[str] = field(default_factory=set)
     news_ids: list[str] = field(default_factory=list)
     news_photo_id: str = ""
+    video_ids: list[str] = field(default_factory=list)
     city_app_key: str = ""
 
     @property
@@ -270,7 +291,7 @@ class Planted:
 
 
 def submit(category: str, text: str, point, *, language: str = "ru", photos=(), kind=None,
-           channel: str = "web"):  # fmt: skip
+           channel: str = "web", video: bytes | None = None):  # fmt: skip
     """A citizen's submission through the form's schema; contact fields full of data."""
     person = PEOPLE[LANGUAGES.index(language)]
     lat, lon = point
@@ -288,7 +309,8 @@ def submit(category: str, text: str, point, *, language: str = "ru", photos=(), 
         **({"kind": kind} if kind else {}),
     }
     data = AppealSubmissionSchema().load(form)
-    return submit_appeal(data, list(photos), Origin(channel=channel, language=language))
+    origin = Origin(channel=channel, language=language)
+    return submit_appeal(data, list(photos), origin, video=video)
 
 
 def staff(make_staff, name: str, email: str, **kwargs):
@@ -340,6 +362,7 @@ def walk(make_staff, moderator, language: str):
         photos=[exif_jpeg(), text_chunk_png()],
         kind="proposal",  # so that the outcome's reason is a channel too
         channel=f"open311:{CITY_APP}",  # sent by a city app: its webhook hears every event
+        video=gps_video(POINTS[f"main_{language}"]),
     )
     publish_diligently(moderator, result.appeal.id)
     appeal = db.session.get(Appeal, result.appeal.id)
@@ -352,6 +375,7 @@ def walk(make_staff, moderator, language: str):
         text=channel_text(f"Ответ подготовил {SERVICE_STAFF_NAME}. Мусор вывезен.", language),
         internal_note=f"ЗАМЕТКАДЛЯСЛУЖБЫ: перезвонить {PEOPLE[0].name} на {PEOPLE[0].phone}",
         photo=exif_jpeg(),
+        video=gps_video(POINTS[f"main_{language}"]),
     )
     moderate_held_texts(moderator)
     comment = channel_text("Вывезли не всё.", language)
@@ -415,7 +439,12 @@ def plant(make_staff) -> Planted:
     main = results["main_ru"].appeal.public_id
     reject_appeal(rejected.appeal.id, moderator, "duplicate", main)
     moderate_held_texts(moderator)
-    waiting = submit("pothole", f"{text} НЕОПУБЛИКОВАННЫЙ", POINTS["waiting"], photos=[exif_jpeg()])
+    waiting = submit("pothole", f"{text} НЕОПУБЛИКОВАННЫЙ", POINTS["waiting"],
+                     photos=[exif_jpeg()], video=gps_video(POINTS["waiting"]))  # fmt: skip
+    # Every re-encoded video is published by the moderator (the waiting appeal's too: it
+    # must stay hidden with its appeal).
+    for video_id in db.session.scalars(select(Video.id).where(Video.state == VideoState.WAITING)):
+        publish_video(video_id, moderator)
     results.update(home=home, sensitive=sensitive, rejected=rejected, waiting=waiting)
 
     db.session.expire_all()
@@ -423,6 +452,7 @@ def plant(make_staff) -> Planted:
         planted.appeals[key] = db.session.get(Appeal, result.appeal.id)
         planted.tracking_tokens.append(result.tracking_token)
     planted.photo_ids = [p.public_id for p in db.session.query(Photo).order_by(Photo.id)]
+    planted.video_ids = [v.public_id for v in db.session.query(Video).order_by(Video.id)]
     # News of the mayor's office: its editor's name and e-mail are private.
     editor = staff(make_staff, f"{MODERATOR_NAME}-Редактор", "news@city-staff.test", role="editor")
     # (Its text is published as the editor wrote it — a person, like a moderator's edit.)
@@ -474,7 +504,7 @@ def argument_samples(planted: Planted) -> dict[str, list[str]]:
     """Values for URL arguments, by argument name (extend when a route adds a new name)."""
     ids = planted.public_ids
     return {
-        "public_id": [*ids, *planted.photo_ids],
+        "public_id": [*ids, *planted.photo_ids, *planted.video_ids],
         "service_request_id": ids,
         "appeal_id": ids,
         "photo_id": planted.photo_ids,
@@ -738,6 +768,9 @@ def check_planting(planted: Planted) -> None:
     assert planted.appeals["rejected"].status.value == "rejected"
     assert planted.appeals["waiting"].status.value == "submitted"
     assert len(planted.photo_ids) >= 10
+    videos = db.session.scalars(select(Video)).all()
+    assert len(videos) == 7 and all(v.state is VideoState.PUBLISHED for v in videos)
+    assert all(PEOPLE[0].latin.encode() in v.private_raw for v in videos)
     assert db.session.scalars(select(HeldText).where(HeldText.decision.is_(None))).all() == []
 
 
@@ -874,6 +907,14 @@ def test_no_personal_data_in_any_public_output(app, client, make_staff, monkeypa
     for page in ("/news", "/"):  # the pages link it, and the feed encloses it
         assert f"/photos/{planted.news_photo_id}" in result.bodies[page].decode()
     assert f"/photos/{planted.news_photo_id}" in client.get("/news.atom").get_data(as_text=True)
+    # Videos: served publicly only re-encoded (checked for sentinels above, bytes and all),
+    # the appeals' and the answers' of public appeals, never the waiting appeal's.
+    served = {urlsplit(url).path for url, body in result.bodies.items() if body[4:8] == b"ftyp"}
+    assert len(served) == 6, f"public videos fetched: {sorted(served)}"
+    waiting_video = db.session.scalars(
+        select(Video.public_id).where(Video.appeal_id == planted.appeals["waiting"].id)
+    ).one()
+    assert client.get(f"/videos/{waiting_video}.mp4").status_code == 404
 
     # The citizen's own private pages show their own data, but never a staff member's
     # name or the service's internal note.

@@ -35,6 +35,7 @@ from portal.models import (
     Service,
     StatusEvent,
     TextChannel,
+    Video,
 )
 from portal.schemas.appeal import AppealSubmissionSchema
 from portal.services import publication, staff_actions
@@ -81,16 +82,27 @@ def test_the_published_text_columns_are_the_ones_the_gate_knows(app):
         "Appeal.public_lon",
         "Appeal.location_precision_m",
         "Photo.data",
+        "Video.data",
+        "Video.poster",
     }
 
 
 @pytest.mark.parametrize(
-    "column", sorted(PUBLISHED_TEXT_COLUMNS | {"Photo.data", "Appeal.public_lat"})
+    "column",
+    sorted(
+        PUBLISHED_TEXT_COLUMNS | {"Photo.data", "Video.data", "Video.poster", "Appeal.public_lat"}
+    ),
 )
 def test_every_published_column_refuses_a_writer_outside_the_gate(app, column):
     model_name, key = column.split(".")
-    model = {m.__name__: m for m in (Appeal, Answer, Rating, StatusEvent, Photo)}[model_name]
-    value = b"bytes" if key == "data" else 42.0 if key == "public_lat" else "Зарылбек, 0555 987 654"
+    model = {m.__name__: m for m in (Appeal, Answer, Rating, StatusEvent, Photo, Video)}[model_name]
+    value = (
+        b"bytes"
+        if key in ("data", "poster")
+        else 42.0
+        if key == "public_lat"
+        else "Зарылбек, 0555 987 654"
+    )
     row = model()
     with pytest.raises(PublicWriteRefused):
         setattr(row, key, value)
