@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from datetime import datetime
 from urllib.parse import quote, urlencode
 
@@ -92,9 +91,6 @@ def init_app(app: Flask) -> None:
         label=label,
         labels_of=labels_of,
         value_label=labels.value_label,
-        # templates/performance/_figures.html (owned by another change) still says
-        # channel_label(row.channel); it becomes value_label("channel", …) there.
-        channel_label=functools.partial(labels.value_label, "channel"),
         nav_link=nav_link,
         lang_url=lang_url,
         credited=credited,
