@@ -28,6 +28,7 @@ from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from sqlalchemy import and_, or_, select
 
 from portal.extensions import db
+from portal.media import MediaRejected
 from portal.models import PUBLIC_STATUSES, Answer, Appeal, Photo
 
 ACCEPTED_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
@@ -56,17 +57,10 @@ MESSAGES = {
 }
 
 
-class PhotoRejected(ValueError):
+class PhotoRejected(MediaRejected):
     """An upload that is not an acceptable photo; ``message`` is translated."""
 
-    def __init__(self, code: str, **params) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
-
-    @property
-    def message(self) -> str:
-        return str(MESSAGES[self.code]) % self.params if self.params else str(MESSAGES[self.code])
+    MESSAGES = MESSAGES
 
 
 @dataclass(frozen=True)

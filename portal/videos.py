@@ -32,6 +32,8 @@ import numpy as np
 from flask_babel import lazy_gettext as _l
 from PIL import Image
 
+from portal.media import MediaRejected
+
 #: Container formats accepted (FFmpeg demuxer names): MP4/MOV/3GP and Matroska/WebM.
 ACCEPTED_CONTAINERS = frozenset({"mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm"})
 #: Largest accepted input picture (4096 × 2304 pixels, a little above 4K UHD).
@@ -55,18 +57,10 @@ MESSAGES = {
 }
 
 
-class VideoRejected(ValueError):
+class VideoRejected(MediaRejected):
     """An upload that is not an acceptable video; ``message`` is translated."""
 
-    def __init__(self, code: str, **params) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
-
-    @property
-    def message(self) -> str:
-        text = str(MESSAGES[self.code])
-        return text % self.params if self.params else text
+    MESSAGES = MESSAGES
 
 
 @dataclass(frozen=True)

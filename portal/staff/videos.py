@@ -74,27 +74,27 @@ def moderation_video(video_id: int):
     return redirect(url_for("staff.moderation_videos"))
 
 
+def _private_media(data: bytes | None, mimetype: str) -> Response:
+    """Bytes only moderators may see: 404 when not made yet, never cached; ranges served
+    (a player seeks with them)."""
+    if data is None:
+        abort(404)
+    response = send_file(io.BytesIO(data), mimetype=mimetype, conditional=True)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 @bp.get("/moderation/videos/<int:video_id>/video.mp4")
 @login_required
 def moderation_video_file(video_id: int):
-    """The re-encoded video, for moderators (never cached)."""
+    """The re-encoded video, for moderators."""
     _moderator()
-    video = _video(video_id)
-    if video.data is None:
-        abort(404)
-    response = send_file(io.BytesIO(video.data), mimetype="video/mp4", conditional=True)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return _private_media(_video(video_id).data, "video/mp4")
 
 
 @bp.get("/moderation/videos/<int:video_id>/poster.jpg")
 @login_required
 def moderation_video_poster(video_id: int):
-    """The poster frame, for moderators (never cached)."""
+    """The poster frame, for moderators."""
     _moderator()
-    video = _video(video_id)
-    if video.poster is None:
-        abort(404)
-    response = Response(video.poster, mimetype="image/jpeg")
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return _private_media(_video(video_id).poster, "image/jpeg")
