@@ -199,6 +199,18 @@ def confirm_support(token: str) -> SupportResult:
     return SupportResult(appeal.public_id, _count(appeal.id), added=added)
 
 
+def purge_unconfirmed(now: datetime | None = None) -> int:
+    """Forget support requests whose link expired unused (addresses included)."""
+    cutoff = (now or utcnow()) - CONFIRM_TTL
+    with transaction():
+        result = db.session.execute(
+            delete(SupportRequest).where(
+                SupportRequest.confirmed_at.is_(None), SupportRequest.created_at < cutoff
+            )
+        )
+    return result.rowcount
+
+
 def author_key(appeal: Appeal) -> str:
     """The supporter key standing for the author of ``appeal`` (closed as a duplicate)."""
     return browser_hash(f"author-of:{appeal.public_id}")

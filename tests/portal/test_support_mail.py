@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from portal.extensions import db
+from portal.jobs import enqueue
 from portal.models import AppealStatus, Supporter, utcnow
 from portal.services.tokens import hash_token
 from portal.support_requests import SupportRequest
@@ -113,7 +114,7 @@ def test_an_unknown_link_changes_nothing(client, mailbox, make_appeal, token):
     assert db.session.scalar(select(SupportRequest.confirmed_at)) is None
 
 
-def test_an_expired_link_changes_nothing(client, mailbox, make_appeal):
+def test_an_expired_link_changes_nothing_and_is_forgotten(app, client, mailbox, make_appeal):
     appeal = make_appeal()
     ask(client, appeal.public_id)
     token = token_of(mails_to(RESIDENT)[0])
@@ -122,6 +123,12 @@ def test_an_expired_link_changes_nothing(client, mailbox, make_appeal):
     response = client.post(f"/support/confirm/{token}?lang=en")
     assert response.status_code == 404 and "This link has expired" in response.text
     assert count(client, appeal.public_id) == 0
+    # The hourly job then forgets it, address and all (a confirmed one stays counted).
+    ask(app.test_client(), appeal.public_id, "other@example.kg")
+    client.post(f"/support/confirm/{token_of(mails_to('other@example.kg')[0])}")
+    enqueue("purge_support_requests")  # run at once (JOBS_IMMEDIATE)
+    assert db.session.scalars(select(SupportRequest.private_email)).all() == ["other@example.kg"]
+    assert count(client, appeal.public_id) == 1
 
 
 def test_a_link_of_an_appeal_closed_meanwhile_counts_nothing(client, mailbox, make_appeal):
