@@ -55,7 +55,7 @@ def support(public_id: str):
         email = SupportSchema().load(request.form)["email"]
     except ValidationError as error:
         details = [message for messages in error_dict(error).values() for message in messages]
-        return render_template("error.html", code=400, message=details[0], details=None), 400
+        return render_template("error.html", code=400, message=details[0]), 400
     identity = browser_id() or secrets.token_urlsafe(32)
     try:
         if email:

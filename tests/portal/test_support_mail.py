@@ -17,6 +17,14 @@ from sqlalchemy import func, select, update
 from portal.extensions import db
 from portal.jobs import enqueue
 from portal.models import AppealStatus, Supporter, utcnow
+from portal.services.core import NotFound, ServiceError
+from portal.services.support import (
+    SupportResult,
+    confirm_support,
+    pending_support,
+    request_support,
+    supports,
+)
 from portal.services.tokens import hash_token
 from portal.support_requests import SupportRequest
 from tests.portal.test_concurrency import in_parallel
@@ -212,3 +220,18 @@ def test_the_mail_speaks_the_page_s_language(client, mailbox, make_appeal):
     [mail] = mails_to(RESIDENT)
     assert mail["Subject"] != "Confirm that this appeal affects you too"
     assert "Open City" not in mail.get_content()
+
+
+def test_the_use_cases_count_once_under_the_asking_browser_s_key(mailbox, make_appeal):
+    appeal = make_appeal()
+    browser = "b" * 40
+    token = request_support(appeal.public_id, browser, RESIDENT, language="ru")
+    assert not supports(appeal.public_id, browser)
+    with pytest.raises(NotFound):  # a week and a second later
+        pending_support(token, now=utcnow() + timedelta(days=7, seconds=1))
+    assert confirm_support(token) == SupportResult(appeal.public_id, 1, added=True)
+    assert supports(appeal.public_id, browser)
+    with pytest.raises(ServiceError) as refused:
+        confirm_support(token)
+    assert refused.value.status_code == 400
+    assert request_support(appeal.public_id, browser, RESIDENT, language="ru") is None
