@@ -734,6 +734,9 @@ from portal.alerts.models import AlertDelivery, AlertOutbox, AlertSubscription  
 # API clients and their webhook outbox (portal.integrations.models), same metadata.
 from portal.integrations.models import ApiClient, WebhookDelivery  # noqa: E402,F401
 
+# Supports waiting for their e-mail confirmation (portal.support_requests), same metadata.
+from portal.support_requests import SupportRequest  # noqa: E402,F401
+
 
 class SearchDocument(db.Model):
     """The search tokens of an appeal's PUBLISHED text and its published answers' texts

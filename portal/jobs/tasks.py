@@ -45,6 +45,14 @@ def purge_idempotency_keys() -> None:
     purge_expired()
 
 
+@job(retries=1, retry_delay=300, schedule="23 * * * *")
+def purge_support_requests() -> None:
+    """Forget "me too" requests whose confirmation link expired unused (their e-mails)."""
+    from portal.services.support import purge_unconfirmed
+
+    purge_unconfirmed()
+
+
 @job(retries=0, schedule="* * * * *")
 def heartbeat() -> None:
     """Let /readyz see that a worker is running."""

@@ -66,3 +66,15 @@ def test_me_too_on_the_appeal_page_and_in_the_popup(live_server, page, make_appe
     popup = page.locator(".leaflet-popup-content")
     popup.locator(".popup-supporters").wait_for()
     assert popup.locator(".popup-supporters").inner_text() == "Residents affected too: 1"
+
+
+def test_me_too_with_an_email_waits_for_the_mailed_link(live_server, page, make_appeal):
+    appeal = make_appeal()
+    page.goto(f"{live_server}/appeals/{appeal.public_id}?lang=en")
+    page.fill("#support-email", "me.too@example.kg")
+    page.click("text=This affects me too")
+    page.wait_for_selector("#support-message")
+    assert "Check your mailbox" in page.inner_text("#support-message")
+    page.click(f"text=Back to appeal {appeal.public_id}")
+    page.wait_for_selector("#support")
+    assert "affects them too" not in page.inner_text("#support")  # not counted yet

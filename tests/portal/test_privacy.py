@@ -14,7 +14,8 @@ extend → declined. A news item's editor (name and e-mail private) publishes on
 with a phone photo (EXIF GPS, author). The rejection note has no free text (its only
 input, the original's number, is validated), so nothing can be planted in it.
 Each sentinel person also follows e-mail alerts (a category, an area, one
-appeal) with their address; a city app (an API client whose private contact is a sentinel
+appeal) with their address, and says "this affects me too" with their address on two
+appeals (one support confirmed by its mailed link, one left waiting); a city app (an API client whose private contact is a sentinel
 person) sends the main appeals, and every webhook delivery of their events is checked. Texts the publication gate holds are handled by a diligent
 moderator: the scrubber's proposal, with what it highlighted as doubtful struck out.
 
@@ -65,7 +66,9 @@ from portal.services.news import publish_news
 from portal.services.publication import Screening
 from portal.services.rating import rate_answer, reopen_appeal
 from portal.services.submission import Origin, submit_appeal
+from portal.services.support import confirm_support, request_support
 from portal.services.videos import publish_video
+from portal.support_requests import SupportRequest
 from tests.video_samples import make_video
 
 HOST = "portal.test"
@@ -219,7 +222,7 @@ SENTINEL_PATTERNS: list[tuple[str, re.Pattern]] = [
 #: SQL that a public request must never run.
 PRIVATE_SQL = re.compile(
     r"\bappeal_private\b|\bcontacts\b|\bprivate_\w+|\bstaff_users\b|\baccess_tokens\b"
-    r"|\bheld_texts\b|\blogin_throttles\b|\balert_subscriptions\b",
+    r"|\bheld_texts\b|\blogin_throttles\b|\balert_subscriptions\b|\bsupport_requests\b",
     re.IGNORECASE,
 )
 
@@ -405,6 +408,15 @@ def follow(person: Person, language: str, **target: str) -> None:
     assert alerts.confirm(token)
 
 
+def support_with_email(person: Person, number: int, confirmed: str, waiting: str) -> None:
+    """ "This affects me too" with the person's e-mail (private data): confirmed on one
+    appeal (counted), left waiting for its link on another."""
+    email = person.email.replace(ZWSP, "")
+    browser = f"sentinel-browser-{number:024d}"
+    confirm_support(request_support(confirmed, browser, email, language="ru"))
+    assert request_support(waiting, browser, email, language="ru")
+
+
 def register_city_app(make_staff) -> str:
     """A city app (API client) with a webhook; its private contact is a sentinel person."""
     admin = staff(make_staff, f"{MODERATOR_NAME}-Админ", "admin@city-staff.test", role="admin")
@@ -426,6 +438,10 @@ def plant(make_staff) -> Planted:
     results = {f"main_{language}": walk(make_staff, moderator, language) for language in LANGUAGES}
     for person in PEOPLE:
         follow(person, "ru", scope="appeal", appeal=results["main_ru"].appeal.public_id)
+    for number, person in enumerate(PEOPLE):
+        support_with_email(person, number, results["main_ru"].appeal.public_id,
+                           results["main_ky"].appeal.public_id)  # fmt: skip
+    assert len(db.session.scalars(select(SupportRequest.private_email)).all()) == 2 * len(PEOPLE)
 
     text = channel_text("Во дворе третью неделю не вывозят мусор.", "ru")
     # A home-tier appeal; the moderator edits the text (the original keeps a marker).
