@@ -48,9 +48,9 @@ def purge_idempotency_keys() -> None:
 @job(retries=1, retry_delay=300, schedule="23 * * * *")
 def purge_support_requests() -> None:
     """Forget "me too" requests whose confirmation link expired unused (their e-mails)."""
-    from portal.services.support import purge_unconfirmed
+    from portal.services.support import purge_old_requests
 
-    purge_unconfirmed()
+    purge_old_requests()
 
 
 @job(retries=0, schedule="* * * * *")

@@ -199,14 +199,14 @@ def confirm_support(token: str) -> SupportResult:
     return SupportResult(appeal.public_id, _count(appeal.id), added=added)
 
 
-def purge_unconfirmed(now: datetime | None = None) -> int:
-    """Forget support requests whose link expired unused (addresses included)."""
+def purge_old_requests(now: datetime | None = None) -> int:
+    """Forget support requests older than their link, addresses included: unused ones
+    expired, and a confirmed one is already counted among the supporters (which keep no
+    address), so nothing needs the address any more."""
     cutoff = (now or utcnow()) - CONFIRM_TTL
     with transaction():
         result = db.session.execute(
-            delete(SupportRequest).where(
-                SupportRequest.confirmed_at.is_(None), SupportRequest.created_at < cutoff
-            )
+            delete(SupportRequest).where(SupportRequest.created_at < cutoff)
         )
     return result.rowcount
 

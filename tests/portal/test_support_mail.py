@@ -22,6 +22,7 @@ from portal.services.support import (
     SupportResult,
     confirm_support,
     pending_support,
+    purge_old_requests,
     request_support,
     supports,
 )
@@ -235,3 +236,6 @@ def test_the_use_cases_count_once_under_the_asking_browser_s_key(mailbox, make_a
         confirm_support(token)
     assert refused.value.status_code == 400
     assert request_support(appeal.public_id, browser, RESIDENT, language="ru") is None
+    # A week on, the confirmed request (and its address) is forgotten; the support stays.
+    assert purge_old_requests(now=utcnow() + timedelta(days=7, seconds=1)) == 1
+    assert requests_stored() == 0 and supports(appeal.public_id, browser)
