@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -20,7 +20,7 @@ class AlertScope(enum.StrEnum):
     DISTRICT = "district"  # new appeals and answers in a district
     CATEGORY = "category"  # … of a category (in one city)
     SERVICE = "service"  # … handled by a service
-    AREA = "area"  # … whose published point lies in a box
+    AREA = "area"  # … whose published point lies in a drawn polygon (or a typed box)
 
 
 class AlertFrequency(enum.StrEnum):
@@ -47,6 +47,9 @@ class AlertSubscription(db.Model):
     min_lon: Mapped[float | None] = mapped_column(Float)
     max_lat: Mapped[float | None] = mapped_column(Float)
     max_lon: Mapped[float | None] = mapped_column(Float)
+    # A drawn area's corners, ``[[lon, lat], …]`` (portal.alerts.area); the box above is its
+    # extent, the fan-out's pre-filter. None: the area is the box itself.
+    private_area: Mapped[str | None] = mapped_column(Text)
     # SHA-256 of the confirmation link's token (cleared once confirmed).
     confirm_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Random key: the unsubscribe token is an HMAC of it with the secret key (so every mail
