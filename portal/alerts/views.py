@@ -37,7 +37,7 @@ def render_form(values: dict, errors: dict | None = None, status: int = 200):
     page = render_template(
         "alerts/subscribe.html", values=values, errors=errors or {}, ref=ref,
         scopes=[s.value for s in AlertScope], frequencies=[f.value for f in AlertFrequency],
-        extents=[city.extra["bbox"] for city in ref.cities.values()],
+        extents={slug: city.extra["bbox"] for slug, city in ref.cities.items()},
         tile_url=current_app.config["TILE_URL"],
         tile_attribution=current_app.config["TILE_ATTRIBUTION"],
     )  # fmt: skip

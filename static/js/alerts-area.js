@@ -13,6 +13,7 @@
   var field = document.getElementById("area");
   var bboxInput = document.getElementById("bbox");
   var statusEl = document.getElementById("area-status");
+  var countEl = document.getElementById("area-count");
   var areaScope = document.querySelector("input[name=scope][value=area]");
   box.hidden = false;
 
@@ -25,13 +26,21 @@
   tiles.addTo(map);
 
   // The cities' outlines stay visible when tiles fail, so one can still draw inside them.
-  var extents = JSON.parse(mapEl.dataset.extents || "[]");
-  var all = null;
-  extents.forEach(function (b) {  // min_lon, min_lat, max_lon, max_lat
-    var bounds = L.latLngBounds([b[1], b[0]], [b[3], b[2]]);
-    L.rectangle(bounds, { color: "#0b6bcb", weight: 2, fillOpacity: 0.04, interactive: false }).addTo(map);
-    all = all ? all.extend(bounds) : bounds;
+  var extents = JSON.parse(mapEl.dataset.extents || "{}");  // slug: [min_lon, min_lat, max_lon, max_lat]
+  function cityBounds(slug) {
+    var b = extents[slug];
+    return b ? L.latLngBounds([b[1], b[0]], [b[3], b[2]]) : null;
+  }
+  Object.keys(extents).forEach(function (slug) {
+    L.rectangle(cityBounds(slug), { color: "#0b6bcb", weight: 2, fillOpacity: 0.04, interactive: false }).addTo(map);
   });
+  var citySelect = document.getElementById("city");
+  function showCity() {
+    var bounds = cityBounds(citySelect && citySelect.value) || cityBounds(Object.keys(extents)[0]);
+    if (bounds) map.fitBounds(bounds);
+    else map.setView([42.87, 74.6], 11);
+  }
+  if (citySelect) citySelect.addEventListener("change", function () { if (citySelect.value) showCity(); });
 
   var polygon = null;
 
@@ -42,7 +51,7 @@
   function save() {
     var ring = corners();
     field.value = ring.length >= 3 ? JSON.stringify(polygon.toGeoJSON(6).geometry) : "";
-    statusEl.textContent = ring.length ? mapEl.dataset.corners.replace("{n}", ring.length) : "";
+    countEl.textContent = ring.length ? mapEl.dataset.corners.replace("{n}", ring.length) : "";
     if (ring.length && areaScope) areaScope.checked = true;
   }
 
@@ -81,10 +90,8 @@
   } else {
     if (preset && preset.length === 4 && preset.every(isFinite)) {
       map.fitBounds([[preset[1], preset[0]], [preset[3], preset[2]]]);
-    } else if (all) {
-      map.fitBounds(all);
     } else {
-      map.setView([42.87, 74.6], 11);
+      showCity();
     }
     start();
   }
