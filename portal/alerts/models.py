@@ -47,9 +47,6 @@ class AlertSubscription(db.Model):
     min_lon: Mapped[float | None] = mapped_column(Float)
     max_lat: Mapped[float | None] = mapped_column(Float)
     max_lon: Mapped[float | None] = mapped_column(Float)
-    # A drawn area's corners, ``[[lon, lat], …]`` (portal.alerts.area); the box above is its
-    # extent, the fan-out's pre-filter. None: the area is the box itself.
-    private_area: Mapped[str | None] = mapped_column(Text)
     # SHA-256 of the confirmation link's token (cleared once confirmed).
     confirm_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Random key: the unsubscribe token is an HMAC of it with the secret key (so every mail
@@ -58,6 +55,10 @@ class AlertSubscription(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A drawn area's corners, ``[[lon, lat], …]`` (portal.alerts.area); min/max_lat/lon hold
+    # its extent, the fan-out's pre-filter. None: the area is that box itself. Last, as the
+    # migration that added it put it.
+    private_area: Mapped[str | None] = mapped_column(Text)
 
     appeal: Mapped[Appeal | None] = relationship()
 
