@@ -22,6 +22,7 @@ from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import Session
 
 from portal import labels
+from portal.alerts.area import contains, load_ring
 from portal.alerts.models import (
     AlertDelivery,
     AlertFrequency,
@@ -48,7 +49,10 @@ def _active():
 
 
 def matching(session: Session, event: StatusEvent, appeal: Appeal) -> list[int]:
-    """Ids of the active subscriptions that follow ``event``."""
+    """Ids of the active subscriptions that follow ``event``.
+
+    An area is matched by the appeal's published (masked) point, never the private one: the
+    box pre-filters in SQL, then a drawn polygon is tested exactly."""
     wanted = [
         and_(AlertSubscription.scope == AlertScope.APPEAL, AlertSubscription.appeal_id == appeal.id)
     ]
@@ -68,8 +72,14 @@ def matching(session: Session, event: StatusEvent, appeal: Appeal) -> list[int]:
                     AlertSubscription.max_lon >= appeal.public_lon,
                 )
             )
-    query = select(AlertSubscription.id).where(_active(), or_(*wanted))
-    return list(session.scalars(query))
+    query = select(AlertSubscription.id, AlertSubscription.private_area).where(
+        _active(), or_(*wanted)
+    )
+    return [
+        subscription_id
+        for subscription_id, area in session.execute(query)
+        if area is None or contains(load_ring(area), lat=appeal.public_lat, lon=appeal.public_lon)
+    ]
 
 
 def fan_out(session: Session) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -20,7 +20,7 @@ class AlertScope(enum.StrEnum):
     DISTRICT = "district"  # new appeals and answers in a district
     CATEGORY = "category"  # … of a category (in one city)
     SERVICE = "service"  # … handled by a service
-    AREA = "area"  # … whose published point lies in a box
+    AREA = "area"  # … whose published point lies in a drawn polygon (or a typed box)
 
 
 class AlertFrequency(enum.StrEnum):
@@ -55,6 +55,10 @@ class AlertSubscription(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A drawn area's corners, ``[[lon, lat], …]`` (portal.alerts.area); min/max_lat/lon hold
+    # its extent, the fan-out's pre-filter. None: the area is that box itself. Last, as the
+    # migration that added it put it.
+    private_area: Mapped[str | None] = mapped_column(Text)
 
     appeal: Mapped[Appeal | None] = relationship()
 

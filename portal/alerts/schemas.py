@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, pre_load, validate, validates_schema
 
+from portal.alerts.area import MAX_AREA_DEGREES, parse_area
 from portal.alerts.models import AlertFrequency, AlertScope
 from portal.schemas import fields as f
 from portal.schemas.appeal import ERRORS
@@ -13,7 +14,7 @@ CODE = validate.Regexp(r"^[a-z0-9_-]{1,40}$", error=_l("Choose a value from the 
 PUBLIC_ID = validate.Regexp(
     r"^[A-Z]{3}-\d{4}-\d{6}$", error=_l("Enter an appeal number like BSK-2026-000123.")
 )
-#: Which fields each scope needs.
+#: Which fields each scope needs (an area: the drawn polygon, or else the typed box).
 NEEDS = {
     AlertScope.APPEAL: ("appeal",),
     AlertScope.DISTRICT: ("city", "district"),
@@ -21,8 +22,6 @@ NEEDS = {
     AlertScope.SERVICE: ("service",),
     AlertScope.AREA: ("bbox",),
 }
-#: Largest area one may follow, in degrees of latitude and longitude (about a city).
-MAX_AREA_DEGREES = 0.5
 
 
 def _text(**kwargs) -> f.String:
@@ -58,6 +57,7 @@ class SubscriptionSchema(Schema):
     category = _text(validate=CODE)
     service = _text(validate=CODE)
     bbox = _text()
+    area = _text()  # a GeoJSON Polygon: the map's drawing (portal.alerts.area)
 
     @pre_load
     def blank_is_none(self, data, **kwargs):
@@ -72,8 +72,11 @@ class SubscriptionSchema(Schema):
 
     @validates_schema
     def scope_fields(self, data, **kwargs):
-        """The fields the chosen scope needs are present; an area is a sane box."""
+        """The fields the chosen scope needs are present; an area is a sane polygon or box."""
         scope = AlertScope(data["scope"])
+        if scope is AlertScope.AREA and data.get("area"):
+            data["area"] = parse_area(data["area"])  # drawn: it wins over a typed box
+            return
         missing = {name: [str(ERRORS["required"])] for name in NEEDS[scope] if not data.get(name)}
         if missing:
             raise ValidationError(missing)

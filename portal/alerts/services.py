@@ -16,6 +16,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
+from portal.alerts.area import dump_ring, load_ring, ring_box
 from portal.alerts.models import AlertDelivery, AlertFrequency, AlertScope, AlertSubscription
 from portal.extensions import db
 from portal.i18n import localized
@@ -56,10 +57,11 @@ def describe_target(subscription: AlertSubscription) -> str:
     scope = subscription.scope
     if scope is AlertScope.APPEAL:
         return _("appeal %(id)s", id=subscription.appeal.public_id)
+    if scope is AlertScope.AREA and subscription.private_area:
+        return _("an area drawn on the map (%(n)s corners, within %(box)s)",
+                 n=len(load_ring(subscription.private_area)), box=_box(subscription))  # fmt: skip
     if scope is AlertScope.AREA:
-        return _("an area on the map (%(box)s)", box=", ".join(
-            f"{v:.4f}" for v in (subscription.min_lon, subscription.min_lat,
-                                 subscription.max_lon, subscription.max_lat)))  # fmt: skip
+        return _("an area on the map (%(box)s)", box=_box(subscription))
     model = {AlertScope.DISTRICT: District, AlertScope.CATEGORY: Category,
              AlertScope.SERVICE: Service}[scope]  # fmt: skip
     row = db.session.get(model, getattr(subscription, f"{scope.value}_id"))
@@ -69,6 +71,12 @@ def describe_target(subscription: AlertSubscription) -> str:
         AlertScope.SERVICE: _("service %(name)s", name=localized(row)),
     }
     return names[scope]
+
+
+def _box(subscription: AlertSubscription) -> str:
+    corners = (subscription.min_lon, subscription.min_lat, subscription.max_lon,
+               subscription.max_lat)  # fmt: skip
+    return ", ".join(f"{v:.4f}" for v in corners)
 
 
 def _refused(field: str, message: str) -> ServiceError:
@@ -90,9 +98,12 @@ def resolve_target(data: dict) -> dict:
         if service is None:
             raise _refused("service", _("Unknown service."))
         return {"service_id": service.id}
+    if scope is AlertScope.AREA and data.get("area"):
+        return _drawn_area(data["area"])
     if scope is AlertScope.AREA:
         west, south, east, north = data["bbox"]
-        return {"min_lon": west, "min_lat": south, "max_lon": east, "max_lat": north}
+        return {"min_lon": west, "min_lat": south, "max_lon": east, "max_lat": north,
+                "private_area": None}  # fmt: skip
     city = db.session.scalars(select(City).where(City.slug == data["city"])).first()
     if city is None:
         raise _refused("city", _("Unknown city."))
@@ -106,6 +117,16 @@ def resolve_target(data: dict) -> dict:
             name, _("Unknown district.") if name == "district" else _("Unknown category.")
         )
     return {f"{name}_id": row.id}
+
+
+def _drawn_area(ring: list[tuple[float, float]]) -> dict:
+    """A polygon inside one city's extent → its stored ring and its box."""
+    west, south, east, north = ring_box(ring)
+    cities = db.session.scalars(select(City))
+    if not any(c.contains(lat=south, lon=west) and c.contains(lat=north, lon=east) for c in cities):
+        raise _refused("area", _("Draw the area inside a city on the map."))
+    return {"private_area": dump_ring(ring), "min_lon": west, "min_lat": south,
+            "max_lon": east, "max_lat": north}  # fmt: skip
 
 
 def subscribe(data: dict, *, language: str) -> str | None:

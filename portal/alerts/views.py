@@ -6,7 +6,7 @@ one-click unsubscribe POST (RFC 8058) comes from mail clients, without a CSRF to
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from marshmallow import ValidationError
@@ -33,9 +33,13 @@ IMPLIED_SCOPES = (("appeal", "appeal"), ("bbox", "area"), ("district", "district
 
 
 def render_form(values: dict, errors: dict | None = None, status: int = 200):
+    ref = load_reference()
     page = render_template(
-        "alerts/subscribe.html", values=values, errors=errors or {}, ref=load_reference(),
+        "alerts/subscribe.html", values=values, errors=errors or {}, ref=ref,
         scopes=[s.value for s in AlertScope], frequencies=[f.value for f in AlertFrequency],
+        extents={slug: city.extra["bbox"] for slug, city in ref.cities.items()},
+        tile_url=current_app.config["TILE_URL"],
+        tile_attribution=current_app.config["TILE_ATTRIBUTION"],
     )  # fmt: skip
     return page, status
 
@@ -55,7 +59,8 @@ def subscribe_form():
 @limiter.limit(SUBSCRIBE_RATE_LIMIT)
 def subscribe():
     """Store a pending subscription and mail the link, or show the form again (400)."""
-    values = {name: request.form.get(name, "") for name in (*PRESETS, "email")}
+    # The drawn area is posted, never preset by a link: a private polygon stays out of URLs.
+    values = {name: request.form.get(name, "") for name in (*PRESETS, "email", "area")}
     try:
         data = SubscriptionSchema().load(request.form)
         services.subscribe(data, language=str(get_locale()))

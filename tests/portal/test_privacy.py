@@ -13,9 +13,10 @@ interface language (ru, ky, en), which goes publish → answer → rate → reop
 extend → declined. A news item's editor (name and e-mail private) publishes one item
 with a phone photo (EXIF GPS, author). The rejection note has no free text (its only
 input, the original's number, is validated), so nothing can be planted in it.
-Each sentinel person also follows e-mail alerts (a category, an area, one
-appeal) with their address, and says "this affects me too" with their address on two
-appeals (one support confirmed by its mailed link, one left waiting); a city app (an API client whose private contact is a sentinel
+Each sentinel person also follows e-mail alerts (a category, a box and an area drawn on
+the map, whose corners are sentinels too; one appeal) with their address, and says "this
+affects me too" with their address on two appeals (one support confirmed by its mailed
+link, one left waiting); a city app (an API client whose private contact is a sentinel
 person) sends the main appeals, and every webhook delivery of their events is checked. Texts the publication gate holds are handled by a diligent
 moderator: the scrubber's proposal, with what it highlighted as doubtful struck out.
 
@@ -141,6 +142,8 @@ POINTS = {
     "rejected": (42.881234, 74.612345),
     "waiting": (42.883456, 74.623456),
 }
+#: Corners (lat, lon) of the area the sentinel people draw on the alert form's map: private.
+AREA_CORNERS = ((42.851234, 74.571234), (42.853456, 74.638765), (42.897654, 74.601234))
 #: Words that exist only in private places (raw text edited out, internal notes, …).
 PRIVATE_MARKERS = ("МАРКЕРОРИГИНАЛА", "ЗАМЕТКАДЛЯСЛУЖБЫ", "ОТКЛОНЁННЫЙТЕКСТ", "НЕОПУБЛИКОВАННЫЙ")
 #: The city app (API client) that sends the main appeals; its webhook hears their events.
@@ -212,7 +215,7 @@ SENTINEL_PATTERNS: list[tuple[str, re.Pattern]] = [
         re.compile(
             "|".join(
                 re.escape(form)
-                for lat, lon in POINTS.values()
+                for lat, lon in (*POINTS.values(), *AREA_CORNERS)
                 for form in _coordinate_forms(lat) | _coordinate_forms(lon)
             )
         ),
@@ -417,6 +420,12 @@ def support_with_email(person: Person, number: int, confirmed: str, waiting: str
     assert request_support(waiting, browser, email, language="ru")
 
 
+def drawn_area() -> str:
+    """The AREA_CORNERS as the alert form's map posts them (a GeoJSON Polygon)."""
+    ring = [[lon, lat] for lat, lon in (*AREA_CORNERS, AREA_CORNERS[0])]
+    return json.dumps({"type": "Polygon", "coordinates": [ring]})
+
+
 def register_city_app(make_staff) -> str:
     """A city app (API client) with a webhook; its private contact is a sentinel person."""
     admin = staff(make_staff, f"{MODERATOR_NAME}-Админ", "admin@city-staff.test", role="admin")
@@ -435,6 +444,7 @@ def plant(make_staff) -> Planted:
     for person, language in zip(PEOPLE, LANGUAGES, strict=True):
         follow(person, language, scope="category", city="bishkek", category="garbage")
         follow(person, language, scope="area", bbox="74.55,42.85,74.65,42.90")
+        follow(person, language, scope="area", area=drawn_area())
     results = {f"main_{language}": walk(make_staff, moderator, language) for language in LANGUAGES}
     for person in PEOPLE:
         follow(person, "ru", scope="appeal", appeal=results["main_ru"].appeal.public_id)
