@@ -34,10 +34,11 @@ def parse_area(text: str) -> Ring:
     invalid = _l("Draw the area again: it must be one polygon that does not cross itself.")
     try:
         geometry = json.loads(text) if len(text) <= MAX_TEXT else None
-        assert isinstance(geometry, dict) and geometry.get("type") == "Polygon"
+        if not (isinstance(geometry, dict) and geometry.get("type") == "Polygon"):
+            raise ValueError("not a Polygon")  # not an assert: ``python -O`` drops those
         (outer,) = geometry["coordinates"]  # one ring: no holes
         ring = [_corner(point) for point in outer]
-    except (ValueError, TypeError, KeyError, AssertionError):
+    except (ValueError, TypeError, KeyError):
         raise _bad(invalid) from None
     if len(ring) > 1 and ring[0] == ring[-1]:
         ring.pop()  # GeoJSON closes its rings
