@@ -245,8 +245,16 @@ def _base_columns(table: np.ndarray, codes: dict) -> tuple[dict, dict]:
     return base, {kind: names for kind, (_, names) in numbered.items()}
 
 
+#: Columns kept again in spatial order (PointIndex.s_*): those the map's filters and
+#: marker classes read.
+SPATIAL_COLUMNS = (
+    "loc", "city", "district", "category", "service", "status", "appeal_kind", "submitted",
+    "open_due", "base_class",
+)  # fmt: skip
+
+
 def _finish(base: dict, names: dict, version: tuple, codes: dict) -> PointIndex:
-    """Sort newest first and derive classes, deadlines and locations."""
+    """Sort newest first; derive classes, deadlines, locations and the spatial order."""
     order = np.lexsort((-base["ids"], -base["published"]))  # newest first, then highest id
     base = {name: values[order] for name, values in base.items()}
     lat, lon, status = base["lat"], base["lon"], base["status"]
@@ -262,21 +270,30 @@ def _finish(base: dict, names: dict, version: tuple, codes: dict) -> PointIndex:
     loc[located] = inverse
     loc_start = np.zeros(unique.size + 1, dtype=np.int64)
     np.cumsum(np.bincount(inverse, minlength=unique.size), out=loc_start[1:])
+    by_loc = located[np.argsort(inverse, kind="stable")]
+    without_point = np.flatnonzero(~has_point)
+    derived = dict(
+        base_class=STATUS_CLASS_TABLE[np.clip(status, 0, len(STATUS_CODES) - 1)],
+        open_due=np.where(np.isin(status, OPEN_CODES), base["due"], NEVER),
+        loc=loc,
+    )
+    rows = np.concatenate((by_loc, without_point))  # positions of the spatial order's rows
+    columns = {**base, **derived}
+    spatial = {f"s_{name}": columns[name][rows] for name in SPATIAL_COLUMNS}
     return PointIndex(
         version=version,
         built_at=utcnow(),
         has_point=has_point,
-        base_class=STATUS_CLASS_TABLE[np.clip(status, 0, len(STATUS_CODES) - 1)],
-        open_due=np.where(np.isin(status, OPEN_CODES), base["due"], NEVER),
+        **derived,
         names=names,
         fk_codes=codes,
-        loc=loc,
         loc_lat=lat[located][first],
         loc_lon=lon[located][first],
         loc_px=px[located][first],
         loc_py=py[located][first],
-        by_loc=located[np.argsort(inverse, kind="stable")],
+        by_loc=by_loc,
         loc_start=loc_start,
-        without_point=np.flatnonzero(~has_point),
+        without_point=without_point,
+        **spatial,
         **base,
     )

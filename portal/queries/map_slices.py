@@ -1,0 +1,107 @@
+"""The appeals of one map view, read from the index's spatial order.
+
+The index keeps the filtered columns a second time in spatial order (``PointIndex.s_*``:
+grouped by location, the locations sorted by Web Mercator x). A viewport's locations then
+lie in one run of location numbers, and their appeals in one slice of rows, so a view
+with any new combination of filters costs a few comparisons over contiguous slices and
+one count per location — no per-filter table over the whole city, no gathering of
+scattered rows. The counts are those of ``PointIndex.classes_in`` and
+``PointIndex.count_without_point`` (tests/portal/test_map_slices.py checks it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from portal.queries.map_index import (
+    MARKER_CLASSES,
+    OVERDUE_CLASS,
+    PIXEL_BITS,
+    PointIndex,
+    conditions,
+    mercator,
+)
+from portal.schemas.filters import AppealFilters
+
+
+@dataclass(frozen=True)
+class ViewRows:
+    """The matching appeals of one viewport."""
+
+    locations: np.ndarray  # numbers (ascending) of the locations inside it holding a match
+    by_class: np.ndarray  # matching appeals per such location and marker class
+    rows: np.ndarray  # the matching rows (spatial order) with a point inside it
+    without_location: int  # matching appeals without a published point (anywhere)
+
+    @property
+    def total(self) -> int:
+        return int(self.rows.size)
+
+    def newest(self, index: PointIndex, limit: int) -> np.ndarray:
+        """Positions of the ``limit`` newest matching appeals (list order)."""
+        return np.sort(index.by_loc[self.rows])[:limit]
+
+
+def view_rows(index: PointIndex, filters: AppealFilters, now: datetime) -> ViewRows:
+    """Matching appeals inside ``filters.bbox`` (everywhere when None), by location."""
+    first, last, inside = _location_run(index, filters.bbox)
+    start, stop = int(index.loc_start[first]), int(index.loc_start[last])
+    rows = matching_rows(index, filters, now, start, stop)
+    local = index.s_loc[rows] - first
+    if inside is not None:
+        within = inside[local]
+        rows, local = rows[within], local[within]
+    late = index.s_open_due[rows] < int(now.timestamp())
+    classes = np.where(late, np.int8(OVERDUE_CLASS), index.s_base_class[rows])
+    width = len(MARKER_CLASSES)
+    table = np.bincount(local.astype(np.int64) * width + classes, minlength=(last - first) * width)
+    table = table.reshape(last - first, width)
+    held = np.flatnonzero(table.sum(axis=1))
+    without = matching_rows(index, filters, now, int(index.by_loc.size), index.size)
+    return ViewRows(first + held, table[held], rows, int(without.size))
+
+
+def matching_rows(
+    index: PointIndex, filters: AppealFilters, now: datetime, start: int, stop: int
+) -> np.ndarray:
+    """Rows ``start``…``stop`` of the spatial order that match the filters but ``bbox``."""
+    keep = None
+    for column, compare, value in conditions(index, filters, now):
+        hit = compare(getattr(index, f"s_{column}")[start:stop], value)
+        keep = hit if keep is None else np.logical_and(keep, hit, out=keep)
+    rows = np.arange(start, stop) if keep is None else np.flatnonzero(keep) + start
+    if filters.q and rows.size:  # text search last, on what the other filters left
+        ids = index.ids[_positions(index, rows)]
+        rows = rows[np.isin(ids, index.search_ids(filters.q))]
+    return rows
+
+
+def _positions(index: PointIndex, rows: np.ndarray) -> np.ndarray:
+    """Positions (list order) of rows of the spatial order."""
+    located = index.by_loc.size
+    with_point = rows < located
+    out = np.empty(rows.size, dtype=np.int64)
+    out[with_point] = index.by_loc[rows[with_point]]
+    out[~with_point] = index.without_point[rows[~with_point] - located]
+    return out
+
+
+def _location_run(index: PointIndex, bbox) -> tuple[int, int, np.ndarray | None]:
+    """Location numbers ``first``…``last`` that can lie inside ``bbox`` (by their x) and,
+    for a bbox, which of them do (the same test as ``PointIndex.locations_in``)."""
+    if bbox is None:
+        return 0, index.locations, None
+    min_lon, min_lat, max_lon, max_lat = bbox
+    x, _ = mercator(lat=np.zeros(2), lon=np.array([min_lon, max_lon]))
+    scale = float(2**PIXEL_BITS)
+    # A pixel either side: the index rounded its own longitudes the same way, but its
+    # locations keep the first appeal's exact longitude.
+    low, high = (np.clip(x * scale, 0, scale - 1) // 1).tolist()
+    first = int(np.searchsorted(index.loc_px, low - 1, side="left"))
+    last = int(np.searchsorted(index.loc_px, high + 1, side="right"))
+    lat, lon = index.loc_lat[first:last], index.loc_lon[first:last]
+    inside = (lat >= min_lat) & (lat <= max_lat) & (lon >= min_lon) & (lon <= max_lon)
+    return first, last, inside
