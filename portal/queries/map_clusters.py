@@ -98,20 +98,22 @@ def merge_close(n, lat, lon, per_class, zoom: int):
 
 def greedy_labels(x: np.ndarray, y: np.ndarray, n: np.ndarray, radius: float) -> np.ndarray:
     """For every centre, the index of the (bigger) centre within ``radius`` that took it."""
-    bx = np.floor(x / radius).astype(np.int64)
-    by = np.floor(y / radius).astype(np.int64)
+    bx = np.floor(x / radius).astype(np.int64).tolist()
+    by = np.floor(y / radius).astype(np.int64).tolist()
     buckets: dict[tuple[int, int], list[int]] = {}
-    for i, key in enumerate(zip(bx.tolist(), by.tolist(), strict=True)):
+    for i, key in enumerate(zip(bx, by, strict=True)):
         buckets.setdefault(key, []).append(i)
-    labels = np.full(n.size, -1, dtype=np.int64)
+    xs, ys = x.tolist(), y.tolist()  # Python floats: the loop reads them one by one
+    labels = [-1] * len(xs)
     limit = radius * radius
     for i in np.argsort(-n, kind="stable").tolist():
         if labels[i] >= 0:
             continue
         labels[i] = i
+        xi, yi = xs[i], ys[i]
         for dx in (-1, 0, 1):
             for dy in (-1, 0, 1):
-                for j in buckets.get((int(bx[i]) + dx, int(by[i]) + dy), ()):
-                    if labels[j] < 0 and (x[j] - x[i]) ** 2 + (y[j] - y[i]) ** 2 < limit:
+                for j in buckets.get((bx[i] + dx, by[i] + dy), ()):
+                    if labels[j] < 0 and (xs[j] - xi) ** 2 + (ys[j] - yi) ** 2 < limit:
                         labels[j] = i
-    return labels
+    return np.array(labels, dtype=np.int64)

@@ -112,7 +112,7 @@ class PointIndex:
     # The filtered columns again in spatial order: row r is the appeal at position
     # by_loc[r] (grouped by location, locations by Web Mercator x then y), then those of
     # without_point. A viewport is then one slice of rows (portal.queries.map_slices).
-    s_loc: np.ndarray  # location number (int32; -1 without a point)
+    s_key: np.ndarray  # location * len(MARKER_CLASSES) + base class (int32; < 0: no point)
     s_city: np.ndarray
     s_district: np.ndarray
     s_category: np.ndarray
@@ -121,7 +121,7 @@ class PointIndex:
     s_appeal_kind: np.ndarray
     s_submitted: np.ndarray
     s_open_due: np.ndarray
-    s_base_class: np.ndarray
+    s_open: np.ndarray  # the rows of open appeals (ascending): the only ones that can be late
     _cache: dict = field(default_factory=dict, repr=False)
     _seen: dict = field(default_factory=dict, repr=False)
 
@@ -307,11 +307,12 @@ class _Subset:
         return self._index.search_ids(q)
 
 
-def conditions(index, filters: AppealFilters, now: datetime) -> list[tuple[str, Callable, float]]:
+def conditions(index, filters: AppealFilters, now: datetime) -> list[tuple[str, Callable, int]]:
     """The filters but ``bbox`` and ``q`` as (column, comparison, value) over the index's
     columns: one statement of the rules of portal.queries.filters for every way the index
-    is read (whole columns, a subset, or a slice of the spatial order)."""
-    found: list[tuple[str, Callable, float]] = []
+    is read (whole columns, a subset, or a slice of the spatial order). Values are whole
+    numbers (a day starts on a whole second), so comparisons never widen a column."""
+    found: list[tuple[str, Callable, int]] = []
     for name in ("city", "category", "service", "district"):
         code = getattr(filters, name)
         if code:
@@ -322,10 +323,10 @@ def conditions(index, filters: AppealFilters, now: datetime) -> list[tuple[str, 
         found.append(("appeal_kind", operator.eq, KIND_CODES.index(filters.kind)))
     if filters.date_from:
         start = datetime.combine(filters.date_from, dtime.min, tzinfo=BISHKEK)
-        found.append(("submitted", operator.ge, start.timestamp()))
+        found.append(("submitted", operator.ge, int(start.timestamp())))
     if filters.date_to:
         end = datetime.combine(filters.date_to + timedelta(days=1), dtime.min, tzinfo=BISHKEK)
-        found.append(("submitted", operator.lt, end.timestamp()))
+        found.append(("submitted", operator.lt, int(end.timestamp())))
     if filters.overdue:
         found.append(("open_due", operator.lt, int(now.timestamp())))
     return found

@@ -33,6 +33,7 @@ from portal.models import (
 )
 from portal.queries.map_index import (
     KIND_CODES,
+    MARKER_CLASSES,
     NEVER,
     OPEN_CODES,
     PIXEL_BITS,
@@ -245,11 +246,10 @@ def _base_columns(table: np.ndarray, codes: dict) -> tuple[dict, dict]:
     return base, {kind: names for kind, (_, names) in numbered.items()}
 
 
-#: Columns kept again in spatial order (PointIndex.s_*): those the map's filters and
-#: marker classes read.
+#: Columns kept again in spatial order (PointIndex.s_*, with s_key and s_open): those
+#: the map's filters read.
 SPATIAL_COLUMNS = (
-    "loc", "city", "district", "category", "service", "status", "appeal_kind", "submitted",
-    "open_due", "base_class",
+    "city", "district", "category", "service", "status", "appeal_kind", "submitted", "open_due",
 )  # fmt: skip
 
 
@@ -280,6 +280,10 @@ def _finish(base: dict, names: dict, version: tuple, codes: dict) -> PointIndex:
     rows = np.concatenate((by_loc, without_point))  # positions of the spatial order's rows
     columns = {**base, **derived}
     spatial = {f"s_{name}": columns[name][rows] for name in SPATIAL_COLUMNS}
+    spatial["s_key"] = (
+        loc[rows] * len(MARKER_CLASSES) + derived["base_class"][rows].astype(np.int32)
+    ).astype(np.int32)
+    spatial["s_open"] = np.flatnonzero(derived["open_due"][rows] < NEVER)
     return PointIndex(
         version=version,
         built_at=utcnow(),

@@ -11,6 +11,7 @@ scattered rows. The counts are those of ``PointIndex.classes_in`` and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -33,50 +34,69 @@ class ViewRows:
 
     locations: np.ndarray  # numbers (ascending) of the locations inside it holding a match
     by_class: np.ndarray  # matching appeals per such location and marker class
-    rows: np.ndarray  # the matching rows (spatial order) with a point inside it
     without_location: int  # matching appeals without a published point (anywhere)
+    _rows: Callable[[], np.ndarray]  # the matching rows with a point inside it, on demand
 
     @property
     def total(self) -> int:
-        return int(self.rows.size)
+        return int(self.by_class.sum())
 
     def newest(self, index: PointIndex, limit: int) -> np.ndarray:
         """Positions of the ``limit`` newest matching appeals (list order)."""
-        return np.sort(index.by_loc[self.rows])[:limit]
+        return np.sort(index.by_loc[self._rows()])[:limit]
 
 
 def view_rows(index: PointIndex, filters: AppealFilters, now: datetime) -> ViewRows:
-    """Matching appeals inside ``filters.bbox`` (everywhere when None), by location."""
+    """Matching appeals inside ``filters.bbox`` (everywhere when None), by location.
+
+    Counted per location and class straight from the slice's keys (location × base class);
+    only open appeals can be overdue, so only they are looked at one by one.
+    """
     first, last, inside = _location_run(index, filters.bbox)
     start, stop = int(index.loc_start[first]), int(index.loc_start[last])
-    rows = matching_rows(index, filters, now, start, stop)
-    local = index.s_loc[rows] - first
-    if inside is not None:
-        within = inside[local]
-        rows, local = rows[within], local[within]
-    late = index.s_open_due[rows] < int(now.timestamp())
-    classes = np.where(late, np.int8(OVERDUE_CLASS), index.s_base_class[rows])
+    keep = matching(index, filters, now, start, stop)
     width = len(MARKER_CLASSES)
-    table = np.bincount(local.astype(np.int64) * width + classes, minlength=(last - first) * width)
+    keys = index.s_key[start:stop]
+    keys = keys if keep is None else keys[keep]
+    cells = (last - first) * width
+    table = np.bincount(keys - first * width, minlength=cells)
+    low, high = np.searchsorted(index.s_open, [start, stop]).tolist()
+    opened = index.s_open[low:high]
+    if keep is not None:
+        opened = opened[keep[opened - start]]
+    late = opened[index.s_open_due[opened] < int(now.timestamp())]
+    moved = index.s_key[late] - first * width  # counted in their base class: now overdue
+    table -= np.bincount(moved, minlength=cells)
+    table += np.bincount(moved - moved % width + OVERDUE_CLASS, minlength=cells)
     table = table.reshape(last - first, width)
+    if inside is not None:
+        table[~inside] = 0
     held = np.flatnonzero(table.sum(axis=1))
-    without = matching_rows(index, filters, now, int(index.by_loc.size), index.size)
-    return ViewRows(first + held, table[held], rows, int(without.size))
+    tail = matching(index, filters, now, int(index.by_loc.size), index.size)
+    without = index.size - int(index.by_loc.size) if tail is None else int(np.count_nonzero(tail))
+
+    def rows() -> np.ndarray:
+        found = np.arange(start, stop) if keep is None else np.flatnonzero(keep) + start
+        return found[inside[index.s_key[found] // width - first]] if inside is not None else found
+
+    return ViewRows(first + held, table[held], without, rows)
 
 
-def matching_rows(
+def matching(
     index: PointIndex, filters: AppealFilters, now: datetime, start: int, stop: int
-) -> np.ndarray:
-    """Rows ``start``…``stop`` of the spatial order that match the filters but ``bbox``."""
+) -> np.ndarray | None:
+    """Which rows ``start``…``stop`` of the spatial order match the filters but ``bbox``
+    (a mask over them; None: all)."""
     keep = None
     for column, compare, value in conditions(index, filters, now):
         hit = compare(getattr(index, f"s_{column}")[start:stop], value)
         keep = hit if keep is None else np.logical_and(keep, hit, out=keep)
-    rows = np.arange(start, stop) if keep is None else np.flatnonzero(keep) + start
-    if filters.q and rows.size:  # text search last, on what the other filters left
+    if filters.q:  # text search last, on what the other filters left
+        rows = np.arange(start, stop) if keep is None else np.flatnonzero(keep) + start
         ids = index.ids[_positions(index, rows)]
-        rows = rows[np.isin(ids, index.search_ids(filters.q))]
-    return rows
+        keep = np.zeros(stop - start, dtype=bool)
+        keep[rows[np.isin(ids, index.search_ids(filters.q))] - start] = True
+    return keep
 
 
 def _positions(index: PointIndex, rows: np.ndarray) -> np.ndarray:
