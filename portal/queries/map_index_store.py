@@ -52,7 +52,7 @@ class IndexStore:
             meta = json.loads((target / "meta.json").read_text())
             if meta["source"] != self.source:
                 return None
-            arrays = {name: _mapped(target / f"{name}.npy") for name in _ARRAYS}
+            arrays = {name: np.load(target / f"{name}.npy", mmap_mode="r") for name in _ARRAYS}
         except (OSError, ValueError, KeyError):
             return None
         return PointIndex(
@@ -105,9 +105,3 @@ class IndexStore:
             stale = entry.name.startswith(("v-", ".tmp-")) and entry.name != keep
             if stale and not entry.is_symlink():
                 shutil.rmtree(entry, ignore_errors=True)
-
-
-def _mapped(path: Path) -> np.ndarray:
-    """The array of a .npy file mapped read-only, as a plain ndarray: numpy's memmap
-    subclass would add Python work to every slice and result of every request."""
-    return np.load(path, mmap_mode="r").view(np.ndarray)

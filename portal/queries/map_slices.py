@@ -46,12 +46,29 @@ class ViewRows:
         return np.sort(index.by_loc[self._rows()])[:limit]
 
 
+class _Plain:
+    """The index's arrays as plain ndarrays: numpy's memmap subclass (a shared index is
+    mapped from files) would add Python work to every slice and result of a request."""
+
+    def __init__(self, index: PointIndex) -> None:
+        self._index = index
+        self.size = index.size
+        self.locations = index.locations
+
+    def __getattr__(self, name: str):
+        value = getattr(self._index, name)
+        value = np.asarray(value) if isinstance(value, np.ndarray) else value
+        setattr(self, name, value)
+        return value
+
+
 def view_rows(index: PointIndex, filters: AppealFilters, now: datetime) -> ViewRows:
     """Matching appeals inside ``filters.bbox`` (everywhere when None), by location.
 
     Counted per location and class straight from the slice's keys (location × base class);
     only open appeals can be overdue, so only they are looked at one by one.
     """
+    index = _Plain(index)  # type: ignore[assignment]
     first, last, inside = _location_run(index, filters.bbox)
     start, stop = int(index.loc_start[first]), int(index.loc_start[last])
     keep = matching(index, filters, now, start, stop)
