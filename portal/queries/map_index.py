@@ -112,7 +112,7 @@ class PointIndex:
     # The filtered columns again in spatial order: row r is the appeal at position
     # by_loc[r] (grouped by location, locations by Web Mercator x then y), then those of
     # without_point. A viewport is then one slice of rows (portal.queries.map_slices).
-    s_key: np.ndarray  # location * len(MARKER_CLASSES) + base class (int32; < 0: no point)
+    s_key: np.ndarray  # location * len(MARKER_CLASSES) + base class (int64; < 0: no point)
     s_city: np.ndarray
     s_district: np.ndarray
     s_category: np.ndarray
@@ -122,6 +122,7 @@ class PointIndex:
     s_submitted: np.ndarray
     s_open_due: np.ndarray
     s_open: np.ndarray  # the rows of open appeals (ascending): the only ones that can be late
+    key_start: np.ndarray  # rows key_start[k]…key_start[k + 1] are those whose s_key is k
     _cache: dict = field(default_factory=dict, repr=False)
     _seen: dict = field(default_factory=dict, repr=False)
 

@@ -270,20 +270,21 @@ def _finish(base: dict, names: dict, version: tuple, codes: dict) -> PointIndex:
     loc[located] = inverse
     loc_start = np.zeros(unique.size + 1, dtype=np.int64)
     np.cumsum(np.bincount(inverse, minlength=unique.size), out=loc_start[1:])
-    by_loc = located[np.argsort(inverse, kind="stable")]
-    without_point = np.flatnonzero(~has_point)
     derived = dict(
         base_class=STATUS_CLASS_TABLE[np.clip(status, 0, len(STATUS_CODES) - 1)],
         open_due=np.where(np.isin(status, OPEN_CODES), base["due"], NEVER),
         loc=loc,
     )
+    # By location, then base class: the spatial order's keys (s_key) ascend.
+    by_loc = located[np.lexsort((derived["base_class"][located], inverse))]
+    without_point = np.flatnonzero(~has_point)
     rows = np.concatenate((by_loc, without_point))  # positions of the spatial order's rows
     columns = {**base, **derived}
     spatial = {f"s_{name}": columns[name][rows] for name in SPATIAL_COLUMNS}
-    spatial["s_key"] = (
-        loc[rows] * len(MARKER_CLASSES) + derived["base_class"][rows].astype(np.int32)
-    ).astype(np.int32)
+    spatial["s_key"] = loc[rows] * np.int64(len(MARKER_CLASSES)) + derived["base_class"][rows]
     spatial["s_open"] = np.flatnonzero(derived["open_due"][rows] < NEVER)
+    keys = np.arange(unique.size * len(MARKER_CLASSES) + 1)
+    spatial["key_start"] = np.searchsorted(spatial["s_key"][: by_loc.size], keys)
     return PointIndex(
         version=version,
         built_at=utcnow(),

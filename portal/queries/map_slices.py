@@ -70,17 +70,12 @@ def view_rows(index: PointIndex, filters: AppealFilters, now: datetime) -> ViewR
     """
     index = _Plain(index)  # type: ignore[assignment]
     first, last, inside = _location_run(index, filters.bbox)
-    start, stop = int(index.loc_start[first]), int(index.loc_start[last])
-    keep = matching(index, filters, now, start, stop)
+    chosen = matching(index, filters, now, int(index.loc_start[first]), int(index.loc_start[last]))
     width = len(MARKER_CLASSES)
-    keys = index.s_key[start:stop]
-    keys = keys if keep is None else keys[keep]
     cells = (last - first) * width
-    table = np.bincount(keys - first * width, minlength=cells)
-    low, high = np.searchsorted(index.s_open, [start, stop]).tolist()
-    opened = index.s_open[low:high]
-    if keep is not None:
-        opened = opened[keep[opened - start]]
+    table = chosen.key_counts(index.s_key, index.key_start, first * width, last * width)
+    low, high = np.searchsorted(index.s_open, [chosen.start, chosen.stop]).tolist()
+    opened = chosen.among(index.s_open[low:high])
     late = opened[index.s_open_due[opened] < int(now.timestamp())]
     moved = index.s_key[late] - first * width  # counted in their base class: now overdue
     table -= np.bincount(moved, minlength=cells)
@@ -89,31 +84,99 @@ def view_rows(index: PointIndex, filters: AppealFilters, now: datetime) -> ViewR
     if inside is not None:
         table[~inside] = 0
     held = np.flatnonzero(table.sum(axis=1))
-    tail = matching(index, filters, now, int(index.by_loc.size), index.size)
-    without = index.size - int(index.by_loc.size) if tail is None else int(np.count_nonzero(tail))
+    without = matching(index, filters, now, int(index.by_loc.size), index.size).count()
 
     def rows() -> np.ndarray:
-        found = np.arange(start, stop) if keep is None else np.flatnonzero(keep) + start
+        found = chosen.rows()
         return found[inside[index.s_key[found] // width - first]] if inside is not None else found
 
     return ViewRows(first + held, table[held], without, rows)
 
 
+@dataclass
+class Selection:
+    """Some of the rows ``start``…``stop`` of the spatial order: a mask over them while
+    many match, their numbers once few do (then read one by one), or all (both None).
+
+    A mask is never used to pick values out of a column: picking by a scattered mask
+    costs several times a comparison over the whole slice (counts are summed key by key
+    over the mask instead).
+    """
+
+    start: int
+    stop: int
+    mask: np.ndarray | None = None
+    numbers: np.ndarray | None = None
+
+    def narrow(self, column: np.ndarray, compare: Callable, value: int) -> None:
+        """Keep the rows whose value in ``column`` compares true with ``value``."""
+        if self.numbers is not None:
+            self.numbers = self.numbers[compare(column[self.numbers], value)]
+            return
+        hit = compare(column[self.start : self.stop], value)
+        self.mask = hit if self.mask is None else np.logical_and(self.mask, hit, out=hit)
+        if np.count_nonzero(self.mask) * FEW <= self.mask.size:
+            self.numbers, self.mask = np.flatnonzero(self.mask) + self.start, None
+
+    def key_counts(self, keys: np.ndarray, key_start: np.ndarray, low: int, high: int):
+        """Selected rows per key ``low``…``high - 1`` of ``keys``, ascending over the rows
+        (PointIndex.s_key; rows ``key_start[k]``…``key_start[k + 1]`` hold key k)."""
+        if self.numbers is not None:
+            return np.bincount(keys[self.numbers] - low, minlength=high - low)
+        bounds = key_start[low : high + 1]
+        if self.mask is None:
+            return np.diff(bounds)
+        # Summed key by key in place: no temporary as long as the slice (a fresh one costs
+        # its page faults on every request). reduceat gives an empty key its first
+        # element rather than 0, hence the last line.
+        starts = bounds - self.start
+        firsts = np.minimum(starts[:-1], max(self.mask.size - 1, 0))
+        counts = np.add.reduceat(self.mask, firsts, dtype=np.int64) if self.mask.size else firsts
+        counts[starts[:-1] == starts[1:]] = 0
+        return counts
+
+    def rows(self) -> np.ndarray:
+        if self.numbers is not None:
+            return self.numbers
+        every = np.arange(self.start, self.stop)
+        return every if self.mask is None else every[self.mask]
+
+    def count(self) -> int:
+        if self.numbers is not None:
+            return int(self.numbers.size)
+        return self.stop - self.start if self.mask is None else int(np.count_nonzero(self.mask))
+
+    def among(self, rows: np.ndarray) -> np.ndarray:
+        """Those of ``rows`` (ascending, within the slice) that are selected."""
+        if self.numbers is not None:
+            at = np.minimum(np.searchsorted(self.numbers, rows), max(self.numbers.size - 1, 0))
+            return rows[self.numbers[at] == rows] if self.numbers.size else rows[:0]
+        return rows if self.mask is None else rows[self.mask[rows - self.start]]
+
+
+#: Below one row in FEW matching, the selection reads the rows one by one.
+FEW = 8
+#: Filters on columns with many values narrow the most: compared first.
+ORDER = ("category", "service", "open_due", "district", "status", "appeal_kind", "submitted")
+
+
 def matching(
     index: PointIndex, filters: AppealFilters, now: datetime, start: int, stop: int
-) -> np.ndarray | None:
-    """Which rows ``start``…``stop`` of the spatial order match the filters but ``bbox``
-    (a mask over them; None: all)."""
-    keep = None
-    for column, compare, value in conditions(index, filters, now):
-        hit = compare(getattr(index, f"s_{column}")[start:stop], value)
-        keep = hit if keep is None else np.logical_and(keep, hit, out=keep)
+) -> Selection:
+    """The rows ``start``…``stop`` of the spatial order that match the filters but bbox."""
+    chosen = Selection(start, stop)
+    found = conditions(index, filters, now)
+    found.sort(key=lambda c: ORDER.index(c[0]) if c[0] in ORDER else len(ORDER))
+    for column, compare, value in found:
+        chosen.narrow(getattr(index, f"s_{column}"), compare, value)
     if filters.q:  # text search last, on what the other filters left
-        rows = np.arange(start, stop) if keep is None else np.flatnonzero(keep) + start
-        ids = index.ids[_positions(index, rows)]
-        keep = np.zeros(stop - start, dtype=bool)
-        keep[rows[np.isin(ids, index.search_ids(filters.q))] - start] = True
-    return keep
+        rows = chosen.rows()
+        found_ids = index.search_ids(filters.q)
+        chosen.mask, chosen.numbers = (
+            None,
+            rows[np.isin(index.ids[_positions(index, rows)], found_ids)],
+        )
+    return chosen
 
 
 def _positions(index: PointIndex, rows: np.ndarray) -> np.ndarray:
