@@ -127,11 +127,13 @@ class Selection:
         if self.mask is None:
             return np.diff(bounds)
         # Summed key by key in place: no temporary as long as the slice (a fresh one costs
-        # its page faults on every request). reduceat gives an empty key its first
-        # element rather than 0, hence the last line.
+        # its page faults on every request). reduceat sums from each start to the next
+        # (the last to the end) but gives an empty key its first element: set to 0 after.
         starts = bounds - self.start
-        firsts = np.minimum(starts[:-1], max(self.mask.size - 1, 0))
-        counts = np.add.reduceat(self.mask, firsts, dtype=np.int64) if self.mask.size else firsts
+        inner = int(np.searchsorted(starts[:-1], self.mask.size))  # keys starting inside
+        counts = np.zeros(starts.size - 1, dtype=np.int64)
+        if inner:
+            counts[:inner] = np.add.reduceat(self.mask, starts[:inner], dtype=np.int64)
         counts[starts[:-1] == starts[1:]] = 0
         return counts
 

@@ -17,7 +17,7 @@ from portal.queries.appeals import public_appeals_select, to_record
 from portal.queries.filters import apply_filters
 from portal.queries.map_index_cache import point_index
 from portal.queries.map_index_load import build_index, refresh_index
-from portal.queries.map_slices import view_rows
+from portal.queries.map_slices import Selection, view_rows
 from portal.schemas.filters import AppealFilters
 
 STATUSES = ("published", "in_progress", "answered", "closed", "reopened", "submitted")
@@ -144,3 +144,21 @@ def test_an_incremental_refresh_keeps_the_spatial_order_of_a_full_rebuild(
     assert refreshed.size == rebuilt.size == before.size + 1
     for name in [f for f in vars(rebuilt) if f.startswith("s_")] + ["by_loc", "loc_start"]:
         assert np.array_equal(getattr(refreshed, name), getattr(rebuilt, name)), name
+
+
+@pytest.mark.parametrize("size", [1, 9, 300])
+def test_counts_per_key_are_those_of_a_plain_count_whatever_is_selected(size):
+    rng = np.random.default_rng(size)
+    keys = np.sort(rng.integers(3, 40, size))  # empty keys before, among and after
+    key_start = np.searchsorted(keys, np.arange(51))
+    for low, high in ((0, 50), (3, 40), (int(keys[-1]), 50), (int(keys[0]), int(keys[0]) + 1)):
+        start, stop = int(key_start[low]), int(key_start[high])
+        mask = rng.random(stop - start) < 0.7
+        rows = np.flatnonzero(mask) + start
+        for chosen, picked in (
+            (Selection(start, stop), np.arange(start, stop)),
+            (Selection(start, stop, mask=mask), rows),
+            (Selection(start, stop, numbers=rows), rows),
+        ):
+            expected = np.bincount(keys[picked] - low, minlength=high - low)[: high - low]
+            assert np.array_equal(chosen.key_counts(keys, key_start, low, high), expected)
