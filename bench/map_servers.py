@@ -99,7 +99,7 @@ def start_server(url: str, index_dir: str, slices: bool, tmp: Path, source: Path
     )
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "--config", str(hooks), "portal.wsgi:app"],
+         "--timeout", "120", "--config", str(hooks), "portal.wsgi:app"],
         env=env, cwd=tmp, stdout=subprocess.DEVNULL,
         stderr=(tmp / f"gunicorn-{int(slices)}.log").open("wb"),
     )  # fmt: skip
@@ -167,6 +167,12 @@ def side_by_side(
                 same += bodies["old"] == bodies["new"]
             after = uptime()
             cpu = {label: cpu_times(log) for label, (_, _, log) in servers.items()}
+        except (OSError, RuntimeError):
+            for log in sorted(Path(tmp).glob("gunicorn-*.log")):
+                print(
+                    f"--- {log.name} (last lines)\n" + "\n".join(log.read_text().splitlines()[-15:])
+                )
+            raise
         finally:
             for _, process, _ in servers.values():
                 process.terminate()
