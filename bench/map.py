@@ -214,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     from portal.queries.map_index_load import data_version
 
     with tempfile.TemporaryDirectory(prefix="bench-map-") as tmp:
-        url = args.database_url or seed_sqlite(Path(tmp) / "bench.db", args.appeals)
+        url = database_url = args.database_url or seed_sqlite(Path(tmp) / "bench.db", args.appeals)
         shared = str(Path(tmp) / "map-index")
         app = make_app(url, shared)  # the index is shared on disk, as in production
         safe_url = url.split("@")[-1]
@@ -330,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
 
         from bench.map_servers import side_by_side
 
-        side_by_side(url, shared, index.names, args.served, args.seed)
+        side_by_side(database_url, shared, index.names, args.served, args.seed)
     return 0
 
 
