@@ -106,7 +106,7 @@ class PointIndex:
     loc_lon: np.ndarray
     loc_px: np.ndarray  # per location, Web Mercator pixels (uint32)
     loc_py: np.ndarray
-    by_loc: np.ndarray  # positions of the appeals with a point, grouped by location
+    by_loc: np.ndarray  # positions of the appeals with a point, by location, then base class
     loc_start: np.ndarray  # by_loc[loc_start[k]:loc_start[k + 1]] are location k's appeals
     without_point: np.ndarray  # positions of the appeals without a published point
     # The filtered columns again in spatial order: row r is the appeal at position
