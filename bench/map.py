@@ -8,7 +8,9 @@ Prints: the map page's HTML bytes (and the same page for a 1,000-appeal database
 in-process index build time, the server time of GET /api/v1/map at city (11), district
 (14) and street (17) zoom — p50/p95/max over random viewports of a 1280×800 screen — and
 the response bytes per view; then the naive alternative, a folium MarkerCluster page with
-10,000 appeals embedded, and the ratios. The database is only read.
+10,000 appeals embedded, and the ratios; last, bench/map_servers.py: the map API behind 2
+gunicorn workers with a new random filter on every request, spatial slices against the
+per-filter masks (p95 wall and CPU per zoom). The database is only read.
 """
 
 from __future__ import annotations
@@ -203,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-small", action="store_true", help="skip the 1,000-appeal page")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workers", type=int, default=2, help="new worker processes to start")
+    parser.add_argument("--served", type=int, default=200, help="requests per zoom (gunicorn)")
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
 
@@ -211,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     from portal.queries.map_index_load import data_version
 
     with tempfile.TemporaryDirectory(prefix="bench-map-") as tmp:
-        url = args.database_url or seed_sqlite(Path(tmp) / "bench.db", args.appeals)
+        url = database_url = args.database_url or seed_sqlite(Path(tmp) / "bench.db", args.appeals)
         shared = str(Path(tmp) / "map-index")
         app = make_app(url, shared)  # the index is shared on disk, as in production
         safe_url = url.split("@")[-1]
@@ -324,6 +327,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(f"ratio naive/ours: {naive_bytes / big_page:.0f}× bytes, "
               f"{naive_s / ours_s:.0f}× time")  # fmt: skip
+
+        from bench.map_servers import side_by_side
+
+        side_by_side(database_url, shared, index.names, args.served, args.seed)
     return 0
 
 

@@ -125,6 +125,9 @@ class Settings:
     MAP_INDEX_DIR: str = ""
     # Appeals the map shows one by one per view at street zoom ("N more — zoom in" beyond).
     MAP_POINT_LIMIT: int = 300
+    # Map views read from the index's spatial order (a viewport is one slice of rows);
+    # off: from per-filter masks over the whole city, the slower reference (benchmarks).
+    MAP_VIEW_SLICES: bool = True
     # Outgoing mail: "log" writes messages to the application log (development),
     # "smtp" sends through SMTP_HOST.
     MAIL_BACKEND: str = "log"

@@ -96,14 +96,16 @@ def map_data():
         query = parse_map_query(request.args)
     except ValidationError as error:
         return _bad_request(error)
+    config = current_app.config
+    slices = config.get("MAP_VIEW_SLICES", True)
     if query.layer == "heat":
-        payload = heat_view(query.filters, zoom=query.zoom)
+        payload = heat_view(query.filters, zoom=query.zoom, slices=slices)
     else:
-        config = current_app.config
         settings = MapSettings(
             point_zoom=config.get("MAP_POINT_ZOOM", POINT_ZOOM),
             points_below=config.get("MAP_POINTS_BELOW", POINTS_BELOW),
             point_limit=config.get("MAP_POINT_LIMIT", POINT_LIMIT),
+            slices=slices,
         )
         payload = map_view(query.filters, zoom=query.zoom, settings=settings)
     payload["meta"]["list"] = listing_twins(query.filters)["html"]

@@ -18,18 +18,18 @@ from opendata.records import AppealRecord
 from portal.extensions import db
 from portal.models import StatusEvent, utcnow
 from portal.queries.appeals import public_appeals_by_ids
+from portal.queries.map_clusters import CLUSTER_CELL_PX as CLUSTER_CELL_PX  # the map's
+from portal.queries.map_clusters import HEAT_CELL_PX, cluster_cells, grid
 from portal.queries.map_index import (
     MARKER_CLASSES,
     NEVER,
-    PIXEL_BITS,
     STATUS_CODES,
     PointIndex,
     first_ids,
     ids_in_order,
-    inverse_mercator,
-    mercator,
 )
 from portal.queries.map_index_cache import point_index
+from portal.queries.map_slices import view_rows
 from portal.schemas.filters import AppealFilters
 
 #: From this zoom on, appeals are shown one by one (at most ``point_limit``).
@@ -38,9 +38,6 @@ POINT_ZOOM = 16
 POINTS_BELOW = 150
 #: Individual appeals returned at most per view ("N more — zoom in" beyond).
 POINT_LIMIT = 300
-#: Cluster cell size in screen pixels, and hot-spot cell size.
-CLUSTER_CELL_PX = 64
-HEAT_CELL_PX = 32
 #: Hot-spot cells with fewer appeals than this are suppressed (privacy and noise).
 HEAT_MIN_COUNT = 5
 
@@ -50,6 +47,7 @@ class MapSettings:
     point_zoom: int = POINT_ZOOM
     points_below: int = POINTS_BELOW
     point_limit: int = POINT_LIMIT
+    slices: bool = True  # read views from the index's spatial order (MAP_VIEW_SLICES)
 
 
 def point_geometry(*, lat: float, lon: float) -> dict:
@@ -111,87 +109,6 @@ def appeal_features(index: PointIndex, positions: np.ndarray, now: datetime) -> 
     ]  # fmt: skip
 
 
-def _grid(index: PointIndex, locations: np.ndarray, counts: np.ndarray, zoom: int, cell_px: int):
-    """Group locations into square screen cells of ``cell_px`` (a power of two) pixels.
-
-    Returns the occupied cells' appeal counts, their count-weighted centres (lat, lon) and
-    the cell number of every given location.
-    """
-    shift = np.uint32(max(PIXEL_BITS - (8 + zoom - int(math.log2(cell_px))), 0))
-    if locations.size == 0:
-        empty = np.zeros(0)
-        return empty.astype(np.int64), empty, empty, np.zeros(0, dtype=np.int64), 0
-    gx = (index.loc_px[locations] >> shift).astype(np.int64)
-    gy = (index.loc_py[locations] >> shift).astype(np.int64)
-    gx -= gx.min()
-    gy -= gy.min()
-    width = int(gx.max()) + 1
-    keys = gy * width + gx
-    cells = width * (int(gy.max()) + 1)
-    if cells > 4_000_000:
-        unique, keys = np.unique(keys, return_inverse=True)
-        cells = int(unique.size)
-    weights = counts.astype(np.float64)
-    per_cell = np.bincount(keys, weights=weights, minlength=cells)
-    occupied = np.flatnonzero(per_cell)
-    n = per_cell[occupied]
-    sum_x = np.bincount(keys, weights=index.loc_px[locations] * weights, minlength=cells)
-    sum_y = np.bincount(keys, weights=index.loc_py[locations] * weights, minlength=cells)
-    scale = float(2**PIXEL_BITS)
-    lat, lon = inverse_mercator(x=sum_x[occupied] / n / scale, y=sum_y[occupied] / n / scale)
-    return n.astype(np.int64), lat, lon, keys, occupied
-
-
-def _merge_close(n, lat, lon, per_class, zoom: int):
-    """Merge grid cells whose centres lie closer than a cluster's width on screen.
-
-    The grid only gathers; where a cluster is drawn is the mean of its points. Without this
-    step neighbouring cells of an evenly spread city show as a regular lattice of clusters.
-    The biggest cell takes its close neighbours first (greedy, deterministic); merged
-    centres move, so it repeats until no two clusters are that close.
-    """
-    x, y = mercator(lat=lat, lon=lon)
-    size = 256.0 * 2.0**zoom  # the world's width in screen pixels at this zoom
-    x, y, counts = x * size, y * size, n.astype(np.float64)
-    classes = per_class.astype(np.float64)
-    while counts.size > 1:
-        labels = _greedy_labels(x, y, counts, float(CLUSTER_CELL_PX))
-        groups, members = np.unique(labels, return_inverse=True)
-        if groups.size == counts.size:
-            break
-        total = np.bincount(members, weights=counts)
-        x = np.bincount(members, weights=x * counts) / total
-        y = np.bincount(members, weights=y * counts) / total
-        classes = np.stack(
-            [np.bincount(members, weights=classes[:, c]) for c in range(classes.shape[1])],
-            axis=1,
-        )
-        counts = total
-    lat, lon = inverse_mercator(x=x / size, y=y / size)
-    return counts.astype(np.int64), lat, lon, classes.astype(np.int64)
-
-
-def _greedy_labels(x: np.ndarray, y: np.ndarray, n: np.ndarray, radius: float) -> np.ndarray:
-    """For every centre, the index of the (bigger) centre within ``radius`` that took it."""
-    bx = np.floor(x / radius).astype(np.int64)
-    by = np.floor(y / radius).astype(np.int64)
-    buckets: dict[tuple[int, int], list[int]] = {}
-    for i, key in enumerate(zip(bx.tolist(), by.tolist(), strict=True)):
-        buckets.setdefault(key, []).append(i)
-    labels = np.full(n.size, -1, dtype=np.int64)
-    limit = radius * radius
-    for i in np.argsort(-n, kind="stable").tolist():
-        if labels[i] >= 0:
-            continue
-        labels[i] = i
-        for dx in (-1, 0, 1):
-            for dy in (-1, 0, 1):
-                for j in buckets.get((int(bx[i]) + dx, int(by[i]) + dy), ()):
-                    if labels[j] < 0 and (x[j] - x[i]) ** 2 + (y[j] - y[i]) ** 2 < limit:
-                        labels[j] = i
-    return labels
-
-
 def _collection(features: list[dict], meta: dict) -> dict:
     return {"type": "FeatureCollection", "meta": meta, "features": features}
 
@@ -214,6 +131,19 @@ def map_view(
     settings = settings or MapSettings()
     now = now or utcnow()
     index = point_index()
+    if not settings.slices:
+        return _map_view_masks(index, filters, zoom, settings, now)
+    view = view_rows(index, filters, now)
+    if zoom >= settings.point_zoom or view.total <= settings.points_below:
+        positions = view.newest(index, settings.point_limit)
+        return _points_collection(index, positions, view.total, view.without_location, zoom, now)
+    meta = {"zoom": zoom, "total": view.total, "without_location": view.without_location}
+    return _clusters_collection(index, view.locations, view.by_class, meta)
+
+
+def _map_view_masks(index, filters, zoom: int, settings: MapSettings, now) -> dict:
+    """``map_view`` from per-filter masks and tables (the reference that the spatial
+    slices replaced; MAP_VIEW_SLICES off)."""
     locations = index.locations_in(filters.bbox)
     if zoom >= settings.point_zoom:
         positions, total = _points(index, filters, now, locations, settings.point_limit)
@@ -227,20 +157,15 @@ def map_view(
         positions, total = _points(index, filters, now, locations, settings.point_limit)
         return _points_collection(index, positions, total, without_location, zoom, now)
     keep = counts > 0
-    locations, counts, by_class = locations[keep], counts[keep], by_class[keep]
-    n, lat, lon, keys, occupied = _grid(index, locations, counts, zoom, CLUSTER_CELL_PX)
-    cells = int(keys.max()) + 1 if keys.size else 0
-    per_class = np.stack(
-        [
-            np.bincount(keys, weights=by_class[:, c], minlength=cells)[occupied]
-            for c in range(len(MARKER_CLASSES))
-        ],
-        axis=1,
-    ).astype(np.int64)
-    n, lat, lon, per_class = _merge_close(n, lat, lon, per_class, zoom)
-    features = [_cluster(n[i], lat[i], lon[i], per_class[i]) for i in range(n.size)]
     meta = {"zoom": zoom, "total": total, "without_location": without_location}
-    meta.update(mode="clusters", shown=0, more=total, clusters=len(features))
+    return _clusters_collection(index, locations[keep], by_class[keep], meta)
+
+
+def _clusters_collection(index, locations, by_class, meta: dict) -> dict:
+    """Clusters of the given locations (each holding a match) as a FeatureCollection."""
+    n, lat, lon, per_class = cluster_cells(index, locations, by_class, meta["zoom"])
+    features = [_cluster(n[i], lat[i], lon[i], per_class[i]) for i in range(n.size)]
+    meta.update(mode="clusters", shown=0, more=meta["total"], clusters=len(features))
     return _collection(features, meta)
 
 
@@ -261,14 +186,21 @@ def _points_collection(index, positions, total: int, without_location: int, zoom
     return _collection(features, meta)
 
 
-def heat_view(filters: AppealFilters, *, zoom: int, now: datetime | None = None) -> dict:
-    """Hot spots: appeals per small screen cell, cells under HEAT_MIN_COUNT suppressed."""
+def heat_view(
+    filters: AppealFilters, *, zoom: int, now: datetime | None = None, slices: bool = True
+) -> dict:
+    """Hot spots: appeals per small screen cell, cells under HEAT_MIN_COUNT suppressed.
+    (``slices``: as in MapSettings.)"""
     now = now or utcnow()
     index = point_index()
-    locations = index.locations_in(filters.bbox)
-    counts = index.classes_in(filters, now, locations).sum(axis=1)
+    if slices:
+        view = view_rows(index, filters, now)
+        locations, counts = view.locations, view.by_class.sum(axis=1)
+    else:
+        locations = index.locations_in(filters.bbox)
+        counts = index.classes_in(filters, now, locations).sum(axis=1)
     keep = counts > 0
-    n, lat, lon, _, _ = _grid(index, locations[keep], counts[keep], zoom, HEAT_CELL_PX)
+    n, lat, lon, _, _ = grid(index, locations[keep], counts[keep], zoom, HEAT_CELL_PX)
     shown = n >= HEAT_MIN_COUNT
     features = [
         {

@@ -13,7 +13,8 @@ The index is built by ``portal.queries.map_index_load`` and kept fresh per proce
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+import operator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from datetime import time as dtime
@@ -105,9 +106,23 @@ class PointIndex:
     loc_lon: np.ndarray
     loc_px: np.ndarray  # per location, Web Mercator pixels (uint32)
     loc_py: np.ndarray
-    by_loc: np.ndarray  # positions of the appeals with a point, grouped by location
+    by_loc: np.ndarray  # positions of the appeals with a point, by location, then base class
     loc_start: np.ndarray  # by_loc[loc_start[k]:loc_start[k + 1]] are location k's appeals
     without_point: np.ndarray  # positions of the appeals without a published point
+    # The filtered columns again in spatial order: row r is the appeal at position
+    # by_loc[r] (grouped by location, locations by Web Mercator x then y), then those of
+    # without_point. A viewport is then one slice of rows (portal.queries.map_slices).
+    s_key: np.ndarray  # location * len(MARKER_CLASSES) + base class (int64; < 0: no point)
+    s_city: np.ndarray
+    s_district: np.ndarray
+    s_category: np.ndarray
+    s_service: np.ndarray
+    s_status: np.ndarray
+    s_appeal_kind: np.ndarray
+    s_submitted: np.ndarray
+    s_open_due: np.ndarray
+    s_open: np.ndarray  # the rows of open appeals (ascending): the only ones that can be late
+    key_start: np.ndarray  # rows key_start[k]…key_start[k + 1] are those whose s_key is k
     _cache: dict = field(default_factory=dict, repr=False)
     _seen: dict = field(default_factory=dict, repr=False)
 
@@ -224,22 +239,8 @@ class PointIndex:
     def mask(self, filters: AppealFilters, now: datetime) -> np.ndarray:
         """Appeals matching the filters (the same rules as portal.queries.filters)."""
         keep = np.ones(self.size, dtype=bool)
-        for name in ("city", "category", "service", "district"):
-            code = getattr(filters, name)
-            if code:
-                keep &= getattr(self, name) == self.code_number(name, code)
-        if filters.status:
-            keep &= self.status == STATUS_CODES.index(filters.status)
-        if filters.kind:
-            keep &= self.appeal_kind == KIND_CODES.index(filters.kind)
-        if filters.date_from:
-            start = datetime.combine(filters.date_from, dtime.min, tzinfo=BISHKEK)
-            keep &= self.submitted >= start.timestamp()
-        if filters.date_to:
-            end = datetime.combine(filters.date_to + timedelta(days=1), dtime.min, tzinfo=BISHKEK)
-            keep &= self.submitted < end.timestamp()
-        if filters.overdue:
-            keep &= self.overdue(now)
+        for column, compare, value in conditions(self, filters, now):
+            keep &= compare(getattr(self, column), value)
         if filters.bbox:
             keep &= self.in_bbox(filters.bbox)
         if filters.q:
@@ -301,11 +302,35 @@ class _Subset:
     def code_number(self, kind: str, code: str) -> int:
         return self._index.code_number(kind, code)
 
-    overdue = PointIndex.overdue
     in_bbox = PointIndex.in_bbox
 
     def search_ids(self, q: str) -> np.ndarray:
         return self._index.search_ids(q)
+
+
+def conditions(index, filters: AppealFilters, now: datetime) -> list[tuple[str, Callable, int]]:
+    """The filters but ``bbox`` and ``q`` as (column, comparison, value) over the index's
+    columns: one statement of the rules of portal.queries.filters for every way the index
+    is read (whole columns, a subset, or a slice of the spatial order). Values are whole
+    numbers (a day starts on a whole second), so comparisons never widen a column."""
+    found: list[tuple[str, Callable, int]] = []
+    for name in ("city", "category", "service", "district"):
+        code = getattr(filters, name)
+        if code:
+            found.append((name, operator.eq, index.code_number(name, code)))
+    if filters.status:
+        found.append(("status", operator.eq, STATUS_CODES.index(filters.status)))
+    if filters.kind:
+        found.append(("appeal_kind", operator.eq, KIND_CODES.index(filters.kind)))
+    if filters.date_from:
+        start = datetime.combine(filters.date_from, dtime.min, tzinfo=BISHKEK)
+        found.append(("submitted", operator.ge, int(start.timestamp())))
+    if filters.date_to:
+        end = datetime.combine(filters.date_to + timedelta(days=1), dtime.min, tzinfo=BISHKEK)
+        found.append(("submitted", operator.lt, int(end.timestamp())))
+    if filters.overdue:
+        found.append(("open_due", operator.lt, int(now.timestamp())))
+    return found
 
 
 def first_ids(index: PointIndex, mask: np.ndarray, offset: int, limit: int) -> list[int]:

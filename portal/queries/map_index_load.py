@@ -33,6 +33,7 @@ from portal.models import (
 )
 from portal.queries.map_index import (
     KIND_CODES,
+    MARKER_CLASSES,
     NEVER,
     OPEN_CODES,
     PIXEL_BITS,
@@ -245,8 +246,15 @@ def _base_columns(table: np.ndarray, codes: dict) -> tuple[dict, dict]:
     return base, {kind: names for kind, (_, names) in numbered.items()}
 
 
+#: Columns kept again in spatial order (PointIndex.s_*, with s_key and s_open): those
+#: the map's filters read.
+SPATIAL_COLUMNS = (
+    "city", "district", "category", "service", "status", "appeal_kind", "submitted", "open_due",
+)  # fmt: skip
+
+
 def _finish(base: dict, names: dict, version: tuple, codes: dict) -> PointIndex:
-    """Sort newest first and derive classes, deadlines and locations."""
+    """Sort newest first; derive classes, deadlines, locations and the spatial order."""
     order = np.lexsort((-base["ids"], -base["published"]))  # newest first, then highest id
     base = {name: values[order] for name, values in base.items()}
     lat, lon, status = base["lat"], base["lon"], base["status"]
@@ -262,21 +270,35 @@ def _finish(base: dict, names: dict, version: tuple, codes: dict) -> PointIndex:
     loc[located] = inverse
     loc_start = np.zeros(unique.size + 1, dtype=np.int64)
     np.cumsum(np.bincount(inverse, minlength=unique.size), out=loc_start[1:])
+    derived = dict(
+        base_class=STATUS_CLASS_TABLE[np.clip(status, 0, len(STATUS_CODES) - 1)],
+        open_due=np.where(np.isin(status, OPEN_CODES), base["due"], NEVER),
+        loc=loc,
+    )
+    # By location, then base class: the spatial order's keys (s_key) ascend.
+    by_loc = located[np.lexsort((derived["base_class"][located], inverse))]
+    without_point = np.flatnonzero(~has_point)
+    rows = np.concatenate((by_loc, without_point))  # positions of the spatial order's rows
+    columns = {**base, **derived}
+    spatial = {f"s_{name}": columns[name][rows] for name in SPATIAL_COLUMNS}
+    spatial["s_key"] = loc[rows] * np.int64(len(MARKER_CLASSES)) + derived["base_class"][rows]
+    spatial["s_open"] = np.flatnonzero(derived["open_due"][rows] < NEVER)
+    keys = np.arange(unique.size * len(MARKER_CLASSES) + 1)
+    spatial["key_start"] = np.searchsorted(spatial["s_key"][: by_loc.size], keys)
     return PointIndex(
         version=version,
         built_at=utcnow(),
         has_point=has_point,
-        base_class=STATUS_CLASS_TABLE[np.clip(status, 0, len(STATUS_CODES) - 1)],
-        open_due=np.where(np.isin(status, OPEN_CODES), base["due"], NEVER),
+        **derived,
         names=names,
         fk_codes=codes,
-        loc=loc,
         loc_lat=lat[located][first],
         loc_lon=lon[located][first],
         loc_px=px[located][first],
         loc_py=py[located][first],
-        by_loc=located[np.argsort(inverse, kind="stable")],
+        by_loc=by_loc,
         loc_start=loc_start,
-        without_point=np.flatnonzero(~has_point),
+        without_point=without_point,
+        **spatial,
         **base,
     )
