@@ -34,6 +34,7 @@ from portal.models import (
     StatusEvent,
     utcnow,
 )
+from portal.queries import performance_cells as cells
 from portal.queries.record import APPEAL
 from portal.workdays import BISHKEK
 
@@ -53,18 +54,21 @@ def count_rows(window_start, window_end, city, months, now, version_id=0, state=
     than computing the month of every row in SQL, and portable. With ``state`` from an
     earlier run, months no newer event touched are taken from it instead.
     """
-    bounds = [local_start(window_start)]
-    bounds += [local_start(m) for m in months[1:]]
-    bounds.append(local_start(window_end + timedelta(days=1)))
+    bounds = window_bounds(window_start, window_end, months)
     count = len(bounds) - 1
+    whole = [i for i in range(count) if _whole_month(months[i], bounds[i], bounds[i + 1])]
     per_month: list = [None] * count
     todo = set(range(count))
     if state and state.get("months") and len(state["months"]) == count:
         touched = months_touched_since(state["version"], bounds)
         if touched is not None:
             per_month, todo = list(state["months"]), touched
+    # Whole months from the summary tables (always current); the others from the appeals.
+    summed = cells.month_rows([months[i] for i in whole], city, service, now)
+    for index in whole:
+        per_month[index] = summed[months[index]]
     query = count_query(now, city, service)
-    for index in sorted(todo):
+    for index in sorted(todo - set(whole)):
         params = {"begin": bounds[index], "end": bounds[index + 1]}
         per_month[index] = [list(row) for row in db.session.execute(query, params)]
     if state is not None:
@@ -74,6 +78,20 @@ def count_rows(window_start, window_end, city, months, now, version_id=0, state=
         for index, month_rows in enumerate(per_month)
         for row in month_rows
     ]
+
+
+def window_bounds(window_start: date, window_end: date, months: list[date]) -> list[datetime]:
+    """The instants where the window's months begin, and where the window ends."""
+    bounds = [local_start(window_start)]
+    bounds += [local_start(m) for m in months[1:]]
+    bounds.append(local_start(window_end + timedelta(days=1)))
+    return bounds
+
+
+def _whole_month(month: date, begin: datetime, end: datetime) -> bool:
+    """Whether [begin, end) is the whole calendar month starting on ``month``."""
+    following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return begin == local_start(month) and end == local_start(following)
 
 
 #: Events re-checked before the last computed version (transactions commit out of order).
@@ -208,37 +226,51 @@ def figures_by(
     a field with a vocabulary (opendata.schema) in its order, else the values found, most
     first. A value with fewer than stats.MIN_CELL appeals is suppressed (every figure
     None), as every public cell."""
-    spec, column = APPEALS.field(name), APPEAL.columns[name]
+    spec = APPEALS.field(name)
+    now = utcnow()
+    months = stats.month_starts(window_start, window_end)
+    bounds = window_bounds(window_start, window_end, months)
+    whole = [i for i in range(len(months)) if _whole_month(months[i], bounds[i], bounds[i + 1])]
+    # Whole months from the summary tables, the partly covered ones from the appeals.
+    found = cells.figures_by_value(name, [months[i] for i in whole], city, service, now)
+    query = _in_place(_figures_query(name, now), city, service)
+    for index in sorted(set(range(len(months))) - set(whole)):
+        params = {"begin": bounds[index], "end": bounds[index + 1]}
+        for value, *row in db.session.execute(query, params):
+            sums = found.setdefault(str(value), [0, 0, 0, 0])
+            found[str(value)] = [a + b for a, b in zip(sums, row, strict=True)]
+    values = spec.enum or sorted(found, key=lambda value: (-found[value][0], value))
+    return [_figures(name, value, found.get(value)) for value in values]
+
+
+def _figures_query(name: str, now: datetime):
+    """Public appeals submitted in [:begin, :end) per value of the public field ``name``."""
+    column = APPEAL.columns[name]
     submitted = Appeal.__table__.c.submitted_at
     answered = Appeal.first_answer_at.is_not(None)
     known = or_(
         Appeal.answered_on_time.is_not(None),
-        and_(~answered, Appeal.status.in_(OPEN_STATUSES), Appeal.due_at < utcnow()),
+        and_(~answered, Appeal.status.in_(OPEN_STATUSES), Appeal.due_at < now),
     )
 
     def count_if(condition):
         return func.sum(case((condition, 1), else_=0))
 
-    received = func.count()
-    query = (
+    return (
         select(
             column,
-            received,
+            func.count(),
             count_if(answered),
             count_if(Appeal.answered_on_time.is_(True)),
             count_if(known),
         )  # fmt: skip
         .where(
             func.lower(Appeal.status).in_([s.value for s in PUBLIC_STATUSES]),
-            submitted >= local_start(window_start),
-            submitted < local_start(window_end + timedelta(days=1)),
+            submitted >= bindparam("begin", type_=submitted.type),
+            submitted < bindparam("end", type_=submitted.type),
         )
         .group_by(column)
-        .order_by(received.desc(), column)
     )
-    found = {str(value): row for value, *row in db.session.execute(_in_place(query, city, service))}
-    values = spec.enum or found
-    return [_figures(name, value, found.get(value)) for value in values]
 
 
 def _figures(name: str, value: str, row) -> dict:
