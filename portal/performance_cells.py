@@ -237,8 +237,8 @@ def recount(conn) -> tuple[dict[tuple, list[int]], dict[tuple, list[int]]]:
     """Both tables as they should be, counted from every appeal (streamed)."""
     cells: dict[tuple, list[int]] = {}
     opens: dict[tuple, list[int]] = {}
-    rows = conn.execution_options(stream_results=True, yield_per=20_000).execute(
-        select(*SOURCE_COLUMNS)
+    rows = conn.execute(
+        select(*SOURCE_COLUMNS).execution_options(stream_results=True, yield_per=20_000)
     )
     for row in rows:
         found = contribution(row)
