@@ -21,6 +21,7 @@ serves the maintenance and the rebuild, so they cannot disagree.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -29,22 +30,26 @@ from flask import Flask
 from sqlalchemy import and_, delete, event, select
 from sqlalchemy.orm import Session
 
-from portal.models import OPEN_STATUSES, PUBLIC_STATUSES, Appeal, Solved
+from portal.models import OPEN_STATUSES, PUBLIC_STATUSES, Appeal, AppealKind, Solved
 from portal.performance_models import (
+    CELL_KEY,
     CELL_SUMS,
-    DIMENSIONS,
+    KIND_KEY,
+    KIND_SUMS,
     NO_DISTRICT,
-    NOT_ANSWERED,
+    OPEN_KEY,
     OPEN_SUMS,
     PerformanceCell,
+    PerformanceKind,
     PerformanceOpen,
 )
 from portal.workdays import BISHKEK
 
 CELLS = PerformanceCell.__table__
+KINDS = PerformanceKind.__table__
 OPEN = PerformanceOpen.__table__
-CELL_KEY = (*DIMENSIONS, "workdays")
-OPEN_KEY = (*DIMENSIONS, "due_at")
+#: Every summary table: (table, key columns, additive columns).
+TABLES = ((CELLS, CELL_KEY, CELL_SUMS), (KINDS, KIND_KEY, KIND_SUMS), (OPEN, OPEN_KEY, OPEN_SUMS))
 _APPEALS = Appeal.__table__
 #: What a contribution is computed from (public columns only).
 SOURCE_COLUMNS = tuple(
@@ -59,8 +64,12 @@ SOURCE_COLUMNS = tuple(
 _BEFORE = "portal.performance.before"
 _PUBLIC = frozenset(s.value for s in PUBLIC_STATUSES)
 _OPEN = frozenset(s.value for s in OPEN_STATUSES)
+_PROBLEM = AppealKind.PROBLEM.value
 
-Contribution = tuple[tuple, tuple[int, ...], tuple | None, tuple[int, int]]
+#: One appeal's share of the tables: table name -> (key, sums, {working days: 1} or None).
+Contribution = dict[str, tuple[tuple, tuple[int, ...], dict[int, int] | None]]
+#: Several appeals' shares: table name -> key -> [sums, histogram].
+Totals = dict[str, dict[tuple, list]]
 
 
 def _code(value: Any) -> Any:
@@ -73,34 +82,44 @@ def month_of(moment) -> date:
     return date(local.year, local.month, 1)
 
 
-def contribution(row) -> Contribution | None:
-    """(cell key, cell sums, open key or None, open sums) of one appeal row
-    (``SOURCE_COLUMNS``); None when the appeal is not in the public record."""
+def contribution(row) -> Contribution:
+    """What one appeal row (``SOURCE_COLUMNS``) adds to each table; nothing when the
+    appeal is not in the public record."""
     status = _code(row.status)
     if status not in _PUBLIC:
-        return None
-    dims = (
-        row.city_id, row.service_id, row.category_id,
-        NO_DISTRICT if row.district_id is None else row.district_id,
-        _code(row.kind), row.channel, month_of(row.submitted_at),
-    )  # fmt: skip
+        return {}
+    kind, month = _code(row.kind), month_of(row.submitted_at)
+    district = NO_DISTRICT if row.district_id is None else row.district_id
     answered = row.first_answer_at is not None
-    workdays = NOT_ANSWERED if row.first_answer_workdays is None else row.first_answer_workdays
-    solved, score = _code(row.last_solved), row.last_score
-    sums = (
-        1, int(answered), int(row.answered_on_time is True),
-        int(row.answered_on_time is not None), int((row.reopen_count or 0) > 0),
-        int(solved == Solved.YES.value), int(solved == Solved.PARTLY.value),
-        *(int(score == s) for s in range(1, 6)),
-    )  # fmt: skip
-    if status not in _OPEN:
-        return (*dims, workdays), sums, None, (0, 0)
-    unknown = int(not answered and row.answered_on_time is None)
-    return (*dims, workdays), sums, (*dims, row.due_at), (1, unknown)
+    on_time, known = int(row.answered_on_time is True), int(row.answered_on_time is not None)
+    out: Contribution = {
+        KINDS.name: (
+            (row.city_id, row.service_id, kind, row.channel, month),
+            (1, int(answered), on_time, known),
+            None,
+        )
+    }
+    if kind == _PROBLEM:
+        solved, score = _code(row.last_solved), row.last_score
+        days = row.first_answer_workdays
+        out[CELLS.name] = (
+            (row.city_id, row.service_id, row.category_id, district, month),
+            (
+                1, int(answered), on_time, known, int((row.reopen_count or 0) > 0),
+                int(solved == Solved.YES.value), int(solved == Solved.PARTLY.value),
+                *(int(score == s) for s in range(1, 6)),
+            ),
+            {days: 1} if answered and days is not None else None,
+        )  # fmt: skip
+    if status in _OPEN:
+        key = (row.city_id, row.service_id, row.category_id, district, kind, row.channel, month)
+        unknown = int(not answered and row.answered_on_time is None)
+        out[OPEN.name] = ((*key, row.due_at), (1, unknown), None)
+    return out
 
 
-def _contributions(session_or_conn, ids: Iterable[int]) -> dict[int, Contribution | None]:
-    out: dict[int, Contribution | None] = {}
+def _contributions(session_or_conn, ids: Iterable[int]) -> dict[int, Contribution]:
+    out: dict[int, Contribution] = {}
     ids = list(ids)
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
@@ -108,6 +127,17 @@ def _contributions(session_or_conn, ids: Iterable[int]) -> dict[int, Contributio
         for row in session_or_conn.execute(query):
             out[row.id] = contribution(row)
     return out
+
+
+def _add(totals: Totals, found: Contribution, sign: int) -> None:
+    for name, (key, sums, histogram) in found.items():
+        table = totals.setdefault(name, {})
+        current = table.get(key)
+        if current is None:
+            table[key] = current = [[0] * len(sums), {}]
+        current[0] = [a + sign * b for a, b in zip(current[0], sums, strict=True)]
+        for days, count in (histogram or {}).items():
+            current[1][days] = current[1].get(days, 0) + sign * count
 
 
 # --- Listening to the session ---------------------------------------------------------------
@@ -180,28 +210,17 @@ def _after_rollback(session: Session, previous_transaction) -> None:
 # --- Writing the tables ------------------------------------------------------------------------
 
 
-def _add(target: dict, key, sums, sign: int) -> None:
-    current = target.get(key)
-    values = [sign * v for v in sums]
-    target[key] = (
-        values if current is None else [a + b for a, b in zip(current, values, strict=True)]
-    )
-
-
 def apply_changes(session_or_conn, before: dict, after: dict) -> None:
     """Add ``after - before`` (contributions per appeal id) to the tables."""
-    cells: dict[tuple, list[int]] = {}
-    opens: dict[tuple, list[int]] = {}
+    totals: Totals = {}
     for appeal_id in before.keys() | after.keys():
-        for sign, found in ((-1, before.get(appeal_id)), (1, after.get(appeal_id))):
-            if found is None:
-                continue
-            cell_key, cell_sums, open_key, open_sums = found
-            _add(cells, cell_key, cell_sums, sign)
-            if open_key is not None:
-                _add(opens, open_key, open_sums, sign)
-    _upsert(session_or_conn, CELLS, CELL_KEY, CELL_SUMS, cells)
-    _upsert(session_or_conn, OPEN, OPEN_KEY, OPEN_SUMS, opens)
+        _add(totals, before.get(appeal_id) or {}, -1)
+        _add(totals, after.get(appeal_id) or {}, 1)
+    for table, key_names, sum_names in TABLES:
+        for key, (sums, histogram) in totals.get(table.name, {}).items():
+            histogram = {d: n for d, n in histogram.items() if n}
+            if any(sums) or histogram:
+                _change_row(session_or_conn, table, key_names, sum_names, key, sums, histogram)
 
 
 def _insert_for(session_or_conn):
@@ -213,79 +232,97 @@ def _insert_for(session_or_conn):
     return insert
 
 
-def _upsert(session_or_conn, table, key_names, sum_names, deltas: dict) -> None:
-    insert = _insert_for(session_or_conn)
-    for key, sums in deltas.items():
-        if not any(sums):
-            continue
-        values = dict(zip(key_names, key, strict=True)) | dict(zip(sum_names, sums, strict=True))
-        statement = insert(table).values(**values)
-        statement = statement.on_conflict_do_update(
-            index_elements=list(key_names),
-            set_={n: table.c[n] + statement.excluded[n] for n in sum_names},
+def _change_row(session_or_conn, table, key_names, sum_names, key, sums, histogram) -> None:
+    """Add ``sums`` to one row (an upsert: concurrent transactions add up), then merge the
+    histogram into it (the upsert holds the row's lock until the commit), and drop the row
+    when no appeal is left in it (its first sum counts them)."""
+    values = dict(zip(key_names, key, strict=True)) | dict(zip(sum_names, sums, strict=True))
+    statement = _insert_for(session_or_conn)(table).values(**values)
+    if "workdays" in table.c:
+        statement = statement.values(workdays="{}")  # merged below
+    statement = statement.on_conflict_do_update(
+        index_elements=list(key_names),
+        set_={n: table.c[n] + statement.excluded[n] for n in sum_names},
+    )
+    session_or_conn.execute(statement)
+    where = and_(*(table.c[n] == v for n, v in zip(key_names, key, strict=True)))
+    if histogram and "workdays" in table.c:
+        stored = decode_histogram(
+            session_or_conn.execute(select(table.c.workdays).where(where)).scalar_one()
         )
-        session_or_conn.execute(statement)
-        # A grain nobody is in any more goes (its first sum counts its appeals).
-        where = and_(*(table.c[n] == v for n, v in zip(key_names, key, strict=True)))
-        session_or_conn.execute(delete(table).where(where, table.c[sum_names[0]] <= 0))
+        for days, count in histogram.items():
+            stored[days] = stored.get(days, 0) + count
+        merged = encode_histogram(stored)
+        session_or_conn.execute(table.update().where(where).values(workdays=merged))
+    session_or_conn.execute(delete(table).where(where, table.c[sum_names[0]] <= 0))
+
+
+def encode_histogram(histogram: dict[int, int]) -> str:
+    """``{3: 12, 0: 1}`` -> ``'{"0":1,"3":12}'`` (zero counts left out)."""
+    return json.dumps({str(d): n for d, n in sorted(histogram.items()) if n}, separators=(",", ":"))
+
+
+def decode_histogram(text: str | None) -> dict[int, int]:
+    return {int(d): n for d, n in json.loads(text or "{}").items()}
 
 
 # --- Rebuild and check -------------------------------------------------------------------------
 
 
-def recount(conn) -> tuple[dict[tuple, list[int]], dict[tuple, list[int]]]:
-    """Both tables as they should be, counted from every appeal (streamed)."""
-    cells: dict[tuple, list[int]] = {}
-    opens: dict[tuple, list[int]] = {}
+def recount(conn) -> Totals:
+    """Every table as it should be, counted from every appeal (streamed)."""
+    totals: Totals = {}
     rows = conn.execute(
         select(*SOURCE_COLUMNS).execution_options(stream_results=True, yield_per=20_000)
     )
     for row in rows:
-        found = contribution(row)
-        if found is None:
-            continue
-        cell_key, cell_sums, open_key, open_sums = found
-        _add(cells, cell_key, cell_sums, 1)
-        if open_key is not None:
-            _add(opens, open_key, open_sums, 1)
-    return cells, opens
+        _add(totals, contribution(row), 1)
+    return totals
 
 
-def stored(conn) -> tuple[dict[tuple, list[int]], dict[tuple, list[int]]]:
-    """Both tables as stored."""
-    out = []
-    for table, key_names, sum_names in ((CELLS, CELL_KEY, CELL_SUMS), (OPEN, OPEN_KEY, OPEN_SUMS)):
-        query = select(*(table.c[n] for n in key_names), *(table.c[n] for n in sum_names))
-        width = len(key_names)
-        out.append({tuple(r[:width]): list(r[width:]) for r in conn.execute(query)})
-    return out[0], out[1]
+def stored(conn) -> Totals:
+    """Every table as stored."""
+    totals: Totals = {}
+    for table, key_names, sum_names in TABLES:
+        histogram = [table.c.workdays] if "workdays" in table.c else []
+        query = select(*(table.c[n] for n in (*key_names, *sum_names)), *histogram)
+        width, end = len(key_names), len(key_names) + len(sum_names)
+        totals[table.name] = {
+            tuple(r[:width]): [list(r[width:end]), decode_histogram(r[end]) if histogram else {}]
+            for r in conn.execute(query)
+        }
+    return totals
 
 
-def rebuild(conn) -> tuple[int, int]:
-    """Replace both tables by a full recount (inside the caller's transaction); returns
-    the number of cells and of open-appeal rows."""
-    cells, opens = recount(conn)
-    for table, key_names, sum_names, rows in (
-        (CELLS, CELL_KEY, CELL_SUMS, cells),
-        (OPEN, OPEN_KEY, OPEN_SUMS, opens),
-    ):
+def rebuild(conn) -> dict[str, int]:
+    """Replace every table by a full recount (inside the caller's transaction); returns the
+    number of rows per table."""
+    totals = recount(conn)
+    for table, key_names, sum_names in TABLES:
         conn.execute(delete(table))
-        batch = [
-            dict(zip(key_names, key, strict=True)) | dict(zip(sum_names, sums, strict=True))
-            for key, sums in rows.items()
-        ]
+        rows = totals.get(table.name, {})
+        batch = []
+        for key, (sums, histogram) in rows.items():
+            values = dict(zip(key_names, key, strict=True)) | dict(
+                zip(sum_names, sums, strict=True)
+            )
+            if "workdays" in table.c:
+                values["workdays"] = encode_histogram(histogram)
+            batch.append(values)
         for start in range(0, len(batch), 5000):
             conn.execute(table.insert(), batch[start : start + 5000])
-    return len(cells), len(opens)
+    return {table.name: len(totals.get(table.name, {})) for table, _, _ in TABLES}
 
 
 def drift(conn) -> list[str]:
     """How the stored tables differ from a full recount (empty when they agree)."""
     problems = []
-    for name, expected, actual in zip(("cells", "open"), recount(conn), stored(conn), strict=True):
-        for key in sorted(expected.keys() | actual.keys(), key=repr):
-            if expected.get(key) != actual.get(key):
+    expected, actual = recount(conn), stored(conn)
+    for table, _, _ in TABLES:
+        want, have = expected.get(table.name, {}), actual.get(table.name, {})
+        for key in sorted(want.keys() | have.keys(), key=repr):
+            if want.get(key) != have.get(key):
                 problems.append(
-                    f"{name} {key}: stored {actual.get(key)}, counted {expected.get(key)}"
+                    f"{table.name} {key}: stored {have.get(key)}, counted {want.get(key)}"
                 )
     return problems

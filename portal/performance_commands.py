@@ -27,8 +27,8 @@ def performance_rebuild_command(check: bool) -> None:
         click.echo("The performance tables agree with a full recount.")
         return
     with engine.begin() as conn:
-        cells, opens = performance_cells.rebuild(conn)
-    click.echo(f"Rebuilt {cells} performance cells and {opens} rows of open appeals.")
+        rows = performance_cells.rebuild(conn)
+    click.echo("Rebuilt " + ", ".join(f"{table} ({n} rows)" for table, n in rows.items()) + ".")
 
 
 COMMANDS = (performance_rebuild_command,)

@@ -268,10 +268,10 @@ def compute_performance_set(
     now = now or utcnow()
     version = version or data_version()
     months = stats.month_starts(window_start, window_end)
-    rows = counts.count_rows(
+    rows, cells = counts.count_rows(
         window_start, window_end, city, months, now, version.event_id, state, service
     )
-    groups = counts.fold(rows)
+    groups = counts.fold(rows, cells)
     names = counts.names()
     city_slug = city
     published: dict[str, list[PerformanceRow]] = {}

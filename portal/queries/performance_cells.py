@@ -1,6 +1,6 @@
 """Reading the service-performance summary tables (``portal.performance_models``).
 
-Whole calendar months of a window are summed from the cells (a few thousand rows, not a
+Whole calendar months of a window are summed from the tables (a few thousand rows, not a
 million appeals); a month the window only partly covers is counted from the appeals by
 ``portal.queries.performance_counts``. "Overdue now" is summed from the open appeals whose
 deadline has passed at the time of the request, so it needs no write to stay exact.
@@ -14,10 +14,8 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import AppealKind, City, Service
-from portal.performance_cells import CELLS, OPEN
-from portal.performance_models import CELL_SUMS, NO_DISTRICT, NOT_ANSWERED
-
-_GRAIN = ("city_id", "service_id", "category_id", "district_id", "month")
+from portal.performance_cells import CELLS, KINDS, OPEN, decode_histogram
+from portal.performance_models import CELL_KEY, CELL_SUMS, KIND_SUMS, NO_DISTRICT
 
 
 def _in_place(query, table, city: str | None, service: str | None):
@@ -33,45 +31,40 @@ def _in_place(query, table, city: str | None, service: str | None):
     return query
 
 
-def month_rows(
+def month_cells(
     months: list[date], city: str | None, service: str | None, now: datetime
-) -> dict[date, list[list]]:
-    """Problem appeals of whole ``months``, per month, in the row shape of
-    ``performance_counts.count_query``: (city, service, category, district, working days,
-    received, answered, on time, deadline known, overdue, reopened, solved, partly,
-    score 1…5)."""
-    out: dict[date, list[list]] = {month: [] for month in months}
+) -> list[tuple[tuple, list[int], dict[int, int]]]:
+    """Problems of whole ``months``: (city, service, category, district, month), the sums
+    of ``performance_counts.fold`` (received, answered, on time, deadline known, overdue,
+    reopened, solved, partly, score 1…5) and the histogram of working days."""
     if not months:
-        return out
-    problem = AppealKind.PROBLEM.value
-    grain = [CELLS.c[name] for name in _GRAIN]
-    cells = (
-        select(*grain, CELLS.c.workdays, *(func.sum(CELLS.c[name]) for name in CELL_SUMS))
-        .where(CELLS.c.kind == problem, CELLS.c.month.in_(months))
-        .group_by(*grain, CELLS.c.workdays)
-    )
-    for city_id, service_id, category_id, district_id, month, days, *sums in db.session.execute(
-        _in_place(cells, CELLS, city, service)
-    ):
-        received, answered, on_time, known, reopened, yes, partly, *scores = sums
-        out[month].append([
-            city_id, service_id, category_id, _district(district_id),
-            None if days == NOT_ANSWERED else days,
-            received, answered, on_time, known, 0, reopened, yes, partly, *scores,
-        ])  # fmt: skip
-    grain = [OPEN.c[name] for name in _GRAIN]
+        return []
+    columns = [CELLS.c[name] for name in (*CELL_KEY, *CELL_SUMS)]
+    query = select(*columns, CELLS.c.workdays).where(CELLS.c.month.in_(months))
+    out = []
+    found: dict[tuple, list[int]] = {}
+    for row in db.session.execute(_in_place(query, CELLS, city, service)):
+        city_id, service_id, category_id, district_id, month = row[:5]
+        received, answered, on_time, known, *rest = row[5:17]
+        key = (city_id, service_id, category_id, _district(district_id), month)
+        sums = [received, answered, on_time, known, 0, *rest]
+        found[key] = sums
+        out.append((key, sums, decode_histogram(row[17])))
+    grain = [OPEN.c[name] for name in CELL_KEY]
     overdue = (
         select(*grain, func.sum(OPEN.c.open), func.sum(OPEN.c.open_unknown))
-        .where(OPEN.c.kind == problem, OPEN.c.month.in_(months), OPEN.c.due_at < now)
+        .where(OPEN.c.kind == AppealKind.PROBLEM.value, OPEN.c.month.in_(months))
+        .where(OPEN.c.due_at < now)
         .group_by(*grain)
     )
-    for city_id, service_id, category_id, district_id, month, count, unknown in db.session.execute(
-        _in_place(overdue, OPEN, city, service)
-    ):
-        out[month].append([
-            city_id, service_id, category_id, _district(district_id), None,
-            0, 0, 0, unknown, count, 0, 0, 0, 0, 0, 0, 0, 0,
-        ])  # fmt: skip
+    for *key, count, unknown in db.session.execute(_in_place(overdue, OPEN, city, service)):
+        key[3] = _district(key[3])
+        sums = found.get(tuple(key))
+        if sums is None:  # cannot happen while the tables agree; counted all the same
+            sums = found[tuple(key)] = [0] * 13
+            out.append((tuple(key), sums, {}))
+        sums[3] += unknown
+        sums[4] += count
     return out
 
 
@@ -83,16 +76,11 @@ def figures_by_value(
     out: dict[str, list[int]] = {}
     if not months:
         return out
-    column = CELLS.c[name]
-    cells = (
-        select(
-            column, *(func.sum(CELLS.c[n]) for n in ("received", "answered", "on_time", "known"))
-        )
-        .where(CELLS.c.month.in_(months))
-        .group_by(column)
-    )
-    for value, *sums in db.session.execute(_in_place(cells, CELLS, city, service)):
-        out[str(value)] = list(sums)
+    column = KINDS.c[name]
+    sums = (func.sum(KINDS.c[n]) for n in KIND_SUMS)
+    query = select(column, *sums).where(KINDS.c.month.in_(months)).group_by(column)
+    for value, *row in db.session.execute(_in_place(query, KINDS, city, service)):
+        out[str(value)] = list(row)
     overdue = (
         select(OPEN.c[name], func.sum(OPEN.c.open_unknown))
         .where(OPEN.c.month.in_(months), OPEN.c.due_at < now)

@@ -48,11 +48,13 @@ def local_start(day: date) -> datetime:
 
 
 def count_rows(window_start, window_end, city, months, now, version_id=0, state=None, service=None):
-    """Counts per (city, service, category, district, month index, working days).
+    """(rows, cells) for ``fold``: the whole months of the window summed from the summary
+    tables (cells), the months it covers only in part counted from the appeals (rows per
+    city, service, category, district, month index, working days).
 
-    One GROUP BY per calendar month of the window (a range on submitted_at each): cheaper
-    than computing the month of every row in SQL, and portable. With ``state`` from an
-    earlier run, months no newer event touched are taken from it instead.
+    One GROUP BY per partly covered month (a range on submitted_at each): cheaper than
+    computing the month of every row in SQL, and portable. With ``state`` from an earlier
+    run, months no newer event touched are taken from it instead.
     """
     bounds = window_bounds(window_start, window_end, months)
     count = len(bounds) - 1
@@ -64,20 +66,22 @@ def count_rows(window_start, window_end, city, months, now, version_id=0, state=
         if touched is not None:
             per_month, todo = list(state["months"]), touched
     # Whole months from the summary tables (always current); the others from the appeals.
-    summed = cells.month_rows([months[i] for i in whole], city, service, now)
+    summed = cells.month_cells([months[i] for i in whole], city, service, now)
     for index in whole:
-        per_month[index] = summed[months[index]]
+        per_month[index] = []
     query = count_query(now, city, service)
     for index in sorted(todo - set(whole)):
         params = {"begin": bounds[index], "end": bounds[index + 1]}
         per_month[index] = [list(row) for row in db.session.execute(query, params)]
     if state is not None:
         state.update(version=version_id, months=per_month)
-    return [
+    rows = [
         (row[0], row[1], row[2], row[3], index, *row[4:])
         for index, month_rows in enumerate(per_month)
         for row in month_rows
     ]
+    position = {month: index for index, month in enumerate(months)}
+    return rows, [((*key[:4], position[key[4]]), sums, days) for key, sums, days in summed]
 
 
 def window_bounds(window_start: date, window_end: date, months: list[date]) -> list[datetime]:
@@ -179,8 +183,10 @@ def count_query(now: datetime, city: str | None, service: str | None = None):
     return _in_place(query, city, service)
 
 
-def fold(rows) -> dict[str, dict[tuple, Counts]]:
-    """Roll the finest-grain counts up into every grouping."""
+def fold(rows, cells=()) -> dict[str, dict[tuple, Counts]]:
+    """Roll the finest-grain counts up into every grouping: ``rows`` counted from the
+    appeals (one per number of working days), ``cells`` from the summary tables
+    (key, sums, histogram of working days)."""
     finest: dict[tuple, list] = {}
     workdays: dict[tuple, dict[int, int]] = {}
     for city_id, service_id, category_id, district_id, month, days, *sums in rows:
@@ -190,6 +196,13 @@ def fold(rows) -> dict[str, dict[tuple, Counts]]:
         if days is not None:
             histogram = workdays.setdefault(key, {})
             histogram[days] = histogram.get(days, 0) + sums[1]  # answered ones
+    for key, sums, days in cells:
+        acc = finest.get(key)
+        finest[key] = sums if acc is None else list(map(operator.add, acc, sums))
+        if days:
+            histogram = workdays.setdefault(key, {})
+            for value, count in days.items():
+                histogram[value] = histogram.get(value, 0) + count
     groups: dict[str, dict[tuple, Counts]] = {g: {} for g in stats.GROUPINGS}
     for key, sums in finest.items():
         city_id, service_id, category_id, district_id, month = key

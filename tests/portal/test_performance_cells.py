@@ -206,3 +206,23 @@ def test_rebuild_and_check(app, make_appeal):
     assert runner.invoke(args=["performance-rebuild"]).exit_code == 0
     assert runner.invoke(args=["performance-rebuild", "--check"]).exit_code == 0
     assert drift() == []
+
+
+def test_the_migration_fills_the_tables_of_a_populated_database(app, make_appeal, make_answer):
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from portal.extensions import migrate
+
+    make_answer(make_appeal(status="published"))
+    make_appeal(status="published", submitted_at=datetime(2025, 3, 3, 4, tzinfo=UTC))
+    make_appeal(status="submitted")
+    expected = performance_cells.stored(db.session.connection())
+    db.session.remove()
+    config = migrate.get_config()
+    command.downgrade(config, "7a3c9e1d5b20")
+    assert "performance_cells" not in inspect(db.engine).get_table_names()
+    command.upgrade(config, "head")
+    found = performance_cells.stored(db.session.connection())
+    assert found == expected
+    assert [len(found[t]) for t in ("performance_cells", "performance_open")] == [2, 1]
