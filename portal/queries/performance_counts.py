@@ -186,44 +186,56 @@ def count_query(now: datetime, city: str | None, service: str | None = None):
 def fold(rows, cells=()) -> dict[str, dict[tuple, Counts]]:
     """Roll the finest-grain counts up into every grouping: ``rows`` counted from the
     appeals (one per number of working days), ``cells`` from the summary tables
-    (key, sums, histogram of working days)."""
+    (key, sums, histogram of working days).
+
+    The finest cells roll up into service × month and category × district, and those
+    into the four coarser groupings: a few thousand additions of plain lists.
+    """
     finest: dict[tuple, list] = {}
-    workdays: dict[tuple, dict[int, int]] = {}
     for city_id, service_id, category_id, district_id, month, days, *sums in rows:
-        key = (city_id, service_id, category_id, district_id, month)
-        acc = finest.get(key)
-        finest[key] = sums if acc is None else list(map(operator.add, acc, sums))
-        if days is not None:
-            histogram = workdays.setdefault(key, {})
-            histogram[days] = histogram.get(days, 0) + sums[1]  # answered ones
+        _merge(finest, (city_id, service_id, category_id, district_id, month),
+               sums, {days: sums[1]} if days is not None else None)  # answered ones  # fmt: skip
     for key, sums, days in cells:
-        acc = finest.get(key)
-        finest[key] = sums if acc is None else list(map(operator.add, acc, sums))
-        if days:
-            histogram = workdays.setdefault(key, {})
-            for value, count in days.items():
-                histogram[value] = histogram.get(value, 0) + count
-    groups: dict[str, dict[tuple, Counts]] = {g: {} for g in stats.GROUPINGS}
-    for key, sums in finest.items():
-        city_id, service_id, category_id, district_id, month = key
-        cell = Counts(
-            **dict(zip(_SUM_FIELDS, sums[:8], strict=True)),
-            workdays=workdays.get(key, {}),
-            scores={s: n for s, n in zip(range(1, 6), sums[8:], strict=True) if n},
-        )
-        for group_by, group_key in (
-            ("service", (city_id, service_id)),
-            ("category", (city_id, category_id)),
-            ("district", (city_id, district_id)),
-            ("month", (month,)),
-            ("service_month", (city_id, service_id, month)),
-            ("category_district", (city_id, category_id, district_id)),
-        ):
-            target = groups[group_by].get(group_key)
-            if target is None:
-                groups[group_by][group_key] = target = Counts()
-            target.add(cell)
-    return groups
+        _merge(finest, key, sums, days)
+    service_month: dict[tuple, list] = {}
+    category_district: dict[tuple, list] = {}
+    for (city_id, service_id, category_id, district_id, month), (sums, days) in finest.items():
+        _merge(service_month, (city_id, service_id, month), sums, days)
+        _merge(category_district, (city_id, category_id, district_id), sums, days)
+    service: dict[tuple, list] = {}
+    by_month: dict[tuple, list] = {}
+    for (city_id, service_id, month), (sums, days) in service_month.items():
+        _merge(service, (city_id, service_id), sums, days)
+        _merge(by_month, (month,), sums, days)
+    category: dict[tuple, list] = {}
+    district: dict[tuple, list] = {}
+    for (city_id, category_id, district_id), (sums, days) in category_district.items():
+        _merge(category, (city_id, category_id), sums, days)
+        _merge(district, (city_id, district_id), sums, days)
+    folded = {"service": service, "category": category, "district": district, "month": by_month,
+              "service_month": service_month, "category_district": category_district}  # fmt: skip
+    return {g: {key: _counts(*acc) for key, acc in folded[g].items()} for g in stats.GROUPINGS}
+
+
+def _merge(target: dict[tuple, list], key: tuple, sums, days: dict[int, int] | None) -> None:
+    """Add counts and a histogram of working days into ``target[key]``."""
+    acc = target.get(key)
+    if acc is None:
+        target[key] = [list(sums), dict(days or {})]
+        return
+    acc[0] = list(map(operator.add, acc[0], sums))
+    if days:
+        histogram = acc[1]
+        for value, count in days.items():
+            histogram[value] = histogram.get(value, 0) + count
+
+
+def _counts(sums: list[int], days: dict[int, int]) -> Counts:
+    return Counts(
+        **dict(zip(_SUM_FIELDS, sums[:8], strict=True)),
+        workdays=dict(sorted(days.items())),
+        scores={s: n for s, n in zip(range(1, 6), sums[8:], strict=True) if n},
+    )
 
 
 #: The tables of /performance per value of a public field (opendata.schema), by the name
