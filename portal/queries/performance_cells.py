@@ -68,6 +68,11 @@ def month_cells(
     return out
 
 
+def counts_by(name: str) -> bool:
+    """Whether ``performance_kinds`` counts appeals per value of the public field ``name``."""
+    return name in KINDS.c and name in OPEN.c
+
+
 def figures_by_value(
     name: str, months: list[date], city: str | None, service: str | None, now: datetime
 ) -> dict[str, list[int]]:

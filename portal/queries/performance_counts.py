@@ -256,6 +256,8 @@ def figures_by(
     months = stats.month_starts(window_start, window_end)
     bounds = window_bounds(window_start, window_end, months)
     whole = [i for i in range(len(months)) if _whole_month(months[i], bounds[i], bounds[i + 1])]
+    if not cells.counts_by(name):  # a new breakdown without its summary column yet
+        whole = []
     # Whole months from the summary tables, the partly covered ones from the appeals.
     found = cells.figures_by_value(name, [months[i] for i in whole], city, service, now)
     query = _in_place(_figures_query(name, now), city, service)
