@@ -48,31 +48,32 @@ def local_start(day: date) -> datetime:
 
 
 def count_rows(window_start, window_end, city, months, now, version_id=0, state=None, service=None):
-    """(rows, cells) for ``fold``: the whole months of the window summed from the summary
-    tables (cells), the months it covers only in part counted from the appeals (rows per
-    city, service, category, district, month index, working days).
+    """(rows, cells) for ``fold``: the window's months summed from the summary tables
+    (cells), corrected by counts from the appeals (rows per city, service, category,
+    district, month index, working days) for the months it covers only in part.
 
-    One GROUP BY per partly covered month (a range on submitted_at each): cheaper than
-    computing the month of every row in SQL, and portable. With ``state`` from an earlier
-    run, months no newer event touched are taken from it instead.
+    A month covered in part is counted from the appeals (one GROUP BY on a range of
+    submitted_at), or — when that part is the larger one — taken from the cells minus the
+    rest of the month (often nothing: the days after today). With ``state`` from an
+    earlier run, months no newer event touched are taken from it instead.
     """
     bounds = window_bounds(window_start, window_end, months)
-    count = len(bounds) - 1
-    whole = [i for i in range(count) if _whole_month(months[i], bounds[i], bounds[i + 1])]
-    per_month: list = [None] * count
-    todo = set(range(count))
+    count = len(months)
+    summed_months, live = month_plan(months, bounds)
+    per_month: list = [[] for _ in range(count)]
+    todo = {index for index, *_ in live}
     if state and state.get("months") and len(state["months"]) == count:
-        touched = months_touched_since(state["version"], bounds)
+        edges = [local_start(m) for m in months] + [local_start(_next_month(months[-1]))]
+        touched = months_touched_since(state["version"], edges)
         if touched is not None:
-            per_month, todo = list(state["months"]), touched
-    # Whole months from the summary tables (always current); the others from the appeals.
-    summed = cells.month_cells([months[i] for i in whole], city, service, now)
-    for index in whole:
-        per_month[index] = []
+            per_month, todo = list(state["months"]), todo & touched
     query = count_query(now, city, service)
-    for index in sorted(todo - set(whole)):
-        params = {"begin": bounds[index], "end": bounds[index + 1]}
-        per_month[index] = [list(row) for row in db.session.execute(query, params)]
+    for index in todo:
+        per_month[index] = []
+    for index, begin, end, sign in live:
+        if index in todo:
+            for row in db.session.execute(query, {"begin": begin, "end": end}):
+                per_month[index].append([*row[:5], *(sign * n for n in row[5:])])
     if state is not None:
         state.update(version=version_id, months=per_month)
     rows = [
@@ -80,8 +81,30 @@ def count_rows(window_start, window_end, city, months, now, version_id=0, state=
         for index, month_rows in enumerate(per_month)
         for row in month_rows
     ]
+    summed = cells.month_cells([months[i] for i in summed_months], city, service, now)
     position = {month: index for index, month in enumerate(months)}
     return rows, [((*key[:4], position[key[4]]), sums, days) for key, sums, days in summed]
+
+
+def month_plan(months: list[date], bounds: list[datetime]) -> tuple[list[int], list[tuple]]:
+    """Which months to take from the summary tables (their indices), and which ranges to
+    count from the appeals: (month index, begin, end, +1 to add or -1 to subtract)."""
+    summed, live = [], []
+    for index, month in enumerate(months):
+        start, stop = local_start(month), local_start(_next_month(month))
+        begin, end = bounds[index], bounds[index + 1]
+        if (begin, end) == (start, stop):
+            summed.append(index)
+        elif 2 * (end - begin) > stop - start:
+            summed.append(index)
+            live += [(index, a, b, -1) for a, b in ((start, begin), (end, stop)) if a < b]
+        else:
+            live.append((index, begin, end, 1))
+    return summed, live
+
+
+def _next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
 def window_bounds(window_start: date, window_end: date, months: list[date]) -> list[datetime]:
@@ -90,12 +113,6 @@ def window_bounds(window_start: date, window_end: date, months: list[date]) -> l
     bounds += [local_start(m) for m in months[1:]]
     bounds.append(local_start(window_end + timedelta(days=1)))
     return bounds
-
-
-def _whole_month(month: date, begin: datetime, end: datetime) -> bool:
-    """Whether [begin, end) is the whole calendar month starting on ``month``."""
-    following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
-    return begin == local_start(month) and end == local_start(following)
 
 
 #: Events re-checked before the last computed version (transactions commit out of order).
@@ -197,6 +214,8 @@ def fold(rows, cells=()) -> dict[str, dict[tuple, Counts]]:
                sums, {days: sums[1]} if days is not None else None)  # answered ones  # fmt: skip
     for key, sums, days in cells:
         _merge(finest, key, sums, days)
+    # A grain whose appeals were all subtracted (see month_plan) is no group at all.
+    finest = {key: acc for key, acc in finest.items() if acc[0][0]}
     service_month: dict[tuple, list] = {}
     category_district: dict[tuple, list] = {}
     for (city_id, service_id, category_id, district_id, month), (sums, days) in finest.items():
@@ -233,7 +252,7 @@ def _merge(target: dict[tuple, list], key: tuple, sums, days: dict[int, int] | N
 def _counts(sums: list[int], days: dict[int, int]) -> Counts:
     return Counts(
         **dict(zip(_SUM_FIELDS, sums[:8], strict=True)),
-        workdays=dict(sorted(days.items())),
+        workdays={value: n for value, n in sorted(days.items()) if n},
         scores={s: n for s, n in zip(range(1, 6), sums[8:], strict=True) if n},
     )
 
@@ -255,17 +274,17 @@ def figures_by(
     now = utcnow()
     months = stats.month_starts(window_start, window_end)
     bounds = window_bounds(window_start, window_end, months)
-    whole = [i for i in range(len(months)) if _whole_month(months[i], bounds[i], bounds[i + 1])]
+    summed, live = month_plan(months, bounds)
     if not cells.counts_by(name):  # a new breakdown without its summary column yet
-        whole = []
-    # Whole months from the summary tables, the partly covered ones from the appeals.
-    found = cells.figures_by_value(name, [months[i] for i in whole], city, service, now)
+        summed, live = [], [(0, bounds[0], bounds[-1], 1)]
+    # Months from the summary tables, corrected by counts from the appeals (as count_rows).
+    found = cells.figures_by_value(name, [months[i] for i in summed], city, service, now)
     query = _in_place(_figures_query(name, now), city, service)
-    for index in sorted(set(range(len(months))) - set(whole)):
-        params = {"begin": bounds[index], "end": bounds[index + 1]}
-        for value, *row in db.session.execute(query, params):
+    for _index, begin, end, sign in live:
+        for value, *row in db.session.execute(query, {"begin": begin, "end": end}):
             sums = found.setdefault(str(value), [0, 0, 0, 0])
-            found[str(value)] = [a + b for a, b in zip(sums, row, strict=True)]
+            found[str(value)] = [a + sign * b for a, b in zip(sums, row, strict=True)]
+    found = {value: sums for value, sums in found.items() if sums[0]}
     values = spec.enum or sorted(found, key=lambda value: (-found[value][0], value))
     return [_figures(name, value, found.get(value)) for value in values]
 

@@ -5,11 +5,12 @@ case, /performance reads the same figures from them as from the appeals, and
 from __future__ import annotations
 
 import random
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, update
 
+from opendata import stats
 from portal import performance_cells
 from portal.extensions import db
 from portal.models import (
@@ -35,6 +36,7 @@ from portal.services.staff_actions import (
     set_status,
 )
 from portal.services.tokens import issue_token
+from portal.workdays import BISHKEK
 from tests.portal.test_submission import form
 
 
@@ -158,23 +160,32 @@ def test_a_rolled_back_change_leaves_the_cells_alone(make_appeal):
 
 def _all_live(monkeypatch) -> None:
     """Count every month from the appeals, as before the summary tables."""
-    monkeypatch.setattr(counts, "_whole_month", lambda *args: False)
+
+    def plan(months, bounds):
+        return [], [(i, bounds[i], bounds[i + 1], 1) for i in range(len(months))]
+
+    monkeypatch.setattr(counts, "month_plan", plan)
 
 
 def test_figures_from_the_cells_equal_the_figures_from_the_appeals(
     app, make_appeal, make_answer, monkeypatch
 ):
     now = utcnow()
-    for days in (3, 20, 40, 70, 100, 130):
+    for days in range(3, 135, 6):
         for service in ("bsk-roads", "bsk-svet"):
             appeal = make_appeal(service=service, submitted_at=now - timedelta(days=days))
             if days % 2:
                 make_answer(appeal, at=appeal.submitted_at + timedelta(days=days // 10))
     for _ in range(5):  # late last month, unanswered: within the deadline now, not in a month
         make_appeal(service="bsk-roads", submitted_at=now - timedelta(days=now.day + 1))
-    # A window of whole months (default) and one of odd days: both read the cells.
-    windows = [(date(now.year - 1, now.month, 1), now.date() - timedelta(days=now.day)),
-               (now.date() - timedelta(days=125), now.date() - timedelta(days=2))]  # fmt: skip
+    # Whole months; months covered in part, by less than half (counted) or more (the
+    # month's cells minus the rest, before and after); up to today; within one month.
+    today = now.astimezone(BISHKEK).date()
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    windows = [stats.default_window(today),
+               (today - timedelta(days=125), today - timedelta(days=2)),
+               (today - timedelta(days=100), today),
+               (last_month + timedelta(days=1), last_month + timedelta(days=25))]  # fmt: skip
     # "Overdue now" moves with time, without any write: read a month later too.
     moments = (now, now + timedelta(days=31))
     results = []
