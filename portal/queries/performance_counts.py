@@ -205,55 +205,69 @@ def fold(rows, cells=()) -> dict[str, dict[tuple, Counts]]:
     appeals (one per number of working days), ``cells`` from the summary tables
     (key, sums, histogram of working days).
 
-    The finest cells roll up into service × month and category × district, and those
-    into the four coarser groupings: a few thousand additions of plain lists.
+    Each group is one list: the sums, then the histogram by working days (index = days),
+    so groups add up with one ``map``. The finest cells roll up into service × month and
+    category × district, and those into the four coarser groupings.
     """
     finest: dict[tuple, list] = {}
     for city_id, service_id, category_id, district_id, month, days, *sums in rows:
-        _merge(finest, (city_id, service_id, category_id, district_id, month),
-               sums, {days: sums[1]} if days is not None else None)  # answered ones  # fmt: skip
+        key = (city_id, service_id, category_id, district_id, month)
+        _merge(finest, key, _dense(sums, {days: sums[1]} if days is not None else None))
     for key, sums, days in cells:
-        _merge(finest, key, sums, days)
-    # A grain whose appeals were all subtracted (see month_plan) is no group at all.
-    finest = {key: acc for key, acc in finest.items() if acc[0][0]}
+        _merge(finest, key, _dense(sums, days))
     service_month: dict[tuple, list] = {}
     category_district: dict[tuple, list] = {}
-    for (city_id, service_id, category_id, district_id, month), (sums, days) in finest.items():
-        _merge(service_month, (city_id, service_id, month), sums, days)
-        _merge(category_district, (city_id, category_id, district_id), sums, days)
+    for (city_id, service_id, category_id, district_id, month), values in finest.items():
+        if values[0]:  # a grain whose appeals were all subtracted (month_plan) is no group
+            _merge(service_month, (city_id, service_id, month), values)
+            _merge(category_district, (city_id, category_id, district_id), values)
     service: dict[tuple, list] = {}
     by_month: dict[tuple, list] = {}
-    for (city_id, service_id, month), (sums, days) in service_month.items():
-        _merge(service, (city_id, service_id), sums, days)
-        _merge(by_month, (month,), sums, days)
+    for (city_id, service_id, month), values in service_month.items():
+        _merge(service, (city_id, service_id), values)
+        _merge(by_month, (month,), values)
     category: dict[tuple, list] = {}
     district: dict[tuple, list] = {}
-    for (city_id, category_id, district_id), (sums, days) in category_district.items():
-        _merge(category, (city_id, category_id), sums, days)
-        _merge(district, (city_id, district_id), sums, days)
+    for (city_id, category_id, district_id), values in category_district.items():
+        _merge(category, (city_id, category_id), values)
+        _merge(district, (city_id, district_id), values)
     folded = {"service": service, "category": category, "district": district, "month": by_month,
               "service_month": service_month, "category_district": category_district}  # fmt: skip
-    return {g: {key: _counts(*acc) for key, acc in folded[g].items()} for g in stats.GROUPINGS}
+    return {g: {key: _counts(values) for key, values in folded[g].items()} for g in stats.GROUPINGS}
 
 
-def _merge(target: dict[tuple, list], key: tuple, sums, days: dict[int, int] | None) -> None:
-    """Add counts and a histogram of working days into ``target[key]``."""
+_WIDTH = len(_SUM_FIELDS) + 5  # the sums, then the five score counts
+
+
+def _dense(sums, days: dict[int, int] | None) -> list[int]:
+    """The sums followed by the histogram of working days as a list (index = days)."""
+    values = list(sums)
+    if days:
+        histogram = [0] * (max(days) + 1)
+        for value, count in days.items():
+            histogram[value] += count
+        values += histogram
+    return values
+
+
+def _merge(target: dict[tuple, list], key: tuple, values: list[int]) -> None:
+    """Add ``values`` (see ``_dense``) into ``target[key]`` (lists are never changed in
+    place, so one may be shared by several groups)."""
     acc = target.get(key)
     if acc is None:
-        target[key] = [list(sums), dict(days or {})]
+        target[key] = values
         return
-    acc[0] = list(map(operator.add, acc[0], sums))
-    if days:
-        histogram = acc[1]
-        for value, count in days.items():
-            histogram[value] = histogram.get(value, 0) + count
+    if len(acc) != len(values):
+        width = max(len(acc), len(values))
+        acc, values = acc + [0] * (width - len(acc)), values + [0] * (width - len(values))
+    target[key] = list(map(operator.add, acc, values))
 
 
-def _counts(sums: list[int], days: dict[int, int]) -> Counts:
+def _counts(values: list[int]) -> Counts:
     return Counts(
-        **dict(zip(_SUM_FIELDS, sums[:8], strict=True)),
-        workdays={value: n for value, n in sorted(days.items()) if n},
-        scores={s: n for s, n in zip(range(1, 6), sums[8:], strict=True) if n},
+        **dict(zip(_SUM_FIELDS, values[:8], strict=True)),
+        workdays={days: n for days, n in enumerate(values[_WIDTH:]) if n},
+        scores={s: n for s, n in zip(range(1, 6), values[8:_WIDTH], strict=True) if n},
     )
 
 
