@@ -105,7 +105,7 @@ def start(variant: str, reference: str, url: str, port: int, log) -> subprocess.
             if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=60).status_code == 200:
                 time.sleep(3)  # the second worker boots too
                 return process
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
             time.sleep(0.3)
     process.kill()
     raise SystemExit(f"gunicorn ({variant}) did not start; see its log")
