@@ -36,7 +36,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     _apply_settings(app, settings)
 
-    from portal import database, errors, i18n, jobs, logs, ratelimits, security, templating
+    from portal import (
+        database,
+        errors,
+        i18n,
+        jobs,
+        logs,
+        performance_cells,
+        ratelimits,
+        security,
+        templating,
+    )
     from portal.alerts import outbox as alerts_outbox
     from portal.extensions import cache, db, migrate
     from portal.integrations import webhooks
@@ -46,6 +56,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     database.init_app(app, settings)
     migrate.init_app(app, db, directory=_asset_dir("migrations"))
     publication.init_app(app)
+    performance_cells.init_app(app)
     alerts_outbox.init_app(app)
     webhooks.init_app(app)
     cache.init_app(app, config=_cache_config(settings))

@@ -354,6 +354,7 @@ def _extra_commands() -> list[click.Command]:
         "portal.staff.commands",
         "portal.alerts.commands",
         "portal.integrations.commands",
+        "portal.performance_commands",
     ):
         try:
             module = import_module(module_name)

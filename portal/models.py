@@ -758,3 +758,6 @@ class SearchDocument(db.Model):
 from portal import search_index as _search_index  # noqa: E402
 
 _search_index.declare_indexes(SearchDocument.__table__)
+
+# Summary tables of the service-performance figures (portal.performance_models).
+from portal.performance_models import PerformanceCell, PerformanceOpen  # noqa: E402,F401

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
+import orjson
 from flask import current_app
 from sqlalchemy import select
 
@@ -64,7 +65,7 @@ class PerformanceSet:
     cache_key: str = ""
 
     def to_json(self) -> str:
-        return json.dumps(
+        return orjson.dumps(
             {
                 "window_start": self.window_start.isoformat(),
                 "window_end": self.window_end.isoformat(),
@@ -74,11 +75,11 @@ class PerformanceSet:
                 "updated_at": self.updated_at.isoformat() if self.updated_at else None,
                 "groups": {g: [r.as_dict() for r in rows] for g, rows in self.groups.items()},
             }
-        )
+        ).decode()
 
     @classmethod
     def from_json(cls, text: str, cache_key: str = "") -> PerformanceSet:
-        data = json.loads(text)
+        data = orjson.loads(text)
         start, end = (
             date.fromisoformat(data["window_start"]),
             date.fromisoformat(data["window_end"]),
@@ -268,10 +269,10 @@ def compute_performance_set(
     now = now or utcnow()
     version = version or data_version()
     months = stats.month_starts(window_start, window_end)
-    rows = counts.count_rows(
+    rows, cells = counts.count_rows(
         window_start, window_end, city, months, now, version.event_id, state, service
     )
-    groups = counts.fold(rows)
+    groups = counts.fold(rows, cells)
     names = counts.names()
     city_slug = city
     published: dict[str, list[PerformanceRow]] = {}

@@ -34,6 +34,7 @@ from portal.models import (
     StatusEvent,
     utcnow,
 )
+from portal.queries import performance_cells as cells
 from portal.queries.record import APPEAL
 from portal.workdays import BISHKEK
 
@@ -47,33 +48,71 @@ def local_start(day: date) -> datetime:
 
 
 def count_rows(window_start, window_end, city, months, now, version_id=0, state=None, service=None):
-    """Counts per (city, service, category, district, month index, working days).
+    """(rows, cells) for ``fold``: the window's months summed from the summary tables
+    (cells), corrected by counts from the appeals (rows per city, service, category,
+    district, month index, working days) for the months it covers only in part.
 
-    One GROUP BY per calendar month of the window (a range on submitted_at each): cheaper
-    than computing the month of every row in SQL, and portable. With ``state`` from an
+    A month covered in part is counted from the appeals (one GROUP BY on a range of
+    submitted_at), or — when that part is the larger one — taken from the cells minus the
+    rest of the month (often nothing: the days after today). With ``state`` from an
     earlier run, months no newer event touched are taken from it instead.
     """
-    bounds = [local_start(window_start)]
-    bounds += [local_start(m) for m in months[1:]]
-    bounds.append(local_start(window_end + timedelta(days=1)))
-    count = len(bounds) - 1
-    per_month: list = [None] * count
-    todo = set(range(count))
+    bounds = window_bounds(window_start, window_end, months)
+    count = len(months)
+    summed_months, live = month_plan(months, bounds)
+    per_month: list = [[] for _ in range(count)]
+    todo = {index for index, *_ in live}
     if state and state.get("months") and len(state["months"]) == count:
-        touched = months_touched_since(state["version"], bounds)
+        edges = [local_start(m) for m in months] + [local_start(_next_month(months[-1]))]
+        touched = months_touched_since(state["version"], edges)
         if touched is not None:
-            per_month, todo = list(state["months"]), touched
+            per_month, todo = list(state["months"]), todo & touched
     query = count_query(now, city, service)
-    for index in sorted(todo):
-        params = {"begin": bounds[index], "end": bounds[index + 1]}
-        per_month[index] = [list(row) for row in db.session.execute(query, params)]
+    for index in todo:
+        per_month[index] = []
+    for index, begin, end, sign in live:
+        if index in todo:
+            for row in db.session.execute(query, {"begin": begin, "end": end}):
+                per_month[index].append([*row[:5], *(sign * n for n in row[5:])])
     if state is not None:
         state.update(version=version_id, months=per_month)
-    return [
+    rows = [
         (row[0], row[1], row[2], row[3], index, *row[4:])
         for index, month_rows in enumerate(per_month)
         for row in month_rows
     ]
+    summed = cells.month_cells([months[i] for i in summed_months], city, service, now)
+    position = {month: index for index, month in enumerate(months)}
+    return rows, [((*key[:4], position[key[4]]), sums, days) for key, sums, days in summed]
+
+
+def month_plan(months: list[date], bounds: list[datetime]) -> tuple[list[int], list[tuple]]:
+    """Which months to take from the summary tables (their indices), and which ranges to
+    count from the appeals: (month index, begin, end, +1 to add or -1 to subtract)."""
+    summed, live = [], []
+    for index, month in enumerate(months):
+        start, stop = local_start(month), local_start(_next_month(month))
+        begin, end = bounds[index], bounds[index + 1]
+        if (begin, end) == (start, stop):
+            summed.append(index)
+        elif 2 * (end - begin) > stop - start:
+            summed.append(index)
+            live += [(index, a, b, -1) for a, b in ((start, begin), (end, stop)) if a < b]
+        else:
+            live.append((index, begin, end, 1))
+    return summed, live
+
+
+def _next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def window_bounds(window_start: date, window_end: date, months: list[date]) -> list[datetime]:
+    """The instants where the window's months begin, and where the window ends."""
+    bounds = [local_start(window_start)]
+    bounds += [local_start(m) for m in months[1:]]
+    bounds.append(local_start(window_end + timedelta(days=1)))
+    return bounds
 
 
 #: Events re-checked before the last computed version (transactions commit out of order).
@@ -161,38 +200,75 @@ def count_query(now: datetime, city: str | None, service: str | None = None):
     return _in_place(query, city, service)
 
 
-def fold(rows) -> dict[str, dict[tuple, Counts]]:
-    """Roll the finest-grain counts up into every grouping."""
+def fold(rows, cells=()) -> dict[str, dict[tuple, Counts]]:
+    """Roll the finest-grain counts up into every grouping: ``rows`` counted from the
+    appeals (one per number of working days), ``cells`` from the summary tables
+    (key, sums, histogram of working days).
+
+    Each group is one list: the sums, then the histogram by working days (index = days),
+    so groups add up with one ``map``. The finest cells roll up into service × month and
+    category × district, and those into the four coarser groupings.
+    """
     finest: dict[tuple, list] = {}
-    workdays: dict[tuple, dict[int, int]] = {}
     for city_id, service_id, category_id, district_id, month, days, *sums in rows:
         key = (city_id, service_id, category_id, district_id, month)
-        acc = finest.get(key)
-        finest[key] = sums if acc is None else list(map(operator.add, acc, sums))
-        if days is not None:
-            histogram = workdays.setdefault(key, {})
-            histogram[days] = histogram.get(days, 0) + sums[1]  # answered ones
-    groups: dict[str, dict[tuple, Counts]] = {g: {} for g in stats.GROUPINGS}
-    for key, sums in finest.items():
-        city_id, service_id, category_id, district_id, month = key
-        cell = Counts(
-            **dict(zip(_SUM_FIELDS, sums[:8], strict=True)),
-            workdays=workdays.get(key, {}),
-            scores={s: n for s, n in zip(range(1, 6), sums[8:], strict=True) if n},
-        )
-        for group_by, group_key in (
-            ("service", (city_id, service_id)),
-            ("category", (city_id, category_id)),
-            ("district", (city_id, district_id)),
-            ("month", (month,)),
-            ("service_month", (city_id, service_id, month)),
-            ("category_district", (city_id, category_id, district_id)),
-        ):
-            target = groups[group_by].get(group_key)
-            if target is None:
-                groups[group_by][group_key] = target = Counts()
-            target.add(cell)
-    return groups
+        _merge(finest, key, _dense(sums, {days: sums[1]} if days is not None else None))
+    for key, sums, days in cells:
+        _merge(finest, key, _dense(sums, days))
+    service_month: dict[tuple, list] = {}
+    category_district: dict[tuple, list] = {}
+    for (city_id, service_id, category_id, district_id, month), values in finest.items():
+        if values[0]:  # a grain whose appeals were all subtracted (month_plan) is no group
+            _merge(service_month, (city_id, service_id, month), values)
+            _merge(category_district, (city_id, category_id, district_id), values)
+    service: dict[tuple, list] = {}
+    by_month: dict[tuple, list] = {}
+    for (city_id, service_id, month), values in service_month.items():
+        _merge(service, (city_id, service_id), values)
+        _merge(by_month, (month,), values)
+    category: dict[tuple, list] = {}
+    district: dict[tuple, list] = {}
+    for (city_id, category_id, district_id), values in category_district.items():
+        _merge(category, (city_id, category_id), values)
+        _merge(district, (city_id, district_id), values)
+    folded = {"service": service, "category": category, "district": district, "month": by_month,
+              "service_month": service_month, "category_district": category_district}  # fmt: skip
+    return {g: {key: _counts(values) for key, values in folded[g].items()} for g in stats.GROUPINGS}
+
+
+_WIDTH = len(_SUM_FIELDS) + 5  # the sums, then the five score counts
+
+
+def _dense(sums, days: dict[int, int] | None) -> list[int]:
+    """The sums followed by the histogram of working days as a list (index = days)."""
+    values = list(sums)
+    if days:
+        histogram = [0] * (max(days) + 1)
+        for value, count in days.items():
+            histogram[value] += count
+        values += histogram
+    return values
+
+
+def _merge(target: dict[tuple, list], key: tuple, values: list[int]) -> None:
+    """Add ``values`` (see ``_dense``) into ``target[key]`` (lists are never changed in
+    place, so one may be shared by several groups)."""
+    acc = target.get(key)
+    if acc is None:
+        target[key] = values
+        return
+    if len(acc) != len(values):
+        width = max(len(acc), len(values))
+        acc, values = acc + [0] * (width - len(acc)), values + [0] * (width - len(values))
+    target[key] = list(map(operator.add, acc, values))
+
+
+def _counts(values: list[int]) -> Counts:
+    return Counts(
+        **dict(zip(_SUM_FIELDS, values[:8], strict=True)),
+        workdays={days: n for days, n in enumerate(values[_WIDTH:]) if n},
+        scores={s: n for s, n in zip(range(1, 6), values[8:_WIDTH], strict=True) if n},
+    )
 
 
 #: The tables of /performance per value of a public field (opendata.schema), by the name
@@ -208,37 +284,53 @@ def figures_by(
     a field with a vocabulary (opendata.schema) in its order, else the values found, most
     first. A value with fewer than stats.MIN_CELL appeals is suppressed (every figure
     None), as every public cell."""
-    spec, column = APPEALS.field(name), APPEAL.columns[name]
+    spec = APPEALS.field(name)
+    now = utcnow()
+    months = stats.month_starts(window_start, window_end)
+    bounds = window_bounds(window_start, window_end, months)
+    summed, live = month_plan(months, bounds)
+    if not cells.counts_by(name):  # a new breakdown without its summary column yet
+        summed, live = [], [(0, bounds[0], bounds[-1], 1)]
+    # Months from the summary tables, corrected by counts from the appeals (as count_rows).
+    found = cells.figures_by_value(name, [months[i] for i in summed], city, service, now)
+    query = _in_place(_figures_query(name, now), city, service)
+    for _index, begin, end, sign in live:
+        for value, *row in db.session.execute(query, {"begin": begin, "end": end}):
+            sums = found.setdefault(str(value), [0, 0, 0, 0])
+            found[str(value)] = [a + sign * b for a, b in zip(sums, row, strict=True)]
+    found = {value: sums for value, sums in found.items() if sums[0]}
+    values = spec.enum or sorted(found, key=lambda value: (-found[value][0], value))
+    return [_figures(name, value, found.get(value)) for value in values]
+
+
+def _figures_query(name: str, now: datetime):
+    """Public appeals submitted in [:begin, :end) per value of the public field ``name``."""
+    column = APPEAL.columns[name]
     submitted = Appeal.__table__.c.submitted_at
     answered = Appeal.first_answer_at.is_not(None)
     known = or_(
         Appeal.answered_on_time.is_not(None),
-        and_(~answered, Appeal.status.in_(OPEN_STATUSES), Appeal.due_at < utcnow()),
+        and_(~answered, Appeal.status.in_(OPEN_STATUSES), Appeal.due_at < now),
     )
 
     def count_if(condition):
         return func.sum(case((condition, 1), else_=0))
 
-    received = func.count()
-    query = (
+    return (
         select(
             column,
-            received,
+            func.count(),
             count_if(answered),
             count_if(Appeal.answered_on_time.is_(True)),
             count_if(known),
         )  # fmt: skip
         .where(
             func.lower(Appeal.status).in_([s.value for s in PUBLIC_STATUSES]),
-            submitted >= local_start(window_start),
-            submitted < local_start(window_end + timedelta(days=1)),
+            submitted >= bindparam("begin", type_=submitted.type),
+            submitted < bindparam("end", type_=submitted.type),
         )
         .group_by(column)
-        .order_by(received.desc(), column)
     )
-    found = {str(value): row for value, *row in db.session.execute(_in_place(query, city, service))}
-    values = spec.enum or found
-    return [_figures(name, value, found.get(value)) for value in values]
 
 
 def _figures(name: str, value: str, row) -> dict:

@@ -29,7 +29,8 @@ from tests.conftest import drop_schema
 
 #: Columns that hold a moment still to come by nature (a deadline, an expiry), not an event.
 FUTURE_BY_NATURE = {("appeals", "due_at"), ("access_tokens", "expires_at"),
-                    ("login_throttle", "locked_until")}  # fmt: skip
+                    ("login_throttle", "locked_until"),
+                    ("performance_open", "due_at")}  # fmt: skip
 #: Categories whose answers may speak of garbage ("мусор").
 GARBAGE_CATEGORIES = {"garbage", "illegal_dump", "air_pollution", "park", "illegal_trade"}
 GROUPS = {c.code: c.group for c in CATEGORIES}
