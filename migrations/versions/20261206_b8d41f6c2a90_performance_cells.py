@@ -2,7 +2,7 @@
 the appeals already stored, then kept current by every write (portal.performance_cells).
 
 Revision ID: b8d41f6c2a90
-Revises: 7a3c9e1d5b20
+Revises: 3b8e5d2f7a91
 Create Date: 2026-12-06 03:30:00
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "b8d41f6c2a90"
-down_revision = "7a3c9e1d5b20"
+down_revision = "3b8e5d2f7a91"
 branch_labels = None
 depends_on = None
 
