@@ -231,7 +231,7 @@ def test_the_migration_fills_the_tables_of_a_populated_database(app, make_appeal
     expected = performance_cells.stored(db.session.connection())
     db.session.remove()
     config = migrate.get_config()
-    command.downgrade(config, "7a3c9e1d5b20")
+    command.downgrade(config, "3b8e5d2f7a91")
     assert "performance_cells" not in inspect(db.engine).get_table_names()
     command.upgrade(config, "head")
     found = performance_cells.stored(db.session.connection())
