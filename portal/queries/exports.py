@@ -24,10 +24,13 @@ other's POSIX locks (SQLite's "How To Corrupt An SQLite Database File", 2.2.1).
 
 from __future__ import annotations
 
+import queue
 import re
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
+from typing import TypeVar
 
 import pyarrow as pa
 from sqlalchemy import Engine, Select, func, select
@@ -39,6 +42,10 @@ from portal.schemas.filters import AppealFilters
 from portal.workdays import BISHKEK
 
 BATCH_ROWS = 5000
+#: Batches a download's reading thread may be ahead of its rendering.
+READ_AHEAD = 2
+T = TypeVar("T")
+_END = object()
 PERFORMANCE_WINDOW_MONTHS = 24
 
 
@@ -61,18 +68,23 @@ def stream_rows(
 ) -> Iterator[pa.RecordBatch]:
     """Arrow record batches of dataset ``name``, read with a streaming cursor.
 
-    The connection is held only while the generator runs, and released when it is
-    exhausted or closed (e.g. when a client drops a download).
+    A thread reads up to ``READ_AHEAD`` batches ahead of the caller (``read_ahead``). The
+    connection is held only while the generator runs, and released when it is exhausted
+    or closed (e.g. when a client drops a download).
     """
     if name == schema.PERFORMANCE.name:
-        yield from _performance_batches(filters or AppealFilters(), **options)
-        return
-    dataset = schema.dataset(name)
+        return _performance_batches(filters or AppealFilters(), **options)
     query = dataset_query(name, filters or AppealFilters(), **options)
     # Parameters are rendered inline by SQLAlchemy's literal processors (through the column
     # types: datetimes become naive UTC, strings are quoted); every value comes from a
     # validated filter. The DBAPI cursor is then read directly, without Row objects.
+    # (Compiled here, in the caller's context; the thread only reads.)
     sql = compiled_sql(query, engine.dialect)
+    dataset = schema.dataset(name)
+    return read_ahead(lambda: _read_batches(engine, dataset, sql, batch_rows))
+
+
+def _read_batches(engine: Engine, dataset: schema.Dataset, sql: str, batch_rows: int):
     with engine.connect() as conn:
         raw = conn.connection.driver_connection
         if engine.dialect.name == "postgresql":
@@ -88,6 +100,56 @@ def stream_rows(
         finally:
             cursor.close()
             conn.rollback()
+
+
+def read_ahead(make: Callable[[], Iterator[T]], depth: int = READ_AHEAD) -> Iterator[T]:
+    """The items of ``make()``, produced by a thread up to ``depth`` items ahead.
+
+    Reading (the database's own work and the DBAPI's, which let go of the GIL while the
+    database steps or the network waits) then overlaps with the caller's rendering (Arrow
+    kernels, which let go of it too): a download uses a second core. The generator is
+    created, run and closed in the thread, so its connection never changes threads; when
+    the caller stops early, the thread stops at its next item and closes it.
+    """
+    items: queue.Queue = queue.Queue(depth)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                items.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            source = make()
+            try:
+                for item in source:
+                    if not put((item, None)):
+                        return
+            finally:
+                source.close()
+        except BaseException as error:  # handed to the caller, raised there
+            put((_END, error))
+        else:
+            put((_END, None))
+
+    thread = threading.Thread(target=produce, name="export-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item, error = items.get()
+            if error is not None:
+                raise error
+            if item is _END:
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join()
 
 
 def compiled_sql(query: Select, dialect) -> str:
