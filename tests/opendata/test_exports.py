@@ -498,7 +498,7 @@ def test_parquet_row_groups_do_not_depend_on_the_batches(monkeypatch):
                    for start, size in zip(starts, sizes, strict=True)]  # fmt: skip
         return b"".join(stream("parquet", dataset, batched=batches))
 
-    files = [written(sizes) for sizes in ([500] * 7, [3500], [1, 999, 2000, 500])]
+    files = [written(sizes) for sizes in ([600] * 5 + [500], [3500], [1, 999, 2000, 500])]
     assert files[0] == files[1] == files[2]
     metadata = pq.ParquetFile(io.BytesIO(files[0])).metadata
     groups = [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)]
