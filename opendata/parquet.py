@@ -4,7 +4,8 @@ Types: instants as ``timestamp[ms, tz=Asia/Bishkek]`` (stored UTC-adjusted, show
 Bishkek time; seconds are the finest unit, as in the other formats), booleans, 64-bit
 integers, the point as the ``lat``/``lon`` float columns, dates as dates, months as
 ``YYYY-MM`` text. Each column carries its field's description. Row groups of
-``ROW_GROUP_ROWS`` rows are written as they fill, so a stream holds one row group at most.
+``ROW_GROUP_ROWS`` rows are written as they fill (whatever the batches' sizes), so a stream
+holds one row group at most.
 """
 
 from __future__ import annotations
@@ -89,13 +90,19 @@ class ParquetEncoder:
             self._flush()
         return self.sink.take()
 
-    def _flush(self) -> None:
-        if self.pending:
-            table = pa.Table.from_batches(self.pending, schema=self.writer.schema)
-            self.writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
-        self.pending, self.pending_rows = [], 0
+    def _flush(self, last: bool = False) -> None:
+        """Write the pending rows as row groups of exactly ``ROW_GROUP_ROWS`` (the last
+        one excepted), so that the file does not depend on how its rows were batched."""
+        if not self.pending:
+            return
+        table = pa.Table.from_batches(self.pending, schema=self.writer.schema)
+        keep = 0 if last else table.num_rows % ROW_GROUP_ROWS
+        if table.num_rows > keep:
+            self.writer.write_table(table.slice(0, table.num_rows - keep), ROW_GROUP_ROWS)
+        self.pending = table.slice(table.num_rows - keep).to_batches() if keep else []
+        self.pending_rows = keep
 
     def tail(self) -> bytes:
-        self._flush()
+        self._flush(last=True)
         self.writer.close()
         return self.sink.take()

@@ -152,6 +152,9 @@ class Settings:
     # Folder of dated open-data snapshots written by ``portal publish``; empty means
     # ``snapshots`` in the instance folder.
     SNAPSHOT_DIR: str = ""
+    # Processes that write a snapshot's datasets in parallel (about the number of cores);
+    # 1 writes them one after another in the publishing process.
+    PUBLISH_WORKERS: int = 2
     # Default and largest page size of lists and API pages.
     PAGE_SIZE: int = 25
     MAX_PAGE_SIZE: int = 200

@@ -42,26 +42,28 @@ def publish_today(
     on_total: Callable[[int], None] = lambda n: None,
 ) -> tuple[Path, int]:
     """Publish today's snapshot (the command and the ``publish_snapshot`` job call this)."""
-    from opendata.schema import DATASETS, PERFORMANCE
+    from opendata.schema import PERFORMANCE
     from portal.datasets.snapshots import publish_snapshot
     from portal.datasets.views import local_today, snapshot_dir
     from portal.extensions import db
     from portal.models import utcnow
-    from portal.queries.exports import count_rows, stream_rows
+    from portal.queries.exports import stream_rows
     from portal.schemas.filters import AppealFilters
     from portal.workdays import BISHKEK
 
     out_dir = out_dir or snapshot_dir()
     engine = db.engine
     options = {"categories": {"default_deadline": current_app.config["DEFAULT_DEADLINE_DAYS"]}}
-    # The performance figures are computed with the application's session, up front.
-    performance = list(stream_rows(engine, PERFORMANCE.name, AppealFilters()))
-    total = sum(
-        count_rows(engine, name, **options.get(name, {}))
-        for name in DATASETS
-        if name != PERFORMANCE.name
-    ) + sum(len(batch) for batch in performance)
-    on_total(total)
+    counted = [0]
+
+    def count(total: int) -> None:
+        counted[0] = total
+        on_total(total)
+
+    def performance():
+        # computed with the application's session, while the workers write the others
+        return stream_rows(engine, PERFORMANCE.name, AppealFilters())
+
     path = publish_snapshot(
         engine,
         out_dir,
@@ -69,9 +71,12 @@ def publish_today(
         created=utcnow().astimezone(BISHKEK),
         base_url=current_app.config["BASE_URL"],
         progress=progress,
+        on_total=count,
         row_sources=lambda name: performance if name == PERFORMANCE.name else None,
         dataset_options=options,
+        workers=current_app.config["PUBLISH_WORKERS"],
     )
+    total = counted[0]
     return path, total
 
 

@@ -26,7 +26,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -34,14 +34,12 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from opendata import catalog
-from opendata.exports import MultiWriter
 from opendata.schema import DATASETS
-from portal.queries.exports import reference_enums, stream_rows
-from portal.schemas.filters import AppealFilters
+from portal.datasets import snapshot_workers
+from portal.queries.exports import reference_enums
 
 DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 FILE_NAME = re.compile(r"^[a-z_]+(\.[a-z]+){1,2}$")
-WRITE_BUFFER = 1 << 20
 RUNS = ".runs"
 CURRENT = "current"
 #: Prefixes of what an interrupted run leaves behind.
@@ -76,21 +74,27 @@ def publish_snapshot(
     created: datetime,
     base_url: str,
     progress: Callable[[int], None] = lambda n: None,
+    on_total: Callable[[int], None] = lambda n: None,
     row_sources: Callable[[str], object] | None = None,
     dataset_options: dict[str, dict] | None = None,
+    workers: int = 1,
 ) -> Path:
     """Write the snapshot of ``day`` into ``out_dir/<day>`` atomically; return its path.
 
     An existing snapshot of the same day is replaced (swapped, then removed).
-    ``row_sources(name)`` may supply the batches of a dataset (the performance dataset
-    needs the application context, so the caller reads it).
+    ``row_sources(name)`` may supply the batches of a dataset, or a callable returning
+    them (the performance dataset needs the application context, so the caller reads it,
+    in this process, while ``workers`` processes write the others). ``progress(rows)``
+    follows the rows written, ``on_total(rows)`` the rows counted so far.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     with _only_run(out_dir):
         sweep(out_dir)
         work = Path(tempfile.mkdtemp(prefix=f".tmp-{day.isoformat()}-", dir=out_dir))
         try:
-            _write_all(engine, work, created, base_url, progress, row_sources, dataset_options)
+            report = _Progress(progress, on_total)
+            _write_all(engine, work, created, base_url, row_sources, dataset_options, workers,
+                       report)  # fmt: skip
             os.chmod(work, 0o755)
             (out_dir / RUNS).mkdir(exist_ok=True)
             run = out_dir / RUNS / f"{day.isoformat()}T{created:%H%M%S}-{work.name[-6:]}"
@@ -105,33 +109,53 @@ def publish_snapshot(
     return final
 
 
-def _write_all(engine, work, created, base_url, progress, row_sources, dataset_options) -> None:
-    files: dict[str, catalog.FileInfo] = {}
-    for dataset in DATASETS.values():
-        names = {fmt: catalog.file_name(dataset, fmt) for fmt in dataset.formats}
-        with ExitStack() as stack:
-            writers = {
-                fmt: catalog.HashingWriter(
-                    stack.enter_context(open(work / name, "wb", buffering=WRITE_BUFFER))
-                )
-                for fmt, name in names.items()
-            }
-            source = row_sources(dataset.name) if row_sources is not None else None
-            if source is None:
-                options = (dataset_options or {}).get(dataset.name, {})
-                source = stream_rows(engine, dataset.name, AppealFilters(), **options)
-            with MultiWriter(dataset, writers) as writer:
-                for batch in source:
-                    writer.write(batch)
-                    progress(len(batch))
-        for fmt, name in names.items():
-            files[name] = writers[fmt].info()
+def _write_all(engine, work, created, base_url, row_sources, dataset_options, workers,
+               report) -> None:  # fmt: skip
+    """Every dataset into ``work``: those ``row_sources`` supplies here, the SQL ones in
+    ``workers`` processes meanwhile (``portal.datasets.snapshot_workers``)."""
+    supplied = {name: row_sources(name) for name in DATASETS} if row_sources else {}
+    supplied = {name: source for name, source in supplied.items() if source is not None}
+
+    def write_supplied() -> dict:
+        files = {}
+        for name, source in supplied.items():
+            batches = list(source() if callable(source) else source)
+            report(("total", sum(len(batch) for batch in batches)))
+            files.update(snapshot_workers.write_files(DATASETS[name], work, batches, report))
+        return files
+
+    options = dataset_options or {}
+    sql_names = [name for name in DATASETS if name not in supplied]
+    if workers > 1 and snapshot_workers.shareable(engine):
+        files = snapshot_workers.write_in_workers(
+            engine, work, sql_names, options, workers, report, write_supplied
+        )
+    else:
+        files = write_supplied()
+        for name in sql_names:
+            files.update(snapshot_workers.write_sql_dataset(
+                engine, work, name, options.get(name, {}), report))  # fmt: skip
     descriptor = catalog.datapackage(
         base_url=base_url, created=created, enums=reference_enums(engine), files=files
     )
     (work / "datapackage.json").write_bytes(
         json.dumps(descriptor, ensure_ascii=False, indent=2).encode() + b"\n"
     )
+
+
+class _Progress:
+    """Turns the writers' reports into the caller's callbacks (rows written, rows counted)."""
+
+    def __init__(self, progress: Callable[[int], None], on_total: Callable[[int], None]):
+        self.progress, self.on_total, self.total = progress, on_total, 0
+
+    def __call__(self, report: tuple[str, int]) -> None:
+        kind, rows = report
+        if kind == "total":
+            self.total += rows
+            self.on_total(self.total)
+        else:
+            self.progress(rows)
 
 
 @contextmanager

@@ -22,7 +22,12 @@ from portal.datasets import bp
 from portal.datasets.snapshots import list_snapshots, snapshot_path
 from portal.extensions import db
 from portal.models import utcnow
-from portal.queries.exports import performance_window, reference_enums, stream_rows
+from portal.queries.exports import (
+    DOWNLOAD_BATCH_ROWS,
+    performance_window,
+    reference_enums,
+    stream_rows,
+)
 from portal.queries.reference import load_reference
 from portal.schemas import error_dict
 from portal.schemas.filters import (
@@ -96,7 +101,7 @@ def download(name: str, fmt: str):
     options = {}
     if name == "categories":
         options["default_deadline"] = current_app.config["DEFAULT_DEADLINE_DAYS"]
-    batches = stream_rows(db.engine, name, filters, **options)
+    batches = stream_rows(db.engine, name, filters, batch_rows=DOWNLOAD_BATCH_ROWS, **options)
     if name == schema.PERFORMANCE.name:
         batches = list(batches)  # small, and computed with the application's session
     body = exports.stream(fmt, dataset, (), batched=batches)

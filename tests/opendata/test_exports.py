@@ -476,3 +476,30 @@ def test_rows_whose_types_change_between_batches_keep_their_values():
     got += [reader(rows).to_pylist() for rows in source[1:]]
     assert got == [columns.from_rows(APPEALS, rows).to_pylist() for rows in source]
     assert got[2][0]["lat"] == 40.5
+
+
+def test_parquet_row_groups_do_not_depend_on_the_batches(monkeypatch):
+    """A snapshot read by a cursor (batches of 5000) or by PostgreSQL's COPY (blocks of
+    bytes) is the same Parquet file: full row groups, whatever the batches' sizes."""
+    import io
+
+    import pyarrow.parquet as pq
+
+    from opendata import columns, parquet, schema
+    from opendata.exports import stream
+
+    monkeypatch.setattr(parquet, "ROW_GROUP_ROWS", 1000)
+    dataset = schema.SERVICES
+    rows = [(f"s{i}", "bishkek", "Сервис", "Кызмат", "Service", i % 2 == 0) for i in range(3500)]
+
+    def written(sizes: list[int]) -> bytes:
+        starts = [sum(sizes[:index]) for index in range(len(sizes))]
+        batches = [columns.from_rows(dataset, rows[start : start + size])
+                   for start, size in zip(starts, sizes, strict=True)]  # fmt: skip
+        return b"".join(stream("parquet", dataset, batched=batches))
+
+    files = [written(sizes) for sizes in ([600] * 5 + [500], [3500], [1, 999, 2000, 500])]
+    assert files[0] == files[1] == files[2]
+    metadata = pq.ParquetFile(io.BytesIO(files[0])).metadata
+    groups = [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)]
+    assert groups == [1000, 1000, 1000, 500]

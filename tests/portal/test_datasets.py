@@ -401,6 +401,35 @@ def test_a_dropped_download_releases_its_query(client, app, make_appeal, monkeyp
     assert state["closed"]
 
 
+def test_a_dropped_download_returns_its_connection_and_stops_reading(app, make_appeal):
+    import threading
+
+    from portal.extensions import db
+    from portal.queries.exports import stream_rows
+
+    for _ in range(6):
+        make_appeal()
+    batches = stream_rows(db.engine, "appeals", batch_rows=1)
+    assert next(batches).num_rows == 1
+    assert db.engine.pool.checkedout() == 1  # the reading thread, ahead of the download
+    batches.close()
+    assert db.engine.pool.checkedout() == 0
+    assert not [t for t in threading.enumerate() if t.name == "export-read-ahead"]
+
+
+def test_an_error_while_reading_ahead_reaches_the_download():
+    from portal.queries.exports import read_ahead
+
+    def failing():
+        yield 1
+        raise OSError("disk I/O error")
+
+    items = read_ahead(failing)
+    assert next(items) == 1
+    with pytest.raises(OSError, match="disk I/O error"):
+        next(items)
+
+
 def parquet_frame(response):
     import pandas
 

@@ -159,6 +159,8 @@ def test_publish_is_atomic(seeded, runner, tmp_path, monkeypatch):
 
     from opendata import exports
 
+    seeded.config["PUBLISH_WORKERS"] = 1  # the patched writer runs in this process
+
     original = exports.MultiWriter.write
 
     def failing(self, batch):
@@ -177,6 +179,8 @@ def test_publish_is_atomic(seeded, runner, tmp_path, monkeypatch):
 
 def test_failed_first_publish_leaves_nothing(seeded, runner, tmp_path, monkeypatch):
     from opendata import exports
+
+    seeded.config["PUBLISH_WORKERS"] = 1  # the patched writer runs in this process
 
     def failing(self, batch):
         raise RuntimeError("boom")
@@ -217,3 +221,32 @@ def test_snapshots_are_listed_and_served(seeded, runner, client, app):
     )
     for bad in (f"{day}/..%2F..%2Fportal.db", "2026-13-99/appeals.csv", f"{day}/secret.txt"):
         assert client.get(f"/datasets/snapshots/{bad}").status_code == 404
+
+
+def test_worker_processes_write_the_same_bytes_as_one_process(seeded, runner, tmp_path):
+    """``PUBLISH_WORKERS`` datasets written in parallel processes: the same files, and a
+    datapackage.json listing the same sizes and hashes, as written one after another."""
+    seeded.config["PUBLISH_WORKERS"] = 1
+    publish(runner, tmp_path / "serial")
+    seeded.config["PUBLISH_WORKERS"] = 2
+    publish(runner, tmp_path / "parallel")
+    serial, parallel = (tmp_path / name / local_today() for name in ("serial", "parallel"))
+    names = sorted(p.name for p in serial.iterdir())
+    assert names == sorted(p.name for p in parallel.iterdir())
+    for name in names:
+        if name != "datapackage.json":
+            assert (serial / name).read_bytes() == (parallel / name).read_bytes(), name
+    resources = [json.loads((folder / "datapackage.json").read_text("utf-8"))["resources"]
+                 for folder in (serial, parallel)]  # fmt: skip
+    assert resources[0] == resources[1]
+
+
+def test_an_error_in_a_worker_process_reaches_the_publisher(seeded, tmp_path):
+    from portal.datasets import snapshot_workers
+
+    reports = []
+    with pytest.raises(KeyError):  # raised in a worker process, re-raised here
+        snapshot_workers.write_in_workers(
+            db.engine, tmp_path, ["appeals", "no_such_dataset"], {}, 2, reports.append,
+            meanwhile=dict,
+        )  # fmt: skip
