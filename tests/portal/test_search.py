@@ -116,14 +116,17 @@ def test_a_search_is_kept_with_the_map_index_for_a_minute(app, client, appeals, 
     from portal.queries import map_index
     from portal.queries.map_index_cache import point_index
 
-    calls, real, now = [], map_index.matching_ids, utcnow()
-    monkeypatch.setattr(map_index, "matching_ids", lambda q: calls.append(q) or real(q))
+    from portal.queries import search
+
+    calls, real, now = [], search.find, utcnow()
+    monkeypatch.setattr(search, "find", lambda q: calls.append(q) or real(q))
     monkeypatch.setattr(map_index, "utcnow", lambda: now)
     index = point_index()
-    assert index.search_ids("яма").tolist() == index.search_ids("яма").tolist()
+    assert index.search("яма").ids.tolist() == index.search("яма").ids.tolist()
+    index.search_mask("яма")
     assert calls == ["яма"]  # panning with the same search does not search again
     monkeypatch.setattr(map_index, "utcnow", lambda: now + timedelta(minutes=1))
-    index.search_ids("яма")
+    index.search("яма")
     assert calls == ["яма", "яма"]  # a minute later: searched again (released texts)
 
 
