@@ -18,10 +18,11 @@ from portal.queries.appeals import (
     public_timeline,
     recent_public_answers,
 )
-from portal.queries.map import data_as_of, headline, page_of_appeals, pages
+from portal.queries.map import data_as_of, headline, list_order, page_of_appeals, pages
 from portal.queries.map_index_cache import warm_up
 from portal.queries.news import latest_news
 from portal.queries.reference import load_reference
+from portal.queries.search import RANKED_MAX
 from portal.queries.videos import answer_video_urls
 from portal.schemas import error_dict
 from portal.schemas.filters import (
@@ -141,6 +142,8 @@ def appeal_list():
         statuses=STATUS_CHOICES,
         appeals=records,
         total=total,
+        order=list_order(filters),
+        ranked_max=RANKED_MAX,
         page=paging.page,
         per_page=paging.per_page,
         pages=pages(total, paging.per_page),

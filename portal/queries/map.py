@@ -365,5 +365,13 @@ def page_of_appeals(
     return ids_in_order(ids, public_appeals_by_ids(ids)), total
 
 
+def list_order(filters: AppealFilters) -> str:
+    """How page_of_appeals orders ``filters``' matches: "newest" first, or by "relevance"
+    (a search whose words match at most queries.search.RANKED_MAX appeals)."""
+    if filters.q and point_index().search(filters.q).ranked is not None:
+        return "relevance"
+    return "newest"
+
+
 def pages(total: int, per_page: int) -> int:
     return max(1, math.ceil(total / per_page))

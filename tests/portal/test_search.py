@@ -113,10 +113,8 @@ def test_openapi_documents_q(client):
 
 def test_a_search_is_kept_with_the_map_index_for_a_minute(app, client, appeals, monkeypatch):
     from portal.models import utcnow
-    from portal.queries import map_index
+    from portal.queries import map_index, search
     from portal.queries.map_index_cache import point_index
-
-    from portal.queries import search
 
     calls, real, now = [], search.find, utcnow()
     monkeypatch.setattr(search, "find", lambda q: calls.append(q) or real(q))
