@@ -11,6 +11,7 @@ from portal.public import bp
 from portal.public.facts import appeal_facts
 from portal.public.links import download_links, listing_twins
 from portal.public.support import browser_id
+from portal.queries import search
 from portal.queries.appeals import (
     get_public_appeal,
     public_answers,
@@ -22,7 +23,6 @@ from portal.queries.map import data_as_of, headline, list_order, page_of_appeals
 from portal.queries.map_index_cache import warm_up
 from portal.queries.news import latest_news
 from portal.queries.reference import load_reference
-from portal.queries.search import RANKED_MAX
 from portal.queries.videos import answer_video_urls
 from portal.schemas import error_dict
 from portal.schemas.filters import (
@@ -143,7 +143,7 @@ def appeal_list():
         appeals=records,
         total=total,
         order=list_order(filters),
-        ranked_max=RANKED_MAX,
+        ranked_max=search.RANKED_MAX,
         page=paging.page,
         per_page=paging.per_page,
         pages=pages(total, paging.per_page),

@@ -173,6 +173,8 @@ def test_results_are_ranked_by_relevance_when_searching(client, make_appeal):
     assert order == [newest.public_id, often.public_id, once.public_id]
     page = client.get("/appeals?q=яма&lang=en").get_data(as_text=True)
     assert page.index(often.public_id) < page.index(once.public_id)
+    assert "Most relevant first." in page
+    assert client.get("/api/v1/appeals?q=яма").json["order"] == "relevance"
 
 
 def test_the_index_holds_no_raw_text_and_no_held_text(app, broken_scrubber, make_staff):
@@ -233,3 +235,30 @@ def test_the_tokens_are_the_same_for_documents_and_queries():
     assert set(document_tokens("яма")) & set(" ".join(query_terms("ямой")[0]))
     assert kyrgyz_stem("көчөлөрдө") == "көчө" and kyrgyz_stem("жол") == "жол"
     assert query_terms("%_ !!") == []
+
+
+def test_a_word_too_common_to_rank_lists_newest_first_and_says_so(client, make_appeal, monkeypatch):
+    from portal.queries import search
+
+    once = make_appeal(public_text="Во дворе мусор, и ещё яма у гаражей за домом номер семь")
+    often = make_appeal(public_text="Яма, яма и ещё раз яма")
+    newest = make_appeal(public_text="Глубокая яма")
+    monkeypatch.setattr(search, "RANKED_MAX", 2)  # three matches: too many to rank
+    body = client.get("/api/v1/appeals?q=яма&per_page=2").json
+    assert body["order"] == "newest" and body["total"] == 3  # the count is never capped
+    second = client.get("/api/v1/appeals?q=яма&per_page=2&page=2").json["appeals"]
+    order = [item["id"] for item in body["appeals"] + second]
+    assert order == [newest.public_id, often.public_id, once.public_id]  # pages do not overlap
+    page = client.get("/appeals?q=яма&lang=en").get_data(as_text=True)
+    assert "Newest first: more than 2 appeals contain these words" in page
+    assert client.get("/api/v1/appeals").json["order"] == "newest"
+
+
+def test_the_map_counts_every_match_of_a_word_too_common_to_rank(client, make_appeal, monkeypatch):
+    from portal.queries import search
+
+    for n in range(3):
+        make_appeal(public_text=f"Яма номер {n}")
+    monkeypatch.setattr(search, "RANKED_MAX", 1)
+    assert client.get("/api/v1/appeals?q=яма").json["total"] == 3
+    assert _api_ids(client, "q=ямы") == _api_ids(client, "q=яма")
