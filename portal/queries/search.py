@@ -21,6 +21,7 @@ capped: counts, the map and the filters see every match.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,6 +45,8 @@ from portal.search_text import query_terms
 
 #: Matches beyond which a search is listed newest first rather than ranked (docstring).
 RANKED_MAX = 10_000
+#: Estimated matches beyond which PostgreSQL probes documents rather than collects hits.
+PROBE_MIN = 50_000
 
 
 def _fts5_expression(terms: list[tuple[str, ...]]) -> str:
@@ -101,16 +104,31 @@ def _matching_select(q: str) -> Select | None:
 
 def text_matches(q: str) -> ColumnElement[bool]:
     """The appeal's published text, or the published text of one of its answers, matches
-    ``q`` in some word form. For a query on appeals (Open311, the datasets)."""
+    ``q`` in some word form. For a query on appeals (Open311, the datasets); unranked:
+    ranking every match of a common word costs more than the rest of the query."""
     hits = _matching_select(q)
     if hits is None:
         return false()
+    if not _is_sqlite() and _estimated_rows(hits) > PROBE_MIN:
+        # A common word: PostgreSQL walks the other conditions' index (e.g. the newest
+        # appeals of a city) and probes each appeal's document — 25 hits come within a
+        # few hundred appeals, where collecting the word's 100,000 hits takes a second.
+        return Appeal.id.in_(hits)
     # MATERIALIZED: the database searches its full-text index first, whatever it guesses
-    # of the other tables (a planner without statistics, e.g. after a bulk load, would
-    # otherwise test every appeal's document). Unranked: ranking every match of a common
-    # word costs more than the rest of the query.
+    # of the other tables (a planner without statistics, e.g. after a bulk load, or
+    # SQLite's, which has none, would otherwise test every appeal's document).
     found = hits.cte("search_hits").prefix_with("MATERIALIZED")
     return Appeal.id.in_(select(found.c.appeal_id))
+
+
+def _estimated_rows(hits: Select) -> float:
+    """PostgreSQL's estimate of the hits (from the GIN index's statistics: within a few
+    per cent at 1M appeals), without running the search."""
+    dialect = db.session.get_bind().dialect
+    sql = str(hits.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    plan = db.session.scalar(text("EXPLAIN (FORMAT JSON) " + sql))
+    plan = plan if isinstance(plan, list) else json.loads(plan)
+    return float(plan[0]["Plan"]["Plan Rows"])
 
 
 def ranked_ids(q: str) -> list[int]:
