@@ -45,7 +45,8 @@ from portal.search_text import query_terms
 
 #: Matches beyond which a search is listed newest first rather than ranked (docstring).
 RANKED_MAX = 10_000
-#: Estimated matches beyond which PostgreSQL probes documents rather than collects hits.
+#: Matches (PostgreSQL: estimated) beyond which a query on appeals walks the appeals and
+#: tests each against the hits rather than looks the hits up (text_matches).
 PROBE_MIN = 50_000
 
 
@@ -109,14 +110,23 @@ def text_matches(q: str) -> ColumnElement[bool]:
     hits = _matching_select(q)
     if hits is None:
         return false()
-    if not _is_sqlite() and _estimated_rows(hits) > PROBE_MIN:
-        # A common word: PostgreSQL walks the other conditions' index (e.g. the newest
-        # appeals of a city) and probes each appeal's document — 25 hits come within a
-        # few hundred appeals, where collecting the word's 100,000 hits takes a second.
+    if _is_sqlite():
+        # MATERIALIZED: SQLite searches its full-text index once (without statistics it
+        # would otherwise test every appeal's document). A common word's hits are then a
+        # filter ("+ 0": no index lookups by id), so the other conditions' index (e.g.
+        # the newest appeals of a city) is walked and a page of hits comes within a few
+        # hundred appeals; a rarer word's hits are looked up one by one.
+        found = hits.cte("search_hits").prefix_with("MATERIALIZED")
+        common = db.session.scalar(select(func.count()).select_from(hits.subquery()))
+        appeal_id = Appeal.id + 0 if common > PROBE_MIN else Appeal.id
+        return appeal_id.in_(select(found.c.appeal_id))
+    if _estimated_rows(hits) > PROBE_MIN:
+        # A common word: PostgreSQL walks the other conditions' index and probes each
+        # appeal's document — a page of hits comes within a few hundred appeals, where
+        # collecting the word's 100,000 hits takes a second.
         return Appeal.id.in_(hits)
-    # MATERIALIZED: the database searches its full-text index first, whatever it guesses
-    # of the other tables (a planner without statistics, e.g. after a bulk load, or
-    # SQLite's, which has none, would otherwise test every appeal's document).
+    # MATERIALIZED: the index's hits first, whatever the planner guesses of the other
+    # tables (without statistics, e.g. after a bulk load, it may test every document).
     found = hits.cte("search_hits").prefix_with("MATERIALIZED")
     return Appeal.id.in_(select(found.c.appeal_id))
 
