@@ -103,6 +103,21 @@ def test_open311_takes_q(client, appeals):
     assert client.get(f"/open311/v2/requests.json?q={PRIVATE_WORD}").json == []
 
 
+@pytest.mark.parametrize("probe_min", [-1, 10**9])  # a common word's plan, a rarer one's
+def test_open311_and_downloads_find_the_same_whichever_plan(
+    client, appeals, monkeypatch, probe_min
+):
+    from portal.queries import search
+
+    monkeypatch.setattr(search, "PROBE_MIN", probe_min)
+    expected = {appeals["pothole"].public_id, appeals["light"].public_id}
+    items = client.get("/open311/v2/requests.json?q=ЯМА").json
+    assert {item["service_request_id"] for item in items} == expected
+    body = client.get("/datasets/appeals.csv?q=яма").get_data(as_text=True)
+    assert {row["id"] for row in csv.DictReader(io.StringIO(body))} == expected
+    assert client.get(f"/open311/v2/requests.json?q={PRIVATE_WORD}").json == []
+
+
 def test_openapi_documents_q(client):
     document = client.get("/api/openapi.json").json
     for path in ("/api/v1/appeals", "/api/v1/map", "/open311/v2/requests.json"):
