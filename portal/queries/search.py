@@ -48,6 +48,8 @@ RANKED_MAX = 10_000
 #: Matches (PostgreSQL: estimated) beyond which a query on appeals walks the appeals and
 #: tests each against the hits rather than looks the hits up (text_matches).
 PROBE_MIN = 50_000
+#: The same on SQLite, whose count is exact and whose walk stays on a covering index.
+SQLITE_PROBE_MIN = 2_000
 
 
 def _fts5_expression(terms: list[tuple[str, ...]]) -> str:
@@ -118,7 +120,7 @@ def text_matches(q: str) -> ColumnElement[bool]:
         # hundred appeals; a rarer word's hits are looked up one by one.
         found = hits.cte("search_hits").prefix_with("MATERIALIZED")
         common = db.session.scalar(select(func.count()).select_from(hits.subquery()))
-        appeal_id = Appeal.id + 0 if common > PROBE_MIN else Appeal.id
+        appeal_id = Appeal.id + 0 if common > SQLITE_PROBE_MIN else Appeal.id
         return appeal_id.in_(select(found.c.appeal_id))
     if _estimated_rows(hits) > PROBE_MIN:
         # A common word: PostgreSQL walks the other conditions' index and probes each

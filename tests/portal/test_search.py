@@ -110,6 +110,7 @@ def test_open311_and_downloads_find_the_same_whichever_plan(
     from portal.queries import search
 
     monkeypatch.setattr(search, "PROBE_MIN", probe_min)
+    monkeypatch.setattr(search, "SQLITE_PROBE_MIN", probe_min)
     expected = {appeals["pothole"].public_id, appeals["light"].public_id}
     items = client.get("/open311/v2/requests.json?q=ЯМА").json
     assert {item["service_request_id"] for item in items} == expected
