@@ -21,7 +21,16 @@ emptied, so the database searches every time), per endpoint:
 The datasets (/datasets/…?q=…) stream every match and are not timed here: they share
 ``text_matches`` with Open311. The database is only read (an existing one must have been
 indexed: `portal db upgrade` or `portal search-reindex`). Target (issue 18): p95 ≤ 150 ms
-per endpoint on 1,000,000 appeals. Measured figures: the branch's report and CHANGELOG.
+per endpoint on 1,000,000 appeals.
+
+Measured 2026-12-06 on the seeded 1M databases (977,554 published appeals), 2 shared cores
+with other jobs (load average 7-9), p95 ms old -> new over the mix, 3 cold runs each:
+SQLite: list 1698 -> 181, api 1379 -> 114, map 1559 -> 221, open311 1081 -> 364 (before the
+2,000-match probe threshold; see the branch report for the rerun); PostgreSQL 15: list 5474
+-> 569, api 5053 -> 547, map 5616 -> 565, open311 4584 -> 1020. "old" already has the
+Open311 status-rule fix (it lives outside the search), so its Open311 column flatters it.
+PostgreSQL misses the target: reading a common word's 100,000+ ids visits most of the
+search_documents heap (GIN has no index-only scans).
 """
 
 from __future__ import annotations
