@@ -24,13 +24,13 @@ indexed: `portal db upgrade` or `portal search-reindex`). Target (issue 18): p95
 per endpoint on 1,000,000 appeals.
 
 Measured 2026-12-06 on the seeded 1M databases (977,554 published appeals), 2 shared cores
-with other jobs (load average 7-9), p95 ms old -> new over the mix, 3 cold runs each:
-SQLite: list 1698 -> 181, api 1379 -> 114, map 1559 -> 221, open311 1081 -> 364 (before the
-2,000-match probe threshold; see the branch report for the rerun); PostgreSQL 15: list 5474
--> 569, api 5053 -> 547, map 5616 -> 565, open311 4584 -> 1020. "old" already has the
-Open311 status-rule fix (it lives outside the search), so its Open311 column flatters it.
-PostgreSQL misses the target: reading a common word's 100,000+ ids visits most of the
-search_documents heap (GIN has no index-only scans).
+with other jobs, p95 ms old -> new over the mix, 3 cold runs each. SQLite (load 1.4):
+list 522 -> 34, api 425 -> 27, map 431 -> 34, open311 286 -> 45 (at load 8: 1698 -> 181,
+1379 -> 114, 1559 -> 221, 1081 -> 364 before the 2,000-match probe threshold).
+PostgreSQL 15 (load 8): list 5474 -> 569, api 5053 -> 547, map 5616 -> 565, open311 4584 ->
+1020: it misses the target, since reading a common word's 100,000+ ids visits most of the
+search_documents heap (GIN has no index-only scans). "old" already has the Open311
+status-rule fix (it lives outside the search), so its Open311 column flatters it.
 """
 
 from __future__ import annotations
