@@ -27,8 +27,8 @@ Measured 2026-12-06 on the seeded 1M databases (977,554 published appeals), 2 sh
 with other jobs, p95 ms old -> new over the mix, 3 cold runs each. SQLite (load 1.4):
 list 522 -> 34, api 425 -> 27, map 431 -> 34, open311 286 -> 45 (at load 8: 1698 -> 181,
 1379 -> 114, 1559 -> 221, 1081 -> 364 before the 2,000-match probe threshold).
-PostgreSQL 15 (load 8): list 5474 -> 569, api 5053 -> 547, map 5616 -> 565, open311 4584 ->
-1020: it misses the target, since reading a common word's 100,000+ ids visits most of the
+PostgreSQL 15 (load 4.5): list 4894 -> 612, api 6319 -> 757, map 6422 -> 506, open311 4986 ->
+958 (p50 287, 264, 283, 132): it misses the target, since reading a common word's 100,000+ ids visits most of the
 search_documents heap (GIN has no index-only scans). "old" already has the Open311
 status-rule fix (it lives outside the search), so its Open311 column flatters it.
 """
