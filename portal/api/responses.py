@@ -74,6 +74,14 @@ class AppealPage(Shape):
     page = fields.Integer(required=True)
     per_page = fields.Integer(required=True)
     pages = fields.Integer()
+    order = fields.String(
+        validate=validate.OneOf(["newest", "relevance"]),
+        metadata={
+            "description": "The appeals' order: newest first, or most relevant first (a "
+            "search whose words match at most 10,000 appeals; more common words list "
+            "their matches newest first)."
+        },
+    )
     filters = fields.Dict(keys=fields.String(), values=fields.String())
     licence = fields.String()
     data_as_of = fields.DateTime(allow_none=True)

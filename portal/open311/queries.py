@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, String, select, type_coerce
 
 from opendata.records import AppealRecord
 from portal.extensions import db
@@ -27,7 +27,7 @@ from portal.models import (
 )
 from portal.queries.appeals import public_appeals_by_ids
 from portal.queries.map_index import ids_in_order
-from portal.queries.record import APPEAL, published_appeals
+from portal.queries.record import APPEAL, appeal_joins
 from portal.queries.search import text_matches
 from portal.schemas.open311 import MAX_WINDOW, RequestQuery
 
@@ -104,7 +104,7 @@ def find_requests(
     The page's ids are chosen first; only their records are then read.
     """
     field = APPEAL.columns
-    select_ = published_appeals(select(Appeal.id))
+    select_ = _published_ids()
     if query.service_request_id:
         select_ = select_.where(field["id"].in_(query.service_request_id))
     else:
@@ -116,6 +116,15 @@ def find_requests(
     )
     ids = list(db.session.scalars(select_))
     return ids_in_order(ids, public_appeals_by_ids(ids))
+
+
+def _published_ids() -> Select:
+    """SELECT the ids of published appeals, with the status rule written so that no index
+    serves it: without statistics, SQLite otherwise reads every published appeal of the
+    city through the status index and sorts them all (1.9 s at 1M appeals), where walking
+    the submission-time index newest first stops after a page (20 ms)."""
+    status = type_coerce(Appeal.status, String).concat("")
+    return appeal_joins(select(Appeal.id)).where(status.in_([s.value for s in PUBLIC_STATUSES]))
 
 
 def _matching(select_: Select, query: RequestQuery, *, city: str, now: datetime) -> Select:
@@ -158,16 +167,15 @@ def first_photos(public_ids: Sequence[str]) -> dict[str, str]:
     if not public_ids:
         return {}
     query = (
-        select(Appeal.public_id, Photo.public_id)
+        select(Appeal.public_id, Photo.public_id, Appeal.status)
         .join(Appeal, Appeal.id == Photo.appeal_id)
-        .where(
-            Appeal.public_id.in_(public_ids),
-            Appeal.status.in_(PUBLIC_STATUSES),
-            Photo.answer_id.is_(None),
-        )
+        .where(Appeal.public_id.in_(public_ids), Photo.answer_id.is_(None))
         .order_by(Photo.id)
     )
     photos: dict[str, str] = {}
-    for appeal_id, photo_id in db.session.execute(query):
-        photos.setdefault(appeal_id, photo_id)
+    for appeal_id, photo_id, status in db.session.execute(query):
+        # The status rule in Python: in SQL, SQLite's planner (without statistics) reads
+        # every published appeal through the status index (queries.appeals).
+        if status in PUBLIC_STATUSES:
+            photos.setdefault(appeal_id, photo_id)
     return photos

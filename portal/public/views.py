@@ -11,6 +11,7 @@ from portal.public import bp
 from portal.public.facts import appeal_facts
 from portal.public.links import download_links, listing_twins
 from portal.public.support import browser_id
+from portal.queries import search
 from portal.queries.appeals import (
     get_public_appeal,
     public_answers,
@@ -18,7 +19,7 @@ from portal.queries.appeals import (
     public_timeline,
     recent_public_answers,
 )
-from portal.queries.map import data_as_of, headline, page_of_appeals, pages
+from portal.queries.map import data_as_of, headline, list_order, page_of_appeals, pages
 from portal.queries.map_index_cache import warm_up
 from portal.queries.news import latest_news
 from portal.queries.reference import load_reference
@@ -141,6 +142,8 @@ def appeal_list():
         statuses=STATUS_CHOICES,
         appeals=records,
         total=total,
+        order=list_order(filters),
+        ranked_max=search.RANKED_MAX,
         page=paging.page,
         per_page=paging.per_page,
         pages=pages(total, paging.per_page),

@@ -287,13 +287,22 @@ def page_of_appeals(
     matching = index.mask(filters, now or utcnow())
     total = int(np.count_nonzero(matching))
     offset = (page - 1) * per_page
-    if filters.q:
-        ranked = index.search_ids(filters.q)  # most relevant first
-        kept = ranked[np.isin(ranked, index.ids[matching])]
-        ids = [int(i) for i in kept[offset : offset + per_page]]
+    ranked = index.search(filters.q).ranked if filters.q else None
+    if ranked is not None:  # most relevant first (few enough matches: queries.search)
+        kept = index.positions_of(ranked)
+        kept = kept[matching[kept]]
+        ids = [int(i) for i in index.ids[kept[offset : offset + per_page]]]
     else:
         ids = first_ids(index, matching, offset, per_page)
     return ids_in_order(ids, public_appeals_by_ids(ids)), total
+
+
+def list_order(filters: AppealFilters) -> str:
+    """How page_of_appeals orders ``filters``' matches: "newest" first, or by "relevance"
+    (a search whose words match at most queries.search.RANKED_MAX appeals)."""
+    if filters.q and point_index().search(filters.q).ranked is not None:
+        return "relevance"
+    return "newest"
 
 
 def pages(total: int, per_page: int) -> int:

@@ -23,7 +23,7 @@ import numpy as np
 
 from opendata import schema
 from portal.models import OPEN_STATUSES, PUBLIC_STATUSES, utcnow
-from portal.queries.search import matching_ids
+from portal.queries import search
 from portal.schemas.filters import AppealFilters
 from portal.workdays import BISHKEK
 
@@ -125,6 +125,7 @@ class PointIndex:
     key_start: np.ndarray  # rows key_start[k]…key_start[k + 1] are those whose s_key is k
     _cache: dict = field(default_factory=dict, repr=False)
     _seen: dict = field(default_factory=dict, repr=False)
+    _lookup: list = field(default_factory=list, repr=False)  # [position of each id]
 
     @property
     def locations(self) -> int:
@@ -244,26 +245,50 @@ class PointIndex:
         if filters.bbox:
             keep &= self.in_bbox(filters.bbox)
         if filters.q:
-            keep &= np.isin(self.ids, self.search_ids(filters.q))
+            keep &= self.search_mask(filters.q)
         return keep
 
-    def search_ids(self, q: str) -> np.ndarray:
-        """Ids of the appeals whose public text matches ``q`` (queries.search), most
-        relevant first, kept with
-        this index for the current minute: panning the map with the same search does not
-        search again, and a text published without a status event (a released answer)
-        is found within a minute."""
-        key = ("q", q, int(utcnow().timestamp()) // 60)
-        found = self._cache.get(key)
-        if found is None:
-            found = np.asarray(matching_ids(q), dtype=np.int64)
+    def search(self, q: str) -> search.Found:
+        """What the text search ``q`` finds (queries.search), kept with this index for the
+        current minute: panning the map or paging with the same search does not search
+        again, and a text published without a status event (a released answer) is found
+        within a minute."""
+        return self._per_minute(("q", q), lambda: search.find(q))
+
+    def search_mask(self, q: str) -> np.ndarray:
+        """The appeals of this index that the text search ``q`` finds."""
+
+        def build() -> np.ndarray:
+            found = np.zeros(self.size, dtype=bool)
+            found[self.positions_of(self.search(q).ids)] = True
+            return found
+
+        return self._per_minute(("q-mask", q), build)
+
+    def positions_of(self, ids: np.ndarray) -> np.ndarray:
+        """Positions in this index of those of ``ids`` it holds (in the order of ``ids``)."""
+        if not self._lookup:  # a dense id -> position table: O(1) per id, no sorting
+            table = np.full(int(self.ids.max(initial=0)) + 1, -1, dtype=np.int64)
+            table[self.ids] = np.arange(self.size)
+            self._lookup.append(table)
+        table = self._lookup[0]
+        ids = ids[(ids >= 0) & (ids < table.size)]
+        positions = table[ids]
+        return positions[positions >= 0]
+
+    def _per_minute(self, key: tuple, build):
+        """``build()``, kept in this index's small cache for the current minute."""
+        key = (*key, int(utcnow().timestamp()) // 60)
+        value = self._cache.get(key)
+        if value is None:
+            value = build()
             try:  # bounded like the per-filter tables (many different searches)
                 while len(self._cache) >= LOCATION_CACHE_SIZE:
                     self._cache.pop(next(iter(self._cache)), None)
             except (RuntimeError, StopIteration):  # another thread trimmed it meanwhile
                 pass
-            self._cache[key] = found
-        return found
+            self._cache[key] = value
+        return value
 
     def in_bbox(self, bbox: tuple[float, float, float, float] | None) -> np.ndarray:
         """Appeals with a published point inside ``bbox`` (anywhere when None)."""
@@ -304,8 +329,8 @@ class _Subset:
 
     in_bbox = PointIndex.in_bbox
 
-    def search_ids(self, q: str) -> np.ndarray:
-        return self._index.search_ids(q)
+    def search_mask(self, q: str) -> np.ndarray:
+        return self._index.search_mask(q)[self._positions]
 
 
 def conditions(index, filters: AppealFilters, now: datetime) -> list[tuple[str, Callable, int]]:

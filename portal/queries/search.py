@@ -8,18 +8,48 @@ the scrubber removed, and a held text is not found.
 A query matches word forms (portal.search_text: Russian and English Snowball stems,
 Kyrgyz endings): every query word must occur in some form. The database in use does the
 matching and the ranking — SQLite FTS5 with ``bm25``, PostgreSQL full-text search with
-``ts_rank`` — behind ``text_matches`` / ``ranked_ids``.
+``ts_rank`` — behind ``text_matches`` / ``ranked_ids`` / ``find``.
+
+Ranking is bounded: when at most RANKED_MAX published appeals match the words (over the
+whole portal, before the other filters), the lists, the API and the feeds give them most
+relevant first; a word more common than that (say "мусор", a tenth of all appeals) makes
+relevance a poor guide and would cost the database a score per match, so its matches come
+newest first, like a list without ``q`` (the API says which order it used). Either way
+the order is total and stable, so pages do not overlap. The set of matches itself is never
+capped: counts, the map and the filters see every match.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, false, func, literal_column, select, table, text
+import json
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    false,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+)
 
 from portal.extensions import db
 from portal.models import Appeal, SearchDocument
 from portal.queries.record import published_appeals
 from portal.search_index import FTS_TABLE, tsvector
 from portal.search_text import query_terms
+
+#: Matches beyond which a search is listed newest first rather than ranked (docstring).
+RANKED_MAX = 10_000
+#: Matches (PostgreSQL: estimated) beyond which a query on appeals walks the appeals and
+#: tests each against the hits rather than looks the hits up (text_matches).
+PROBE_MIN = 50_000
+#: The same on SQLite, whose count is exact and whose walk stays on a covering index.
+SQLITE_PROBE_MIN = 2_000
 
 
 def _fts5_expression(terms: list[tuple[str, ...]]) -> str:
@@ -58,28 +88,67 @@ def search_hits(q: str) -> Select | None:
     ).where(vector.op("@@")(query))
 
 
+def _matching_select(q: str) -> Select | None:
+    """SELECT appeal_id of the documents matching ``q``, without ranking them (None when
+    ``q`` has no word to search)."""
+    terms = query_terms(q)
+    if not terms:
+        return None
+    if db.session.get_bind().dialect.name == "sqlite":
+        return (
+            select(literal_column("rowid").label("appeal_id"))
+            .select_from(table(FTS_TABLE))
+            .where(literal_column(FTS_TABLE).op("MATCH")(_fts5_expression(terms)))
+        )
+    query = func.to_tsquery(text("'simple'"), _tsquery_expression(terms))
+    vector = tsvector(SearchDocument.tokens)
+    return select(SearchDocument.appeal_id.label("appeal_id")).where(vector.op("@@")(query))
+
+
 def text_matches(q: str) -> ColumnElement[bool]:
     """The appeal's published text, or the published text of one of its answers, matches
-    ``q`` in some word form. For a query on appeals."""
-    hits = _materialized(q)
+    ``q`` in some word form. For a query on appeals (Open311, the datasets); unranked:
+    ranking every match of a common word costs more than the rest of the query."""
+    hits = _matching_select(q)
     if hits is None:
         return false()
-    return Appeal.id.in_(select(hits.c.appeal_id))
+    if _is_sqlite():
+        # MATERIALIZED: SQLite searches its full-text index once (without statistics it
+        # would otherwise test every appeal's document). A common word's hits are then a
+        # filter ("+ 0": no index lookups by id), so the other conditions' index (e.g.
+        # the newest appeals of a city) is walked and a page of hits comes within a few
+        # hundred appeals; a rarer word's hits are looked up one by one.
+        found = hits.cte("search_hits").prefix_with("MATERIALIZED")
+        common = db.session.scalar(select(func.count()).select_from(hits.subquery()))
+        appeal_id = Appeal.id + 0 if common > SQLITE_PROBE_MIN else Appeal.id
+        return appeal_id.in_(select(found.c.appeal_id))
+    if _estimated_rows(hits) > PROBE_MIN:
+        # A common word: PostgreSQL walks the other conditions' index and probes each
+        # appeal's document — a page of hits comes within a few hundred appeals, where
+        # collecting the word's 100,000 hits takes a second.
+        return Appeal.id.in_(hits)
+    # MATERIALIZED: the index's hits first, whatever the planner guesses of the other
+    # tables (without statistics, e.g. after a bulk load, it may test every document).
+    found = hits.cte("search_hits").prefix_with("MATERIALIZED")
+    return Appeal.id.in_(select(found.c.appeal_id))
 
 
-def _materialized(q: str):
-    """The hits as a MATERIALIZED common table expression: the database searches its
-    full-text index first, whatever it guesses of the other tables (a planner without
-    statistics, e.g. after a bulk load, would otherwise test every appeal's document)."""
-    hits = search_hits(q)
-    return None if hits is None else hits.cte("search_hits").prefix_with("MATERIALIZED")
+def _estimated_rows(hits: Select) -> float:
+    """PostgreSQL's estimate of the hits (from the GIN index's statistics: within a few
+    per cent at 1M appeals), without running the search."""
+    dialect = db.session.get_bind().dialect
+    sql = str(hits.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    plan = db.session.scalar(text("EXPLAIN (FORMAT JSON) " + sql))
+    plan = plan if isinstance(plan, list) else json.loads(plan)
+    return float(plan[0]["Plan"]["Plan Rows"])
 
 
 def ranked_ids(q: str) -> list[int]:
     """Ids of the published appeals matching ``q``, most relevant first (then newest)."""
-    found = _materialized(q)
-    if found is None:
+    hits = search_hits(q)
+    if hits is None:
         return []
+    found = hits.cte("search_hits").prefix_with("MATERIALIZED")
     query = (
         published_appeals(select(Appeal.id))
         .join(found, found.c.appeal_id == Appeal.id)
@@ -88,5 +157,41 @@ def ranked_ids(q: str) -> list[int]:
     return list(db.session.scalars(query))
 
 
-#: The ids the map index keeps per search (portal.queries.map_index).
-matching_ids = ranked_ids
+@dataclass(frozen=True)
+class Found:
+    """What a search found: every matching appeal, and their relevance order when few
+    enough match for it to be worth computing."""
+
+    ids: np.ndarray  # ids of every matching document (int64, any order; may include
+    #                  appeals no longer public: callers intersect with the public record)
+    ranked: np.ndarray | None  # the public ones, most relevant first; None: newest first
+
+
+def find(q: str) -> Found:
+    """All the appeals matching ``q`` — read as one comma-joined string, since a common
+    word matches a few hundred thousand appeals and a row per id costs ten times more —
+    ranked when at most RANKED_MAX match (module docstring)."""
+    hits = _matching_select(q)
+    if hits is None:
+        return Found(ids=np.zeros(0, dtype=np.int64), ranked=np.zeros(0, dtype=np.int64))
+    if not _is_sqlite():
+        # The planner's estimate for a common word passes PostgreSQL's JIT threshold, and
+        # compiling costs more (35-100 ms) than it saves on a scan of an index's hits.
+        db.session.execute(text("SET LOCAL jit = off"))
+    found = hits.subquery()
+    as_text = func.cast(found.c.appeal_id, String)
+    joined = func.group_concat(as_text, ",") if _is_sqlite() else func.string_agg(as_text, ",")
+    listed = db.session.scalar(select(joined))
+    ids = _parse_ids(listed)
+    ranked = np.asarray(ranked_ids(q), dtype=np.int64) if ids.size <= RANKED_MAX else None
+    return Found(ids=ids, ranked=ranked)
+
+
+def _parse_ids(listed: str | None) -> np.ndarray:
+    if not listed:
+        return np.zeros(0, dtype=np.int64)
+    return np.fromstring(listed, dtype=np.int64, sep=",")
+
+
+def _is_sqlite() -> bool:
+    return db.session.get_bind().dialect.name == "sqlite"

@@ -103,6 +103,22 @@ def test_open311_takes_q(client, appeals):
     assert client.get(f"/open311/v2/requests.json?q={PRIVATE_WORD}").json == []
 
 
+@pytest.mark.parametrize("probe_min", [-1, 10**9])  # a common word's plan, a rarer one's
+def test_open311_and_downloads_find_the_same_whichever_plan(
+    client, appeals, monkeypatch, probe_min
+):
+    from portal.queries import search
+
+    monkeypatch.setattr(search, "PROBE_MIN", probe_min)
+    monkeypatch.setattr(search, "SQLITE_PROBE_MIN", probe_min)
+    expected = {appeals["pothole"].public_id, appeals["light"].public_id}
+    items = client.get("/open311/v2/requests.json?q=ЯМА").json
+    assert {item["service_request_id"] for item in items} == expected
+    body = client.get("/datasets/appeals.csv?q=яма").get_data(as_text=True)
+    assert {row["id"] for row in csv.DictReader(io.StringIO(body))} == expected
+    assert client.get(f"/open311/v2/requests.json?q={PRIVATE_WORD}").json == []
+
+
 def test_openapi_documents_q(client):
     document = client.get("/api/openapi.json").json
     for path in ("/api/v1/appeals", "/api/v1/map", "/open311/v2/requests.json"):
@@ -113,17 +129,18 @@ def test_openapi_documents_q(client):
 
 def test_a_search_is_kept_with_the_map_index_for_a_minute(app, client, appeals, monkeypatch):
     from portal.models import utcnow
-    from portal.queries import map_index
+    from portal.queries import map_index, search
     from portal.queries.map_index_cache import point_index
 
-    calls, real, now = [], map_index.matching_ids, utcnow()
-    monkeypatch.setattr(map_index, "matching_ids", lambda q: calls.append(q) or real(q))
+    calls, real, now = [], search.find, utcnow()
+    monkeypatch.setattr(search, "find", lambda q: calls.append(q) or real(q))
     monkeypatch.setattr(map_index, "utcnow", lambda: now)
     index = point_index()
-    assert index.search_ids("яма").tolist() == index.search_ids("яма").tolist()
+    assert index.search("яма").ids.tolist() == index.search("яма").ids.tolist()
+    index.search_mask("яма")
     assert calls == ["яма"]  # panning with the same search does not search again
     monkeypatch.setattr(map_index, "utcnow", lambda: now + timedelta(minutes=1))
-    index.search_ids("яма")
+    index.search("яма")
     assert calls == ["яма", "яма"]  # a minute later: searched again (released texts)
 
 
@@ -172,6 +189,8 @@ def test_results_are_ranked_by_relevance_when_searching(client, make_appeal):
     assert order == [newest.public_id, often.public_id, once.public_id]
     page = client.get("/appeals?q=яма&lang=en").get_data(as_text=True)
     assert page.index(often.public_id) < page.index(once.public_id)
+    assert "Most relevant first." in page
+    assert client.get("/api/v1/appeals?q=яма").json["order"] == "relevance"
 
 
 def test_the_index_holds_no_raw_text_and_no_held_text(app, broken_scrubber, make_staff):
@@ -232,3 +251,30 @@ def test_the_tokens_are_the_same_for_documents_and_queries():
     assert set(document_tokens("яма")) & set(" ".join(query_terms("ямой")[0]))
     assert kyrgyz_stem("көчөлөрдө") == "көчө" and kyrgyz_stem("жол") == "жол"
     assert query_terms("%_ !!") == []
+
+
+def test_a_word_too_common_to_rank_lists_newest_first_and_says_so(client, make_appeal, monkeypatch):
+    from portal.queries import search
+
+    once = make_appeal(public_text="Во дворе мусор, и ещё яма у гаражей за домом номер семь")
+    often = make_appeal(public_text="Яма, яма и ещё раз яма")
+    newest = make_appeal(public_text="Глубокая яма")
+    monkeypatch.setattr(search, "RANKED_MAX", 2)  # three matches: too many to rank
+    body = client.get("/api/v1/appeals?q=яма&per_page=2").json
+    assert body["order"] == "newest" and body["total"] == 3  # the count is never capped
+    second = client.get("/api/v1/appeals?q=яма&per_page=2&page=2").json["appeals"]
+    order = [item["id"] for item in body["appeals"] + second]
+    assert order == [newest.public_id, often.public_id, once.public_id]  # pages do not overlap
+    page = client.get("/appeals?q=яма&lang=en").get_data(as_text=True)
+    assert "Newest first: more than 2 appeals contain these words" in page
+    assert client.get("/api/v1/appeals").json["order"] == "newest"
+
+
+def test_the_map_counts_every_match_of_a_word_too_common_to_rank(client, make_appeal, monkeypatch):
+    from portal.queries import search
+
+    for n in range(3):
+        make_appeal(public_text=f"Яма номер {n}")
+    monkeypatch.setattr(search, "RANKED_MAX", 1)
+    assert client.get("/api/v1/appeals?q=яма").json["total"] == 3
+    assert _api_ids(client, "q=ямы") == _api_ids(client, "q=яма")
