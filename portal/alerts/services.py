@@ -23,13 +23,13 @@ from portal.i18n import localized
 from portal.mail import send_after_commit
 from portal.models import PUBLIC_STATUSES, Appeal, Category, City, District, Service, utcnow
 from portal.services.core import ServiceError
-from portal.services.tokens import MAX_TOKEN_LENGTH, hash_token, new_token
-
-#: How long a confirmation link works.
-CONFIRM_TTL = timedelta(days=7)
-#: Confirmation mails one address receives per hour at most, whoever asks from wherever
-#: (the form's rate limit counts per client; this protects the mailbox).
-MAX_LINKS_PER_HOUR = 3
+from portal.services.tokens import (
+    CONFIRM_TTL,
+    MAX_LINKS_PER_HOUR,
+    MAX_TOKEN_LENGTH,
+    hash_token,
+    new_token,
+)
 
 
 def base_url() -> str:

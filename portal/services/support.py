@@ -26,14 +26,17 @@ from portal.extensions import db
 from portal.mail import send_after_commit
 from portal.models import PUBLIC_STATUSES, Appeal, AppealStatus, Supporter, utcnow
 from portal.services.core import Conflict, NotFound, ServiceError, transaction
-from portal.services.tokens import MAX_TOKEN_LENGTH, PROBLEMS, hash_token, new_token
+from portal.services.tokens import (
+    CONFIRM_TTL,
+    MAX_LINKS_PER_HOUR,
+    MAX_TOKEN_LENGTH,
+    PROBLEMS,
+    absolute_link,
+    hash_token,
+    new_token,
+)
 from portal.support_requests import SupportRequest
 
-#: How long a confirmation link works (as the alerts' links).
-CONFIRM_TTL = timedelta(days=7)
-#: Confirmation mails one address receives per hour at most, whoever asks from wherever
-#: (the form's rate limit counts per client; this protects the mailbox).
-MAX_LINKS_PER_HOUR = 3
 ALREADY_COUNTED = _l("This link has been used: your support is counted. Thank you.")
 EXPIRED = _l(
     "This link has expired. Say again that the appeal affects you too to receive a new one."
@@ -120,7 +123,7 @@ def add_supporter(public_id: str, browser_id: str) -> SupportResult:
 
 def confirm_link(token: str) -> str:
     """The absolute /support/confirm/<token> link for the mail (built from BASE_URL)."""
-    return f"{current_app.config['BASE_URL'].rstrip('/')}/support/confirm/{token}"
+    return absolute_link(f"/support/confirm/{token}")
 
 
 def request_support(public_id: str, browser_id: str, email: str, *, language: str) -> str | None:

@@ -32,6 +32,18 @@ from portal.models import (
     utcnow,
 )
 
+#: How long a link mailed to confirm an address works (alerts, "this affects me too").
+CONFIRM_TTL = timedelta(days=7)
+#: Confirmation mails one address receives per hour at most, whoever asks from wherever
+#: (the forms' rate limits count per client; this protects the mailbox).
+MAX_LINKS_PER_HOUR = 3
+
+
+def absolute_link(path: str) -> str:
+    """``path`` (starting with /) as an absolute link for e-mails, built from BASE_URL."""
+    return current_app.config["BASE_URL"].rstrip("/") + path
+
+
 TOKEN_BYTES = 32
 #: Longest string accepted as a token (longer input is not even hashed).
 MAX_TOKEN_LENGTH = 100
