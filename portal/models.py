@@ -581,8 +581,9 @@ class Video(db.Model):
     """A short video of an appeal or of an answer (at most one each).
 
     The upload is kept as it came, private (``private_raw``: it may carry the GPS point
-    in its metadata); the job queue re-encodes it (``portal.videos``: H.264/AAC MP4 at
-    most 720p, no metadata, a poster frame) and only then may a moderator publish it.
+    in its metadata), only until the job queue has re-encoded it (``portal.videos``:
+    H.264/AAC MP4 at most 720p, no metadata, a poster frame) or refused it; then it is
+    emptied. Only a re-encoded video may a moderator publish.
     """
 
     __tablename__ = "videos"

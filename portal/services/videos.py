@@ -67,10 +67,13 @@ def encode(video_id: int) -> VideoState | None:
     except VideoRejected as rejected:
         with transaction():
             video.state, video.private_failure = VideoState.FAILED, rejected.code
+            video.private_raw = b""  # nothing will read the upload again
         return video.state
     with transaction():
         publication.store_video_encoding(video, encoded)
         video.state = VideoState.WAITING
+        # The upload (its GPS atom, device and owner tags) is not kept once re-encoded.
+        video.private_raw = b""
     return video.state
 
 

@@ -285,3 +285,25 @@ def test_the_search_revision_indexes_the_published_texts_already_there(
     assert ranked_ids("засыпать") == [pothole_id]  # the answer's "засыпали"
     tokens = db.session.scalars(select(SearchDocument.tokens)).all()
     assert len(tokens) == 1 and "жумабек" not in tokens[0]
+
+
+def test_upgrading_forgets_the_uploads_of_videos_already_re_encoded(app, make_appeal):
+    """Uploads that earlier versions kept after re-encoding (GPS atom and all) are emptied
+    by the upgrade; a video still waiting for its job keeps its upload."""
+    from alembic import command
+
+    from portal.models import Video, VideoState
+
+    appeal = make_appeal()
+    for number, state in enumerate(VideoState):
+        db.session.add(Video(public_id=f"{number:032d}", appeal_id=appeal.id, state=state,
+                             private_raw=b"\xa9xyz upload"))  # fmt: skip
+    db.session.commit()
+    db.session.remove()
+    config = migrate.get_config()
+    command.downgrade(config, "b8d41f6c2a90")  # the revision before
+    command.upgrade(config, "head")
+
+    kept = dict(db.session.execute(select(Video.state, Video.private_raw)).tuples().all())
+    assert kept.pop(VideoState.PROCESSING) == b"\xa9xyz upload"
+    assert set(kept.values()) == {b""} and len(kept) == len(VideoState) - 1

@@ -198,7 +198,7 @@ def test_a_video_is_re_encoded_and_shown_only_after_a_moderator_published_it(
     video = db.session.scalars(select(Video)).one()
     # JOBS_IMMEDIATE: the job ran after the submission committed
     assert video.state is VideoState.WAITING and video.answer_id is None
-    assert b"\xa9xyz" in video.private_raw  # the upload is kept as it came, privately
+    assert video.private_raw == b""  # the upload (GPS atom and all) is gone once re-encoded
     assert b"\xa9xyz" not in video.data and GPS_LOCATION.encode() not in video.data
     appeal = db.session.scalars(select(Appeal)).one()
     login_as(make_staff(role="moderator"))
@@ -267,15 +267,17 @@ def test_only_moderators_decide_on_videos(client, login_as, make_staff):
 
 
 def test_a_video_longer_than_its_header_said_fails_in_the_job(app, client):
-    submit_with_video(client, make_video(seconds=3, fps=5))
+    upload = make_video(seconds=3, fps=5)
+    submit_with_video(client, upload)
     video = db.session.scalars(select(Video)).one()
-    with db.session.begin_nested():
-        video.state = VideoState.PROCESSING
+    with db.session.begin_nested():  # as if the job had not run yet
+        video.state, video.private_raw = VideoState.PROCESSING, upload
     db.session.commit()
     app.config["MAX_VIDEO_SECONDS"] = 1
     assert video_service.encode(video.id) is VideoState.FAILED
     db.session.expire_all()
-    assert db.session.get(Video, video.id).private_failure == "too_long"
+    failed = db.session.get(Video, video.id)
+    assert failed.private_failure == "too_long" and failed.private_raw == b""
 
 
 def test_an_answer_carries_its_own_video(client, login_as, make_staff, make_appeal):
