@@ -30,11 +30,12 @@ from portal.alerts.models import (
     AlertScope,
     AlertSubscription,
 )
-from portal.alerts.services import CONFIRM_TTL, base_url, describe_target, unsubscribe_link
+from portal.alerts.services import describe_target, unsubscribe_link
 from portal.extensions import db
 from portal.i18n import localized
 from portal.mail import send_mail
 from portal.models import PUBLIC_STATUSES, Answer, Appeal, EventKind, StatusEvent, utcnow
+from portal.services.tokens import CONFIRM_TTL, absolute_link
 
 #: Events that reach followers of a district, category, service or area (new appeals and
 #: answers); followers of one appeal hear about every public event.
@@ -214,7 +215,7 @@ def describe_event(session: Session, event: StatusEvent) -> dict:
         "text": appeal.public_text if event.kind is EventKind.PUBLISHED else None,
         "note": event.public_note,
         "answer": answer_text,
-        "url": f"{base_url()}/appeals/{appeal.public_id}",
+        "url": absolute_link(f"/appeals/{appeal.public_id}"),
     }
 
 

@@ -27,21 +27,18 @@ from portal.services.tokens import (
     CONFIRM_TTL,
     MAX_LINKS_PER_HOUR,
     MAX_TOKEN_LENGTH,
+    absolute_link,
     hash_token,
     new_token,
 )
 
 
-def base_url() -> str:
-    return current_app.config["BASE_URL"].rstrip("/")
-
-
 def confirm_link(token: str) -> str:
-    return f"{base_url()}/alerts/confirm/{token}"
+    return absolute_link(f"/alerts/confirm/{token}")
 
 
 def unsubscribe_link(subscription: AlertSubscription) -> str:
-    return f"{base_url()}/alerts/unsubscribe/{unsubscribe_token(subscription)}"
+    return absolute_link(f"/alerts/unsubscribe/{unsubscribe_token(subscription)}")
 
 
 def unsubscribe_token(subscription: AlertSubscription) -> str:

@@ -160,8 +160,8 @@ def _iso(value):
 def payload(session: Session, delivery: WebhookDelivery) -> dict | None:
     """The JSON of one delivery: the event and the appeal's public record (None when the
     appeal is not in the public record any more)."""
-    from portal.alerts.services import base_url
     from portal.queries.appeals import public_appeals_select, to_record
+    from portal.services.tokens import absolute_link
 
     event_row = delivery.event
     appeal = event_row.appeal
@@ -182,7 +182,7 @@ def payload(session: Session, delivery: WebhookDelivery) -> dict | None:
             "note": event_row.public_note,
         },
         "appeal": fields,
-        "url": f"{base_url()}/appeals/{appeal.public_id}",
+        "url": absolute_link(f"/appeals/{appeal.public_id}"),
     }
 
 

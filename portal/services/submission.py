@@ -47,7 +47,7 @@ from portal.services.core import (
 )
 from portal.services.idempotency import RetryKey
 from portal.services.moderation import auto_publish_if_clean
-from portal.services.tokens import issue_token
+from portal.services.tokens import absolute_link, issue_token
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ class SubmissionResult:
 
 def tracking_url(token: str) -> str:
     """The absolute /t/<token> link for e-mails (built from BASE_URL)."""
-    return f"{current_app.config['BASE_URL'].rstrip('/')}/t/{token}"
+    return absolute_link(f"/t/{token}")
 
 
 def scrub_preview(text: str, lang: str | None = None) -> str | None:

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 
 from portal.queries.inbox import ServiceReminder, reminders
 from portal.services.core import work_calendar
+from portal.services.tokens import absolute_link
 
 #: Longest list in one e-mail; the rest is summarised ("… and N more").
 MAX_LINES = 200
@@ -36,12 +37,11 @@ def due_window_end(now: datetime, workdays: int) -> datetime:
 
 def compose(reminder: ServiceReminder) -> tuple[str, str]:
     """(subject, body) of one service's reminder, in the portal's default language."""
-    base = current_app.config["BASE_URL"].rstrip("/")
 
     def lines(items) -> list[str]:
         shown = [
             f"  {item.public_id}  {format_date(item.due_at, 'short')}  {item.category}  "
-            f"{base}/staff/appeals/{item.public_id}"
+            + absolute_link(f"/staff/appeals/{item.public_id}")
             for item in items[:MAX_LINES]
         ]
         if len(items) > MAX_LINES:
@@ -67,7 +67,7 @@ def compose(reminder: ServiceReminder) -> tuple[str, str]:
             *lines(reminder.due_soon),
             "",
         ]
-    body.append(_("Inbox: %(url)s", url=f"{base}/staff/inbox"))
+    body.append(_("Inbox: %(url)s", url=absolute_link("/staff/inbox")))
     return subject, "\n".join(body)
 
 
