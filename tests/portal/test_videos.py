@@ -17,6 +17,7 @@ from portal.extensions import db
 from portal.models import Appeal, AppealStatus, Video, VideoState
 from portal.services import videos as video_service
 from portal.videos import VideoRejected, probe_video, transcode_video
+from tests.portal.test_photos import appeal_form
 from tests.video_samples import GPS_LOCATION, make_video
 
 MB = 1024 * 1024
@@ -135,19 +136,6 @@ def client(app):
     client = app.test_client()
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
-
-
-def appeal_form(**overrides) -> dict:
-    data = {
-        "city": "bishkek",
-        "category": "pothole",
-        "description": "Глубокая яма на проезжей части, машины объезжают по встречной полосе.",
-        "lat": "42.8746",
-        "lon": "74.6122",
-        "consent": "true",
-    }
-    data.update(overrides)
-    return data
 
 
 def submit_with_video(client, raw: bytes, name: str = "VID_0001.MOV"):
