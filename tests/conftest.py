@@ -174,8 +174,13 @@ def _empty_tables() -> None:
 
 
 @pytest.fixture
-def client(app):
-    return app.test_client()
+def client(app, request):
+    """A test client; under ``@pytest.mark.language("en")`` (e.g. a module's ``pytestmark``)
+    it reads the interface in that language, so tests can match the English msgids."""
+    client = app.test_client()
+    if marker := request.node.get_closest_marker("language"):
+        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = marker.args[0]
+    return client
 
 
 @pytest.fixture

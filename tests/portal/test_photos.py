@@ -18,6 +18,9 @@ from portal.models import Appeal, AppealStatus, Photo
 from portal.photos import PhotoRejected, process_photo
 from portal.services.publication import fixture_writes, store_photo
 
+#: Messages below are the English msgids.
+pytestmark = pytest.mark.language("en")
+
 MB = 1024 * 1024
 GPS_IFD = 0x8825
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "photos.py"
@@ -136,14 +139,6 @@ def test_moderately_huge_image_is_refused_too():
 
 
 # --- Through the form and the photo URL --------------------------------------------------
-
-
-@pytest.fixture
-def client(app):
-    """A client reading the English interface (messages below are the English msgids)."""
-    client = app.test_client()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
 
 
 def appeal_form(**overrides) -> dict:

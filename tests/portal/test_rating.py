@@ -31,15 +31,11 @@ from portal.services.rating import offer_rating, rate_answer, reopen_appeal
 from portal.services.tokens import issue_token
 from tests.portal.test_submission import form
 
+#: Messages below are the English msgids.
+pytestmark = pytest.mark.language("en")
+
 GOOD = {"score": "5", "solved": "yes"}
 BAD = {"score": "2", "solved": "no", "reason": "not_resolved", "comment": "Ничего не сделано."}
-
-
-@pytest.fixture
-def client(app):
-    client = app.test_client()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
 
 
 @pytest.fixture

@@ -27,16 +27,11 @@ from portal.models import (
 from portal.services.core import compute_due_at
 from tests.portal.test_photos import jpeg_with_gps
 
+#: Messages below are the English msgids.
+pytestmark = pytest.mark.language("en")
+
 TEXT = "Глубокая яма на проезжей части у остановки, машины объезжают по встречной полосе."
 ALL_TABLES = (Appeal, AppealPrivate, Contact, Photo, AccessToken, StatusEvent)
-
-
-@pytest.fixture
-def client(app):
-    """A client reading the English interface (messages below are the English msgids)."""
-    client = app.test_client()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
 
 
 def form(**overrides) -> dict:

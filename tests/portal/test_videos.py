@@ -20,6 +20,9 @@ from portal.videos import VideoRejected, probe_video, transcode_video
 from tests.portal.test_photos import appeal_form
 from tests.video_samples import GPS_LOCATION, make_video
 
+#: Messages below are the English msgids.
+pytestmark = pytest.mark.language("en")
+
 MB = 1024 * 1024
 LIMITS = {"max_bytes": 50 * MB, "max_seconds": 60}
 #: Atoms a phone's MOV/MP4 carries its location in: QuickTime ©xyz, 3GPP loci.
@@ -129,13 +132,6 @@ def test_longer_than_the_limit_and_larger_than_the_limit():
 
 
 # --- Through the form, the job and moderation -----------------------------------------------
-
-
-@pytest.fixture
-def client(app):
-    client = app.test_client()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
 
 
 def submit_with_video(client, raw: bytes, name: str = "VID_0001.MOV"):
