@@ -304,6 +304,6 @@ def test_upgrading_forgets_the_uploads_of_videos_already_re_encoded(app, make_ap
     command.downgrade(config, "b8d41f6c2a90")  # the revision before
     command.upgrade(config, "head")
 
-    kept = dict(db.session.execute(select(Video.state, Video.private_raw)).tuples().all())
+    kept = dict(db.session.execute(select(Video.state, Video.private_raw)).all())
     assert kept.pop(VideoState.PROCESSING) == b"\xa9xyz upload"
     assert set(kept.values()) == {b""} and len(kept) == len(VideoState) - 1
