@@ -29,13 +29,16 @@ SchemaLike = type[Schema] | Schema
 
 
 def allowed_names(*schemas: SchemaLike) -> tuple[str, ...]:
-    """The query arguments read by ``schemas`` (their data keys), then ALWAYS_ALLOWED."""
-    names = [
-        spec.data_key or name
-        for schema in schemas
-        for name, spec in schema._declared_fields.items()
-    ]
+    """The query arguments read by ``schemas`` (their data keys), then ALWAYS_ALLOWED.
+
+    A schema instance counts with its own fields, so ``Schema(only=…)`` narrows what an
+    address accepts."""
+    names = [spec.data_key or name for schema in schemas for name, spec in _fields(schema).items()]
     return tuple(dict.fromkeys([*names, *ALWAYS_ALLOWED]))
+
+
+def _fields(schema: SchemaLike) -> dict:
+    return schema._declared_fields if isinstance(schema, type) else schema.fields
 
 
 def refuse_unknown(args: Iterable[str], *schemas: SchemaLike) -> None:

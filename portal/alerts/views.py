@@ -45,7 +45,7 @@ def render_form(values: dict, errors: dict | None = None, status: int = 200):
 
 
 @bp.get("/subscribe")
-@strict_query(SubscriptionSchema, respond=html_error_page)
+@strict_query(SubscriptionSchema(only=PRESETS), respond=html_error_page)
 def subscribe_form():
     """The form, preset from the query string (e.g. ``?appeal=BSK-2026-000123``)."""
     values = {name: request.args[name] for name in PRESETS if request.args.get(name)}

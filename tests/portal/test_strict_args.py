@@ -118,3 +118,12 @@ def test_the_allowed_names_are_the_schemas_fields():
 def test_news_and_alert_links_keep_working(client):
     assert client.get("/news?page=1&lang=ky").status_code == 200
     assert client.get("/alerts/subscribe?city=bishkek&category=pothole").status_code == 200
+
+
+@pytest.mark.parametrize("name", ["area", "email"])
+def test_the_alert_form_refuses_what_a_link_cannot_preset(client, name):
+    """The drawn area and the address are posted, never read from a link: such an argument
+    was silently ignored, so the form looked preset while it was not."""
+    response = client.get(f"/alerts/subscribe?{name}=x&lang=en")
+    assert response.status_code == 400
+    assert f"“{name}”" in response.get_data(as_text=True)
