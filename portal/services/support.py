@@ -182,11 +182,13 @@ def pending_support(token: str, now: datetime | None = None) -> tuple[SupportReq
 def confirm_support(token: str) -> SupportResult:
     """Count the supporter a confirmation link stands for (once): the request is claimed
     by one conditional UPDATE, so of two simultaneous confirmations one counts and the
-    other is told the link was used. Raises as ``pending_support``, or NotFound/Conflict
-    when the appeal is no longer published or open; nothing changes then."""
+    other is told the link was used. A link of an appeal staff closed meanwhile as a
+    duplicate counts for the original, as the duplicate's supporters did. Raises as
+    ``pending_support``, or NotFound/Conflict when the appeal is no longer published or
+    open; nothing changes then."""
     pending, appeal = pending_support(token)
     with transaction():
-        appeal = _supportable(appeal.public_id)
+        appeal = _supportable(_counts_for(appeal))
         claimed = db.session.execute(
             update(SupportRequest)
             .where(SupportRequest.id == pending.id, SupportRequest.confirmed_at.is_(None))
@@ -200,6 +202,14 @@ def confirm_support(token: str) -> SupportResult:
             db.session.add(Supporter(appeal_id=appeal.id, browser_hash=pending.browser_hash))
             appeal.updated_at = utcnow()  # a published field changed
     return SupportResult(appeal.public_id, _count(appeal.id), added=added)
+
+
+def _counts_for(appeal: Appeal) -> str:
+    """The public id a support of ``appeal`` counts for: its original once it is closed
+    as a duplicate (``count_for_original`` moved its supporters there), else itself."""
+    if appeal.duplicate_of_id is None:
+        return appeal.public_id
+    return db.session.scalar(select(Appeal.public_id).where(Appeal.id == appeal.duplicate_of_id))
 
 
 def purge_old_requests(now: datetime | None = None) -> int:

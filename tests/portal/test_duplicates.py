@@ -19,6 +19,13 @@ from portal.services import staff_actions
 from portal.services.core import Conflict, Forbidden, ServiceError
 from portal.services.support import add_supporter
 from tests.portal.test_concurrency import in_parallel
+from tests.portal.test_support_mail import (
+    RESIDENT,
+    ask,
+    mailbox,  # noqa: F401 - a fixture
+    mails_to,
+    token_of,
+)
 
 SENTINEL_TEXT = "SENTINEL-RAW-Иван-Петров-+996555123456"
 SENTINEL_MAIL = "sentinel-nearby@example.org"
@@ -211,6 +218,24 @@ def test_no_support_reaches_a_closed_duplicate(app, make_appeal, owner):
     with pytest.raises(Conflict):
         add_supporter(duplicate.public_id, "z" * 40)
     assert supporters(duplicate) == 0
+
+
+@pytest.mark.usefixtures("mailbox")
+def test_a_mailed_support_confirmed_after_the_duplicate_mark_counts_for_the_original(
+    client, make_appeal, owner
+):
+    original, duplicate = make_appeal(), make_appeal()
+    ask(client, duplicate.public_id)
+    staff_actions.set_status(
+        owner, duplicate.public_id, status="duplicate", duplicate_of=original.public_id
+    )
+    assert supporters(original) == 1  # the duplicate's author
+    token = token_of(mails_to(RESIDENT)[0])
+    response = client.post(f"/support/confirm/{token}?lang=en")
+    assert response.status_code == 200
+    assert f"/appeals/{original.public_id}" in response.get_data(as_text=True)
+    assert supporters(original) == 2 and supporters(duplicate) == 0
+    assert client.post(f"/support/confirm/{token}?lang=en").status_code == 400  # used
 
 
 def test_supports_racing_the_duplicate_mark_are_counted_once(app, make_appeal, owner):
