@@ -91,6 +91,18 @@ def lock_row(public_id: str) -> None:
         )
 
 
+def lock_rows(*public_ids: str) -> None:
+    """Lock several appeals' rows in one order (their public ids'), so that two actions
+    locking the same pair from opposite ends wait for each other instead of deadlocking.
+    SQLite: ``lock_row`` of the first takes the database's write lock, which covers all."""
+    ordered = sorted(set(public_ids))
+    if db.session.get_bind().dialect.name == "sqlite":
+        lock_row(ordered[0])
+        return
+    query = select(Appeal.id).where(Appeal.public_id.in_(ordered)).order_by(Appeal.public_id)
+    db.session.execute(query.with_for_update()).all()
+
+
 def _require_status(appeal: Appeal, allowed, message: str) -> None:
     if appeal.status not in allowed:
         raise Conflict(message)
@@ -226,6 +238,8 @@ def set_status(
     """In progress; or closed as solved, not the city's responsibility, duplicate of <id>."""
     now = now or utcnow()
     with transaction():
+        if status == "duplicate" and duplicate_of:
+            lock_rows(public_id, duplicate_of)  # A as B's duplicate while B as A's: no deadlock
         appeal = load_appeal(user, "set_status", public_id, lock=True)
         if status == "in_progress":
             _require_status(

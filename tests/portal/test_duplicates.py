@@ -267,6 +267,34 @@ def test_supports_racing_the_duplicate_mark_are_counted_once(app, make_appeal, o
     assert len(rows) == len({key for _, key in rows}) == 4 * 4 + 1  # + the author
 
 
+def test_two_appeals_marked_duplicates_of_each_other_at_once_end_with_one_original(
+    app, make_appeal, owner
+):
+    """Staff mark A a duplicate of B while a colleague marks B one of A: one mark wins,
+    the other is refused as a duplicate of a duplicate (not a deadlock, not a 500)."""
+    first, second = make_appeal(), make_appeal()
+    pair, owner_id = (first.public_id, second.public_id), owner.id
+
+    def mark(n: int) -> str:
+        from portal.models import StaffUser
+
+        user = db.session.get(StaffUser, owner_id)
+        try:
+            staff_actions.set_status(user, pair[n], status="duplicate", duplicate_of=pair[1 - n])
+        except ServiceError as refused:
+            return f"refused {refused.status_code}"
+        return "marked"
+
+    for _ in range(3):  # the deadlock needed an unlucky interleaving
+        outcomes = in_parallel(app, mark, count=2)
+        assert sorted(outcomes) in (["marked", "refused 400"], ["marked", "refused 409"])
+        db.session.expire_all()
+        marks = select(Appeal.duplicate_of_id).where(Appeal.public_id.in_(pair))
+        assert db.session.scalars(marks).all().count(None) == 1  # one closed, one original
+        first, second = make_appeal(), make_appeal()
+        pair = (first.public_id, second.public_id)
+
+
 # --- Performance -------------------------------------------------------------------------------
 
 
