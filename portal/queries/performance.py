@@ -261,10 +261,10 @@ def compute_performance_set(
     now = now or utcnow()
     version = version or data_version()
     months = stats.month_starts(window_start, window_end)
-    rows, cells = counts.count_rows(
+    lines = counts.count_rows(
         window_start, window_end, city, months, now, service, from_appeals=from_appeals
     )
-    groups = counts.fold(rows, cells)
+    groups = counts.fold(lines)
     names = counts.names()
     city_slug = city
     published: dict[str, list[PerformanceRow]] = {}

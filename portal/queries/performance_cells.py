@@ -9,14 +9,16 @@ request, so it needs no write to stay exact.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+import numpy as np
+from sqlalchemy import Integer, case, func, literal, select
 
 from portal.extensions import db
 from portal.models import AppealKind, City, Service
-from portal.performance_cells import CELLS, DAYS, KIND_DAYS, KINDS, OPEN, decode_histogram
-from portal.performance_models import CELL_KEY, CELL_SUMS, KIND_SUMS, NO_DISTRICT
+from portal.performance_cells import CELLS, DAYS, KIND_DAYS, KINDS, OPEN
+from portal.performance_models import CELL_KEY, CELL_SUMS, KIND_SUMS
 
 
 def _in_place(query, table, city: str | None, service: str | None):
@@ -35,58 +37,91 @@ def _in_place(query, table, city: str | None, service: str | None):
 #: Days of a window read from the per-day tables: (month index, first day, last day, +1 to
 #: add them or -1 to subtract them).
 DayRange = tuple[int, date, date, int]
-#: One grain's figures: (city, service, category, district, month index), the sums of
-#: ``performance_counts.fold`` (received, answered, on time, deadline known, overdue,
-#: reopened, solved, partly, score 1…5) and the histogram of working days.
-Cell = tuple[tuple, list[int], dict[int, int]]
+#: Columns of a line of figures (``Lines``): the finest key, the line's sign, then the sums
+#: of ``performance_counts.fold`` (received, answered, on time, deadline known, overdue,
+#: reopened, solved, partly, score 1…5).
+KEY_WIDTH, SIGN = 5, 5
+
+
+@dataclass
+class Lines:
+    """Figures at the finest grain, one line per summary-table row (several may share a
+    key: one per month or day, one for the open appeals past their deadline):
+    ``numbers`` an int64 matrix (city, service, category, district — NO_DISTRICT for
+    none —, month index, sign, sums), ``workdays`` each line's histogram of working days
+    as stored (JSON text, or None)."""
+
+    numbers: np.ndarray
+    workdays: list[str | None]
+
+    @classmethod
+    def join(cls, parts: list[Lines]) -> Lines:
+        numbers = [p.numbers for p in parts if len(p.numbers)]
+        return cls(
+            np.concatenate(numbers) if numbers else np.zeros((0, SIGN + 14), dtype=np.int64),
+            [text for p in parts for text in p.workdays],
+        )
 
 
 def window_cells(
     months: list[date], summed: list[int], ranges: list[DayRange], city: str | None,
     service: str | None, now: datetime,
-) -> list[Cell]:  # fmt: skip
+) -> Lines:  # fmt: skip
     """Problems of the window's ``months`` taken whole (``summed``: their indices) from
-    ``performance_cells``, and of the days of ``ranges`` from ``performance_days``. A
-    grain may come in several cells (one per month or day, and one for its open appeals
-    past their deadline): ``fold`` adds them up."""
-    out: list[Cell] = []
+    ``performance_cells``, and of the days of ``ranges`` from ``performance_days``."""
+    parts = []
     if summed:
         index = {months[i]: i for i in summed}
         whole = list(index)
-        out += _cells(CELLS, "month", lambda c: c.in_(whole), index.__getitem__, 1,
-                      city, service, now)  # fmt: skip
+
+        def month_position(column):
+            return case(*((column == month, i) for month, i in index.items()))
+
+        parts += _cells(CELLS, "month", lambda c: c.in_(whole), month_position, 1,
+                        city, service, now)  # fmt: skip
     for position, first, last, sign in ranges:
-        out += _cells(DAYS, "day", lambda c, a=first, b=last: c.between(a, b),
-                      lambda _day, i=position: i, sign, city, service, now)  # fmt: skip
-    return out
+        parts += _cells(DAYS, "day", lambda c, a=first, b=last: c.between(a, b),
+                        lambda _c, i=position: literal(i, Integer), sign, city, service,
+                        now)  # fmt: skip
+    return Lines.join(parts)
 
 
-def _cells(table, period: str, within, position, sign, city, service, now) -> list[Cell]:
+def _cells(table, period: str, within, position, sign, city, service, now) -> list[Lines]:
     """Rows of ``table`` whose ``period`` column (month or day) is ``within``, keyed by the
-    ``position`` of their period, times ``sign``; then their grain's open appeals past
+    ``position`` (SQL) of their period, with ``sign``; then their grain's open appeals past
     their deadline (``performance_open`` has both columns)."""
-    columns = [table.c[name] for name in (*CELL_KEY[:4], period, *CELL_SUMS)]
-    query = select(*columns, table.c.workdays).where(within(table.c[period]))
-    out: list[Cell] = []
-    for row in db.session.execute(_in_place(query, table, city, service)):
-        key = (row[0], row[1], row[2], _district(row[3]), position(row[4]))
-        received, answered, on_time, known, *rest = row[5:17]
-        sums = [received, answered, on_time, known, 0, *rest]
-        days = decode_histogram(row[17])
-        if sign != 1:
-            sums, days = [sign * n for n in sums], {d: sign * n for d, n in days.items()}
-        out.append((key, sums, days))
+    grain = [table.c[name] for name in CELL_KEY[:4]]
+    sums = [table.c[name] for name in CELL_SUMS]
+    query = select(
+        *grain, position(table.c[period]), literal(sign, Integer), *sums[:4],
+        literal(0, Integer), *sums[4:], table.c.workdays,
+    ).where(within(table.c[period]))  # fmt: skip
+    rows = db.session.execute(_in_place(query, table, city, service)).all()
+    found = Lines(_matrix([row[:-1] for row in rows]), [row[-1] for row in rows])
     grain = [OPEN.c[name] for name in CELL_KEY[:4]]
+    zero = literal(0, Integer)
     overdue = (
-        select(*grain, OPEN.c[period], func.sum(OPEN.c.open), func.sum(OPEN.c.open_unknown))
+        select(
+            *grain,
+            position(OPEN.c[period]),
+            literal(sign, Integer),
+            zero,
+            zero,
+            zero,
+            func.sum(OPEN.c.open_unknown),
+            func.sum(OPEN.c.open),
+            *[zero] * 8,
+        )  # fmt: skip
         .where(OPEN.c.kind == AppealKind.PROBLEM.value, within(OPEN.c[period]))
         .where(OPEN.c.due_at < now)
         .group_by(*grain, OPEN.c[period])
     )
-    for *key, when, count, unknown in db.session.execute(_in_place(overdue, OPEN, city, service)):
-        key = (*key[:3], _district(key[3]), position(when))
-        out.append((key, [0, 0, 0, sign * unknown, sign * count] + [0] * 8, {}))
-    return out
+    rows = [tuple(row) for row in db.session.execute(_in_place(overdue, OPEN, city, service))]
+    return [found, Lines(_matrix(rows), [None] * len(rows))]
+
+
+def _matrix(rows) -> np.ndarray:
+    return np.array(rows, dtype=np.int64).reshape(len(rows), SIGN + 14)
 
 
 def counts_by(name: str) -> bool:
@@ -120,7 +155,3 @@ def figures_by_value(
         for value, unknown in db.session.execute(_in_place(overdue, OPEN, city, service)):
             out.setdefault(str(value), [0, 0, 0, 0])[3] += sign * unknown
     return out
-
-
-def _district(district_id: int) -> int | None:
-    return None if district_id == NO_DISTRICT else district_id

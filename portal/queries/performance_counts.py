@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
+import orjson
 from sqlalchemy import and_, bindparam, case, func, or_, select
 
 from opendata import stats
@@ -34,6 +35,7 @@ from portal.models import (
     Solved,
     utcnow,
 )
+from portal.performance_models import NO_DISTRICT
 from portal.queries import performance_cells as cells
 from portal.queries.record import APPEAL
 from portal.workdays import BISHKEK
@@ -52,23 +54,27 @@ def local_start(day: date) -> datetime:
 
 def count_rows(
     window_start, window_end, city, months, now, service=None, *, from_appeals=False
-) -> tuple[list, list]:
-    """(rows, cells) for ``fold``: whole months of the window from the monthly summary
-    tables, the days of months it covers only in part from the per-day tables (cells;
-    ``month_plan`` says which). With ``from_appeals`` every day of the window is counted
-    from the appeals instead (rows per city, service, category, district, month index and
-    working days: the slow recount the tables are checked against)."""
+) -> cells.Lines:
+    """The window's figures at the finest grain, for ``fold``: whole months from the
+    monthly summary tables, the days of months it covers only in part from the per-day
+    tables (``month_plan`` says which). With ``from_appeals`` every day of the window is
+    counted from the appeals instead (the slow recount the tables are checked against)."""
     bounds = window_bounds(window_start, window_end, months)
-    if from_appeals:
-        query = count_query(now, city, service)
-        rows = [
-            (row[0], row[1], row[2], row[3], index, *row[4:])
-            for index in range(len(months))
-            for row in db.session.execute(query, {"begin": bounds[index], "end": bounds[index + 1]})
-        ]
-        return rows, []
-    summed, ranges = month_plan(months, bounds)
-    return [], cells.window_cells(months, summed, ranges, city, service, now)
+    if not from_appeals:
+        summed, ranges = month_plan(months, bounds)
+        return cells.window_cells(months, summed, ranges, city, service, now)
+    query = count_query(now, city, service)
+    numbers, workdays = [], []
+    for index in range(len(months)):
+        span = {"begin": bounds[index], "end": bounds[index + 1]}
+        for city_id, service_id, category_id, district_id, days, *sums in db.session.execute(
+            query, span
+        ):
+            district = NO_DISTRICT if district_id is None else district_id
+            numbers.append((city_id, service_id, category_id, district, index, 1, *sums))
+            workdays.append(None if days is None else f'{{"{days}":{sums[1]}}}')
+    matrix = np.array(numbers, dtype=np.int64).reshape(len(numbers), cells.SIGN + 14)
+    return cells.Lines(matrix, workdays)
 
 
 def month_plan(months: list[date], bounds: list[datetime]) -> tuple[list[int], list[tuple]]:
@@ -170,40 +176,33 @@ def count_query(now: datetime, city: str | None, service: str | None = None):
 _GROUP_COLUMNS = {"service": (0, 1), "category": (0, 2), "district": (0, 3), "month": (4,),
                   "service_month": (0, 1, 4), "category_district": (0, 2, 3)}  # fmt: skip
 _WIDTH = len(_SUM_FIELDS) + 5  # the sums, then the five score counts
-_NONE = -1  # district_id None in a key array
 
 
-def fold(rows=(), cells=()) -> dict[str, dict[tuple, Counts]]:
-    """Roll the finest-grain counts up into every grouping: ``rows`` counted from the
-    appeals (one per number of working days), ``cells`` from the summary tables (key,
-    sums, histogram of working days; several may share a key, and their figures may be
-    negative: days subtracted from a month).
+def fold(lines: cells.Lines) -> dict[str, dict[tuple, Counts]]:
+    """Roll the finest-grain figures up into every grouping.
 
-    One matrix (numpy): a line per row or cell, the sums then the histogram by working
-    days (column = _WIDTH + days). Lines are added up per finest key; a key whose appeals
-    were all subtracted is no group; every grouping sums the finest keys it covers.
+    One matrix (numpy): a line per summary-table row, its sums times its sign, then its
+    histogram of working days (column = _WIDTH + days). Lines are added up per finest
+    key; a key whose appeals were all subtracted is no group; every grouping sums the
+    finest keys it covers.
     """
-    keys, lines, histograms = [], [], []
-    for city_id, service_id, category_id, district_id, month, days, *sums in rows:
-        keys.append((city_id, service_id, category_id, district_id, month))
-        lines.append(sums)
-        histograms.append({days: sums[1]} if days is not None else None)
-    for key, sums, days in cells:
-        keys.append(key)
-        lines.append(sums)
-        histograms.append(days)
-    if not keys:
+    numbers, texts = lines.numbers, lines.workdays
+    if not len(numbers):
         return {g: {} for g in stats.GROUPINGS}
-    longest = max((max(h) for h in histograms if h), default=-1)
-    matrix = np.zeros((len(keys), _WIDTH + longest + 1), dtype=np.int64)
-    matrix[:, :_WIDTH] = lines
-    for line, days in enumerate(histograms):
-        for value, count in (days or {}).items():
-            matrix[line, _WIDTH + value] += count
-    key_array = np.array(
-        [(*k[:3], _NONE if k[3] is None else k[3], k[4]) for k in keys], dtype=np.int64
-    )
-    finest_keys, finest = _sum_by(key_array, matrix)
+    signs = numbers[:, cells.SIGN]
+    stored = [i for i, text in enumerate(texts) if text and text != "{}"]
+    histograms = orjson.loads("[" + ",".join(texts[i] for i in stored) + "]")
+    at, days, count = [], [], []
+    for line, histogram in zip(stored, histograms, strict=True):
+        for value, n in histogram.items():
+            at.append(line)
+            days.append(int(value))
+            count.append(n)
+    matrix = np.zeros((len(numbers), _WIDTH + max(days, default=-1) + 1), dtype=np.int64)
+    matrix[:, :_WIDTH] = numbers[:, cells.SIGN + 1 :] * signs[:, None]
+    if at:
+        matrix[at, _WIDTH + np.array(days)] = np.array(count) * signs[at]
+    finest_keys, finest = _sum_by(numbers[:, : cells.KEY_WIDTH], matrix)
     kept = finest[:, 0] != 0
     finest_keys, finest = finest_keys[kept], finest[kept]
     out = {}
@@ -211,21 +210,26 @@ def fold(rows=(), cells=()) -> dict[str, dict[tuple, Counts]]:
         columns = _GROUP_COLUMNS[group_by]
         group_keys, sums = _sum_by(finest_keys[:, columns], finest)
         out[group_by] = {
-            tuple(None if c == 3 and v == _NONE else v for c, v in zip(columns, key, strict=True)):
-                _counts(values)
+            tuple(None if c == 3 and v == NO_DISTRICT else v
+                  for c, v in zip(columns, key, strict=True)): _counts(values)
             for key, values in zip(group_keys.tolist(), sums.tolist(), strict=True)
         }  # fmt: skip
     return out
 
 
 def _sum_by(keys: np.ndarray, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct lines of ``keys`` and the sum of the lines of ``matrix`` of each."""
+    """The distinct lines of ``keys`` and the sum of the lines of ``matrix`` of each (keys
+    coded as one integer per line, sorted, summed per run)."""
     if not len(keys):
         return keys, matrix
-    distinct, inverse = np.unique(keys, axis=0, return_inverse=True)
-    sums = np.zeros((len(distinct), matrix.shape[1]), dtype=matrix.dtype)
-    np.add.at(sums, inverse.reshape(-1), matrix)
-    return distinct, sums
+    code = np.zeros(len(keys), dtype=np.int64)
+    for column in keys.T:
+        values, inverse = np.unique(column, return_inverse=True)
+        code = code * len(values) + inverse.reshape(-1)
+    order = np.argsort(code, kind="stable")
+    ordered = code[order]
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    return keys[order[starts]], np.add.reduceat(matrix[order], starts, axis=0)
 
 
 def _counts(values: list[int]) -> Counts:
