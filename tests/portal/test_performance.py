@@ -406,3 +406,31 @@ def test_the_monthly_dataset_has_the_same_figures_as_the_page(client, fixture_ap
                 assert float(theirs[name]) == pytest.approx(float(row[name]), abs=1e-6)
             else:
                 assert not theirs[name]
+
+
+def test_the_warm_up_renders_the_page_in_every_language_and_caches_no_figures(
+    app, make_appeal, monkeypatch, caplog
+):
+    from portal import warmup
+    from portal.public import performance as views
+
+    make_appeal(status="published")
+    rendered = []
+    render = views.render_page
+    monkeypatch.setattr(views, "render_page", lambda *a, **k: rendered.append(k) or render(*a, **k))
+    monkeypatch.setattr(views, "cached_text", lambda *a: pytest.fail("cached at warm-up"))
+    caplog.set_level("INFO", logger=app.logger.name)
+    warmup.warm_up(app)
+    assert rendered == [{"cached": False}] * len(app.config["LANGUAGES"])
+    assert "warm-up of /performance:" in caplog.text and "failed" not in caplog.text
+
+
+def test_a_failed_warm_up_leaves_the_app_serving(app, client, monkeypatch, caplog):
+    from portal import warmup
+    from portal.queries import performance as queries
+
+    monkeypatch.setattr(queries, "compute_performance_set", lambda *a, **k: 1 / 0)
+    warmup.warm_up(app)
+    assert "warm-up of /performance failed" in caplog.text
+    monkeypatch.undo()
+    assert client.get("/performance").status_code == 200
