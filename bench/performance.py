@@ -4,12 +4,17 @@
     python bench/performance.py --appeals 200000
     python bench/performance.py --database-url sqlite:////work/benchdb/bench-1m.db
     python bench/performance.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench1m
+    python bench/performance.py --database-url … --reference /tmp/reference-tree  # new, then old
 
-*Cold* requests find an empty cache (the figures are computed from the database: one
-aggregate query per month, roll-ups, statistics); *warm* requests are served from the
-cache. *Event* requests follow a (simulated) new event: the newest month is counted again
-(synchronous mode); *event bg* is the default background mode, where the request gets the
-previous figures at once while a thread computes the new ones.
+With ``--reference`` (a source tree of the previous code, e.g. ``git archive main | tar -x
+-C /tmp/reference-tree``) the same benchmark of that tree runs right after this one, on the
+same database, and both tables are printed: new then old.
+
+*Cold* requests find an empty cache (the figures are computed from the database: the
+summary tables summed over the window, roll-ups, statistics); *warm* requests are served
+from the cache. *Event* requests follow a (simulated) new event: the figures are computed
+again (synchronous mode); *event bg* is the default background mode, where the request
+gets the previous figures at once while a thread computes the new ones.
 The database is only read. Prints the timings and the figures per service.
 """
 
@@ -21,6 +26,7 @@ import contextlib
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -83,9 +89,8 @@ def simulated_events(perf, app):
     with app.app_context():
         real = perf.data_version()
     bumps = {"n": 0}
-    saved = perf.data_version, perf.counts.months_touched_since
+    saved = perf.data_version
     perf.data_version = lambda: perf.DataVersion(real.event_id + bumps["n"], real.updated_at)
-    perf.counts.months_touched_since = lambda version, bounds: {len(bounds) - 2}
 
     def bump() -> None:
         bumps["n"] += 1
@@ -94,7 +99,7 @@ def simulated_events(perf, app):
         yield bump
     finally:
         wait_for_refresh()
-        perf.data_version, perf.counts.months_touched_since = saved
+        perf.data_version = saved
 
 
 def wait_for_refresh() -> None:
@@ -114,7 +119,10 @@ def main() -> None:
     parser.add_argument("--cold", type=int, default=5, help="cold requests per endpoint")
     parser.add_argument("--warm", type=int, default=50, help="warm requests per endpoint")
     parser.add_argument("--redis-url", default="", help="cache in Redis instead of in-process")
+    parser.add_argument("--reference", default="", help="source tree of the previous code")
     args = parser.parse_args()
+    if args.reference and not args.database_url:
+        parser.error("--reference needs --database-url (both trees read the same database)")
 
     url = args.database_url or seeded_sqlite(args.appeals)
     if not args.database_url:
@@ -210,6 +218,13 @@ def main() -> None:
             f"{(r['solved_share'] or 0) * 100:>6.1f}% {(r['reopen_rate'] or 0) * 100:>6.1f}%"
         )
     print(f"\nmedian of cold page timings: {statistics.median(results['page cold']) * 1000:.0f} ms")
+    if args.reference:
+        print(f"\n===== old: {args.reference} (same database, same arguments) =====", flush=True)
+        argv = [a for a in sys.argv[1:] if a != "--reference" and a != args.reference]
+        subprocess.run(
+            [sys.executable, str(Path(args.reference) / "bench" / "performance.py"), *argv],
+            env=dict(os.environ, PYTHONPATH=args.reference), check=True,
+        )  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -6,9 +6,12 @@
         --reference /tmp/reference-tree
 
 Each round starts a new gunicorn with 2 workers for every variant — *new* (this tree:
-whole months summed from the summary tables) and *old* (``--reference``, a source tree of
-the previous code, e.g. ``git archive main | tar -x -C /tmp/reference-tree``: every month
-counted from the appeals) — on the same database, in alternating order. It sends the same
+whole months from the monthly summary tables, the days of months covered in part from the
+per-day ones, each worker warmed up at start) and *old* (``--reference``, a source tree of
+the previous code, e.g. ``git archive main | tar -x -C /tmp/reference-tree``: whole months
+from the monthly tables, months covered in part counted from the appeals) — on the same
+database (migrated to this tree's schema; the old code reads the columns it knows), in
+alternating order. It sends the same
 random requests to both: /performance or /performance.json with a random city, service
 and window (the default, whole months, or any days). *Cold* is the first request of each
 filter in a new process (nothing cached), *warm* the same request again. The database is
@@ -91,15 +94,15 @@ def random_requests(n: int, services: dict[str, list[str]], today: date, seed: i
 def start(variant: str, reference: str, url: str, port: int, log) -> subprocess.Popen:
     env = dict(os.environ, PORTAL_DATABASE_URL=url, PORTAL_SECRET_KEY="b" * 40)
     env.pop("PORTAL_REDIS_URL", None)  # each process caches for itself: nothing warm
-    if variant == "old":
-        env["PYTHONPATH"] = reference  # before this tree's editable install
+    # Each variant's tree before the editable install (which may be yet another tree).
+    env["PYTHONPATH"] = reference if variant == "old" else str(HERE)
     gunicorn = Path(sys.executable).with_name("gunicorn")
     process = subprocess.Popen(
         [str(gunicorn), "-w", "2", "-b", f"127.0.0.1:{port}", "--timeout", "300",
          "portal.wsgi:app"],
         env=env, stdout=log, stderr=log, cwd=tempfile.gettempdir(),
     )  # fmt: skip
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
             if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=60).status_code == 200:
@@ -112,14 +115,19 @@ def start(variant: str, reference: str, url: str, port: int, log) -> subprocess.
 
 
 def measure(port: int, paths: list[tuple[str, str]], results: dict, variant: str) -> None:
+    """Each path cold then warm; the very first request of the process is also kept apart
+    ("first": a cold process), as are the first ones each of the 2 workers answers."""
     session = requests.Session()
     for temperature in ("cold", "warm"):
-        for kind, path in paths:
+        for number, (kind, path) in enumerate(paths):
             started = time.perf_counter()
             response = session.get(f"http://127.0.0.1:{port}{path}", timeout=300)
             elapsed = time.perf_counter() - started
             assert response.status_code == 200, (path, response.status_code)
-            for key in ((variant, temperature, kind), (variant, temperature, "all")):
+            keys = [(variant, temperature, kind), (variant, temperature, "all")]
+            if temperature == "cold" and number < 2:
+                keys.append((variant, "first", "all"))
+            for key in keys:
                 results.setdefault(key, []).append(elapsed)
 
 
@@ -134,6 +142,7 @@ def main() -> None:
     args = parser.parse_args()
 
     services, today = reference_lists(args.database_url)
+    print(f"load average at start {os.getloadavg()[0]:.1f}")
     results: dict[tuple, list[float]] = {}
     with tempfile.NamedTemporaryFile("w", prefix="gunicorn-", suffix=".log", delete=False) as log:
         for round_ in range(args.rounds):
@@ -160,10 +169,10 @@ def main() -> None:
               f"{percentile(values, 0.5) * 1000:>8.0f} {percentile(values, 0.95) * 1000:>8.0f} "
               f"{max(values) * 1000:>8.0f}")  # fmt: skip
     for variant in ("new", "old"):
-        worst = percentile(
-            results[(variant, "cold", "all")] + results[(variant, "warm", "all")], 0.95
-        )
-        print(f"{variant}: p95 of every request {worst * 1000:.0f} ms — target ≤ 500 ms: "
+        cold, first = results[(variant, "cold", "all")], results[(variant, "first", "all")]
+        worst = percentile(cold + results[(variant, "warm", "all")], 0.95)
+        print(f"{variant}: p95 of every request {worst * 1000:.0f} ms (cold {percentile(cold, 0.95) * 1000:.0f}, "
+              f"first of a new process {percentile(first, 0.95) * 1000:.0f}) — target ≤ 500 ms: "
               f"{'met' if worst <= 0.5 else 'NOT met'}")  # fmt: skip
 
 

@@ -761,4 +761,9 @@ from portal import search_index as _search_index  # noqa: E402
 _search_index.declare_indexes(SearchDocument.__table__)
 
 # Summary tables of the service-performance figures (portal.performance_models).
-from portal.performance_models import PerformanceCell, PerformanceOpen  # noqa: E402,F401
+from portal.performance_models import (  # noqa: E402,F401
+    PerformanceCell,
+    PerformanceDay,
+    PerformanceKindDay,
+    PerformanceOpen,
+)

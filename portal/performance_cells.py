@@ -34,13 +34,17 @@ from portal.models import OPEN_STATUSES, PUBLIC_STATUSES, Appeal, AppealKind, So
 from portal.performance_models import (
     CELL_KEY,
     CELL_SUMS,
+    DAY_KEY,
+    KIND_DAY_KEY,
     KIND_KEY,
     KIND_SUMS,
     NO_DISTRICT,
     OPEN_KEY,
     OPEN_SUMS,
     PerformanceCell,
+    PerformanceDay,
     PerformanceKind,
+    PerformanceKindDay,
     PerformanceOpen,
 )
 from portal.workdays import BISHKEK
@@ -48,8 +52,16 @@ from portal.workdays import BISHKEK
 CELLS = PerformanceCell.__table__
 KINDS = PerformanceKind.__table__
 OPEN = PerformanceOpen.__table__
+DAYS = PerformanceDay.__table__
+KIND_DAYS = PerformanceKindDay.__table__
 #: Every summary table: (table, key columns, additive columns).
-TABLES = ((CELLS, CELL_KEY, CELL_SUMS), (KINDS, KIND_KEY, KIND_SUMS), (OPEN, OPEN_KEY, OPEN_SUMS))
+TABLES = (
+    (CELLS, CELL_KEY, CELL_SUMS),
+    (KINDS, KIND_KEY, KIND_SUMS),
+    (OPEN, OPEN_KEY, OPEN_SUMS),
+    (DAYS, DAY_KEY, CELL_SUMS),
+    (KIND_DAYS, KIND_DAY_KEY, KIND_SUMS),
+)
 _APPEALS = Appeal.__table__
 #: What a contribution is computed from (public columns only).
 SOURCE_COLUMNS = tuple(
@@ -82,37 +94,42 @@ def month_of(moment) -> date:
     return date(local.year, local.month, 1)
 
 
+def day_of(moment) -> date:
+    """The Asia/Bishkek day of an instant (the day of submission)."""
+    return moment.astimezone(BISHKEK).date()
+
+
 def contribution(row) -> Contribution:
     """What one appeal row (``SOURCE_COLUMNS``) adds to each table; nothing when the
     appeal is not in the public record."""
     status = _code(row.status)
     if status not in _PUBLIC:
         return {}
-    kind, month = _code(row.kind), month_of(row.submitted_at)
+    kind, day = _code(row.kind), day_of(row.submitted_at)
+    month = day.replace(day=1)
     district = NO_DISTRICT if row.district_id is None else row.district_id
     answered = row.first_answer_at is not None
     on_time, known = int(row.answered_on_time is True), int(row.answered_on_time is not None)
+    kind_sums = (1, int(answered), on_time, known)
     out: Contribution = {
-        KINDS.name: (
-            (row.city_id, row.service_id, kind, row.channel, month),
-            (1, int(answered), on_time, known),
-            None,
-        )
+        KINDS.name: ((row.city_id, row.service_id, kind, row.channel, month), kind_sums, None),
+        KIND_DAYS.name: ((row.city_id, row.service_id, kind, row.channel, day), kind_sums, None),
     }
     if kind == _PROBLEM:
         solved, score = _code(row.last_solved), row.last_score
         days = row.first_answer_workdays
-        out[CELLS.name] = (
-            (row.city_id, row.service_id, row.category_id, district, month),
-            (
-                1, int(answered), on_time, known, int((row.reopen_count or 0) > 0),
-                int(solved == Solved.YES.value), int(solved == Solved.PARTLY.value),
-                *(int(score == s) for s in range(1, 6)),
-            ),
-            {days: 1} if answered and days is not None else None,
+        sums = (
+            1, int(answered), on_time, known, int((row.reopen_count or 0) > 0),
+            int(solved == Solved.YES.value), int(solved == Solved.PARTLY.value),
+            *(int(score == s) for s in range(1, 6)),
         )  # fmt: skip
+        histogram = {days: 1} if answered and days is not None else None
+        grain = (row.city_id, row.service_id, row.category_id, district)
+        out[CELLS.name] = ((*grain, month), sums, histogram)
+        out[DAYS.name] = ((*grain, day), sums, histogram)
     if status in _OPEN:
-        key = (row.city_id, row.service_id, row.category_id, district, kind, row.channel, month)
+        key = (row.city_id, row.service_id, row.category_id, district, kind, row.channel, month,
+               day)  # fmt: skip
         unknown = int(not answered and row.answered_on_time is None)
         out[OPEN.name] = ((*key, row.due_at), (1, unknown), None)
     return out

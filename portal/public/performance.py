@@ -110,6 +110,14 @@ def performance():
         errors, status = error_dict(error), 400
         query = parse_performance_query({}, today=_today(), cities=tuple(ref.cities))
     result = performance_set(query.window_start, query.window_end, query.city, query.service)
+    page = render_page(query, result, ref, errors, cached=True)
+    return page, status
+
+
+def render_page(query: PerformanceQuery, result: PerformanceSet, ref, errors: dict,
+                cached: bool) -> str:  # fmt: skip
+    """/performance as HTML; its figures section is kept next to the figures (``cached``)
+    or rendered anew (the warm-up of a new process, ``portal.warmup``)."""
     context = {
         "query": query,
         "result": result,
@@ -120,24 +128,24 @@ def performance():
         "month_date": _month_date,
     }
     months = stats.month_starts(query.window_start, query.window_end)
-    figures = cached_text(
-        f"{result.cache_key}:html:{get_locale()}",
-        lambda: render_template(
+
+    def figures() -> str:
+        return render_template(
             "performance/_figures.html",
             months=[m.strftime("%Y-%m") for m in months],
             centres=district_centres(),
             **_breakdowns(query),
             **context,
-        ),
-    )
-    page = render_template(
+        )
+
+    key = f"{result.cache_key}:html:{get_locale()}"
+    return render_template(
         "performance/index.html",
-        figures=Markup(figures),
+        figures=Markup(cached_text(key, figures) if cached else figures()),
         errors=errors,
         args=request.args,
         **context,
     )
-    return page, status
 
 
 @bp.get("/performance.json")

@@ -1,8 +1,9 @@
 """Service performance: counts in SQL, figures in ``opendata.stats``, results cached.
 
-``portal.queries.performance_counts`` counts the appeals received in the window (one GROUP
-BY per month) and rolls the counts up into every grouping (service, category, district,
-month, service × month, category × district); every figure is derived by
+``portal.queries.performance_counts`` sums the summary tables kept current by every write
+over the appeals received in the window (whole months and exact days) and rolls the
+counts up into every grouping (service, category, district, month, service × month,
+category × district); every figure is derived by
 ``opendata.stats`` (medians are exact: working days are small integers in a histogram).
 
 Results are cached through Flask-Caching (Redis when PORTAL_REDIS_URL is set, else in this process) under a key
@@ -11,13 +12,12 @@ that every new event — answer, rating, reopening, extension, publication — i
 and the current date in Asia/Bishkek (deadlines end at 23:59:59 local time, so "overdue
 now" can only change at midnight without an event). A short TTL bounds staleness anyway.
 After a change, the previous figures are served while new ones are computed (see
-``performance_set``). Index: ``ix_appeals_performance`` covers the query.
+``performance_set``).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -204,14 +204,8 @@ def _compute_and_store(
     day = utcnow().astimezone(BISHKEK).date().isoformat()
     key = f"{base}:{version.event_id}:{day}"
     cache = _cache()
-    # Per-month counts of today's last run: only months touched since are counted again.
-    state_key = f"{base}:months:{day}"
-    saved = cache.get(state_key)
-    state = json.loads(saved) if saved else {}
-    result = compute_performance_set(
-        window_start, window_end, city, version=version, state=state, service=service
-    )
-    cache.set(state_key, json.dumps(state, separators=(",", ":")), LATEST_TTL_SECONDS)
+    result = compute_performance_set(window_start, window_end, city, version=version,
+                                     service=service)  # fmt: skip
     text = result.to_json()
     cache.set(key, text, CACHE_TTL_SECONDS)
     cache.set(f"{base}:latest", f"{key}\n{text}", LATEST_TTL_SECONDS)
@@ -258,21 +252,19 @@ def compute_performance_set(
     *,
     version: DataVersion | None = None,
     now: datetime | None = None,
-    state: dict | None = None,
     service: str | None = None,
+    from_appeals: bool = False,
 ) -> PerformanceSet:
-    """Run the aggregate queries and build every grouping.
-
-    ``state`` (optional, updated in place) keeps the per-month counts of an earlier run of
-    the same day: then only the months touched by newer events are counted again.
-    """
+    """Sum the summary tables over the window and build every grouping (``from_appeals``:
+    count the appeals themselves instead, the slow recount the tables are checked
+    against)."""
     now = now or utcnow()
     version = version or data_version()
     months = stats.month_starts(window_start, window_end)
-    rows, cells = counts.count_rows(
-        window_start, window_end, city, months, now, version.event_id, state, service
+    lines = counts.count_rows(
+        window_start, window_end, city, months, now, service, from_appeals=from_appeals
     )
-    groups = counts.fold(rows, cells)
+    groups = counts.fold(lines)
     names = counts.names()
     city_slug = city
     published: dict[str, list[PerformanceRow]] = {}

@@ -1,20 +1,22 @@
-"""Counting appeals for the service-performance figures: SQL and roll-ups.
+"""Counting appeals for the service-performance figures: summary tables and roll-ups.
 
-One GROUP BY per calendar month of the window (a range on ``submitted_at``, covered by
-the index ``ix_appeals_performance``) returns counts at the finest grain (city, service,
-category, district, working days to first answer); ``fold`` rolls them up into every
-grouping as ``opendata.stats.Counts``. Public columns only. Per-month counts can be kept
-between runs: then only the months touched by newer status events are counted again.
+The figures of a window are summed from the summary tables kept current by every write
+(``portal.queries.performance_cells``: whole months from the monthly tables, the days of
+months covered in part from the per-day ones), at the finest grain (city, service,
+category, district, month); ``fold`` rolls them up into every grouping as
+``opendata.stats.Counts``. The same counts from the appeals themselves (one GROUP BY per
+month of the window, a range on ``submitted_at`` covered by ``ix_appeals_performance``)
+are the recount the tables are checked against. Public columns only.
 """
 
 from __future__ import annotations
 
-import bisect
-import operator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import numpy as np
+import orjson
 from sqlalchemy import and_, bindparam, case, func, or_, select
 
 from opendata import stats
@@ -31,9 +33,9 @@ from portal.models import (
     District,
     Service,
     Solved,
-    StatusEvent,
     utcnow,
 )
+from portal.performance_models import NO_DISTRICT
 from portal.queries import performance_cells as cells
 from portal.queries.record import APPEAL
 from portal.workdays import BISHKEK
@@ -42,65 +44,57 @@ _SUM_FIELDS = ("received", "answered", "on_time", "deadline_known", "overdue_ope
                "reopened", "solved_yes", "solved_partly")  # fmt: skip
 
 
+DAY = timedelta(days=1)
+
+
 def local_start(day: date) -> datetime:
     """Midnight at the start of ``day`` in Asia/Bishkek (an aware instant)."""
     return datetime.combine(day, datetime.min.time(), tzinfo=BISHKEK)
 
 
-def count_rows(window_start, window_end, city, months, now, version_id=0, state=None, service=None):
-    """(rows, cells) for ``fold``: the window's months summed from the summary tables
-    (cells), corrected by counts from the appeals (rows per city, service, category,
-    district, month index, working days) for the months it covers only in part.
-
-    A month covered in part is counted from the appeals (one GROUP BY on a range of
-    submitted_at), or — when that part is the larger one — taken from the cells minus the
-    rest of the month (often nothing: the days after today). With ``state`` from an
-    earlier run, months no newer event touched are taken from it instead.
-    """
+def count_rows(
+    window_start, window_end, city, months, now, service=None, *, from_appeals=False
+) -> cells.Lines:
+    """The window's figures at the finest grain, for ``fold``: whole months from the
+    monthly summary tables, the days of months it covers only in part from the per-day
+    tables (``month_plan`` says which). With ``from_appeals`` every day of the window is
+    counted from the appeals instead (the slow recount the tables are checked against)."""
     bounds = window_bounds(window_start, window_end, months)
-    count = len(months)
-    summed_months, live = month_plan(months, bounds)
-    per_month: list = [[] for _ in range(count)]
-    todo = {index for index, *_ in live}
-    if state and state.get("months") and len(state["months"]) == count:
-        edges = [local_start(m) for m in months] + [local_start(_next_month(months[-1]))]
-        touched = months_touched_since(state["version"], edges)
-        if touched is not None:
-            per_month, todo = list(state["months"]), todo & touched
+    if not from_appeals:
+        summed, ranges = month_plan(months, bounds)
+        return cells.window_cells(months, summed, ranges, city, service, now)
     query = count_query(now, city, service)
-    for index in todo:
-        per_month[index] = []
-    for index, begin, end, sign in live:
-        if index in todo:
-            for row in db.session.execute(query, {"begin": begin, "end": end}):
-                per_month[index].append([*row[:5], *(sign * n for n in row[5:])])
-    if state is not None:
-        state.update(version=version_id, months=per_month)
-    rows = [
-        (row[0], row[1], row[2], row[3], index, *row[4:])
-        for index, month_rows in enumerate(per_month)
-        for row in month_rows
-    ]
-    summed = cells.month_cells([months[i] for i in summed_months], city, service, now)
-    position = {month: index for index, month in enumerate(months)}
-    return rows, [((*key[:4], position[key[4]]), sums, days) for key, sums, days in summed]
+    numbers, workdays = [], []
+    for index in range(len(months)):
+        span = {"begin": bounds[index], "end": bounds[index + 1]}
+        for city_id, service_id, category_id, district_id, days, *sums in db.session.execute(
+            query, span
+        ):
+            district = NO_DISTRICT if district_id is None else district_id
+            numbers.append((city_id, service_id, category_id, district, index, 1, *sums))
+            workdays.append(None if days is None else f'{{"{days}":{sums[1]}}}')
+    matrix = np.array(numbers, dtype=np.int64).reshape(len(numbers), cells.SIGN + 14)
+    return cells.Lines(matrix, workdays)
 
 
 def month_plan(months: list[date], bounds: list[datetime]) -> tuple[list[int], list[tuple]]:
-    """Which months to take from the summary tables (their indices), and which ranges to
-    count from the appeals: (month index, begin, end, +1 to add or -1 to subtract)."""
-    summed, live = [], []
+    """Which months to take whole from the monthly tables (their indices), and which days
+    from the per-day tables: (month index, first day, last day, +1 to add or -1 to
+    subtract). A month covered in part is its days, or — when that part is the larger
+    one — the month minus the rest of it (often nothing: the days after today)."""
+    summed, ranges = [], []
     for index, month in enumerate(months):
-        start, stop = local_start(month), local_start(_next_month(month))
-        begin, end = bounds[index], bounds[index + 1]
+        start, stop = month, _next_month(month)
+        begin, end = bounds[index].date(), bounds[index + 1].date()
         if (begin, end) == (start, stop):
             summed.append(index)
         elif 2 * (end - begin) > stop - start:
             summed.append(index)
-            live += [(index, a, b, -1) for a, b in ((start, begin), (end, stop)) if a < b]
+            ranges += [(index, a, b - timedelta(days=1), -1)
+                       for a, b in ((start, begin), (end, stop)) if a < b]  # fmt: skip
         else:
-            live.append((index, begin, end, 1))
-    return summed, live
+            ranges.append((index, begin, end - timedelta(days=1), 1))
+    return summed, ranges
 
 
 def _next_month(month: date) -> date:
@@ -113,29 +107,6 @@ def window_bounds(window_start: date, window_end: date, months: list[date]) -> l
     bounds += [local_start(m) for m in months[1:]]
     bounds.append(local_start(window_end + timedelta(days=1)))
     return bounds
-
-
-#: Events re-checked before the last computed version (transactions commit out of order).
-EVENT_ID_SLACK = 1000
-#: Above this many newer events, counting every month again is cheaper than finding them.
-INCREMENTAL_MAX_EVENTS = 20_000
-
-
-def months_touched_since(version_id: int, bounds: list[datetime]) -> set[int] | None:
-    """Indices of the window's months holding appeals with events newer than the version
-    (minus a slack), or None when there are too many to be worth it."""
-    since = version_id - EVENT_ID_SLACK
-    newer = db.session.scalar(select(func.count()).where(StatusEvent.id > since))
-    if newer > INCREMENTAL_MAX_EVENTS:
-        return None
-    submitted = db.session.scalars(
-        select(Appeal.submitted_at)
-        .join(StatusEvent, StatusEvent.appeal_id == Appeal.id)
-        .where(StatusEvent.id > since, Appeal.submitted_at >= bounds[0])
-        .where(Appeal.submitted_at < bounds[-1])
-        .distinct()
-    )
-    return {bisect.bisect_right(bounds, moment) - 1 for moment in submitted}
 
 
 def _in_place(query, city: str | None, service: str | None = None):
@@ -200,67 +171,65 @@ def count_query(now: datetime, city: str | None, service: str | None = None):
     return _in_place(query, city, service)
 
 
-def fold(rows, cells=()) -> dict[str, dict[tuple, Counts]]:
-    """Roll the finest-grain counts up into every grouping: ``rows`` counted from the
-    appeals (one per number of working days), ``cells`` from the summary tables
-    (key, sums, histogram of working days).
-
-    Each group is one list: the sums, then the histogram by working days (index = days),
-    so groups add up with one ``map``. The finest cells roll up into service × month and
-    category × district, and those into the four coarser groupings.
-    """
-    finest: dict[tuple, list] = {}
-    for city_id, service_id, category_id, district_id, month, days, *sums in rows:
-        key = (city_id, service_id, category_id, district_id, month)
-        _merge(finest, key, _dense(sums, {days: sums[1]} if days is not None else None))
-    for key, sums, days in cells:
-        _merge(finest, key, _dense(sums, days))
-    service_month: dict[tuple, list] = {}
-    category_district: dict[tuple, list] = {}
-    for (city_id, service_id, category_id, district_id, month), values in finest.items():
-        if values[0]:  # a grain whose appeals were all subtracted (month_plan) is no group
-            _merge(service_month, (city_id, service_id, month), values)
-            _merge(category_district, (city_id, category_id, district_id), values)
-    service: dict[tuple, list] = {}
-    by_month: dict[tuple, list] = {}
-    for (city_id, service_id, month), values in service_month.items():
-        _merge(service, (city_id, service_id), values)
-        _merge(by_month, (month,), values)
-    category: dict[tuple, list] = {}
-    district: dict[tuple, list] = {}
-    for (city_id, category_id, district_id), values in category_district.items():
-        _merge(category, (city_id, category_id), values)
-        _merge(district, (city_id, district_id), values)
-    folded = {"service": service, "category": category, "district": district, "month": by_month,
-              "service_month": service_month, "category_district": category_district}  # fmt: skip
-    return {g: {key: _counts(values) for key, values in folded[g].items()} for g in stats.GROUPINGS}
-
-
+#: Each grouping as the columns of the finest key (city, service, category, district,
+#: month index) it keeps.
+_GROUP_COLUMNS = {"service": (0, 1), "category": (0, 2), "district": (0, 3), "month": (4,),
+                  "service_month": (0, 1, 4), "category_district": (0, 2, 3)}  # fmt: skip
 _WIDTH = len(_SUM_FIELDS) + 5  # the sums, then the five score counts
 
 
-def _dense(sums, days: dict[int, int] | None) -> list[int]:
-    """The sums followed by the histogram of working days as a list (index = days)."""
-    values = list(sums)
-    if days:
-        histogram = [0] * (max(days) + 1)
-        for value, count in days.items():
-            histogram[value] += count
-        values += histogram
-    return values
+def fold(lines: cells.Lines) -> dict[str, dict[tuple, Counts]]:
+    """Roll the finest-grain figures up into every grouping.
+
+    One matrix (numpy): a line per summary-table row, its sums times its sign, then its
+    histogram of working days (column = _WIDTH + days). Lines are added up per finest
+    key; a key whose appeals were all subtracted is no group; every grouping sums the
+    finest keys it covers.
+    """
+    numbers, texts = lines.numbers, lines.workdays
+    if not len(numbers):
+        return {g: {} for g in stats.GROUPINGS}
+    signs = numbers[:, cells.SIGN]
+    stored = [i for i, text in enumerate(texts) if text and text != "{}"]
+    histograms = orjson.loads("[" + ",".join(texts[i] for i in stored) + "]")
+    at, days, count = [], [], []
+    for line, histogram in zip(stored, histograms, strict=True):
+        for value, n in histogram.items():
+            at.append(line)
+            days.append(int(value))
+            count.append(n)
+    matrix = np.zeros((len(numbers), _WIDTH + max(days, default=-1) + 1), dtype=np.int64)
+    matrix[:, :_WIDTH] = numbers[:, cells.SIGN + 1 :] * signs[:, None]
+    if at:
+        matrix[at, _WIDTH + np.array(days)] = np.array(count) * signs[at]
+    finest_keys, finest = _sum_by(numbers[:, : cells.KEY_WIDTH], matrix)
+    kept = finest[:, 0] != 0
+    finest_keys, finest = finest_keys[kept], finest[kept]
+    out = {}
+    for group_by in stats.GROUPINGS:
+        columns = _GROUP_COLUMNS[group_by]
+        group_keys, sums = _sum_by(finest_keys[:, columns], finest)
+        out[group_by] = {
+            tuple(None if c == 3 and v == NO_DISTRICT else v
+                  for c, v in zip(columns, key, strict=True)): _counts(values)
+            for key, values in zip(group_keys.tolist(), sums.tolist(), strict=True)
+        }  # fmt: skip
+    return out
 
 
-def _merge(target: dict[tuple, list], key: tuple, values: list[int]) -> None:
-    """Add ``values`` (see ``_dense``) into ``target[key]`` (lists are never changed in
-    place, so one may be shared by several groups)."""
-    acc = target.get(key)
-    if acc is None:
-        target[key] = values
-        return
-    if len(acc) != len(values):
-        width = max(len(acc), len(values))
-        acc, values = acc + [0] * (width - len(acc)), values + [0] * (width - len(values))
-    target[key] = list(map(operator.add, acc, values))
+def _sum_by(keys: np.ndarray, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct lines of ``keys`` and the sum of the lines of ``matrix`` of each (keys
+    coded as one integer per line, sorted, summed per run)."""
+    if not len(keys):
+        return keys, matrix
+    code = np.zeros(len(keys), dtype=np.int64)
+    for column in keys.T:
+        values, inverse = np.unique(column, return_inverse=True)
+        code = code * len(values) + inverse.reshape(-1)
+    order = np.argsort(code, kind="stable")
+    ordered = code[order]
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    return keys[order[starts]], np.add.reduceat(matrix[order], starts, axis=0)
 
 
 def _counts(values: list[int]) -> Counts:
@@ -277,27 +246,29 @@ BREAKDOWNS = {f"{name}s": name for name in PERFORMANCE_BREAKDOWNS}
 
 
 def figures_by(
-    name: str, window_start: date, window_end: date, city: str | None, service: str | None = None
-) -> list[dict]:
+    name: str, window_start: date, window_end: date, city: str | None, service: str | None = None,
+    *, from_appeals: bool = False,
+) -> list[dict]:  # fmt: skip
     """Published appeals received in the window per value of the public field ``name``:
     received, answered and the share answered within the deadline. Every allowed value of
     a field with a vocabulary (opendata.schema) in its order, else the values found, most
     first. A value with fewer than stats.MIN_CELL appeals is suppressed (every figure
-    None), as every public cell."""
+    None), as every public cell. Summed from the summary tables as ``count_rows``; counted
+    from the appeals with ``from_appeals`` or for a field they do not count by."""
     spec = APPEALS.field(name)
     now = utcnow()
-    months = stats.month_starts(window_start, window_end)
-    bounds = window_bounds(window_start, window_end, months)
-    summed, live = month_plan(months, bounds)
-    if not cells.counts_by(name):  # a new breakdown without its summary column yet
-        summed, live = [], [(0, bounds[0], bounds[-1], 1)]
-    # Months from the summary tables, corrected by counts from the appeals (as count_rows).
-    found = cells.figures_by_value(name, [months[i] for i in summed], city, service, now)
-    query = _in_place(_figures_query(name, now), city, service)
-    for _index, begin, end, sign in live:
-        for value, *row in db.session.execute(query, {"begin": begin, "end": end}):
-            sums = found.setdefault(str(value), [0, 0, 0, 0])
-            found[str(value)] = [a + sign * b for a, b in zip(sums, row, strict=True)]
+    if from_appeals or not cells.counts_by(name):  # a new breakdown without its column yet
+        found: dict[str, list[int]] = {}
+        query = _in_place(_figures_query(name, now), city, service)
+        bounds = {"begin": local_start(window_start), "end": local_start(window_end + DAY)}
+        for value, *row in db.session.execute(query, bounds):
+            found[str(value)] = row
+    else:
+        months = stats.month_starts(window_start, window_end)
+        summed, ranges = month_plan(months, window_bounds(window_start, window_end, months))
+        found = cells.figures_by_value(
+            name, [months[i] for i in summed], ranges, city, service, now
+        )
     found = {value: sums for value, sums in found.items() if sums[0]}
     values = spec.enum or sorted(found, key=lambda value: (-found[value][0], value))
     return [_figures(name, value, found.get(value)) for value in values]

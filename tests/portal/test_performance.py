@@ -15,7 +15,6 @@ from opendata import stats
 from portal.extensions import db
 from portal.models import AppealStatus, District, Resolution, Solved
 from portal.queries import performance as perf
-from portal.queries import performance_counts as counts
 
 START, END = date(2025, 1, 1), date(2025, 6, 30)
 WINDOW = {"from": "2025-01-01", "to": "2025-06-30"}
@@ -409,32 +408,29 @@ def test_the_monthly_dataset_has_the_same_figures_as_the_page(client, fixture_ap
                 assert not theirs[name]
 
 
-def test_only_months_touched_by_new_events_are_counted_again(
-    fixture_appeals, make_appeal, make_answer, monkeypatch
+def test_the_warm_up_renders_the_page_in_every_language_and_caches_no_figures(
+    app, make_appeal, monkeypatch, caplog
 ):
-    from portal.models import Appeal, EventKind, StatusEvent
+    from portal import warmup
+    from portal.public import performance as views
 
-    monkeypatch.setattr(counts, "EVENT_ID_SLACK", 0)  # a tiny database: no slack
-    perf.performance_set(START, END)  # full count; per-month counts kept for today
-    january = db.session.scalars(select(Appeal).where(Appeal.first_answer_workdays == 0)).one()
-    january.last_score, january.last_solved = 1, Solved.NO
-    db.session.add(StatusEvent(appeal_id=january.id, kind=EventKind.RATED,
-                               created_at=local(date(2025, 7, 1))))  # fmt: skip
-    db.session.commit()
-    may = make_appeal(
-        service="bsk-svet", category="street_light", submitted_at=local(date(2025, 5, 20))
-    )
-    make_answer(may, at=local(date(2025, 5, 21)))
-    touched = []
-    original = counts.months_touched_since
-    monkeypatch.setattr(counts, "months_touched_since",
-                        lambda *a: touched.append(original(*a)) or touched[-1])  # fmt: skip
-    incremental = perf.performance_set(START, END)
-    assert touched == [{0, 4}]  # January and May of the window
-    full = perf.compute_performance_set(START, END)
-    for group_by in stats.GROUPINGS:
-        assert [r.as_dict() for r in incremental.groups[group_by]] == [
-            r.as_dict() for r in full.groups[group_by]
-        ], group_by
-    roads = by(incremental.groups["service"], service="bsk-roads")
-    assert roads.mean_score == pytest.approx((36 - 0 + 1 - 5) / 10)  # the 5 became a 1
+    make_appeal(status="published")
+    rendered = []
+    render = views.render_page
+    monkeypatch.setattr(views, "render_page", lambda *a, **k: rendered.append(k) or render(*a, **k))
+    monkeypatch.setattr(views, "cached_text", lambda *a: pytest.fail("cached at warm-up"))
+    caplog.set_level("INFO", logger=app.logger.name)
+    warmup.warm_up(app)
+    assert rendered == [{"cached": False}] * len(app.config["LANGUAGES"])
+    assert "warm-up of /performance:" in caplog.text and "failed" not in caplog.text
+
+
+def test_a_failed_warm_up_leaves_the_app_serving(app, client, monkeypatch, caplog):
+    from portal import warmup
+    from portal.queries import performance as queries
+
+    monkeypatch.setattr(queries, "compute_performance_set", lambda *a, **k: 1 / 0)
+    warmup.warm_up(app)
+    assert "warm-up of /performance failed" in caplog.text
+    monkeypatch.undo()
+    assert client.get("/performance").status_code == 200

@@ -5,10 +5,10 @@ case, /performance reads the same figures from them as from the appeals, and
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from opendata import stats
 from portal import performance_cells
@@ -158,18 +158,7 @@ def test_a_rolled_back_change_leaves_the_cells_alone(make_appeal):
     assert drift() == []
 
 
-def _all_live(monkeypatch) -> None:
-    """Count every month from the appeals, as before the summary tables."""
-
-    def plan(months, bounds):
-        return [], [(i, bounds[i], bounds[i + 1], 1) for i in range(len(months))]
-
-    monkeypatch.setattr(counts, "month_plan", plan)
-
-
-def test_figures_from_the_cells_equal_the_figures_from_the_appeals(
-    app, make_appeal, make_answer, monkeypatch
-):
+def test_figures_from_the_cells_equal_the_figures_from_the_appeals(app, make_appeal, make_answer):
     now = utcnow()
     for days in range(3, 135, 6):
         for service in ("bsk-roads", "bsk-svet"):
@@ -190,18 +179,61 @@ def test_figures_from_the_cells_equal_the_figures_from_the_appeals(
     moments = (now, now + timedelta(days=31))
     results = []
     for live in (False, True):
-        if live:
-            _all_live(monkeypatch)
         for start, end in windows:
             for moment in moments:
-                found = perf.compute_performance_set(start, end, now=moment)
+                found = perf.compute_performance_set(start, end, now=moment, from_appeals=live)
                 results.append((live, start, moment, found.groups))
             for name in ("channel", "kind"):
-                results.append((live, start, name, counts.figures_by(name, start, end, None)))
+                by_value = counts.figures_by(name, start, end, None, from_appeals=live)
+                results.append((live, start, name, by_value))
     half = len(results) // 2
     assert [r[1:] for r in results[:half]] == [r[1:] for r in results[half:]]
     overdue = [sum(row.overdue_open or 0 for row in r[3]["service"]) for r in results[:2]]
     assert overdue[0] < overdue[1]  # a month later more of them are past their deadline
+
+
+def test_windows_starting_or_ending_within_a_month_sum_exact_days(app, make_appeal, make_answer):
+    """Days of a month covered in part come from the per-day tables: the same figures as
+    a recount from the appeals, at the edges of days in Asia/Bishkek (UTC+6) too."""
+    first = date(2025, 3, 1)
+    for offset in range(92):  # March to May 2025, every day, just after and before midnight
+        day = first + timedelta(days=offset)
+        minutes = 10 if offset % 2 else 23 * 60 + 50
+        moment = datetime.combine(day, time(), tzinfo=BISHKEK) + timedelta(minutes=minutes)
+        service = ("bsk-roads", "bsk-svet")[offset % 3 == 0]
+        appeal = make_appeal(service=service, submitted_at=moment.astimezone(UTC))
+        if offset % 4:
+            make_answer(appeal, at=appeal.submitted_at + timedelta(days=offset % 9))
+    windows = [(date(2025, 3, 10), date(2025, 4, 20)),  # ends within a month, before half
+               (date(2025, 3, 2), date(2025, 5, 30)),  # the months minus a day or two
+               (date(2025, 4, 16), date(2025, 4, 16)),  # one day
+               (date(2025, 4, 5), date(2025, 4, 28)),  # most of one month
+               (date(2025, 3, 31), date(2025, 4, 1))]  # fmt: skip
+    now = utcnow()
+    for start, end in windows:
+        tables = perf.compute_performance_set(start, end, now=now)
+        appeals = perf.compute_performance_set(start, end, now=now, from_appeals=True)
+        assert tables.groups == appeals.groups, (start, end)
+        months = stats.month_starts(start, end)
+        found = counts.fold(counts.count_rows(start, end, None, months, now))["month"]
+        assert sum(c.received for c in found.values()) == (end - start).days + 1  # one a day
+        for name in ("channel", "kind"):
+            assert counts.figures_by(name, start, end, None) == counts.figures_by(
+                name, start, end, None, from_appeals=True
+            )
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        perf.compute_performance_set(date(2025, 3, 10), date(2025, 4, 20), now=now)
+        counts.figures_by("kind", date(2025, 3, 10), date(2025, 4, 20), None)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert any("performance_days" in s for s in statements)
+    assert not any("FROM appeals" in s for s in statements)  # nothing counted from appeals
 
 
 def test_rebuild_and_check(app, make_appeal):
@@ -237,3 +269,5 @@ def test_the_migration_fills_the_tables_of_a_populated_database(app, make_appeal
     found = performance_cells.stored(db.session.connection())
     assert found == expected
     assert [len(found[t]) for t in ("performance_cells", "performance_open")] == [2, 1]
+    assert [len(found[t]) for t in ("performance_days", "performance_kind_days")] == [2, 2]
+    assert drift() == []
