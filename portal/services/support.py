@@ -26,6 +26,7 @@ from portal.extensions import db
 from portal.mail import send_after_commit
 from portal.models import PUBLIC_STATUSES, Appeal, AppealStatus, Supporter, utcnow
 from portal.services.core import Conflict, NotFound, ServiceError, transaction
+from portal.services.row_locks import lock_row
 from portal.services.tokens import (
     CONFIRM_TTL,
     MAX_LINKS_PER_HOUR,
@@ -84,8 +85,6 @@ def _supportable(public_id: str) -> Appeal:
     """Inside the caller's transaction: the appeal, its row locked before its state is
     read (so a support cannot slip in while staff close it as a duplicate and move its
     supporters); refuses an appeal that is not published (404) or no longer open (409)."""
-    from portal.services.staff_actions import lock_row
-
     lock_row(public_id)
     appeal = db.session.scalar(
         select(Appeal)
