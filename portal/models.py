@@ -745,7 +745,7 @@ class SearchDocument(db.Model):
     (portal.search_index). Never public itself; never built from a private text.
 
     Indexed per database (portal.search_index): an FTS5 table over ``tokens`` kept in step
-    by triggers on SQLite, a GIN index on ``to_tsvector('simple', tokens)`` on PostgreSQL.
+    by triggers on SQLite, the postings of SearchTerm kept in step by triggers on PostgreSQL.
     """
 
     __tablename__ = "search_documents"
@@ -754,6 +754,17 @@ class SearchDocument(db.Model):
         ForeignKey("appeals.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
     )
     tokens: Mapped[str] = mapped_column(Text)
+
+
+class SearchTerm(db.Model):
+    """PostgreSQL's postings of the search index: each distinct token of a search document
+    with its appeal, written only by triggers on ``search_documents`` (portal.search_index).
+    Empty on SQLite, where the FTS5 table plays this part."""
+
+    __tablename__ = "search_terms"
+
+    term: Mapped[str] = mapped_column(Text, primary_key=True)
+    appeal_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
 
 
 from portal import search_index as _search_index  # noqa: E402

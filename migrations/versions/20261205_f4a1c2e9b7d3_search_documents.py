@@ -36,7 +36,7 @@ def upgrade() -> None:
             op.execute(statement)
     else:
         op.execute(
-            f"CREATE INDEX {search_index.PG_INDEX} ON search_documents "
+            "CREATE INDEX ix_search_documents_tsv ON search_documents "
             "USING gin (to_tsvector('simple', tokens))"
         )
     search_index.rebuild(connection)
@@ -49,5 +49,5 @@ def downgrade() -> None:
         for statement in search_index.SQLITE_DROP:
             op.execute(statement)
     else:
-        op.drop_index(search_index.PG_INDEX, table_name="search_documents")
+        op.drop_index("ix_search_documents_tsv", table_name="search_documents")
     op.drop_table("search_documents")

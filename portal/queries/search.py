@@ -7,8 +7,9 @@ the scrubber removed, and a held text is not found.
 
 A query matches word forms (portal.search_text: Russian and English Snowball stems,
 Kyrgyz endings): every query word must occur in some form. The database in use does the
-matching and the ranking — SQLite FTS5 with ``bm25``, PostgreSQL full-text search with
-``ts_rank`` — behind ``text_matches`` / ``ranked_ids`` / ``find``.
+matching and the ranking — SQLite FTS5 with ``bm25``; on PostgreSQL the postings of
+portal.search_index for the matching and full-text search's ``ts_rank`` for the ranking —
+behind ``text_matches`` / ``ranked_ids`` / ``find``.
 
 Ranking is bounded: when at most RANKED_MAX published appeals match the words (over the
 whole portal, before the other filters), the lists, the API and the feeds give them most
@@ -21,7 +22,6 @@ capped: counts, the map and the filters see every match.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,27 +29,29 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     String,
+    and_,
     false,
     func,
+    intersect,
     literal_column,
     select,
     table,
     text,
+    true,
 )
 
 from portal.extensions import db
-from portal.models import Appeal, SearchDocument
+from portal.models import Appeal, SearchDocument, SearchTerm
 from portal.queries.record import published_appeals
 from portal.search_index import FTS_TABLE, tsvector
 from portal.search_text import query_terms
 
 #: Matches beyond which a search is listed newest first rather than ranked (docstring).
 RANKED_MAX = 10_000
-#: Matches (PostgreSQL: estimated) beyond which a query on appeals walks the appeals and
-#: tests each against the hits rather than looks the hits up (text_matches).
-PROBE_MIN = 50_000
-#: The same on SQLite, whose count is exact and whose walk stays on a covering index.
-SQLITE_PROBE_MIN = 2_000
+#: Matches beyond which a query on appeals walks the appeals and tests each against the
+#: hits rather than looks the hits up (text_matches): PostgreSQL (postings of the rarest
+#: word, counted up to this) and SQLite (the query's matches, counted in full).
+PROBE_MIN = 2_000
 
 
 def _fts5_expression(terms: list[tuple[str, ...]]) -> str:
@@ -71,7 +73,7 @@ def search_hits(q: str) -> Select | None:
     terms = query_terms(q)
     if not terms:
         return None
-    if db.session.get_bind().dialect.name == "sqlite":
+    if _is_sqlite():
         fts = table(FTS_TABLE)
         return (
             select(
@@ -85,7 +87,19 @@ def search_hits(q: str) -> Select | None:
     vector = tsvector(SearchDocument.tokens)
     return select(
         SearchDocument.appeal_id.label("appeal_id"), func.ts_rank(vector, query).label("rank")
-    ).where(vector.op("@@")(query))
+    ).where(SearchDocument.appeal_id.in_(_postings(terms)))
+
+
+def _postings(terms: list[tuple[str, ...]]) -> Select:
+    """PostgreSQL: SELECT appeal_id of the documents holding some form of every term, read
+    from the postings' key alone (portal.search_index)."""
+    # Not DISTINCT: an appeal holding two forms of a word comes twice, which costs the
+    # callers (IN, INTERSECT, find's np.unique) less than a hash of every hit here.
+    per_term = [select(SearchTerm.appeal_id).where(SearchTerm.term.in_(stems)) for stems in terms]
+    if len(per_term) == 1:
+        return per_term[0]
+    both = intersect(*per_term).subquery()
+    return select(both.c.appeal_id)
 
 
 def _matching_select(q: str) -> Select | None:
@@ -94,53 +108,66 @@ def _matching_select(q: str) -> Select | None:
     terms = query_terms(q)
     if not terms:
         return None
-    if db.session.get_bind().dialect.name == "sqlite":
+    if _is_sqlite():
         return (
             select(literal_column("rowid").label("appeal_id"))
             .select_from(table(FTS_TABLE))
             .where(literal_column(FTS_TABLE).op("MATCH")(_fts5_expression(terms)))
         )
-    query = func.to_tsquery(text("'simple'"), _tsquery_expression(terms))
-    vector = tsvector(SearchDocument.tokens)
-    return select(SearchDocument.appeal_id.label("appeal_id")).where(vector.op("@@")(query))
+    return _postings(terms)
 
 
 def text_matches(q: str) -> ColumnElement[bool]:
     """The appeal's published text, or the published text of one of its answers, matches
     ``q`` in some word form. For a query on appeals (Open311, the datasets); unranked:
     ranking every match of a common word costs more than the rest of the query."""
-    hits = _matching_select(q)
-    if hits is None:
+    terms = query_terms(q)
+    if not terms:
         return false()
-    if _is_sqlite():
-        # MATERIALIZED: SQLite searches its full-text index once (without statistics it
-        # would otherwise test every appeal's document). A common word's hits are then a
-        # filter ("+ 0": no index lookups by id), so the other conditions' index (e.g.
-        # the newest appeals of a city) is walked and a page of hits comes within a few
-        # hundred appeals; a rarer word's hits are looked up one by one.
-        found = hits.cte("search_hits").prefix_with("MATERIALIZED")
-        common = db.session.scalar(select(func.count()).select_from(hits.subquery()))
-        appeal_id = Appeal.id + 0 if common > SQLITE_PROBE_MIN else Appeal.id
-        return appeal_id.in_(select(found.c.appeal_id))
-    if _estimated_rows(hits) > PROBE_MIN:
-        # A common word: PostgreSQL walks the other conditions' index and probes each
-        # appeal's document — a page of hits comes within a few hundred appeals, where
-        # collecting the word's 100,000 hits takes a second.
-        return Appeal.id.in_(hits)
-    # MATERIALIZED: the index's hits first, whatever the planner guesses of the other
-    # tables (without statistics, e.g. after a bulk load, it may test every document).
+    if not _is_sqlite():
+        return _pg_text_matches(terms)
+    # MATERIALIZED: SQLite searches its full-text index once (without statistics it
+    # would otherwise test every appeal's document). A common word's hits are then a
+    # filter ("+ 0": no index lookups by id), so the other conditions' index (e.g. the
+    # newest appeals of a city) is walked and a page of hits comes within a few hundred
+    # appeals; a rarer word's hits are looked up one by one.
+    hits = _matching_select(q)
     found = hits.cte("search_hits").prefix_with("MATERIALIZED")
-    return Appeal.id.in_(select(found.c.appeal_id))
+    common = db.session.scalar(select(func.count()).select_from(hits.subquery()))
+    appeal_id = Appeal.id + 0 if common > PROBE_MIN else Appeal.id
+    return appeal_id.in_(select(found.c.appeal_id))
 
 
-def _estimated_rows(hits: Select) -> float:
-    """PostgreSQL's estimate of the hits (from the GIN index's statistics: within a few
-    per cent at 1M appeals), without running the search."""
-    dialect = db.session.get_bind().dialect
-    sql = str(hits.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-    plan = db.session.scalar(text("EXPLAIN (FORMAT JSON) " + sql))
-    plan = plan if isinstance(plan, list) else json.loads(plan)
-    return float(plan[0]["Plan"]["Plan Rows"])
+def _pg_text_matches(terms: list[tuple[str, ...]]) -> ColumnElement[bool]:
+    """PostgreSQL's ``text_matches``. When some word is rare (at most PROBE_MIN postings),
+    its hits come first (a MATERIALIZED CTE) and the appeals are looked up by id. A query
+    of common words instead walks the other conditions' index (e.g. the newest appeals of
+    a city) and probes each appeal in the postings' key: a page of hits comes within a few
+    hundred appeals. The probe is a scalar subquery so that the planner, which cannot
+    estimate the other conditions well, never turns it into a join collecting every hit."""
+    rarest = min(
+        db.session.scalar(
+            select(func.count()).select_from(
+                select(SearchTerm.appeal_id)
+                .where(SearchTerm.term.in_(stems))
+                .limit(PROBE_MIN + 1)
+                .subquery()
+            )
+        )
+        for stems in terms
+    )
+    if rarest <= PROBE_MIN:
+        found = _postings(terms).cte("search_hits").prefix_with("MATERIALIZED")
+        return Appeal.id.in_(select(found.c.appeal_id))
+    probes = (
+        select(true())
+        .where(SearchTerm.term.in_(stems), SearchTerm.appeal_id == Appeal.id)
+        .limit(1)
+        .scalar_subquery()
+        .is_not(None)
+        for stems in terms
+    )
+    return and_(*probes)
 
 
 def ranked_ids(q: str) -> list[int]:
@@ -162,7 +189,7 @@ class Found:
     """What a search found: every matching appeal, and their relevance order when few
     enough match for it to be worth computing."""
 
-    ids: np.ndarray  # ids of every matching document (int64, any order; may include
+    ids: np.ndarray  # ids of every matching document (int64, ascending; may include
     #                  appeals no longer public: callers intersect with the public record)
     ranked: np.ndarray | None  # the public ones, most relevant first; None: newest first
 
@@ -182,7 +209,7 @@ def find(q: str) -> Found:
     as_text = func.cast(found.c.appeal_id, String)
     joined = func.group_concat(as_text, ",") if _is_sqlite() else func.string_agg(as_text, ",")
     listed = db.session.scalar(select(joined))
-    ids = _parse_ids(listed)
+    ids = np.unique(_parse_ids(listed))
     ranked = np.asarray(ranked_ids(q), dtype=np.int64) if ids.size <= RANKED_MAX else None
     return Found(ids=ids, ranked=ranked)
 

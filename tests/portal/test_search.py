@@ -110,7 +110,6 @@ def test_open311_and_downloads_find_the_same_whichever_plan(
     from portal.queries import search
 
     monkeypatch.setattr(search, "PROBE_MIN", probe_min)
-    monkeypatch.setattr(search, "SQLITE_PROBE_MIN", probe_min)
     expected = {appeals["pothole"].public_id, appeals["light"].public_id}
     items = client.get("/open311/v2/requests.json?q=ЯМА").json
     assert {item["service_request_id"] for item in items} == expected
@@ -242,6 +241,38 @@ def test_a_withdrawn_text_leaves_the_index(app, make_appeal):
         appeal.public_text = "Сломанный забор"
     db.session.commit()
     assert ranked_ids("скамейки") == [] and ranked_ids("забором") == [appeal.id]
+
+
+@pytest.mark.postgres
+def test_the_postings_follow_every_write_of_a_document(app, make_appeal, make_answer):
+    """PostgreSQL finds matches in search_terms alone: its triggers keep it equal to the
+    documents' tokens through a new text, a rewrite, an answer and a deleted document."""
+    from sqlalchemy import delete, select
+
+    from portal.extensions import db
+    from portal.models import SearchDocument, SearchTerm
+    from portal.queries.search import ranked_ids
+    from portal.services.publication import fixture_writes
+
+    def postings() -> set[tuple[str, int]]:
+        return set(db.session.execute(select(SearchTerm.term, SearchTerm.appeal_id)).all())
+
+    def documents() -> set[tuple[str, int]]:
+        rows = db.session.execute(select(SearchDocument.tokens, SearchDocument.appeal_id))
+        return {(term, appeal_id) for tokens, appeal_id in rows for term in tokens.split()}
+
+    bench = make_appeal(public_text="Сломанная скамейка, скамейка без спинки")
+    garbage = make_appeal(public_text="Мусор у скамейки")
+    assert ("скамейк", bench.id) in postings() and postings() == documents()
+    with fixture_writes():
+        bench.public_text = "Сломанный забор"
+    db.session.commit()
+    make_answer(garbage, text="Мусор вывезли")
+    assert postings() == documents() and ("скамейк", bench.id) not in postings()
+    assert ranked_ids("скамейки") == [garbage.id] and ranked_ids("мусор вывезли") == [garbage.id]
+    db.session.execute(delete(SearchDocument).where(SearchDocument.appeal_id == garbage.id))
+    db.session.commit()
+    assert postings() == documents() and {appeal for _, appeal in postings()} == {bench.id}
 
 
 def test_the_tokens_are_the_same_for_documents_and_queries():
