@@ -20,18 +20,19 @@ endpoint:
 - ``open311``: GET /open311/v2/requests.json?q=… (the last 90 days, newest first).
 
 The datasets (/datasets/…?q=…) stream every match and are not timed here: they share
-``text_matches`` with Open311. The database is only read (an existing one must have been
-indexed: `portal db upgrade` or `portal search-reindex`). Target (issue 18): p95 ≤ 150 ms
-per endpoint on 1,000,000 appeals.
+``text_matches`` with Open311. The database must have been indexed (`portal db upgrade` or
+`portal search-reindex`); besides the reference's GIN index, the run writes nothing.
+Target (issue 18): p95 ≤ 150 ms per endpoint on 1,000,000 appeals.
 
-Measured 2026-12-06 on the seeded 1M databases (977,554 published appeals), 2 shared cores
-with other jobs, p95 ms old -> new over the mix, 3 cold runs each. SQLite (load 1.4):
-list 522 -> 34, api 425 -> 27, map 431 -> 34, open311 286 -> 45 (at load 8: 1698 -> 181,
-1379 -> 114, 1559 -> 221, 1081 -> 364 before the 2,000-match probe threshold).
-PostgreSQL 15 (load 4.5): list 4894 -> 612, api 6319 -> 757, map 6422 -> 506, open311 4986 ->
-958 (p50 287, 264, 283, 132): it misses the target, since reading a common word's 100,000+ ids visits most of the
-search_documents heap (GIN has no index-only scans). "old" already has the Open311
-status-rule fix (it lives outside the search), so its Open311 column flatters it.
+Measured 2026-12-06 on the seeded 1M PostgreSQL 15 database (977,586 published appeals,
+default settings: 128 MB shared_buffers), 2 cores shared with another job (load 2.5–2.8),
+3 cold runs each, p50/p95 ms old -> new: list 245/470 -> 57/114, api 235/490 -> 52/111,
+map 252/460 -> 50/106, open311 100/690 -> 39/146. The slowest new cells: Open311 with a
+category ("мусор&service_code=garbage", 146: the appeals side of that plan, not the
+search) and two words ("мусор двор", 112/160 on the list: the intersection of 136,009 and
+its partner's hits). At load 3.7 the same run gave new p95 224/173/209/213 (old
+649/602/618/1068). SQLite's search is unchanged by the postings (stop 27, load 1.4: p95
+list 34, api 27, map 34, open311 45).
 """
 
 from __future__ import annotations

@@ -17,7 +17,9 @@ def state() -> tuple:
 
 
 def test_backup_then_restore_gives_back_the_backed_up_state(runner, make_appeal, tmp_path):
-    make_appeal()
+    from portal.queries.search import ranked_ids
+
+    bench_id = make_appeal(public_text="Сломанная скамейка").id
     make_appeal(status="submitted")
     db.session.commit()
     before = state()
@@ -39,6 +41,7 @@ def test_backup_then_restore_gives_back_the_backed_up_state(runner, make_appeal,
     db.session.remove()
     assert state() == before
     assert db.session.scalar(select(func.count()).where(Appeal.status == "closed")) == 0
+    assert ranked_ids("скамейки") == [bench_id]  # the search index came back whole
 
 
 def test_restore_asks_before_replacing_everything(runner, make_appeal, tmp_path):
