@@ -27,9 +27,9 @@ Arrow's pool became jemalloc; "this tree" has both:
 
 (ARROW_DEFAULT_MEMORY_POOL=jemalloc in the environment, which also reaches the C++ code
 that asks Arrow's own default pool, brought the Parquet peak to 357 MB.) Runs differ by up
-to ~7 MB (the reference's GeoJSON peak: 354 and 347). What is left at
-rest is mostly Python packages and shared libraries: pandas alone is ~34 MB, loaded by
-folium (the home page's map) and by pyarrow.
+to ~7 MB (the reference's GeoJSON peak: 354, then 347). What is left at rest is mostly
+Python packages and shared libraries: pandas alone is ~34 MB, loaded by folium (the home
+page's map) and by pyarrow.
 """
 
 from __future__ import annotations
