@@ -25,6 +25,10 @@ Arrow's pool became jemalloc; "this tree" has both:
     GeoJSON download, peak          354            334         285
     Parquet download, peak          426            407         374
 
+PostgreSQL, 300k appeals (seeded the same way, then ANALYZE: without it, a fresh seed's
+plans took minutes), reference → this tree: at rest 411 → 372 MB, Parquet download peak
+429 → 407 MB; jemalloc does not raise PostgreSQL's Parquet peak as the system allocator did.
+
 (ARROW_DEFAULT_MEMORY_POOL=jemalloc in the environment, which also reaches the C++ code
 that asks Arrow's own default pool, brought the Parquet peak to 357 MB.) Runs differ by up
 to ~7 MB (the reference's GeoJSON peak: 354, then 347). What is left at rest is mostly
