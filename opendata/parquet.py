@@ -6,13 +6,16 @@ integers, the point as the ``lat``/``lon`` float columns, dates as dates, months
 ``YYYY-MM`` text. Each column carries its field's description. Row groups of
 ``ROW_GROUP_ROWS`` rows are written as they fill (whatever the batches' sizes), so a stream
 holds one row group at most.
+
+``pyarrow.parquet`` is imported when a file is written, not with this module: the
+catalogue and the other formats need only Arrow's core, and a web worker that serves no
+Parquet file does not load the Parquet library.
 """
 
 from __future__ import annotations
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from opendata.columns import ARROW_TYPES, TIMEZONE
 from opendata.tableschema import Dataset
@@ -71,6 +74,8 @@ class ParquetEncoder:
     """A Parquet file written row group by row group (see ``opendata.exports``)."""
 
     def __init__(self, dataset: Dataset) -> None:
+        import pyarrow.parquet as pq
+
         self.dataset = dataset
         self.sink = _Sink()
         self.writer = pq.ParquetWriter(

@@ -37,6 +37,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _apply_settings(app, settings)
 
     from portal import (
+        arrow_memory,
         database,
         errors,
         i18n,
@@ -53,6 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from portal.services import publication
 
     logs.init_app(app)
+    arrow_memory.init_app(app)
     database.init_app(app, settings)
     migrate.init_app(app, db, directory=_asset_dir("migrations"))
     publication.init_app(app)

@@ -13,6 +13,9 @@ image whose working set would exceed ``MAX_WORKING_BYTES`` is refused. JPEGs are
 reduced (``draft``: 1/2, 1/4, 1/8 scale) to about the stored size; other formats are
 reduced by an integer factor right after decoding, before any other copy is made.
 ``bench/photos.py`` and a test measure the peak.
+
+Pillow is imported by the functions that process a photo, not with this module: a web
+worker that only serves stored photos does not load it.
 """
 
 from __future__ import annotations
@@ -22,14 +25,17 @@ import math
 import secrets
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from sqlalchemy import and_, or_, select
 
 from portal.extensions import db
 from portal.media import MediaRejected
 from portal.models import PUBLIC_STATUSES, Answer, Appeal, Photo
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 ACCEPTED_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
 #: Refuse images that would decompress to more pixels than this (decompression bombs).
@@ -79,6 +85,8 @@ def process_photo(raw: bytes, *, max_bytes: int, max_side: int) -> ProcessedPhot
         raise PhotoRejected("empty")
     if len(raw) > max_bytes:
         raise PhotoRejected("too_large", mb=max_bytes // (1024 * 1024))
+    from PIL import Image
+
     with warnings.catch_warnings():
         # Pillow warns above MAX_IMAGE_PIXELS and raises above twice that: refuse both.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -107,6 +115,8 @@ def process_photo(raw: bytes, *, max_bytes: int, max_side: int) -> ProcessedPhot
 
 def _open(raw: bytes) -> Image.Image:
     """The image with its header read, nothing decoded yet."""
+    from PIL import Image, UnidentifiedImageError
+
     try:
         image = Image.open(io.BytesIO(raw), formats=sorted(ACCEPTED_FORMATS))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -154,6 +164,8 @@ def _reduced(image: Image.Image, max_side: int) -> Image.Image:
 
 def _publishable(image: Image.Image, max_side: int) -> Image.Image:
     """At most ``max_side``, upright, RGB in sRGB, and with no metadata at all."""
+    from PIL import Image, ImageOps
+
     image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)  # square box: turn later
     image = ImageOps.exif_transpose(image)
     icc = image.info.get("icc_profile")
@@ -169,6 +181,8 @@ def _publishable(image: Image.Image, max_side: int) -> Image.Image:
 def _to_srgb(image: Image.Image, icc: bytes) -> Image.Image:
     """Colours converted from the embedded profile to sRGB (kept as they are when the
     profile is unusable); the profile itself, which may name the device, is dropped."""
+    from PIL import ImageCms
+
     try:
         source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
         return ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"))
@@ -178,6 +192,8 @@ def _to_srgb(image: Image.Image, icc: bytes) -> Image.Image:
 
 def _to_rgb(image: Image.Image) -> Image.Image:
     """Flatten transparency onto white and drop palettes (JPEG has neither)."""
+    from PIL import Image
+
     if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         background = Image.new("RGB", rgba.size, (255, 255, 255))

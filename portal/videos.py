@@ -16,6 +16,9 @@ are not copied. The poster is a JPEG of the first frame, pixels only. A phone's 
 video is stored landscape with a rotation in its display matrix; that matrix goes with
 the rest, so the pixels themselves are turned upright (after scaling, on the small
 picture). ``bench/videos.py`` measures time and peak memory.
+
+PyAV and Pillow are imported by the functions that use them, not with this module: a web
+worker that never sees a video does not load FFmpeg's libraries (tens of MB of RSS).
 """
 
 from __future__ import annotations
@@ -26,13 +29,15 @@ import secrets
 import tempfile
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
-import av
 import numpy as np
 from flask_babel import lazy_gettext as _l
-from PIL import Image
 
 from portal.media import MediaRejected
+
+if TYPE_CHECKING:
+    import av
 
 #: Container formats accepted (FFmpeg demuxer names): MP4/MOV/3GP and Matroska/WebM.
 ACCEPTED_CONTAINERS = frozenset({"mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm"})
@@ -95,6 +100,8 @@ def probe_video(raw: bytes, *, max_bytes: int, max_seconds: int) -> ProbedVideo:
         raise VideoRejected("empty")
     if len(raw) > max_bytes:
         raise VideoRejected("too_large", mb=max_bytes // (1024 * 1024))
+    import av
+
     try:
         container = av.open(io.BytesIO(raw), mode="r")
     except av.FFmpegError:
@@ -114,6 +121,8 @@ def _looks_like_video(raw: bytes) -> bool:
 
 
 def _probe(container, max_seconds: int, size: int) -> ProbedVideo:
+    import av
+
     if container.format.name not in ACCEPTED_CONTAINERS or not container.streams.video:
         raise VideoRejected("not_video")
     stream = container.streams.video[0]
@@ -178,6 +187,8 @@ def output_size(width: int, height: int, max_height: int) -> tuple[int, int]:
 def transcode_video(raw: bytes, *, max_seconds: int, max_height: int) -> EncodedVideo:
     """Re-encode an upload that passed ``probe_video`` (see the module); raises
     VideoRejected when it turns out damaged or longer than declared."""
+    import av
+
     with tempfile.TemporaryDirectory(prefix="portal-video-") as folder:
         path = os.path.join(folder, "video.mp4")
         try:
@@ -194,14 +205,18 @@ def transcode_video(raw: bytes, *, max_seconds: int, max_height: int) -> Encoded
 def _quarter_turns(raw: bytes) -> int:
     """Counter-clockwise quarter turns that make the video upright (its display matrix,
     as the decoder reports it on the first frame)."""
+    import av
+
     with av.open(io.BytesIO(raw), mode="r") as source:
         for frame in source.decode(video=0):
             return round((frame.rotation or 0) / 90) % 4
     raise VideoRejected("broken")
 
 
-def _upright(frame, size: tuple[int, int], turns: int):
+def _upright(frame: av.VideoFrame, size: tuple[int, int], turns: int) -> av.VideoFrame:
     """The frame scaled to ``size`` (upright width, height) as yuv420p, turned upright."""
+    import av
+
     width, height = size
     if not turns:
         return frame.reformat(width=width, height=height, format="yuv420p")
@@ -214,6 +229,8 @@ def _upright(frame, size: tuple[int, int], turns: int):
 # size: one decode loop feeds both encoders and the poster
 def _encode(source, path: str, max_seconds: int, max_height: int, turns: int) -> dict:
     """Decode ``source`` and write ``path``; returns the EncodedVideo fields but data."""
+    import av
+
     in_video = source.streams.video[0]
     in_video.thread_type = "AUTO"
     in_audio = source.streams.audio[0] if source.streams.audio else None
@@ -269,6 +286,8 @@ def _encode(source, path: str, max_seconds: int, max_height: int, turns: int) ->
 
 def _poster(picture) -> bytes:
     """The first frame as a JPEG: pixels only (a fresh Pillow image carries no info)."""
+    from PIL import Image
+
     image = picture.to_image()
     clean = Image.new("RGB", image.size)
     clean.paste(image)

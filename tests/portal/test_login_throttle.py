@@ -235,3 +235,11 @@ def test_an_administrator_resetting_the_password_lifts_the_throttle(app, make_st
     )  # fmt: skip
     assert response.status_code == 302
     assert attempt(client, user.email, "a brand new password").status_code == 302
+
+
+def test_the_hash_checked_for_an_unknown_e_mail_costs_what_a_real_one_does():
+    """The precomputed stand-in has the method and parameters of a new hash (so checking
+    it takes as long), and no password matches it."""
+    parameters = auth._DUMMY_HASH.split("$", 1)[0]
+    assert parameters == auth.hash_password("anything").split("$", 1)[0]
+    assert not auth.check_password_hash(auth._DUMMY_HASH, "not-a-real-password")

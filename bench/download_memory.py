@@ -1,0 +1,175 @@
+"""Memory of a web worker, this tree side by side with a reference tree, in one run: the
+RSS of a gunicorn worker (``portal.wsgi``, one worker, warm-up included) at rest after
+serving the public pages, and its peak RSS while /datasets/appeals.csv, .geojson and
+.parquet are downloaded in full (a fresh server for each, so each peak is its own).
+
+    git worktree add /work/wt/rss-ref main       # the reference: e.g. main
+    portal seed-demo --appeals 1000000 --seed 1 --today 2026-12-01   # PORTAL_DATABASE_URL set
+    python bench/download_memory.py --database-url sqlite:////work/rssdb/1m.sqlite \\
+        --reference /work/wt/rss-ref
+
+Both trees read the same database and run with the same settings; the map index is not
+built (PORTAL_MAP_INDEX_WARMUP=0: the same in both trees, and not what is measured here).
+"At rest" is VmRSS after GET / , /appeals, /api/v1/appeals and /datasets/; "peak" is the
+worker's VmHWM (the kernel's high-water mark) after the download, which includes start-up
+and the warm-up. Prints MB, reference → this tree.
+
+Figures (issue 20), MB, on 1M appeals in SQLite seeded as above, 2 shared cores; the
+reference is main at d9acce1. "lazy imports" is this tree with PyAV, Pillow and
+pyarrow.parquet imported where used (and the login's stand-in hash precomputed), before
+Arrow's pool became jemalloc; "this tree" has both:
+
+    SQLite, 1M appeals        reference   lazy imports   this tree
+    at rest, RSS                    319            282         281
+    CSV download, peak              343            307         279
+    GeoJSON download, peak          354            334         285
+    Parquet download, peak          426            407         374
+
+PostgreSQL, 300k appeals (seeded the same way, then ANALYZE: without it, a fresh seed's
+plans took minutes), reference → this tree: at rest 411 → 372 MB, Parquet download peak
+429 → 407 MB; jemalloc does not raise PostgreSQL's Parquet peak as the system allocator did.
+
+(ARROW_DEFAULT_MEMORY_POOL=jemalloc in the environment, which also reaches the C++ code
+that asks Arrow's own default pool, brought the Parquet peak to 357 MB.) Runs differ by up
+to ~7 MB (the reference's GeoJSON peak: 354, then 347). What is left at rest is mostly
+Python packages and shared libraries: pandas alone is ~34 MB, loaded by folium (the home
+page's map) and by pyarrow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = ("/", "/appeals", "/api/v1/appeals", "/datasets/")
+FORMATS = ("csv", "geojson", "parquet")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def status_mb(pid: int, field: str) -> float:
+    """A ``/proc/PID/status`` memory field (VmRSS, VmHWM) in MB."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(status.split(f"{field}:")[1].split()[0]) / 1024
+
+
+def worker_of(master: int) -> int:
+    """The pid of the one worker gunicorn's master forked."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == master:
+                return int(entry.name)
+    raise RuntimeError("gunicorn has no worker")
+
+
+def get(port: int, path: str) -> int:
+    """GET ``path`` in full (its bytes are read and dropped); returns the size."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=3600)
+    connection.request("GET", path)
+    response = connection.getresponse()
+    size = 0
+    while block := response.read(1 << 20):
+        size += len(block)
+    connection.close()
+    if response.status != 200:
+        raise RuntimeError(f"HTTP {response.status} for {path}")
+    return size
+
+
+class Server:
+    """gunicorn with one worker serving the portal of ``source`` on a free port."""
+
+    def __init__(self, url: str, source: Path, tmp: Path) -> None:
+        self.port = free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
+        env.update(
+            PORTAL_DATABASE_URL=url,
+            PORTAL_SECRET_KEY="benchmark-only-secret-key-0123456789",
+            PORTAL_MAP_INDEX_WARMUP="0",
+            PORTAL_MAP_INDEX_DIR=str(tmp / "map-index"),
+            PORTAL_SNAPSHOT_DIR=str(tmp / "snapshots"),
+            PORTAL_RATE_LIMIT_DB=str(tmp / "ratelimits.db"),
+            PORTAL_JOBS_DB=str(tmp / "jobs.db"),
+            PYTHONPATH=str(source),
+        )
+        self.log = tmp / "gunicorn.log"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--workers", "1", "--bind",
+             f"127.0.0.1:{self.port}", "--timeout", "3600", "portal.wsgi:app"],
+            env=env, cwd=tmp, stdout=subprocess.DEVNULL, stderr=self.log.open("ab"),
+        )  # fmt: skip
+        deadline = time.monotonic() + 300
+        while True:
+            try:
+                get(self.port, "/healthz")
+                break
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"gunicorn did not start: see {self.log}") from None
+                time.sleep(0.2)
+        self.worker = worker_of(self.process.pid)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=60)
+
+
+def measure(url: str, source: Path, phase: str) -> tuple[float, float]:
+    """(MB, seconds) of one phase: ``rest`` (RSS after the pages) or a format's download
+    (peak RSS)."""
+    with tempfile.TemporaryDirectory(prefix="bench-download-memory-") as tmp:
+        server = Server(url, source, Path(tmp))
+        try:
+            started = time.perf_counter()
+            if phase == "rest":
+                for page in PAGES:
+                    get(server.port, page)
+                figure = status_mb(server.worker, "VmRSS")
+            else:
+                get(server.port, f"/datasets/appeals.{phase}")
+                figure = status_mb(server.worker, "VmHWM")
+            return figure, time.perf_counter() - started
+        finally:
+            server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database-url", required=True, help="Existing database (only read).")
+    parser.add_argument("--reference", type=Path, required=True,
+                        help="Another source tree, e.g. a worktree of main.")  # fmt: skip
+    parser.add_argument("--phases", default=",".join(("rest", *FORMATS)),
+                        help="Comma-separated: rest, csv, geojson, parquet.")  # fmt: skip
+    args = parser.parse_args()
+    trees = {"reference": args.reference.resolve(), "this tree": ROOT}
+    print(f"database: {args.database_url.rsplit('@', 1)[-1]}")
+    print(f"reference: {trees['reference']}\nthis tree: {ROOT}")
+    print(f"{'phase':<22} {'reference':>10} {'this tree':>10} {'change':>8}   seconds (ref/this)")
+    for phase in args.phases.split(","):
+        figures = {
+            label: measure(args.database_url, source, phase) for label, source in trees.items()
+        }
+        (old, old_s), (new, new_s) = figures["reference"], figures["this tree"]
+        label = "at rest, RSS" if phase == "rest" else f"{phase} download, peak"
+        print(f"{label:<22} {old:>7.0f} MB {new:>7.0f} MB {new - old:>+5.0f} MB   "
+              f"{old_s:.1f}/{new_s:.1f}", flush=True)  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
