@@ -4,7 +4,9 @@ Data v1.1 at ``/data.json`` (the site root, where harvesters look for it)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from flask import Response, current_app, request, url_for
 from sqlalchemy import func, literal, select
@@ -13,18 +15,44 @@ from opendata.dcat import CatalogueFacts, Place, SnapshotEntry, dcat_catalogue, 
 from portal.datasets import bp
 from portal.datasets.snapshots import list_snapshots
 from portal.datasets.views import snapshot_dir
-from portal.extensions import db
+from portal.extensions import cache, db
 from portal.models import Appeal, City, utcnow
+from portal.queries.map import data_as_of
 from portal.queries.record import TABLES, published_appeals
 from portal.workdays import BISHKEK
+
+T = TypeVar("T")
+
+
+#: Longest a dataset's row count or time span is kept for a version of the public record
+#: (reference data, e.g. a new category, changes without a new version).
+FACTS_TTL_SECONDS = 600
+
+
+def _per_version(name: str, produce: Callable[[], T]) -> T:
+    """``produce()``, computed once per version of the public record: its "data as of"
+    (every public change appends a status event). The COUNT of every dataset takes seconds
+    at 1M appeals, and /datasets/ and the catalogues are public pages."""
+    as_of = data_as_of()
+    key = f"datasets:{name}:{as_of.isoformat() if as_of else '-'}"
+    value = cache.get(key)
+    if value is None:
+        value = produce()
+        cache.set(key, value, FACTS_TTL_SECONDS)
+    return value
+
+
+def _time_span() -> tuple[datetime | None, datetime | None]:
+    first, last = db.session.execute(
+        published_appeals(select(func.min(Appeal.submitted_at), func.max(Appeal.submitted_at)))
+    ).one()
+    return first, last
 
 
 def catalogue_facts() -> CatalogueFacts:
     """The running portal's part of the catalogues: its cities, the published appeals' time
     span, the newest snapshot's files."""
-    first, last = db.session.execute(
-        published_appeals(select(func.min(Appeal.submitted_at), func.max(Appeal.submitted_at)))
-    ).one()
+    first, last = _per_version("span", _time_span)
     cities = db.session.scalars(select(City).order_by(City.code))
     snapshots = list_snapshots(snapshot_dir())
     newest = snapshots[0] if snapshots else None
@@ -52,7 +80,12 @@ def catalogue_facts() -> CatalogueFacts:
 
 
 def dataset_rows() -> dict[str, int]:
-    """Rows each dataset selected from the database publishes now (one COUNT each)."""
+    """Rows each dataset selected from the database publishes now (one COUNT each, per
+    version of the public record)."""
+    return _per_version("rows", _count_rows)
+
+
+def _count_rows() -> dict[str, int]:
     counts = {}
     for name, table in TABLES.items():
         rows = table.source(select(literal(1).label("one"))).subquery()
