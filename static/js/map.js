@@ -313,7 +313,7 @@
     fetch(requestUrl("heat"), { signal: mine.signal })
       .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
       .then(function (data) {
-        if (mine !== heatController) return;
+        if (mine !== heatController || !heatToggle.checked) return;  // switched off since
         var max = data.meta.max || 1;
         var points = data.features.map(function (f) {
           var c = f.geometry.coordinates;
@@ -350,7 +350,12 @@
   if (heatToggle) {
     heatToggle.addEventListener("change", function () {
       if (heatToggle.checked) loadHeat();
-      else if (heatLayer) { map.removeLayer(heatLayer); heatLayer = null; }
+      else {
+        // A heat request still on its way (e.g. one a filter change sent) must not
+        // bring the layer back once it is switched off.
+        if (heatController) heatController.abort();
+        if (heatLayer) { map.removeLayer(heatLayer); heatLayer = null; }
+      }
       var note = app.querySelector("[data-heat-note]");
       if (note && !heatToggle.checked) note.remove();
     });

@@ -169,4 +169,7 @@ def test_hot_spot_layer_for_a_category(app, live_server, page, make_appeal, exte
     assert "5" in page.locator("[data-heat-note]").inner_text()
     page.locator("[data-heat]").uncheck()
     assert page.locator("canvas.leaflet-heatmap-layer").count() == 0
+    # Nor does a heat request still on its way (the filter change sent one) bring it back.
+    page.wait_for_load_state("networkidle")
+    assert page.locator("canvas.leaflet-heatmap-layer").count() == 0
     assert external_requests == []
