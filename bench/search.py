@@ -25,14 +25,15 @@ The datasets (/datasets/…?q=…) stream every match and are not timed here: th
 Target (issue 18): p95 ≤ 150 ms per endpoint on 1,000,000 appeals.
 
 Measured 2026-12-06 on the seeded 1M PostgreSQL 15 database (977,586 published appeals,
-default settings: 128 MB shared_buffers), 2 cores shared with another job (load 2.5–2.8),
-3 cold runs each, p50/p95 ms old -> new: list 245/470 -> 57/114, api 235/490 -> 52/111,
-map 252/460 -> 50/106, open311 100/690 -> 39/146. The slowest new cells: Open311 with a
-category ("мусор&service_code=garbage", 146: the appeals side of that plan, not the
-search) and two words ("мусор двор", 112/160 on the list: the intersection of 136,009 and
-its partner's hits). At load 3.7 the same run gave new p95 224/173/209/213 (old
-649/602/618/1068). SQLite's search is unchanged by the postings (stop 27, load 1.4: p95
-list 34, api 27, map 34, open311 45).
+default settings: 128 MB shared_buffers), quiet machine (load 0.4-1.3), 5 cold runs each,
+p50/p95 ms old -> new: list 183/330 -> 47/105, api 176/325 -> 35/96, map 183/327 -> 39/97,
+open311 34/338 -> 22/52. Open311 with a category ("мусор&service_code=garbage") was the
+slowest cell (146-151 ms) until it filtered on the city's and categories' keys read
+first (portal.open311.queries): now 24/25. The slowest new cells are two words ("мусор
+двор", ~100/146 on the list: the intersection of 136,009 and its partner's hits). In an
+earlier run, at load 2.5-2.8, new p95 were 114/111/106/146; at load 3.7 224/173/209/213.
+SQLite's search is unchanged by the postings (stop 27, load 1.4: p95 list 34, api 27,
+map 34, open311 45).
 """
 
 from __future__ import annotations

@@ -130,9 +130,9 @@ def _published_ids() -> Select:
 def _matching(select_: Select, query: RequestQuery, *, city: str, now: datetime) -> Select:
     """The arguments besides service_request_id, as conditions on published fields."""
     field = APPEAL.columns
-    select_ = select_.where(field["city"] == city)
+    select_ = select_.where(Appeal.city_id == _city_id(city))
     if query.service_code:
-        select_ = select_.where(field["category"].in_(query.service_code))
+        select_ = select_.where(Appeal.category_id.in_(_category_ids(city, query.service_code)))
     if query.status:
         statuses = [s for name in query.status for s in STATUS_MAP[name]]
         select_ = select_.where(field["status"].in_(statuses))
@@ -155,6 +155,20 @@ def _matching(select_: Select, query: RequestQuery, *, city: str, now: datetime)
     if query.q:
         select_ = select_.where(text_matches(query.q))
     return select_
+
+
+def _city_id(city: str) -> int | None:
+    """The city's key, read first: with keys as literals, the planner walks the
+    submission-time index newest first with city and category in its condition and stops
+    after a page (3 ms at 1M appeals on PostgreSQL), where joining on the slug and codes
+    read every match of the 90 days and sorted them (130 ms with a search)."""
+    return db.session.scalar(select(City.id).where(City.slug == city))
+
+
+def _category_ids(city: str, codes: Sequence[str]) -> list[int]:
+    """The keys of the city's categories with these codes (see ``_city_id``)."""
+    query = select(Category.id).join(City, City.id == Category.city_id)
+    return list(db.session.scalars(query.where(City.slug == city, Category.code.in_(codes))))
 
 
 def token_status(public_id: str) -> AppealStatus | None:
