@@ -59,7 +59,7 @@ def seed_demo(
             continue
         for table, columns in TABLES:
             writer.write(table, columns, tables[table.name])
-        search_index.refresh(conn, [row[0] for row in tables["appeals"]])  # their published texts
+        search_index.refresh(conn, [row[0] for row in tables["appeals"]], new=True)
         stats.appeals += len(tables["appeals"])
         stats.events += len(tables["status_events"])
         stats.answers += len(tables["answers"])
