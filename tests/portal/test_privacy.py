@@ -174,8 +174,12 @@ def _coordinate_forms(value: float) -> set[str]:
 
 
 def _digits(number: str) -> str:
-    """A pattern for the digits of ``number`` with any separators between them."""
-    return r"\D{0,3}".join(re.escape(d) for d in re.sub(r"\D", "", number))
+    """A pattern for the digits of ``number`` with up to three separators between them.
+
+    Separators are never letters or digits, so random tokens (a CSP nonce such as
+    ``…kB4le152…``) are not mistaken for personal data.
+    """
+    return r"[\W_]{0,3}".join(re.escape(d) for d in re.sub(r"\D", "", number))
 
 
 def _words(*words: str) -> str:
@@ -195,7 +199,7 @@ def person_patterns(person: Person) -> list[tuple[str, str]]:
         ("name", _words(*map(stem, [person.first, person.last, *person.latin.split()]))),
         ("phone", _digits(person.phone[5:])),
         ("ID number", _digits(person.pin)),
-        ("flat number", rf"(?:кв\.?|квартир\w*)\s*№?\s*{_digits(fold(person.flat))}"),
+        ("flat number", rf"(?<!\w)(?:кв\.?|квартир\w*)\s*№?\s*{_digits(fold(person.flat))}"),
         ("home coordinates", f"{_digits(lat)}|{_digits(lon)}"),
     ]
 
@@ -995,6 +999,8 @@ def test_the_detector_finds_planted_data_in_every_encoding():
     )
     assert leaks_in("ｚａｒｙｌｂｅｋ".encode(), "")  # full-width Latin, folded by NFKC
     assert leaks_in(f"{lookalike('кв.')} 3\u200b62".encode(), "")
+    # Random tokens are not personal data: this nonce once read as "кв4lе15" (flat 415).
+    assert not leaks_in(b"", "Content-Security-Policy: script-src 'nonce-TO5gkB4le152jurld'")
     assert not leaks_in("Во дворе [ИМЯ], [ТЕЛЕФОН], [АДРЕС], 42.8771, 74.5987".encode(), "")
     assert links_in(b'{"path": "appeals.csv", "u": "/api/v1/x"}', "/datasets/") == {
         "/datasets/appeals.csv",
