@@ -56,23 +56,29 @@ CategoryRow = namedtuple("CategoryRow", "id code tier deadline_days default_serv
 
 
 def load_reference(conn: Connection) -> list[dict]:
-    """Cities with their districts, services and categories, as plain picklable data."""
+    """Cities with their districts, services and categories, as plain picklable data.
+
+    Every read is ordered by key: the generator draws from these lists by position, so an
+    order left to the planner (which changes once PostgreSQL has statistics) would give
+    another city for the same seed.
+    """
     profiles = {s.code: s for s in SERVICES}
     weights = {c.code: c.weight for c in CATEGORIES}
     groups = {c.code: c.group for c in CATEGORIES}
     cities = []
-    for city in conn.execute(select(City)).all():
+    for city in conn.execute(select(City).order_by(City.id)).all():
         districts = [
             DistrictRow(*row)
             for row in conn.execute(
-                select(District.id, District.center_lat, District.center_lon).where(
-                    District.city_id == city.id
-                )
+                select(District.id, District.center_lat, District.center_lon)
+                .where(District.city_id == city.id)
+                .order_by(District.id)
             )
         ]
         services = {
             row.id: profiles[row.code]
-            for row in conn.execute(select(Service.id, Service.code).where(Service.city_id == city.id))
+            for row in conn.execute(select(Service.id, Service.code)
+                                   .where(Service.city_id == city.id).order_by(Service.id))
         }  # fmt: skip
         categories = [
             CategoryRow(
@@ -83,7 +89,9 @@ def load_reference(conn: Connection) -> list[dict]:
                 row.default_service_id,
                 groups[row.code],
             )  # fmt: skip
-            for row in conn.execute(select(Category).where(Category.city_id == city.id))
+            for row in conn.execute(
+                select(Category).where(Category.city_id == city.id).order_by(Category.id)
+            )
         ]
         ref = next(r for r in CITIES if r.code == city.code)
         cities.append(
