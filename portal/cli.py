@@ -151,6 +151,11 @@ def seed_demo_command(count: int, seed: int, today, append: bool) -> None:
         stats = seed_demo(conn, count, seed=seed, today=day, calendar=work_calendar(),
                           progress=bar.update)  # fmt: skip
         seed_news(conn, day)
+    if engine.dialect.name == "postgresql":
+        # Fresh statistics: until autovacuum gets to the new rows, the planner takes
+        # the tables for empty and some pages' plans take minutes at 1M appeals.
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
     elapsed = time.perf_counter() - started
     click.echo(
         f"Added {stats.appeals} appeals, {stats.events} events, {stats.answers} answers, "
