@@ -212,3 +212,11 @@ def test_staff_text_grammars_accept_what_the_staff_schemas_accept(app):
                 with pytest.raises(ValidationError) as refused:
                     load(schema(), {name: "   "})
                 assert name in refused.value.messages
+
+
+def test_the_submission_says_how_photos_and_a_video_are_sent(client):
+    """A city app learns from the document how to attach media: JSON Schema cannot carry
+    files, so the operation's description names the parts the endpoint reads."""
+    operation = client.get("/api/openapi.json").get_json()["paths"]["/api/v1/appeals"]["post"]
+    for part in ("multipart/form-data", "`photos`", "`video`", "base64", "MAX_VIDEO_BYTES"):
+        assert part in operation["description"], part
