@@ -70,7 +70,7 @@ TOKEN_ERRORS = {
         "The fields go as a JSON object or as multipart/form-data parts. Photos: in JSON a "
         "`photos` array of base64 strings, in multipart one file part `photos` per photo (JPEG,"
         " PNG or WebP; at most MAX_PHOTOS of MAX_PHOTO_BYTES each). A short video goes only as "
-        "a multipart file part `video` (MP4, MOV, 3GP, Matroska or WebM; at most "
+        "a multipart file part `video` (MP4, MOV, 3GP or WebM; at most "
         "MAX_VIDEO_BYTES and MAX_VIDEO_SECONDS). Photos are re-encoded without their metadata "
         "(EXIF, GPS); the video is re-encoded to H.264 MP4 after the appeal is stored, with no "
         "metadata (a phone's GPS location, make and dates are not copied). A fake or oversized "

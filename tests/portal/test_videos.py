@@ -169,6 +169,15 @@ def test_the_form_refuses_a_video_over_the_size_limit(app, client):
     assert count(Appeal) == 0 and count(Video) == 0
 
 
+def test_the_api_refuses_a_fake_video_under_its_part_and_stores_nothing(client):
+    """What the OpenAPI document promises a city app: a 400 naming ``video``."""
+    data = appeal_form(video=(io.BytesIO(BAD["fake-type"][0]), "clip.mp4"))
+    response = client.post("/api/v1/appeals", data=data, content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert response.json["errors"]["video"] == ["Only videos (MP4, MOV, 3GP, WebM) are accepted."]
+    assert count(Appeal) == 0 and count(Video) == 0
+
+
 def _moderate_appeal(client, appeal: Appeal) -> None:
     assert (
         client.post(f"/staff/moderation/{appeal.id}", data={"action": "publish"}).status_code == 302
