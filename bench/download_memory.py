@@ -7,6 +7,8 @@ serving the public pages, and its peak RSS while /datasets/appeals.csv, .geojson
     portal seed-demo --appeals 1000000 --seed 1 --today 2026-12-01   # PORTAL_DATABASE_URL set
     python bench/download_memory.py --database-url sqlite:////work/rssdb/1m.sqlite \\
         --reference /work/wt/rss-ref
+    # as deployed: servers run by a virtualenv with the portal alone (see below)
+    python bench/download_memory.py ... --python /work/venv-prod/bin/python
 
 Both trees read the same database and run with the same settings; the map index is not
 built (PORTAL_MAP_INDEX_WARMUP=0: the same in both trees, and not what is measured here).
@@ -25,15 +27,31 @@ Arrow's pool became jemalloc; "this tree" has both:
     GeoJSON download, peak          354            334         285
     Parquet download, peak          426            407         374
 
-PostgreSQL, 300k appeals (seeded the same way, then ANALYZE: without it, a fresh seed's
-plans took minutes), reference → this tree: at rest 411 → 372 MB, Parquet download peak
-429 → 407 MB; jemalloc does not raise PostgreSQL's Parquet peak as the system allocator did.
+PostgreSQL, 300k appeals (seeded the same way; seed-demo now ANALYZEs), reference → this
+tree: at rest 411 → 372 MB, Parquet download peak 429 → 407 MB; jemalloc does not raise
+PostgreSQL's Parquet peak as the system allocator did.
 
 (ARROW_DEFAULT_MEMORY_POOL=jemalloc in the environment, which also reaches the C++ code
 that asks Arrow's own default pool, brought the Parquet peak to 357 MB.) Runs differ by up
-to ~7 MB (the reference's GeoJSON peak: 354, then 347). What is left at rest is mostly
-Python packages and shared libraries: pandas alone is ~34 MB, loaded by folium (the home
-page's map) and by pyarrow.
+to ~7 MB (the reference's GeoJSON peak: 354, then 347).
+
+**As deployed.** The test extras install pandas, and pyarrow imports pandas whenever it is
+installed (``pa.array`` asks whether its input is a pandas object), so a worker of the
+test virtualenv carries ~32 MB that a deployed one does not. ``--python`` runs the servers
+with another interpreter; the same tree, test virtualenv (reference) → a virtualenv made
+with ``pip install -e .`` alone (stop 31, new machine, quiet):
+
+    SQLite, 1M appeals        test venv   as deployed
+    at rest, RSS                    245           214
+    CSV download, peak              247           214
+    GeoJSON download, peak          253           221
+    Parquet download, peak          342           307
+
+The CSV and GeoJSON peaks are the start-up's: streaming adds next to nothing. What a
+deployed worker holds is the stack itself: importing Flask, SQLAlchemy, numpy, pyarrow
+(with its compute kernels) and psycopg takes a Python process from 9 to 106 MB, and the
+whole app is 162 MB before its first request — above the 150 MB the issue sets for a
+download's peak.
 """
 
 from __future__ import annotations
@@ -95,7 +113,7 @@ def get(port: int, path: str) -> int:
 class Server:
     """gunicorn with one worker serving the portal of ``source`` on a free port."""
 
-    def __init__(self, url: str, source: Path, tmp: Path) -> None:
+    def __init__(self, url: str, source: Path, tmp: Path, python: str) -> None:
         self.port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
         env.update(
@@ -110,7 +128,7 @@ class Server:
         )
         self.log = tmp / "gunicorn.log"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", "1", "--bind",
+            [python, "-m", "gunicorn", "--workers", "1", "--bind",
              f"127.0.0.1:{self.port}", "--timeout", "3600", "portal.wsgi:app"],
             env=env, cwd=tmp, stdout=subprocess.DEVNULL, stderr=self.log.open("ab"),
         )  # fmt: skip
@@ -130,11 +148,11 @@ class Server:
         self.process.wait(timeout=60)
 
 
-def measure(url: str, source: Path, phase: str) -> tuple[float, float]:
+def measure(url: str, source: Path, phase: str, python: str) -> tuple[float, float]:
     """(MB, seconds) of one phase: ``rest`` (RSS after the pages) or a format's download
     (peak RSS)."""
     with tempfile.TemporaryDirectory(prefix="bench-download-memory-") as tmp:
-        server = Server(url, source, Path(tmp))
+        server = Server(url, source, Path(tmp), python)
         try:
             started = time.perf_counter()
             if phase == "rest":
@@ -156,14 +174,23 @@ def main() -> None:
                         help="Another source tree, e.g. a worktree of main.")  # fmt: skip
     parser.add_argument("--phases", default=",".join(("rest", *FORMATS)),
                         help="Comma-separated: rest, csv, geojson, parquet.")  # fmt: skip
+    parser.add_argument("--python", default=sys.executable,
+                        help="The servers' interpreter, e.g. of a virtualenv with the portal "
+                             "installed as deployed (pip install -e ., without the test "
+                             "extras: pyarrow loads pandas whenever it is installed).")  # fmt: skip
+    parser.add_argument("--reference-python", default=None,
+                        help="The reference server's interpreter (default: --python).")  # fmt: skip
     args = parser.parse_args()
+    pythons = {"reference": args.reference_python or args.python, "this tree": args.python}
     trees = {"reference": args.reference.resolve(), "this tree": ROOT}
     print(f"database: {args.database_url.rsplit('@', 1)[-1]}")
     print(f"reference: {trees['reference']}\nthis tree: {ROOT}")
+    print(f"servers' python: {pythons['reference']} / {pythons['this tree']}")
     print(f"{'phase':<22} {'reference':>10} {'this tree':>10} {'change':>8}   seconds (ref/this)")
     for phase in args.phases.split(","):
         figures = {
-            label: measure(args.database_url, source, phase) for label, source in trees.items()
+            label: measure(args.database_url, source, phase, pythons[label])
+            for label, source in trees.items()
         }
         (old, old_s), (new, new_s) = figures["reference"], figures["this tree"]
         label = "at rest, RSS" if phase == "rest" else f"{phase} download, peak"
