@@ -130,11 +130,13 @@ def text_matches(q: str) -> ColumnElement[bool]:
     # would otherwise test every appeal's document). A common word's hits are then a
     # filter ("+ 0": no index lookups by id), so the other conditions' index (e.g. the
     # newest appeals of a city) is walked and a page of hits comes within a few hundred
-    # appeals; a rarer word's hits are looked up one by one.
+    # appeals; a rarer word's hits are looked up one by one. Counting stops past
+    # PROBE_MIN: a common word's 136,000 hits at 1M appeals took 17 ms to count, 1 ms so.
     hits = _matching_select(q)
     found = hits.cte("search_hits").prefix_with("MATERIALIZED")
-    common = db.session.scalar(select(func.count()).select_from(hits.subquery()))
-    appeal_id = Appeal.id + 0 if common > PROBE_MIN else Appeal.id
+    counted = hits.limit(PROBE_MIN + 1).subquery()
+    common = db.session.scalar(select(func.count()).select_from(counted)) > PROBE_MIN
+    appeal_id = Appeal.id + 0 if common else Appeal.id
     return appeal_id.in_(select(found.c.appeal_id))
 
 
