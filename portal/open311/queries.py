@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, String, select, type_coerce
+from sqlalchemy import ColumnElement, Select, String, select, type_coerce
 
 from opendata.records import AppealRecord
 from portal.extensions import db
@@ -132,10 +132,11 @@ def _matching(select_: Select, query: RequestQuery, *, city: str, now: datetime)
     field = APPEAL.columns
     select_ = select_.where(Appeal.city_id == _city_id(city))
     if query.service_code:
-        select_ = select_.where(Appeal.category_id.in_(_category_ids(city, query.service_code)))
+        category_ids = _category_ids(city, query.service_code)
+        select_ = select_.where(_unindexed(Appeal.category_id).in_(category_ids))
     if query.status:
         statuses = [s for name in query.status for s in STATUS_MAP[name]]
-        select_ = select_.where(field["status"].in_(statuses))
+        select_ = select_.where(_unindexed(Appeal.status).in_(statuses))
     start, end = query.start_date, query.end_date
     if not query.has_dates:
         start, end = now - MAX_WINDOW, None
@@ -155,6 +156,18 @@ def _matching(select_: Select, query: RequestQuery, *, city: str, now: datetime)
     if query.q:
         select_ = select_.where(text_matches(query.q))
     return select_
+
+
+def _unindexed(column) -> ColumnElement:
+    """On SQLite, ``column`` written so that no index serves it (``_published_ids``): without
+    statistics SQLite prefers an equality index (a category's or a status's every appeal
+    ever, 150-330 ms at 1M) to walking the submission-time index newest first (10-50 ms).
+    PostgreSQL keeps the column: it walks that index with both in its condition."""
+    if db.session.get_bind().dialect.name != "sqlite":
+        return column
+    if column.type.python_type is int:
+        return column + 0
+    return type_coerce(type_coerce(column, String).concat(""), column.type)  # same binds
 
 
 def _city_id(city: str) -> int | None:
