@@ -55,13 +55,16 @@ DistrictRow = namedtuple("DistrictRow", "id center_lat center_lon")
 CategoryRow = namedtuple("CategoryRow", "id code tier deadline_days default_service_id group")
 
 
-def load_reference(conn: Connection) -> list[dict]:
-    """Cities with their districts, services and categories, as plain picklable data.
+def _city_rows(conn: Connection, city_id: int, model, *columns) -> list:
+    """One city's rows of ``model`` (``columns``, else whole rows), in key order: the
+    generator draws from these lists by position, so an order left to the planner (which
+    changes once PostgreSQL has statistics) would give another city for the same seed."""
+    query = select(*columns) if columns else select(model)
+    return conn.execute(query.where(model.city_id == city_id).order_by(model.id)).all()
 
-    Every read is ordered by key: the generator draws from these lists by position, so an
-    order left to the planner (which changes once PostgreSQL has statistics) would give
-    another city for the same seed.
-    """
+
+def load_reference(conn: Connection) -> list[dict]:
+    """Cities with their districts, services and categories, as plain picklable data."""
     profiles = {s.code: s for s in SERVICES}
     weights = {c.code: c.weight for c in CATEGORIES}
     groups = {c.code: c.group for c in CATEGORIES}
@@ -69,17 +72,14 @@ def load_reference(conn: Connection) -> list[dict]:
     for city in conn.execute(select(City).order_by(City.id)).all():
         districts = [
             DistrictRow(*row)
-            for row in conn.execute(
-                select(District.id, District.center_lat, District.center_lon)
-                .where(District.city_id == city.id)
-                .order_by(District.id)
+            for row in _city_rows(
+                conn, city.id, District, District.id, District.center_lat, District.center_lon
             )
         ]
         services = {
             row.id: profiles[row.code]
-            for row in conn.execute(select(Service.id, Service.code)
-                                   .where(Service.city_id == city.id).order_by(Service.id))
-        }  # fmt: skip
+            for row in _city_rows(conn, city.id, Service, Service.id, Service.code)
+        }
         categories = [
             CategoryRow(
                 row.id,
@@ -89,9 +89,7 @@ def load_reference(conn: Connection) -> list[dict]:
                 row.default_service_id,
                 groups[row.code],
             )  # fmt: skip
-            for row in conn.execute(
-                select(Category).where(Category.city_id == city.id).order_by(Category.id)
-            )
+            for row in _city_rows(conn, city.id, Category)
         ]
         ref = next(r for r in CITIES if r.code == city.code)
         cities.append(
