@@ -123,8 +123,7 @@ def _published_ids() -> Select:
     serves it: without statistics, SQLite otherwise reads every published appeal of the
     city through the status index and sorts them all (1.9 s at 1M appeals), where walking
     the submission-time index newest first stops after a page (20 ms)."""
-    status = type_coerce(Appeal.status, String).concat("")
-    return appeal_joins(select(Appeal.id)).where(status.in_([s.value for s in PUBLIC_STATUSES]))
+    return appeal_joins(select(Appeal.id)).where(_without_index(Appeal.status).in_(PUBLIC_STATUSES))
 
 
 def _matching(select_: Select, query: RequestQuery, *, city: str, now: datetime) -> Select:
@@ -159,15 +158,18 @@ def _matching(select_: Select, query: RequestQuery, *, city: str, now: datetime)
 
 
 def _unindexed(column) -> ColumnElement:
-    """On SQLite, ``column`` written so that no index serves it (``_published_ids``): without
-    statistics SQLite prefers an equality index (a category's or a status's every appeal
-    ever, 150-330 ms at 1M) to walking the submission-time index newest first (10-50 ms).
-    PostgreSQL keeps the column: it walks that index with both in its condition."""
-    if db.session.get_bind().dialect.name != "sqlite":
-        return column
+    """On SQLite, ``column`` written so that no index serves it: without statistics SQLite
+    prefers an equality index (a category's or a status's every appeal ever, 150-330 ms at
+    1M) to walking the submission-time index newest first (10-50 ms). PostgreSQL keeps the
+    column: it walks that index with both in its condition."""
+    return _without_index(column) if db.session.get_bind().dialect.name == "sqlite" else column
+
+
+def _without_index(column) -> ColumnElement:
+    """``column`` as an expression no index serves (``+ 0``, ``|| ''``), bound as the column."""
     if column.type.python_type is int:
         return column + 0
-    return type_coerce(type_coerce(column, String).concat(""), column.type)  # same binds
+    return type_coerce(type_coerce(column, String).concat(""), column.type)
 
 
 def _city_id(city: str) -> int | None:
