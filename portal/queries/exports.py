@@ -5,11 +5,10 @@ labelled by field name, taken from the one mapping in ``portal.queries.record``,
 the writers in ``opendata.exports`` can never receive a column the allowlist does not name.
 
 Rows are streamed as Arrow record batches: SQLAlchemy compiles the statement (rendering
-the validated filter values through the column types). On SQLite a DBAPI cursor is read
-in batches with ``fetchmany``, each turned into a batch of the dataset's Arrow types
-(``opendata.columns.from_rows``); on PostgreSQL the rows come as ``COPY … TO STDOUT``
-CSV parsed by Arrow (``portal.queries.pg_copy``: no Python object per value). Memory does
-not depend on the number of rows. Values are read raw (SQLite's UTC text and 0/1
+the validated filter values through the column types), the database writes the rows as
+text — PostgreSQL with ``COPY … TO STDOUT``, SQLite as one line of SQL literals per row —
+and Arrow parses it into the dataset's types (``portal.queries.text_rows``: no Python
+object per value). Memory does not depend on the number of rows. Values are read raw (SQLite's UTC text and 0/1
 booleans, PostgreSQL's naive UTC timestamps): the Arrow types say what they are, and
 ``opendata`` renders them. A thread reads ahead of the rendering (``read_ahead``).
 
@@ -37,7 +36,7 @@ from sqlalchemy import Engine, Select, func, select
 
 from opendata import columns, schema, stats
 from portal.models import Appeal, Category, City, District, Service, utcnow
-from portal.queries import pg_copy
+from portal.queries import text_rows
 from portal.queries.record import TABLES
 from portal.schemas.filters import AppealFilters
 from portal.workdays import BISHKEK
@@ -70,41 +69,34 @@ def stream_rows(
     batch_rows: int = BATCH_ROWS,
     **options,
 ) -> Iterator[pa.RecordBatch]:
-    """Arrow record batches of dataset ``name``, read with a streaming cursor.
+    """Arrow record batches of dataset ``name``, written as text by the database and
+    parsed by Arrow (``portal.queries.text_rows``).
 
-    A thread reads up to ``READ_AHEAD`` batches ahead of the caller (``read_ahead``). The
-    connection is held only while the generator runs, and released when it is exhausted
-    or closed (e.g. when a client drops a download).
+    A thread reads the database's text up to ``READ_AHEAD`` chunks ahead of the caller
+    (``read_ahead``), which parses and renders them: the database's work and Arrow's
+    overlap on two cores. The connection is held only while the generator runs, and
+    released when it is exhausted or closed (e.g. when a client drops a download).
     """
     if name == schema.PERFORMANCE.name:
         return _performance_batches(filters or AppealFilters(), **options)
     query = dataset_query(name, filters or AppealFilters(), **options)
     # Parameters are rendered inline by SQLAlchemy's literal processors (through the column
     # types: datetimes become naive UTC, strings are quoted); every value comes from a
-    # validated filter. The DBAPI cursor is then read directly, without Row objects.
-    # (Compiled here, in the caller's context; the thread only reads.)
-    sql = compiled_sql(query, engine.dialect)
+    # validated filter. (Compiled here, in the caller's context; the thread only reads.)
     dataset = schema.dataset(name)
-    return read_ahead(lambda: _read_batches(engine, dataset, sql, batch_rows))
+    if engine.dialect.name == "sqlite":
+        query = text_rows.as_lines(query, dataset)
+    sql = compiled_sql(query, engine.dialect)
+    read, dialect = text_rows.READERS[engine.dialect.name]
+    chunks = read_ahead(lambda: _read_text(engine, read, sql, batch_rows))
+    return text_rows.parsed_batches(chunks, dataset, dialect)
 
 
-def _read_batches(engine: Engine, dataset: schema.Dataset, sql: str, batch_rows: int):
+def _read_text(engine: Engine, read, sql: str, batch_rows: int) -> Iterator[bytes]:
     with engine.connect() as conn:
-        raw = conn.connection.driver_connection
-        if engine.dialect.name == "postgresql":
-            try:
-                yield from pg_copy.copy_batches(raw, dataset, sql, batch_rows)
-            finally:
-                conn.rollback()
-            return
-        cursor = raw.cursor()
         try:
-            cursor.execute(sql)
-            to_batch = columns.RowBatches(dataset)
-            while rows := cursor.fetchmany(batch_rows):
-                yield to_batch(rows)
+            yield from read(conn.connection.driver_connection, sql, batch_rows)
         finally:
-            cursor.close()
             conn.rollback()
 
 

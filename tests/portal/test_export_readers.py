@@ -1,8 +1,8 @@
 """The export readers give the same Arrow batches, hence the same bytes, as a plain cursor.
 
 On PostgreSQL ``stream_rows`` reads through ``COPY … TO STDOUT`` CSV parsed by Arrow
-(``portal.queries.pg_copy``), on SQLite through a cursor in a read-ahead thread; both are
-compared here with the reference reader (``fetchall`` into ``columns.RowBatches``) over
+(``portal.queries.text_rows``), on SQLite as lines of SQL literals parsed the same way;
+both are compared here with the reference reader (``fetchall`` into ``columns.RowBatches``) over
 every SQL dataset, with the texts CSV finds hardest: NULL next to the empty string,
 quotes, separators and line breaks, Kyrgyz letters and emoji, a formula start.
 """
@@ -29,6 +29,8 @@ HARD_TEXTS = [
     "Өтө терең чуңкур, үй жанында ң 🚧",
     "=1+1",
     "\\N and \\. and NULL",
+    "NULL",  # SQLite's bare NULL, quoted: the text, not a missing value
+    "it's 'quoted'', ''",  # SQL literals' quote, doubled inside
 ]
 
 
