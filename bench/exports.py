@@ -31,6 +31,14 @@ while a thread read ahead (``portal.queries.text_rows``):
   GeoJSON 27.6 (241) -> 23.7-25.3 (243), 0.43x -> 0.49-0.53x; Parquet 25.5 (329) -> 18.2 (343).
 - PostgreSQL (psql 13.2-23.9 s): CSV 18.4 (264) -> 18.4 (229); GeoJSON 34.6 (270) -> 24.6
   (236); Parquet 18.9 (351) -> 16.3 (331).
+
+The same code on a quiet machine the next day, median over rounds (wall, endpoint / shell;
+server idle 192-193 MB, peak 230-242 MB for CSV and GeoJSON, 330-351 MB for Parquet):
+
+- SQLite, 3 rounds (shell 8.9-11.7 s): CSV 12.9-15.1 s, 0.73x; GeoJSON 13.4-17.4 s, 0.67x;
+  Parquet 11.0-13.4 s, 0.86x.
+- PostgreSQL, 2 rounds (psql 9.1-10.9 s): CSV 12.1-13.9 s, 0.84x; GeoJSON 15.1-17.3 s, 0.57x;
+  Parquet 11.2-11.8 s, 0.87x.
 """
 
 from __future__ import annotations
