@@ -26,7 +26,7 @@ SQLite writing each row's finished CSV line or GeoJSON feature itself (``printf`
 files) was measured on 1M appeals and not kept: CSV 30.5 s, GeoJSON 19.9 s against this
 reader's 14.0 s and 17.2 s in the same hour. SQL's function calls per value run on one
 core: for CSV they took more CPU than the whole Arrow path (30 s against 21 s; ``glob``
-alone 7.5 s), for GeoJSON less (20 s against 25 s) but with no second core to share it.
+alone 7.3 s), for GeoJSON less (20 s against 25 s) but with no second core to share it.
 """
 
 from __future__ import annotations
