@@ -32,7 +32,7 @@ while a thread read ahead (``portal.queries.text_rows``):
 - PostgreSQL (psql 13.2-23.9 s): CSV 18.4 (264) -> 18.4 (229); GeoJSON 34.6 (270) -> 24.6
   (236); Parquet 18.9 (351) -> 16.3 (331).
 
-The same code on a quiet machine the next day, median over rounds (wall, endpoint / shell;
+The same code on a quiet machine later that day, median over rounds (wall, endpoint / shell;
 server idle 192-193 MB, peak 230-242 MB for CSV and GeoJSON, 330-351 MB for Parquet):
 
 - SQLite, 3 rounds (shell 8.9-11.7 s): CSV 12.9-15.1 s, 0.73x; GeoJSON 13.4-17.4 s, 0.67x;
