@@ -402,9 +402,11 @@ class Answer(db.Model):
     """A service's answer in one round (a reopened appeal gets a new round)."""
 
     __tablename__ = "answers"
+    # ix_answers_appeal: an appeal's answers in order, so that its latest answer (the open
+    # data's latest_answer_text, once per appeal) is read from the index's end, unsorted.
     # ix_answers_recent: the home page's "recent answers", newest first, without a sort.
     __table_args__ = (
-        Index("ix_answers_appeal", "appeal_id"),
+        Index("ix_answers_appeal", "appeal_id", "created_at", "id"),
         Index("ix_answers_recent", "created_at", "id"),
     )
 
