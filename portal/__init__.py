@@ -49,14 +49,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         templating,
     )
     from portal.alerts import outbox as alerts_outbox
-    from portal.extensions import cache, db, migrate
+    from portal.extensions import cache
     from portal.integrations import webhooks
     from portal.services import publication
 
     logs.init_app(app)
     arrow_memory.init_app(app)
     database.init_app(app, settings)
-    migrate.init_app(app, db, directory=_asset_dir("migrations"))
+    app.config["MIGRATIONS_DIRECTORY"] = _asset_dir("migrations")  # portal.schema_upgrade
     publication.init_app(app)
     performance_cells.init_app(app)
     alerts_outbox.init_app(app)

@@ -61,11 +61,49 @@ def _upgrade_schema() -> None:
         raise click.ClickException(str(exc)) from None
 
 
-def _migration_commands() -> click.Group:
-    """Flask-Migrate's ``db`` group, whose ``upgrade`` also adopts a pre-migration database."""
-    from flask_migrate.cli import db as alembic_group
+class MigrationCommands(click.Group):
+    """``portal db …``: Flask-Migrate's commands, imported (with Alembic) only when one runs.
 
-    original = alembic_group.commands["upgrade"]
+    Its ``upgrade`` also adopts a pre-migration database. The group's options are
+    Flask-Migrate's group's; it binds Flask-Migrate to the application first
+    (``portal.schema_upgrade.migrate``).
+    """
+
+    def __init__(self) -> None:
+        options = [
+            click.Option(["-d", "--directory"], default=None,
+                         help='Migration script directory (default is "migrations")'),
+            click.Option(["-x", "--x-arg"], multiple=True,
+                         help="Additional arguments consumed by custom env.py scripts"),
+        ]  # fmt: skip
+        super().__init__("db", params=options, help="Perform database migrations.",
+                         callback=with_appcontext(_bind_migrate))  # fmt: skip
+        self._loaded: dict[str, click.Command] | None = None
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(self._migration_commands())
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return self._migration_commands().get(name)
+
+    def _migration_commands(self) -> dict[str, click.Command]:
+        if self._loaded is None:
+            from flask_migrate.cli import db as alembic_group
+
+            self._loaded = dict(alembic_group.commands)
+            self._loaded["upgrade"] = _adopting_upgrade(alembic_group.commands["upgrade"])
+        return self._loaded
+
+
+def _bind_migrate(directory: str | None, x_arg: tuple[str, ...]) -> None:
+    from portal.schema_upgrade import migrate
+
+    migrate(current_app)
+    g.directory, g.x_arg = directory, x_arg  # read by Flask-Migrate's commands, as its group does
+
+
+def _adopting_upgrade(original: click.Command) -> click.Command:
+    """Flask-Migrate's ``upgrade``, which first recognises a pre-migration database."""
 
     @click.pass_context
     def upgrade(ctx: click.Context, directory: str | None, sql: bool, **options) -> None:
@@ -73,32 +111,21 @@ def _migration_commands() -> click.Group:
             _adopt_unversioned_database(directory or g.directory)
         ctx.invoke(original, directory=directory, sql=sql, **options)
 
-    group = click.Group(
-        "db",
-        commands=dict(alembic_group.commands),
-        params=alembic_group.params,
-        callback=alembic_group.callback,
-        help=alembic_group.help,
+    return click.Command(
+        "upgrade",
+        params=original.params,
+        callback=upgrade,
+        help="Upgrade to a later version (a database made before migrations is "
+        "recognised as the baseline).",
     )
-    group.add_command(
-        click.Command(
-            "upgrade",
-            params=original.params,
-            callback=upgrade,
-            help="Upgrade to a later version (a database made before migrations is "
-            "recognised as the baseline).",
-        )
-    )
-    return group
 
 
 def _adopt_unversioned_database(directory: str | None) -> None:
-    from portal.extensions import migrate
-    from portal.schema_upgrade import adopt_unversioned_database
+    from portal.schema_upgrade import adopt_unversioned_database, migrate
 
     _connected_engine()
     try:
-        if adopt_unversioned_database(migrate.get_config(directory)):
+        if adopt_unversioned_database(migrate().get_config(directory)):
             click.echo("Recognised a database made before migrations: stamped at the baseline.")
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
@@ -344,7 +371,7 @@ def register_commands(app: Flask) -> None:
     """Make the commands reachable as ``flask --app portal …`` too."""
     for command in COMMANDS:
         app.cli.add_command(command)
-    app.cli.add_command(_migration_commands())  # replaces the one Flask-Migrate added
+    app.cli.add_command(MigrationCommands())
     for extra in _extra_commands():
         app.cli.add_command(extra)
 

@@ -5,7 +5,6 @@ from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
@@ -19,8 +18,8 @@ db = SQLAlchemy(model_class=Base)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-# The migrations folder is found in create_app (inside the wheel or at the repository's top).
-migrate = Migrate(compare_type=True, render_as_batch=True)
+# Flask-Migrate is not here: it imports Alembic, which a web worker never needs
+# (portal.schema_upgrade.migrate binds it to an application on first use).
 # Storage (memory or Redis) is chosen in create_app from PORTAL_REDIS_URL.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 # Backend (Redis or this process) chosen in create_app; a Redis outage is a cache miss.

@@ -14,11 +14,13 @@ from alembic.config import Config
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from flask import Flask, current_app
+from flask_migrate import Migrate
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import Connection
 
 from portal.config import ConfigError
-from portal.extensions import db, migrate
+from portal.extensions import db
 
 VERSION_TABLE = "alembic_version"
 
@@ -29,9 +31,26 @@ class SchemaMismatch(ConfigError):
     """Tables without migration history that are not the baseline's: nothing was changed."""
 
 
+def migrate(app: Flask | None = None) -> Migrate:
+    """Flask-Migrate, bound to ``app`` (default: the current one) on first use.
+
+    Only what runs migrations imports this module: Flask-Migrate imports Alembic (~8 MB of
+    each web worker's memory, were it bound in ``create_app``). Binding also registers
+    Flask-Migrate's own ``db`` commands; the portal's (``portal.cli``) are kept.
+    """
+    app = app or current_app._get_current_object()
+    if "migrate" not in app.extensions:
+        ours = app.cli.commands.get("db")
+        Migrate(app, db, directory=app.config["MIGRATIONS_DIRECTORY"],
+                compare_type=True, render_as_batch=True)  # fmt: skip
+        if ours is not None:
+            app.cli.add_command(ours)
+    return app.extensions["migrate"].migrate
+
+
 def upgrade_database(revision: str = "head", directory: str | None = None) -> None:
     """Upgrade the configured database to ``revision``, adopting a pre-migration database."""
-    config = migrate.get_config(directory)
+    config = migrate().get_config(directory)
     adopt_unversioned_database(config)
     command.upgrade(config, revision)
 

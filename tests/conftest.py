@@ -23,7 +23,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from portal import create_app
-from portal.extensions import db, migrate
+from portal.extensions import db
+from portal.schema_upgrade import migrate
 from portal.services.reference import install_reference_data
 
 pytest_plugins = ["tests.factories", "tests.scrubber_doubles"]
@@ -163,7 +164,7 @@ def drop_schema() -> None:
 
 @functools.cache
 def _migration_scripts() -> ScriptDirectory:
-    return ScriptDirectory.from_config(migrate.get_config())
+    return ScriptDirectory.from_config(migrate().get_config())
 
 
 def _empty_tables() -> None:

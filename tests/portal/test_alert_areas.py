@@ -11,7 +11,8 @@ from sqlalchemy import func, inspect, select
 
 from opendata.geomask import BBox, mask_point
 from portal.alerts.models import AlertSubscription
-from portal.extensions import db, migrate
+from portal.extensions import db
+from portal.schema_upgrade import migrate
 from tests.factories import category_by_code, city_by_slug
 from tests.portal.test_alerts import SUBSCRIBER, confirm, mailbox, sent_to, subscribe  # noqa: F401
 
@@ -142,7 +143,7 @@ def test_the_area_migration_keeps_every_subscription_both_ways(app, make_appeal)
     db.session.add_all([box, drawn])
     db.session.commit()
     db.session.remove()
-    config = migrate.get_config()
+    config = migrate().get_config()
 
     command.downgrade(config, "c5e8a2f4d917")
     columns = {c["name"] for c in inspect(db.engine).get_columns("alert_subscriptions")}

@@ -15,9 +15,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import func, inspect, select, text
 
-from portal.extensions import db, migrate
+from portal.extensions import db
 from portal.models import Appeal, Category, Service
-from portal.schema_upgrade import upgrade_database
+from portal.schema_upgrade import migrate, upgrade_database
 from portal.search_index import FTS_TABLES
 
 
@@ -27,7 +27,7 @@ def database_url(new_database_url) -> str:
 
 
 def scripts() -> ScriptDirectory:
-    return ScriptDirectory.from_config(migrate.get_config())
+    return ScriptDirectory.from_config(migrate().get_config())
 
 
 def current_revision() -> str | None:
@@ -75,7 +75,7 @@ def test_downgrading_the_baseline_leaves_an_empty_database(make_app):
 
     with make_app().app_context():
         upgrade_database()
-        command.downgrade(migrate.get_config(), "base")
+        command.downgrade(migrate().get_config(), "base")
         assert inspect(db.engine).get_table_names() == ["alembic_version"]
         assert current_revision() is None
         upgrade_database()  # and back: nothing was left behind that gets in the way
@@ -147,7 +147,7 @@ def make_pre_migration_database(make_appeal, make_answer) -> None:
     make_answer(make_appeal(contact={"email": "resident@example.kg"}))
     make_appeal(city="osh", status="submitted")
     db.session.remove()
-    command.downgrade(migrate.get_config(), scripts().get_base())  # the schema of those days
+    command.downgrade(migrate().get_config(), scripts().get_base())  # the schema of those days
     with db.engine.begin() as connection:
         connection.execute(text("DROP TABLE alembic_version"))
 
@@ -244,7 +244,7 @@ def test_a_later_revision_can_rebuild_a_table_other_rows_reference(
     make_answer(make_appeal())
     before = rows_of_every_table()
     directory = tmp_path / "migrations"
-    shutil.copytree(migrate.directory, directory)
+    shutil.copytree(migrate().directory, directory)
     head = scripts().get_current_head()
     (directory / "versions" / "later.py").write_text(LATER_REVISION.format(head=head))
     db.session.remove()
@@ -275,7 +275,7 @@ def test_the_search_revision_indexes_the_published_texts_already_there(
     make_appeal(status="submitted", text="Ямы во дворе")  # not published: not indexed
     pothole_id = pothole.id
     db.session.remove()
-    config = migrate.get_config()
+    config = migrate().get_config()
     command.downgrade(config, "d330c14f086e")
     assert "search_documents" not in inspect(db.engine).get_table_names()
 
@@ -300,7 +300,7 @@ def test_upgrading_forgets_the_uploads_of_videos_already_re_encoded(app, make_ap
                              private_raw=b"\xa9xyz upload"))  # fmt: skip
     db.session.commit()
     db.session.remove()
-    config = migrate.get_config()
+    config = migrate().get_config()
     command.downgrade(config, "b8d41f6c2a90")  # the revision before
     command.upgrade(config, "head")
 

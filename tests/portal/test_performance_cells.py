@@ -255,14 +255,14 @@ def test_the_migration_fills_the_tables_of_a_populated_database(app, make_appeal
     from alembic import command
     from sqlalchemy import inspect
 
-    from portal.extensions import migrate
+    from portal.schema_upgrade import migrate
 
     make_answer(make_appeal(status="published"))
     make_appeal(status="published", submitted_at=datetime(2025, 3, 3, 4, tzinfo=UTC))
     make_appeal(status="submitted")
     expected = performance_cells.stored(db.session.connection())
     db.session.remove()
-    config = migrate.get_config()
+    config = migrate().get_config()
     command.downgrade(config, "3b8e5d2f7a91")
     assert "performance_cells" not in inspect(db.engine).get_table_names()
     command.upgrade(config, "head")

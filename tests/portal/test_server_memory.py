@@ -54,10 +54,8 @@ def rss_mb(pid: int) -> float:
     return int(status.split("VmRSS:")[1].split()[0]) / 1024
 
 
-@pytest.fixture
-def worker(app, database_url, tmp_path):
-    """The pid and port of the one worker of a gunicorn serving the test's database."""
-    port = free_port()
+def worker_env(database_url: str, tmp_path: Path) -> dict[str, str]:
+    """The environment of a deployed worker serving the test's database."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
     env.update(
         PORTAL_DATABASE_URL=database_url,
@@ -69,10 +67,18 @@ def worker(app, database_url, tmp_path):
         PORTAL_MAP_INDEX_DIR=str(tmp_path / "map-index"),
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
     )  # the portal of this checkout, whatever the installed one
+    return env
+
+
+@pytest.fixture
+def worker(app, database_url, tmp_path):
+    """The pid and port of the one worker of a gunicorn serving the test's database."""
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{port}",
          "--timeout", "120", "portal.wsgi:app"],
-        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env=worker_env(database_url, tmp_path), cwd=tmp_path, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
         wait_for(f"http://127.0.0.1:{port}/healthz", server, seconds=120)
@@ -93,6 +99,23 @@ def test_a_worker_at_rest_loads_no_media_or_parquet_library_and_stays_small(work
     loaded = sorted(name for name, marks in NOT_AT_REST.items() if any(m in maps for m in marks))
     assert loaded == []
     assert rss < MAX_REST_RSS_MB, f"a worker at rest holds {rss:.0f} MB"
+
+
+def test_a_worker_serving_pages_does_not_import_the_migration_tools(app, database_url, tmp_path):
+    """Flask-Migrate and Alembic (~8 MB of a worker) are imported by the ``db`` commands and
+    the schema upgrade, not by the application a worker serves (pure Python: no shared
+    object in the maps to look for, so the worker's own interpreter is asked)."""
+    pages = ", ".join(repr(page) for page in PAGES)
+    code = (
+        "import sys\n"
+        "from portal.wsgi import app\n"  # what a gunicorn worker imports, warm-up included
+        f"statuses = [app.test_client().get(page).status_code for page in ({pages},)]\n"
+        "print(statuses, sorted({'alembic', 'flask_migrate', 'mako'} & set(sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], env=worker_env(database_url, tmp_path),
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[-2] == f"{[200] * len(PAGES)} []"
 
 
 @pytest.mark.skipif(
