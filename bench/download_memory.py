@@ -47,11 +47,20 @@ with ``pip install -e .`` alone (stop 31, new machine, quiet):
     GeoJSON download, peak          253           221
     Parquet download, peak          342           307
 
+Without Flask-Migrate and Alembic in the web worker (``portal.schema_upgrade.migrate``
+binds them on first use), as deployed, 1M appeals in SQLite, stop 34 (main at 6f0355b →
+this tree, one run):
+
+    SQLite, 1M appeals        reference   this tree
+    at rest, RSS                    213         205
+    CSV download, peak              218         210
+    GeoJSON download, peak          225         219
+
 The CSV and GeoJSON peaks are the start-up's: streaming adds next to nothing. What a
 deployed worker holds is the stack itself: importing Flask, SQLAlchemy, numpy, pyarrow
 (with its compute kernels) and psycopg takes a Python process from 9 to 106 MB, and the
-whole app is 162 MB before its first request — above the 150 MB the issue sets for a
-download's peak.
+whole app is 162 MB before its first request (155 MB without Alembic) — above the 150 MB
+the issue sets for a download's peak.
 """
 
 from __future__ import annotations
