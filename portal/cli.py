@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 
 import click
-from flask import Flask, current_app, g
+from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from portal.config import ConfigError
@@ -58,76 +58,6 @@ def _upgrade_schema() -> None:
     try:
         upgrade_database()
     except (ConfigError, CommandError) as exc:
-        raise click.ClickException(str(exc)) from None
-
-
-class MigrationCommands(click.Group):
-    """``portal db …``: Flask-Migrate's commands, imported (with Alembic) only when one runs.
-
-    Its ``upgrade`` also adopts a pre-migration database. The group's options are
-    Flask-Migrate's group's; it binds Flask-Migrate to the application first
-    (``portal.schema_upgrade.migrate``).
-    """
-
-    def __init__(self) -> None:
-        options = [
-            click.Option(["-d", "--directory"], default=None,
-                         help='Migration script directory (default is "migrations")'),
-            click.Option(["-x", "--x-arg"], multiple=True,
-                         help="Additional arguments consumed by custom env.py scripts"),
-        ]  # fmt: skip
-        super().__init__("db", params=options, help="Perform database migrations.",
-                         callback=with_appcontext(_bind_migrate))  # fmt: skip
-        self._loaded: dict[str, click.Command] | None = None
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(self._migration_commands())
-
-    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        return self._migration_commands().get(name)
-
-    def _migration_commands(self) -> dict[str, click.Command]:
-        if self._loaded is None:
-            from flask_migrate.cli import db as alembic_group
-
-            self._loaded = dict(alembic_group.commands)
-            self._loaded["upgrade"] = _adopting_upgrade(alembic_group.commands["upgrade"])
-        return self._loaded
-
-
-def _bind_migrate(directory: str | None, x_arg: tuple[str, ...]) -> None:
-    from portal.schema_upgrade import migrate
-
-    migrate(current_app)
-    g.directory, g.x_arg = directory, x_arg  # read by Flask-Migrate's commands, as its group does
-
-
-def _adopting_upgrade(original: click.Command) -> click.Command:
-    """Flask-Migrate's ``upgrade``, which first recognises a pre-migration database."""
-
-    @click.pass_context
-    def upgrade(ctx: click.Context, directory: str | None, sql: bool, **options) -> None:
-        if not sql:
-            _adopt_unversioned_database(directory or g.directory)
-        ctx.invoke(original, directory=directory, sql=sql, **options)
-
-    return click.Command(
-        "upgrade",
-        params=original.params,
-        callback=upgrade,
-        help="Upgrade to a later version (a database made before migrations is "
-        "recognised as the baseline).",
-    )
-
-
-def _adopt_unversioned_database(directory: str | None) -> None:
-    from portal.schema_upgrade import adopt_unversioned_database, migrate
-
-    _connected_engine()
-    try:
-        if adopt_unversioned_database(migrate().get_config(directory)):
-            click.echo("Recognised a database made before migrations: stamped at the baseline.")
-    except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
 
 
@@ -371,6 +301,8 @@ def register_commands(app: Flask) -> None:
     """Make the commands reachable as ``flask --app portal …`` too."""
     for command in COMMANDS:
         app.cli.add_command(command)
+    from portal.migration_commands import MigrationCommands
+
     app.cli.add_command(MigrationCommands())
     for extra in _extra_commands():
         app.cli.add_command(extra)
