@@ -36,6 +36,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator
 from datetime import date
+from functools import partial
 from typing import TypeVar
 
 import pyarrow as pa
@@ -87,22 +88,37 @@ def stream_rows(
     if name == schema.PERFORMANCE.name:
         return _performance_batches(filters or AppealFilters(), **options)
     query = dataset_query(name, filters or AppealFilters(), **options)
-    # Parameters are rendered inline by SQLAlchemy's literal processors (through the column
-    # types: datetimes become naive UTC, strings are quoted); every value comes from a
-    # validated filter. (Compiled here, in the caller's context; the thread only reads.)
     dataset = schema.dataset(name)
-    if engine.dialect.name == "sqlite":
-        query = text_rows.as_lines(query, dataset)
-    sql = compiled_sql(query, engine.dialect)
-    read, dialect = text_rows.READERS[engine.dialect.name]
-    chunks = read_ahead(lambda: _read_text(engine, read, sql, batch_rows))
-    return text_rows.parsed_batches(chunks, dataset, dialect)
+    # Compiled here, in the caller's context; the thread only reads.
+    read = _text_reader(engine.dialect, query, dataset, TABLES[name].order_by[0], batch_rows)
+    chunks = read_ahead(lambda: _read_text(engine, read))
+    return text_rows.parsed_batches(chunks, dataset, text_rows.DIALECTS[engine.dialect.name])
 
 
-def _read_text(engine: Engine, read, sql: str, batch_rows: int) -> Iterator[bytes]:
+def _text_reader(dialect, query: Select, dataset: schema.Dataset, key, batch_rows: int):
+    """How the database writes ``query``'s rows as text (``portal.queries.text_rows``): a
+    function of a DBAPI connection that yields chunks of at most ``batch_rows`` lines.
+
+    Parameters are rendered inline by SQLAlchemy's literal processors (through the column
+    types: datetimes become naive UTC, strings are quoted); every value comes from a
+    validated filter. On SQLite, a dataset ordered by a primary key (``key``) is read in
+    blocks of ``batch_rows`` consecutive keys.
+    """
+    if dialect.name != "sqlite":
+        sql = compiled_sql(query, dialect)
+        return partial(text_rows.copy_chunks, sql=sql, batch_rows=batch_rows)
+    if getattr(key, "primary_key", False):
+        blocks = compiled_sql(text_rows.as_line_blocks(query, dataset, key), dialect)
+        bounds = compiled_sql(select(func.min(key), func.max(key)), dialect)
+        return partial(text_rows.block_chunks, blocks=blocks, bounds=bounds, keys=batch_rows)
+    lines = compiled_sql(text_rows.as_lines(query, dataset), dialect)
+    return partial(text_rows.line_chunks, sql=lines, batch_rows=batch_rows)
+
+
+def _read_text(engine: Engine, read: Callable[[object], Iterator[bytes]]) -> Iterator[bytes]:
     with engine.connect() as conn:
         try:
-            yield from read(conn.connection.driver_connection, sql, batch_rows)
+            yield from read(conn.connection.driver_connection)
         finally:
             conn.rollback()
 

@@ -11,14 +11,18 @@ in C++ straight into columns of the dataset's types:
 * SQLite, which has no COPY: the SELECT itself writes each row as one line of SQL literals
   (``as_lines``: ``printf('%Q,%Q,…', a, b, …)``): values in single quotes with
   ``'`` doubled, NULL as the bare word ``NULL``, reals in round-trip precision, booleans
-  ``0``/``1``. The line comes as a BLOB, so Python neither decodes nor
-  re-encodes it, and the cursor builds one object per row instead of one per value
-  (``line_chunks``).
+  ``0``/``1``. The lines come as a BLOB, so Python neither decodes nor re-encodes them.
+  A dataset ordered by a primary key is read in blocks of consecutive keys, each block's
+  lines joined by SQLite (``as_line_blocks``, ``block_chunks``): one row per block crosses
+  into Python, not one per appeal (a cursor builds a Python object for every row and takes
+  the GIL back after every step, which a download's rendering thread then waits for).
+  Other datasets are read a line per row (``line_chunks``).
 
 Timestamps without time zone (the portal stores naive UTC: PostgreSQL's ``timestamp``,
 SQLite's text) are read as naive and made UTC by ``opendata.columns``. The rows are those
 of the same SELECT as a cursor's (``portal.queries.exports.compiled_sql``), in one
-transaction; leaving early cancels a COPY (psycopg does), and the caller rolls back.
+transaction (SQLite's blocks too: one read transaction, begun explicitly); leaving early
+cancels a COPY (psycopg does), and the caller rolls back.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from itertools import islice
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from sqlalchemy import LargeBinary, Select, cast, func
+from sqlalchemy import ColumnElement, LargeBinary, Select, cast, func, literal_column, select
 
 from opendata import columns
 from opendata.tableschema import Dataset
@@ -110,7 +114,43 @@ def as_lines(query: Select, dataset: Dataset) -> Select:
     template = ",".join("%s" if number else "%Q" for number in numbers)
     values = [func.quote(column) if number else column
               for column, number in zip(selected, numbers, strict=True)]  # fmt: skip
-    return query.with_only_columns(cast(func.printf(template, *values), LargeBinary))
+    line = cast(func.printf(template, *values), LargeBinary).label("line")
+    return query.with_only_columns(line)
+
+
+def as_line_blocks(query: Select, dataset: Dataset, key: ColumnElement) -> Select:
+    """``query`` (SQLite, selecting ``dataset``'s fields, ordered by ``key`` first) reading
+    one block: the lines (``as_lines``) of the rows whose ``key`` is after the named
+    parameter ``:block_after`` and up to ``:block_last``, joined by line breaks, as one
+    BLOB (NULL for a block without rows).
+
+    The block's SELECT keeps its ORDER BY inside a subquery, which SQLite never flattens
+    into an aggregate (rule 16 of its query flattener), so ``group_concat`` receives the
+    lines in order. The parameters are SQLite's own (they stay parameters under
+    ``literal_binds``), so one prepared statement serves every block.
+    """
+    block = query.where(key > literal_column(":block_after"), key <= literal_column(":block_last"))
+    lines = as_lines(block, dataset).subquery("block")
+    return select(cast(func.group_concat(lines.c.line, "\n"), LargeBinary))
+
+
+def block_chunks(raw_connection, blocks: str, bounds: str, keys: int) -> Iterator[bytes]:
+    """The lines of ``blocks`` (an ``as_line_blocks`` query) from a sqlite3 connection,
+    ``keys`` consecutive keys per chunk, from the smallest key to the largest (``bounds``
+    selects both), all in one read transaction. The caller ends it."""
+    raw_connection.execute("BEGIN")  # one snapshot for every block (WAL)
+    cursor = raw_connection.cursor()
+    try:
+        first, last = cursor.execute(bounds).fetchone()
+        if first is None:
+            return
+        for after in range(first - 1, last, keys):
+            parameters = {"block_after": after, "block_last": after + keys}
+            (lines,) = cursor.execute(blocks, parameters).fetchone()
+            if lines:
+                yield lines + b"\n"
+    finally:
+        cursor.close()
 
 
 def line_chunks(raw_connection, sql: str, batch_rows: int) -> Iterator[bytes]:
@@ -125,5 +165,5 @@ def line_chunks(raw_connection, sql: str, batch_rows: int) -> Iterator[bytes]:
         cursor.close()
 
 
-#: Each database's reader of text chunks and the dialect its text is written in.
-READERS = {"postgresql": (copy_chunks, COPY_CSV), "sqlite": (line_chunks, SQL_LITERALS)}
+#: The dialect each database's text is written in.
+DIALECTS = {"postgresql": COPY_CSV, "sqlite": SQL_LITERALS}

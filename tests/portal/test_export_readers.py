@@ -78,3 +78,21 @@ def test_stream_rows_reads_what_a_cursor_reads(hard_appeals, name):
         assert b"".join(exports.stream(fmt, dataset, batched=batches)) == b"".join(
             exports.stream(fmt, dataset, batched=expected.to_batches())
         ), fmt
+
+
+def test_a_download_reads_one_snapshot_while_appeals_change(app, make_appeal):
+    """Rows committed while a download runs are not in it: SQLite reads its blocks of
+    appeals in one read transaction, PostgreSQL's COPY is one statement."""
+    from sqlalchemy import update
+
+    from portal.models import Appeal
+
+    appeals = [make_appeal(public_text=f"before {index}") for index in range(8)]
+    batches = stream_rows(db.engine, "appeals", batch_rows=1)
+    first = next(batches)  # the reading thread is at most a few blocks ahead now
+    db.session.execute(update(Appeal).where(Appeal.id == appeals[-1].id).values(reopen_count=1))
+    make_appeal(public_text="new")  # commits, while the download's reads are open
+    db.session.commit()
+    rows = pa.Table.from_batches([first, *batches])
+    assert rows["text"].to_pylist() == [f"before {index}" for index in range(8)]
+    assert rows["reopen_count"].to_pylist() == [0] * 8
