@@ -6,10 +6,11 @@ the writers in ``opendata.exports`` can never receive a column the allowlist doe
 
 Rows are streamed as Arrow record batches: SQLAlchemy compiles the statement (rendering
 the validated filter values through the column types), the database writes the rows as
-text — PostgreSQL with ``COPY … TO STDOUT``, SQLite as one line of SQL literals per row —
-and Arrow parses it into the dataset's types (``portal.queries.text_rows``: no Python
-object per value). Memory does not depend on the number of rows. Values are read raw (SQLite's UTC text and 0/1
-booleans, PostgreSQL's naive UTC timestamps): the Arrow types say what they are, and
+text — PostgreSQL with ``COPY … TO STDOUT``, SQLite as one line of SQL literals per row,
+joined by SQLite into blocks of consecutive keys — and Arrow parses it into the dataset's
+types (``portal.queries.text_rows``: no Python object per value, on SQLite none per row).
+Memory does not depend on the number of rows. Values are read raw (SQLite's UTC text and
+0/1 booleans, PostgreSQL's naive UTC timestamps): the Arrow types say what they are, and
 ``opendata`` renders them. A thread reads ahead of the rendering (``read_ahead``).
 
 ``adbc-driver-sqlite`` (Arrow straight from SQLite, a third less CPU than the sqlite3
