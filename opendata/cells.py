@@ -20,6 +20,7 @@ Every function takes a whole Arrow column and returns a string column, computed 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import pyarrow as pa
@@ -31,7 +32,10 @@ from opendata.tableschema import Field
 #: First characters that make a spreadsheet evaluate a cell (OWASP CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_BYTES = pa.array([start.encode() for start in FORMULA_STARTS], pa.binary())
-_JSON_SPECIAL = r'[\x00-\x1f"\\]'
+#: Mean bytes per value up to which a column's bytes are scanned before any regex runs.
+SHORT_TEXT_BYTES = 32
+#: Characters a JSON string escapes.
+_JSON_SPECIAL = "".join(map(chr, range(0x20))) + '"\\'
 #: orjson's short escapes; other control characters become \u00XX.
 _SHORT_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t",
                   "\b": "\\b", "\f": "\\f"}  # fmt: skip
@@ -46,9 +50,9 @@ class CsvDialect:
     decimal: str = "."
 
     @property
-    def needs_quotes(self) -> str:
-        """Characters that make a cell quoted (a regex class)."""
-        return f'[{self.separator}"\\r\\n]'
+    def quote_chars(self) -> str:
+        """Characters that make a cell quoted."""
+        return f'{self.separator}"\r\n'
 
 
 #: RFC 4180 (csv.writer's QUOTE_MINIMAL).
@@ -59,6 +63,41 @@ EXCEL = CsvDialect(separator=";", decimal=",")
 
 def _any(mask: pa.Array) -> bool:
     return bool(pc.any(mask).as_py())
+
+
+@cache
+def _byte_table(chars: str) -> np.ndarray:
+    """A lookup table of the (ASCII) ``chars``, by byte value."""
+    table = np.zeros(256, dtype=bool)
+    table[[ord(char) for char in chars]] = True
+    return table
+
+
+def _holding(text: pa.Array, chars: str) -> pa.Array:
+    """Which values of ``text`` hold one of the ASCII ``chars`` (a regex class of them)."""
+    return pc.match_substring_regex(text, "[" + "".join(f"\\x{ord(c):02x}" for c in chars) + "]")
+
+
+def _may_hold(text: pa.Array, chars: str) -> bool:
+    """Whether a value of ``text`` may hold one of the ASCII ``chars``.
+
+    Short values (codes, ids) are checked by one scan of their bytes, far cheaper than a
+    regex call per value, which then runs only when this says so. Long ones (free text,
+    which often holds a quote or a line break anyway) go to the regex. A multi-byte UTF-8
+    character has no byte below 0x80; the bytes of a null slot may be scanned too, which
+    only costs the regex.
+    """
+    if not isinstance(text, pa.Array) or not pa.types.is_string(text.type):
+        return True
+    _, offsets, data = text.buffers()
+    if data is None or len(text) == 0:
+        return False
+    bounds = np.frombuffer(offsets, dtype=np.int32)
+    start, end = int(bounds[text.offset]), int(bounds[text.offset + len(text)])
+    if end - start > SHORT_TEXT_BYTES * len(text):
+        return True
+    values = np.frombuffer(data, dtype=np.uint8, count=end - start, offset=start)
+    return bool(_byte_table(chars)[values].any())
 
 
 def join(*parts, separator: str = "") -> pa.Array:
@@ -112,7 +151,9 @@ def guarded(text: pa.Array) -> pa.Array:
 
 def csv_quoted(text: pa.Array, dialect: CsvDialect = RFC4180) -> pa.Array:
     """RFC 4180 quoting, exactly where ``csv.writer`` (QUOTE_MINIMAL) quotes."""
-    needs = pc.match_substring_regex(text, dialect.needs_quotes)
+    if not _may_hold(text, dialect.quote_chars):
+        return text
+    needs = _holding(text, dialect.quote_chars)
     if not _any(needs):
         return text
     doubled = _where(
@@ -148,8 +189,9 @@ def csv_cells(spec: Field, column: pa.Array, dialect: CsvDialect = RFC4180) -> p
 
 def json_string(text: pa.Array) -> pa.Array:
     """Strings as JSON string literals (with their quotes)."""
-    special = pc.match_substring_regex(text, _JSON_SPECIAL)
-    return join('"', _where(text, special, _json_escaped), '"')
+    if _may_hold(text, _JSON_SPECIAL):
+        text = _where(text, _holding(text, _JSON_SPECIAL), _json_escaped)
+    return join('"', text, '"')
 
 
 def _json_escaped(text: pa.Array) -> pa.Array:

@@ -279,6 +279,26 @@ def test_json_strings_are_escaped_as_orjson_escapes_them():
     assert rendered == [orjson.dumps(text).decode() for text in texts]
 
 
+def test_escaping_is_exact_in_every_slice_of_short_and_long_values():
+    """Batches are slices of larger arrays: a value that needs quoting or escaping just
+    outside a slice must not change it, and one inside must be caught, whether the slice's
+    values are short codes (scanned as bytes first) or long text."""
+    values = ["bsk", 'a"b', None, "osh", "x\ny", "", "ok,ok", "т" * 40 + '"', "plain " * 10]
+    array = pa.array(values)
+    for start in range(len(values)):
+        for length in range(len(values) - start + 1):
+            window = array.slice(start, length)
+            texts = values[start : start + length]
+            expected_json = [None if t is None else orjson.dumps(t).decode() for t in texts]
+            assert cells.json_string(window).to_pylist() == expected_json, (start, length)
+            quoted = cells.csv_quoted(window).to_pylist()
+            for text, cell in zip(texts, quoted, strict=True):
+                written = io.StringIO(newline="")
+                csv.writer(written, lineterminator="\r\n").writerow(["x", text])  # not alone:
+                expected = written.getvalue()[2:-2]  # a lone "" would be quoted as a row
+                assert cell == (None if text is None else expected), (start, length)
+
+
 def synthetic_rows(n: int):
     base = list(ROWS[0])
     for i in range(n):
