@@ -40,13 +40,16 @@ server idle 192-193 MB, peak 230-242 MB for CSV and GeoJSON, 330-351 MB for Parq
 - PostgreSQL, 2 rounds (psql 9.1-10.9 s): CSV 12.1-13.9 s, 0.84x; GeoJSON 15.1-17.3 s, 0.57x;
   Parquet 11.2-11.8 s, 0.87x.
 
-Stop 34 (2026-12-07, new machine, quiet, 977,277 public rows), with SQLite reading blocks of
-consecutive keys joined by ``group_concat`` (``text_rows.as_line_blocks``) and the answers
-index in order (which also made the shell's SELECT ~1 s faster), 2 rounds, SQLite:
+Stop 34 (2026-12-07, new machine, quiet, 977,277 public rows): SQLite reads blocks of
+consecutive keys joined by ``group_concat`` (``text_rows.as_line_blocks``), a thread of its
+own parses, short text columns are scanned as bytes before any regex, and the answers index
+is in order (which also made the shells' SELECT ~1 s faster). Median over rounds:
 
-- shell 8.5-9.9 s; CSV 9.5-9.7 s, 0.90-1.02x, median 0.96x (was 0.73x); GeoJSON 10.6 s,
-  0.74-0.85x, median 0.80x (was 0.67x); Parquet 7.0-7.1 s, median 1.21x (was 0.86x); server
-  idle 184 MB, peak 228-236 MB (CSV, GeoJSON), 341-346 MB (Parquet).
+- SQLite, 2 rounds (shell 8.4-8.9 s): CSV 8.0-8.1 s, 1.06x (was 0.73x); GeoJSON 8.4-8.8 s,
+  0.99x (0.96, 1.02; was 0.67x); Parquet 7.4-7.5 s, 1.17x. Server idle 184 MB, peak
+  234-235 MB (CSV), 240-246 MB (GeoJSON), 357-360 MB (Parquet).
+- PostgreSQL, 1 round (psql 7.5-7.8 s): CSV 9.4 s, 0.83x; GeoJSON 10.7 s, 0.69x; Parquet
+  7.8 s, 0.99x; peak 230, 239, 333 MB. ``portal publish``: 44.1 s, peak 229 MB.
 """
 
 from __future__ import annotations
