@@ -73,9 +73,15 @@ def _byte_table(chars: str) -> np.ndarray:
     return table
 
 
+@cache
+def _char_class(chars: str) -> str:
+    """A regex class of the ASCII ``chars``."""
+    return "[" + "".join(f"\\x{ord(char):02x}" for char in chars) + "]"
+
+
 def _holding(text: pa.Array, chars: str) -> pa.Array:
-    """Which values of ``text`` hold one of the ASCII ``chars`` (a regex class of them)."""
-    return pc.match_substring_regex(text, "[" + "".join(f"\\x{ord(c):02x}" for c in chars) + "]")
+    """Which values of ``text`` hold one of the ASCII ``chars``."""
+    return pc.match_substring_regex(text, _char_class(chars))
 
 
 def _may_hold(text: pa.Array, chars: str) -> bool:

@@ -83,10 +83,10 @@ def stream_rows(
 
     Three stages overlap on two cores, each up to ``READ_AHEAD`` items ahead of the next
     (``read_ahead``): a thread reads the database's text, a second parses it, and the
-    caller renders the batches. (At 1M appeals on SQLite, parsing in the caller's thread
-    instead took CSV 7.7 -> 8.7 s, GeoJSON 8.3 -> 9.5 s.) The connection is held only
-    while the generator runs, and released when it is exhausted or closed (e.g. when a
-    client drops a download).
+    caller renders the batches. (At 1M appeals on SQLite, CSV took 7.7-7.8 s and GeoJSON
+    8.2-8.4 s so; with parsing in the caller's thread, 8.6-8.9 s and 9.2-9.9 s.) The
+    connection is held only while the generator runs, and released when it is exhausted
+    or closed (e.g. when a client drops a download).
     """
     if name == schema.PERFORMANCE.name:
         return _performance_batches(filters or AppealFilters(), **options)
@@ -99,7 +99,9 @@ def stream_rows(
     return read_ahead(lambda: text_rows.parsed_batches(chunks, dataset, dialect))
 
 
-def _text_reader(dialect, query: Select, dataset: schema.Dataset, key, batch_rows: int):
+def _text_reader(
+    dialect, query: Select, dataset: schema.Dataset, key, batch_rows: int
+) -> Callable[[object], Iterator[bytes]]:
     """How the database writes ``query``'s rows as text (``portal.queries.text_rows``): a
     function of a DBAPI connection that yields chunks of at most ``batch_rows`` lines.
 
