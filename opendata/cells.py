@@ -32,8 +32,6 @@ from opendata.tableschema import Field
 #: First characters that make a spreadsheet evaluate a cell (OWASP CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_BYTES = pa.array([start.encode() for start in FORMULA_STARTS], pa.binary())
-#: Mean bytes per value up to which a column's bytes are scanned before any regex runs.
-SHORT_TEXT_BYTES = 32
 #: Characters a JSON string escapes.
 _JSON_SPECIAL = "".join(map(chr, range(0x20))) + '"\\'
 #: orjson's short escapes; other control characters become \u00XX.
@@ -66,11 +64,43 @@ def _any(mask: pa.Array) -> bool:
 
 
 @cache
-def _byte_table(chars: str) -> np.ndarray:
-    """A lookup table of the (ASCII) ``chars``, by byte value."""
-    table = np.zeros(256, dtype=bool)
-    table[[ord(char) for char in chars]] = True
-    return table
+def _byte_tests(chars: str) -> tuple[int, tuple[int, ...]]:
+    """The (ASCII) ``chars`` as a bound, every byte below which is one of them, and the
+    other bytes (JSON's specials: every control character, then ``"`` and ``\\``)."""
+    codes = sorted(set(map(ord, chars)))
+    bound = 0
+    while bound in codes:
+        bound += 1
+    return bound, tuple(code for code in codes if code > bound)
+
+
+def _holding(text: pa.Array, chars: str) -> pa.Array | None:
+    """Which values of ``text`` hold one of the ASCII ``chars``; None if none does.
+
+    The column's bytes are compared with each of ``chars`` at once (a few vectorised
+    comparisons of its data buffer, an order of magnitude cheaper than a regex call per
+    value), and a byte found is traced to its value by the offsets. A multi-byte UTF-8
+    character has no byte below 0x80, so no ASCII character is found inside one.
+    """
+    if not isinstance(text, pa.Array) or not pa.types.is_string(text.type):
+        holding = pc.match_substring_regex(text, _char_class(chars))
+        return holding if _any(holding) else None
+    _, offsets, data = text.buffers()
+    if data is None or len(text) == 0:
+        return None
+    bounds = np.frombuffer(offsets, dtype=np.int32, count=len(text) + 1, offset=4 * text.offset)
+    start, end = int(bounds[0]), int(bounds[-1])
+    values = np.frombuffer(data, dtype=np.uint8, count=end - start, offset=start)
+    bound, others = _byte_tests(chars)
+    found = values < bound if bound else np.zeros(len(values), dtype=bool)
+    for code in others:
+        found |= values == code
+    hits = np.flatnonzero(found)
+    if len(hits) == 0:
+        return None
+    holding = np.zeros(len(text), dtype=bool)
+    holding[np.searchsorted(bounds, hits + start, side="right") - 1] = True
+    return pa.array(holding)
 
 
 @cache
@@ -79,40 +109,21 @@ def _char_class(chars: str) -> str:
     return "[" + "".join(f"\\x{ord(char):02x}" for char in chars) + "]"
 
 
-def _holding(text: pa.Array, chars: str) -> pa.Array:
-    """Which values of ``text`` hold one of the ASCII ``chars``."""
-    return pc.match_substring_regex(text, _char_class(chars))
-
-
-def _may_hold(text: pa.Array, chars: str) -> bool:
-    """Whether a value of ``text`` may hold one of the ASCII ``chars``.
-
-    Short values (codes, ids) are checked by one scan of their bytes, far cheaper than a
-    regex call per value, which then runs only when this says so. Long ones (free text,
-    which often holds a quote or a line break anyway) go to the regex. A multi-byte UTF-8
-    character has no byte below 0x80; the bytes of a null slot may be scanned too, which
-    only costs the regex.
-    """
-    if not isinstance(text, pa.Array) or not pa.types.is_string(text.type):
-        return True
-    _, offsets, data = text.buffers()
-    if data is None or len(text) == 0:
-        return False
-    bounds = np.frombuffer(offsets, dtype=np.int32)
-    start, end = int(bounds[text.offset]), int(bounds[text.offset + len(text)])
-    if end - start > SHORT_TEXT_BYTES * len(text):
-        return True
-    values = np.frombuffer(data, dtype=np.uint8, count=end - start, offset=start)
-    return bool(_byte_table(chars)[values].any())
-
-
 def join(*parts, separator: str = "") -> pa.Array:
     """Strings (columns or literals) joined row by row."""
     return pc.binary_join_element_wise(*parts, separator)
 
 
 def local_text(times: pa.Array) -> pa.Array:
-    """UTC instants as local ISO 8601 text with the offset (nulls stay null).
+    """UTC instants as local ISO 8601 text with the offset (nulls stay null)."""
+    wall, offset = local_parts(times)
+    return join(wall, offset)
+
+
+def local_parts(times: pa.Array) -> tuple[pa.Array, str | pa.Array]:
+    """UTC instants as local ISO 8601 wall time and its offset (``local_text`` in two
+    parts): the offset is one string when every instant has the same (Bishkek's has been
+    +06:00 since 2005), else a column. Nulls stay null.
 
     The wall time comes from the tz database (``local_timestamp``) and is cast to text,
     which is an order of magnitude faster than ``strftime``; the offset of each instant
@@ -126,8 +137,8 @@ def local_text(times: pa.Array) -> pa.Array:
     distinct = pc.unique(offsets.drop_null())
     names = pa.array([_offset_name(seconds) for seconds in distinct.to_pylist()], pa.string())
     if len(names) <= 1:
-        return join(text, names[0] if len(names) else "")
-    return join(text, pc.take(names, pc.index_in(offsets, distinct)))
+        return text, names[0].as_py() if len(names) else ""
+    return text, pc.take(names, pc.index_in(offsets, distinct))
 
 
 def _offset_name(seconds: int) -> str:
@@ -140,6 +151,8 @@ def _offset_name(seconds: int) -> str:
 def number_text(numbers: pa.Array) -> pa.Array:
     """Floats as text: shortest round trip, whole numbers with ``.0``."""
     text = numbers.cast(pa.string())
+    if not _any(pc.equal(pc.floor(numbers), numbers)):  # no whole number (coordinates)
+        return text
     whole = pc.match_substring_regex(text, r"^-?\d+$")
     if _any(whole):
         text = pc.if_else(whole, join(text, ".0"), text)
@@ -157,15 +170,13 @@ def guarded(text: pa.Array) -> pa.Array:
 
 def csv_quoted(text: pa.Array, dialect: CsvDialect = RFC4180) -> pa.Array:
     """RFC 4180 quoting, exactly where ``csv.writer`` (QUOTE_MINIMAL) quotes."""
-    if not _may_hold(text, dialect.quote_chars):
-        return text
     needs = _holding(text, dialect.quote_chars)
-    if not _any(needs):
+    if needs is None:
         return text
-    doubled = _where(
-        text, pc.match_substring(text, '"'), lambda t: pc.replace_substring(t, '"', '""')
-    )
-    return _where(doubled, needs, lambda t: join('"', t, '"'))
+    quotes = _holding(text, '"')
+    if quotes is not None:
+        text = _where(text, quotes, lambda t: pc.replace_substring(t, '"', '""'))
+    return _where(text, needs, lambda t: join('"', t, '"'))
 
 
 def _where(text: pa.Array, mask: pa.Array, change) -> pa.Array:
@@ -193,11 +204,23 @@ def csv_cells(spec: Field, column: pa.Array, dialect: CsvDialect = RFC4180) -> p
     return pc.fill_null(text, "")
 
 
+def csv_parts(spec: Field, column: pa.Array, dialect: CsvDialect = RFC4180) -> list:
+    """A column as CSV cells, in parts to be joined row by row (as ``json_parts``): a
+    datetime column without missing values keeps its one offset as a literal."""
+    if spec.type == "datetime" and column.null_count == 0:
+        wall, offset = local_parts(column)
+        return [wall, offset]
+    return [csv_cells(spec, column, dialect)]
+
+
 def json_string(text: pa.Array) -> pa.Array:
     """Strings as JSON string literals (with their quotes)."""
-    if _may_hold(text, _JSON_SPECIAL):
-        text = _where(text, _holding(text, _JSON_SPECIAL), _json_escaped)
-    return join('"', text, '"')
+    return join('"', _json_escaped_where_needed(text), '"')
+
+
+def _json_escaped_where_needed(text: pa.Array) -> pa.Array:
+    needs = _holding(text, _JSON_SPECIAL)
+    return text if needs is None else _where(text, needs, _json_escaped)
 
 
 def _json_escaped(text: pa.Array) -> pa.Array:
@@ -212,8 +235,34 @@ def _json_escaped(text: pa.Array) -> pa.Array:
 
 def json_values(spec: Field, column: pa.Array) -> pa.Array:
     """A column as JSON values (``null`` for missing values)."""
-    if spec.type == "datetime":  # digits, "-", ":", "T" and "+": nothing to escape
-        text = join('"', local_text(column), '"')
+    return join(*json_parts(spec, column))
+
+
+def json_parts(spec: Field, column: pa.Array) -> list[str | pa.Array]:
+    """A column as JSON values, in parts to be joined row by row (``join``): literal
+    strings and string columns without nulls.
+
+    A column without missing values keeps its quotes (and a datetime its offset, when one
+    offset serves the column) as literals, which the caller's ``join`` of the whole line
+    writes in the same pass: no quoted copy of the column is made. Else the parts are the
+    finished values, ``null`` where one is missing.
+    """
+    if column.null_count == 0:
+        if spec.type == "datetime":  # digits, "-", ":", "T" and "+": nothing to escape
+            wall, offset = local_parts(column)
+            return ['"', wall, offset, '"']
+        if spec.type not in _UNQUOTED:
+            return ['"', _json_escaped_where_needed(column.cast(pa.string())), '"']
+    return [_json_value(spec, column)]
+
+
+#: Types whose JSON values are not strings.
+_UNQUOTED = ("boolean", "number", "integer")
+
+
+def _json_value(spec: Field, column: pa.Array) -> pa.Array:
+    if spec.type == "datetime":
+        text = join('"', *local_parts(column), '"')
     elif spec.type == "boolean":
         text = pc.if_else(column, "true", "false")
     elif spec.type == "number":

@@ -50,44 +50,62 @@ class Rendered:
     def csv_lines(self, dialect: cells.CsvDialect) -> bytes:
         """The batch's CSV lines in ``dialect`` (each dialect rendered once)."""
         if dialect not in self._csv:
-            parts = [cells.csv_cells(spec, self.batch.column(i), dialect)
-                     for i, spec in enumerate(self.dataset.fields)]  # fmt: skip
-            lines = cells.join(*parts, separator=dialect.separator)
-            self._csv[dialect] = joined_bytes(cells.join(lines, "\r\n"))
+            parts: list = []
+            for index, spec in enumerate(self.dataset.fields):
+                separator = dialect.separator if index else ""
+                parts += [separator, *cells.csv_parts(spec, self.batch.column(index), dialect)]
+            self._csv[dialect] = joined_bytes(_joined(*parts, "\r\n"))
         return self._csv[dialect]
 
     @cached_property
-    def json_values(self) -> list[pa.Array]:
-        return [cells.json_values(spec, self.batch.column(i))
+    def json_parts(self) -> list[list[str | pa.Array]]:
+        """Each field's JSON values, in parts (``cells.json_parts``)."""
+        return [cells.json_parts(spec, self.batch.column(i))
                 for i, spec in enumerate(self.dataset.fields)]  # fmt: skip
 
     def objects(self, prefix: str, suffix: str = "") -> bytes:
         """Each row as a JSON object, between ``prefix`` and ``suffix``."""
         parts: list = [prefix]
         for index, spec in enumerate(self.dataset.fields):
-            parts += [('{"' if index == 0 else ',"') + spec.name + '":', self.json_values[index]]
-        return joined_bytes(cells.join(*parts, "}" + suffix))
+            parts += [('{"' if index == 0 else ',"') + spec.name + '":', *self.json_parts[index]]
+        return joined_bytes(_joined(*parts, "}" + suffix))
 
     def features(self, prefix: str, suffix: str = "") -> bytes:
         """Each row as a GeoJSON Feature, between ``prefix`` and ``suffix``."""
-        dataset, values = self.dataset, self.json_values
+        dataset, values = self.dataset, self.json_parts
         names = dataset.names
         lat, lon = (names.index(name) for name in dataset.geometry)
         key = names.index(dataset.primary_key[0])
-        parts: list = [prefix, '{"type":"Feature","id":', values[key], ',"geometry":',
-                       self._geometry(lat, lon), ',"properties":{']  # fmt: skip
+        parts: list = [prefix, '{"type":"Feature","id":', *values[key], ',"geometry":',
+                       *self._geometry(lat, lon), ',"properties":{']  # fmt: skip
         first = True
         for index, name in enumerate(names):
             if index not in (lat, lon, key):
-                parts += [("" if first else ",") + f'"{name}":', values[index]]
+                parts += [("" if first else ",") + f'"{name}":', *values[index]]
                 first = False
-        return joined_bytes(cells.join(*parts, "}}" + suffix))
+        return joined_bytes(_joined(*parts, "}}" + suffix))
 
-    def _geometry(self, lat: int, lon: int) -> pa.Array:
-        point = cells.join('{"type":"Point","coordinates":[', self.json_values[lon], ",",
-                            self.json_values[lat], "]}")  # fmt: skip
-        present = pc.and_(pc.is_valid(self.batch.column(lat)), pc.is_valid(self.batch.column(lon)))
-        return pc.if_else(present, point, "null")
+    def _geometry(self, lat: int, lon: int) -> list[str | pa.Array]:
+        values = self.json_parts
+        point = ['{"type":"Point","coordinates":[', *values[lon], ",", *values[lat], "]}"]
+        latitudes, longitudes = self.batch.column(lat), self.batch.column(lon)
+        if latitudes.null_count == 0 and longitudes.null_count == 0:
+            return point
+        present = pc.and_(pc.is_valid(latitudes), pc.is_valid(longitudes))
+        return [pc.if_else(present, cells.join(*point), "null")]
+
+
+def _joined(*parts: str | pa.Array) -> pa.Array:
+    """``cells.join`` of ``parts``, adjacent literals merged first (fewer inputs)."""
+    merged: list = []
+    for part in parts:
+        if isinstance(part, str) and not part:
+            continue
+        if isinstance(part, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += part
+        else:
+            merged.append(part)
+    return cells.join(*merged)
 
 
 # --- Encoders: head, one rendered batch at a time, tail ----------------------------------

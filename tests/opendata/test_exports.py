@@ -256,6 +256,17 @@ def test_local_time_is_exact_in_an_hour_whose_offset_changes_at_half_past():
     ]
 
 
+@pytest.mark.parametrize("missing", [False, True], ids=["every-value", "one-missing"])
+def test_json_writes_each_instant_with_its_own_offset_in_a_batch_mixing_them(missing):
+    """A column of instants either side of an offset change (the offset then is a column,
+    not one literal), with and without a missing value: JSON gives each its own offset."""
+    stamps = ["1997-10-25 20:10:00.000000", "1997-10-25 20:45:00.000000"] + [None] * missing
+    rows = [(f"BSK-1997-00000{i}", "bishkek", stamp, "withdrawn") for i, stamp in enumerate(stamps)]
+    objects = json.loads(render("json", rows, WITHDRAWN))
+    local = ["1997-10-26T02:10:00+06:00", "1997-10-26T01:45:00+05:00"] + [None] * missing
+    assert [next(v for k, v in o.items() if k.endswith("_at")) for o in objects] == local
+
+
 @pytest.mark.parametrize("fmt", TEXT_FORMATS)
 def test_arrow_batches_and_python_rows_give_the_same_bytes(fmt):
     """A driver's Arrow batch (its own types: naive timestamps, 0/1 integers) is read by
