@@ -5,13 +5,14 @@ labelled by field name, taken from the one mapping in ``portal.queries.record``,
 the writers in ``opendata.exports`` can never receive a column the allowlist does not name.
 
 Rows are streamed as Arrow record batches: SQLAlchemy compiles the statement (rendering
-the validated filter values through the column types), the database writes the rows as
-text — PostgreSQL with ``COPY … TO STDOUT``, SQLite as one line of SQL literals per row,
-joined by SQLite into blocks of consecutive keys — and Arrow parses it into the dataset's
-types (``portal.queries.text_rows``: no Python object per value, on SQLite none per row).
-Memory does not depend on the number of rows. Values are read raw (SQLite's UTC text and
-0/1 booleans, PostgreSQL's naive UTC timestamps): the Arrow types say what they are, and
-``opendata`` renders them. A thread reads ahead of the rendering (``read_ahead``).
+the validated filter values through the column types); PostgreSQL's Arrow driver decodes
+its binary COPY of the rows (``portal.queries.postgres_arrow``); SQLite writes each row
+as one line of SQL literals, joined by SQLite into blocks of consecutive keys, and Arrow
+parses them into the dataset's types (``portal.queries.text_rows``). No Python object is
+made per value, nor, but for a SQLite dataset read line by line, per row. Memory does not
+depend on the number of rows. Values are read raw (SQLite's UTC text and 0/1 booleans,
+PostgreSQL's naive UTC timestamps): the Arrow types say what they are, and ``opendata``
+renders them. Threads read ahead of the rendering (``read_ahead``).
 
 ``adbc-driver-sqlite`` (Arrow straight from SQLite, a third less CPU than the sqlite3
 module) was tried and is not used: it infers each column's type from the first batch and
@@ -36,6 +37,7 @@ import queue
 import re
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from datetime import date
 from functools import partial
 from typing import TypeVar
@@ -45,7 +47,7 @@ from sqlalchemy import Engine, Select, func, select
 
 from opendata import columns, schema, stats
 from portal.models import Appeal, Category, City, District, Service, utcnow
-from portal.queries import text_rows
+from portal.queries import postgres_arrow, text_rows
 from portal.queries.record import TABLES
 from portal.schemas.filters import AppealFilters
 from portal.workdays import BISHKEK
@@ -78,47 +80,55 @@ def stream_rows(
     batch_rows: int = BATCH_ROWS,
     **options,
 ) -> Iterator[pa.RecordBatch]:
-    """Arrow record batches of dataset ``name``, written as text by the database and
+    """Arrow record batches of dataset ``name``: on PostgreSQL decoded by its Arrow driver
+    (``portal.queries.postgres_arrow``), on SQLite written as text by the database and
     parsed by Arrow (``portal.queries.text_rows``).
 
-    Three stages overlap on two cores, each up to ``READ_AHEAD`` items ahead of the next
-    (``read_ahead``): a thread reads the database's text, a second parses it, and the
-    caller renders the batches. (At 1M appeals on SQLite, CSV took 7.7-7.8 s and GeoJSON
-    8.2-8.4 s so; with parsing in the caller's thread, 8.6-8.9 s and 9.2-9.9 s.) The
-    connection is held only while the generator runs, and released when it is exhausted
-    or closed (e.g. when a client drops a download).
+    The stages overlap on two cores, each up to ``READ_AHEAD`` items ahead of the next
+    (``read_ahead``): on SQLite a thread reads the database's text, a second parses it, and
+    the caller renders the batches (at 1M appeals, CSV took 7.7-7.8 s and GeoJSON 8.2-8.4 s
+    so; with parsing in the caller's thread, 8.6-8.9 s and 9.2-9.9 s); on PostgreSQL a
+    thread reads the batches. The connection is held only while the generator runs, and
+    released when it is exhausted or closed (e.g. when a client drops a download).
     """
     if name == schema.PERFORMANCE.name:
         return _performance_batches(filters or AppealFilters(), **options)
     query = dataset_query(name, filters or AppealFilters(), **options)
     dataset = schema.dataset(name)
-    # Compiled here, in the caller's context; the thread only reads.
+    # Compiled here, in the caller's context; the threads only read.
+    if engine.dialect.name == "postgresql":
+        sql = compiled_sql(query, engine.dialect)
+        fetch = partial(postgres_arrow.record_batches, engine.url, sql, batch_rows)
+        return read_ahead(lambda: _conformed(dataset, fetch()))
     read = _text_reader(engine.dialect, query, dataset, TABLES[name].order_by[0], batch_rows)
     chunks = read_ahead(lambda: _read_text(engine, read))
-    dialect = text_rows.DIALECTS[engine.dialect.name]
-    return read_ahead(lambda: text_rows.parsed_batches(chunks, dataset, dialect))
+    return read_ahead(lambda: text_rows.parsed_batches(chunks, dataset, text_rows.SQL_LITERALS))
 
 
 def _text_reader(
     dialect, query: Select, dataset: schema.Dataset, key, batch_rows: int
 ) -> Callable[[object], Iterator[bytes]]:
-    """How the database writes ``query``'s rows as text (``portal.queries.text_rows``): a
+    """How SQLite writes ``query``'s rows as text (``portal.queries.text_rows``): a
     function of a DBAPI connection that yields chunks of at most ``batch_rows`` lines.
 
     Parameters are rendered inline by SQLAlchemy's literal processors (through the column
     types: datetimes become naive UTC, strings are quoted); every value comes from a
-    validated filter. On SQLite, a dataset ordered by a primary key (``key``) is read in
-    blocks of ``batch_rows`` consecutive keys.
+    validated filter. A dataset ordered by a primary key (``key``) is read in blocks of
+    ``batch_rows`` consecutive keys.
     """
-    if dialect.name != "sqlite":
-        sql = compiled_sql(query, dialect)
-        return partial(text_rows.copy_chunks, sql=sql, batch_rows=batch_rows)
     if getattr(key, "primary_key", False):
         blocks = compiled_sql(text_rows.as_line_blocks(query, dataset, key), dialect)
         bounds = compiled_sql(select(func.min(key), func.max(key)), dialect)
         return partial(text_rows.block_chunks, blocks=blocks, bounds=bounds, keys=batch_rows)
     lines = compiled_sql(text_rows.as_lines(query, dataset), dialect)
     return partial(text_rows.line_chunks, sql=lines, batch_rows=batch_rows)
+
+
+def _conformed(dataset: schema.Dataset, batches: Iterator[pa.RecordBatch]):
+    """``batches`` as the dataset's canonical batches (``opendata.columns``)."""
+    with closing(batches):
+        for batch in batches:
+            yield columns.conform(dataset, batch)
 
 
 def _read_text(engine: Engine, read: Callable[[object], Iterator[bytes]]) -> Iterator[bytes]:

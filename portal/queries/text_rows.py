@@ -1,35 +1,29 @@
-"""Export reads in which the database writes each row as text and Arrow parses it.
+"""SQLite's export reads: the database writes each row as text and Arrow parses it.
 
 A DBAPI cursor builds a Python object for every value it returns, which is most of a
-download's cost. Here the database writes the rows as CSV, and ``pyarrow.csv`` parses them
-in C++ straight into columns of the dataset's types:
+download's cost. SQLite has no COPY, so the SELECT itself writes each row as one line of
+SQL literals (``as_lines``: ``printf('%Q,%Q,…', a, b, …)``): values in single quotes with
+``'`` doubled, NULL as the bare word ``NULL``, reals in round-trip precision, booleans
+``0``/``1``. The lines come as a BLOB, so Python neither decodes nor re-encodes them, and
+``pyarrow.csv`` parses them in C++ straight into columns of the dataset's types.
 
-* PostgreSQL: ``COPY (SELECT …) TO STDOUT`` in CSV (``copy_chunks``). NULL is an unquoted
-  empty cell, the empty string a quoted one (``""``); booleans are ``t``/``f``; numbers use
-  PostgreSQL's shortest round-trip text (``extra_float_digits`` ≥ 1, the default since
-  PostgreSQL 12), so the floats are the same bits as a cursor's.
-* SQLite, which has no COPY: the SELECT itself writes each row as one line of SQL literals
-  (``as_lines``: ``printf('%Q,%Q,…', a, b, …)``): values in single quotes with
-  ``'`` doubled, NULL as the bare word ``NULL``, reals in round-trip precision, booleans
-  ``0``/``1``. The lines come as a BLOB, so Python neither decodes nor re-encodes them.
-  A dataset ordered by a primary key is read in blocks of consecutive keys, each block's
-  lines joined by SQLite (``as_line_blocks``, ``block_chunks``): one row per block crosses
-  into Python, not one per appeal (a cursor builds a Python object for every row and takes
-  the GIL back after every step, which a download's rendering thread then waits for).
-  Other datasets are read a line per row (``line_chunks``).
+A dataset ordered by a primary key is read in blocks of consecutive keys, each block's
+lines joined by SQLite (``as_line_blocks``, ``block_chunks``): one row per block crosses
+into Python, not one per appeal (a cursor builds a Python object for every row and takes
+the GIL back after every step, which a download's rendering thread then waits for).
+Other datasets are read a line per row (``line_chunks``).
 
-Timestamps without time zone (the portal stores naive UTC: PostgreSQL's ``timestamp``,
-SQLite's text) are read as naive and made UTC by ``opendata.columns``. The rows are those
-of the same SELECT as a cursor's (``portal.queries.exports.compiled_sql``), in one
-transaction (SQLite's blocks too: one read transaction, begun explicitly); leaving early
-cancels a COPY (psycopg does), and the caller rolls back.
+Timestamps (the portal stores naive UTC as text) are read as naive and made UTC by
+``opendata.columns``. The rows are those of the same SELECT as a cursor's
+(``portal.queries.exports.compiled_sql``), in one read transaction (begun explicitly for
+the blocks); the caller ends it. (PostgreSQL's rows come as Arrow from its driver:
+``portal.queries.postgres_arrow``.)
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from itertools import islice
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -52,8 +46,6 @@ class TextDialect:
     false: str
 
 
-#: PostgreSQL's ``COPY … (FORMAT csv)``.
-COPY_CSV = TextDialect(quote='"', null="", true="t", false="f")
 #: SQLite's ``quote()`` and printf's ``%Q``: SQL literals.
 SQL_LITERALS = TextDialect(quote="'", null="NULL", true="1", false="0")
 
@@ -86,17 +78,6 @@ def parsed_batches(
     finally:
         if hasattr(chunks, "close"):
             chunks.close()
-
-
-def copy_chunks(raw_connection, sql: str, batch_rows: int) -> Iterator[bytes]:
-    """The CSV of ``sql`` from ``COPY … TO STDOUT`` on a psycopg connection, ``batch_rows``
-    rows per chunk (libpq hands over one row at a time). The transaction is left open: the
-    caller ends it."""
-    statement = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)"
-    with raw_connection.cursor() as cursor, cursor.copy(statement) as copy:
-        rows = iter(copy)
-        while chunk := b"".join(islice(rows, batch_rows)):
-            yield chunk
 
 
 def as_lines(query: Select, dataset: Dataset) -> Select:
@@ -163,7 +144,3 @@ def line_chunks(raw_connection, sql: str, batch_rows: int) -> Iterator[bytes]:
             yield b"\n".join([line for (line,) in rows]) + b"\n"
     finally:
         cursor.close()
-
-
-#: The dialect each database's text is written in.
-DIALECTS = {"postgresql": COPY_CSV, "sqlite": SQL_LITERALS}

@@ -1,8 +1,8 @@
 """The export readers give the same Arrow batches, hence the same bytes, as a plain cursor.
 
-On PostgreSQL ``stream_rows`` reads through ``COPY … TO STDOUT`` CSV parsed by Arrow
-(``portal.queries.text_rows``), on SQLite as lines of SQL literals parsed the same way;
-both are compared here with the reference reader (``fetchall`` into ``columns.RowBatches``) over
+On PostgreSQL ``stream_rows`` reads Arrow from the driver's binary COPY
+(``portal.queries.postgres_arrow``), on SQLite lines of SQL literals parsed by Arrow
+(``portal.queries.text_rows``); both are compared here with the reference reader (``fetchall`` into ``columns.RowBatches``) over
 every SQL dataset, with the texts CSV finds hardest: NULL next to the empty string,
 quotes, separators and line breaks, Kyrgyz letters and emoji, a formula start.
 """
