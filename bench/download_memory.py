@@ -64,6 +64,22 @@ deployed worker holds is the stack itself: importing Flask, SQLAlchemy, numpy, p
 (with its compute kernels) and psycopg takes a Python process from 9 to 106 MB, and the
 whole app is 162 MB before its first request (155 MB without Alembic) — above the 150 MB
 the issue sets for a download's peak.
+
+Stop 35, as deployed, main at 210b2f2 -> this tree, one run each (while a CI run shared
+the machine, so the seconds are not comparable): the rendering joins each line in one pass,
+and PostgreSQL reads Arrow from its binary COPY (adbc-driver-postgresql) instead of
+psycopg's CSV COPY parsed by Arrow:
+
+    1M appeals                PostgreSQL            SQLite
+    at rest, RSS              580 -> 579            205 -> 204
+    CSV download, peak        212 -> 199            222 -> 217
+    GeoJSON download, peak    220 -> 205            224 -> 222
+    Parquet download, peak    306 -> 312            324 -> 337
+
+(At rest on PostgreSQL the same in both trees and not looked into this stop; an in-process
+GET / at 1M with the warm-up off was seen to build the map index in the worker before.
+SQLite's Parquet path did not change; its +13 MB is run-to-run spread, which earlier runs
+put at up to ~7 MB.)
 """
 
 from __future__ import annotations

@@ -50,6 +50,20 @@ is in order (which also made the shells' SELECT ~1 s faster). Median over rounds
   234-235 MB (CSV), 240-246 MB (GeoJSON), 357-360 MB (Parquet).
 - PostgreSQL, 1 round (psql 7.5-7.8 s): CSV 9.4 s, 0.83x; GeoJSON 10.7 s, 0.69x; Parquet
   7.8 s, 0.99x; peak 230, 239, 333 MB. ``portal publish``: 44.1 s, peak 229 MB.
+
+Stop 35 (2026-12-07, another machine, noisier: the shells varied by up to 30% between
+rounds). The rendering joins each line in one pass (``opendata.cells.json_parts``,
+``csv_parts``) and finds special bytes by comparing buffers; PostgreSQL reads Arrow from
+its binary COPY (``portal.queries.postgres_arrow``). Endpoint / shell per round, median:
+
+- PostgreSQL, before (1 round): CSV 0.90x, GeoJSON 0.70x, Parquet 1.02x. After, two runs of
+  2 rounds (psql 7.2-9.7 s): CSV 1.13, 1.04 / 1.28, 0.92 -> 1.09x, 1.10x; GeoJSON 1.03,
+  0.84 / 0.95, 1.01 -> 0.93x, 0.98x; Parquet 1.10, 1.12 / 1.04, 1.11 -> 1.11x, 1.07x. Peak
+  241-243 MB (CSV), 248 (GeoJSON), 369-372 (Parquet). ``portal publish``: 35.8 s, 231 MB.
+- SQLite, before (2 rounds, shell 7.5-8.6 s): CSV 0.98x, GeoJSON 0.88x, Parquet 1.05x.
+  After the rendering change: CSV 1.09, 1.14 -> 1.11x; GeoJSON 0.89, 1.15 -> 1.02x; Parquet
+  0.90, 1.08 -> 0.99x (shell 7.6-10.0 s). After both, in a noisier hour (shell 7.8-10.2 s):
+  CSV 0.90, 1.01 -> 0.95x; GeoJSON 0.79, 1.43 -> 1.11x; Parquet 1.00, 1.05 -> 1.03x.
 """
 
 from __future__ import annotations
