@@ -2,8 +2,8 @@
 
 On PostgreSQL ``stream_rows`` reads Arrow from the driver's binary COPY
 (``portal.queries.postgres_arrow``), on SQLite lines of SQL literals parsed by Arrow
-(``portal.queries.text_rows``); both are compared here with the reference reader (``fetchall`` into ``columns.RowBatches``) over
-every SQL dataset, with the texts CSV finds hardest: NULL next to the empty string,
+(``portal.queries.text_rows``); both are compared here with the reference reader
+(``fetchall`` into ``columns.RowBatches``) over every SQL dataset, with the texts CSV finds hardest: NULL next to the empty string,
 quotes, separators and line breaks, Kyrgyz letters and emoji, a formula start.
 """
 
