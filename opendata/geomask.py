@@ -10,8 +10,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import h3
-
 #: H3 resolution and the published precision (metres) of each privacy tier.
 #: Resolution 10 cells have ~66 m edges (a point moves at most ~75 m);
 #: resolution 8 cells ~460 m edges (a point moves up to ~530 m: "a few hundred metres").
@@ -56,6 +54,8 @@ def mask_point(*, lat: float, lon: float, tier: str, city: BBox) -> MaskedPoint 
     if not (math.isfinite(lat) and math.isfinite(lon)):
         raise ValueError("coordinates must be finite numbers")
     resolution = TIER_RESOLUTION[tier]
+    import h3  # on first use: a web worker may never need it
+
     cell = h3.latlng_to_cell(lat, lon, resolution)
     centre_lat, centre_lon = h3.cell_to_latlng(cell)
     centre_lat, centre_lon = city.clamp(lat=centre_lat, lon=centre_lon)

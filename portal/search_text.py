@@ -22,9 +22,7 @@ Changing these rules changes the tokens: re-index with ``portal search-reindex``
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-
-import snowballstemmer
+from functools import cache, lru_cache
 
 #: A word: letters and digits (Unicode), at most this long.
 WORD = re.compile(r"[^\W_]+")
@@ -50,8 +48,12 @@ _KY_ENDINGS = [ending for group in _KY_GROUPS.values() for ending in group.split
 _KY_BY_LENGTH = sorted(set(_KY_ENDINGS), key=len, reverse=True)
 _KY_MIN_STEM = 3
 
-_russian = snowballstemmer.stemmer("russian")
-_english = snowballstemmer.stemmer("english")
+
+@cache
+def _stemmer(language: str):
+    import snowballstemmer  # on first use: a web worker may never need it
+
+    return snowballstemmer.stemmer(language)
 
 
 def kyrgyz_stem(word: str) -> str:
@@ -72,9 +74,9 @@ def word_stems(word: str) -> tuple[str, ...]:
     """The search tokens of one lower-cased word (one or two)."""
     word = word.replace("ё", "е")[:MAX_WORD]
     if _CYRILLIC.search(word):
-        stems = (_russian.stemWord(word), kyrgyz_stem(word))
+        stems = (_stemmer("russian").stemWord(word), kyrgyz_stem(word))
     elif _LATIN.search(word):
-        stems = (_english.stemWord(word),)
+        stems = (_stemmer("english").stemWord(word),)
     else:
         stems = (word,)
     return tuple(dict.fromkeys(s for s in stems if s))

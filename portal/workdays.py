@@ -12,8 +12,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
-
 BISHKEK = ZoneInfo("Asia/Bishkek")
 
 
@@ -30,6 +28,8 @@ def local_iso(value: datetime | None) -> str | None:
 
 @cache
 def _statutory_holidays(year: int) -> frozenset[date]:
+    import holidays  # on first use: a web worker may never need it
+
     return frozenset(holidays.country_holidays("KG", years=year))
 
 

@@ -18,19 +18,22 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import wraps
+from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
-from huey import RedisHuey, SqliteHuey, crontab
-from huey.api import Huey
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from portal.workdays import BISHKEK
+
+if TYPE_CHECKING:
+    from huey.api import Huey
 
 log = logging.getLogger(__name__)
 
@@ -66,20 +69,52 @@ def job(*, retries: int = 3, retry_delay: int = 60, schedule: str | None = None)
     return register
 
 
-@dataclass
 class Queue:
-    huey: Huey
-    tasks: dict[str, Callable]
-    backend: str
+    """An application's queue: its backend's name, and huey with the declared jobs
+    registered, built on first use. A web worker that never queues a job (one serving a
+    download, say) does not import huey, which with the Redis and PostgreSQL clients it
+    imports costs a process ~15 MB."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.backend = backend_name(app.config)
+        self._lock = threading.Lock()
+        self._built: tuple[Huey, dict[str, Callable]] | None = None
+
+    @property
+    def huey(self) -> Huey:
+        return self._build()[0]
+
+    @property
+    def tasks(self) -> dict[str, Callable]:
+        """The declared jobs as huey tasks, by name: calling one queues it."""
+        return self._build()[1]
+
+    def _build(self) -> tuple[Huey, dict[str, Callable]]:
+        with self._lock:
+            if self._built is None:
+                huey = make_huey(self.app, self.backend)
+                self._built = huey, _register_jobs(self.app, huey)
+            return self._built
 
 
-def make_huey(app: Flask) -> tuple[Huey, str]:
-    """The huey instance the settings ask for, and its backend's name."""
+def backend_name(config) -> str:
+    """The queue's backend as the settings choose it: immediate, redis or sqlite."""
+    if config["JOBS_IMMEDIATE"]:
+        return "immediate"
+    return "redis" if config["REDIS_URL"] else "sqlite"
+
+
+def make_huey(app: Flask, backend: str) -> Huey:
+    """The huey instance of ``backend`` (``backend_name``) for ``app``'s settings."""
+    from huey import RedisHuey, SqliteHuey
+    from huey.api import Huey
+
     config = app.config
     name = "portal" + config.get("RATELIMIT_KEY_PREFIX", "")
-    if config["JOBS_IMMEDIATE"]:
-        return Huey(name, results=False, immediate=True), "immediate"
-    if config["REDIS_URL"]:
+    if backend == "immediate":
+        return Huey(name, results=False, immediate=True)
+    if backend == "redis":
         from redis import ConnectionPool
 
         from portal.redis_link import connection_options
@@ -87,14 +122,16 @@ def make_huey(app: Flask) -> tuple[Huey, str]:
         pool = ConnectionPool.from_url(
             config["REDIS_URL"], **connection_options(config["REDIS_TIMEOUT"])
         )
-        return RedisHuey(name, results=False, connection_pool=pool, blocking=False), "redis"
+        return RedisHuey(name, results=False, connection_pool=pool, blocking=False)
     path = config["JOBS_DB"] or os.path.join(app.instance_path, "jobs.db")
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    return SqliteHuey(name, results=False, filename=path, timeout=15), "sqlite"
+    return SqliteHuey(name, results=False, filename=path, timeout=15)
 
 
 def local_cron(expression: str) -> Callable[[datetime], bool]:
     """A huey schedule from a cron expression read in Asia/Bishkek (huey ticks in UTC)."""
+    from huey import crontab
+
     minute, hour, day, month, weekday = expression.split()
     matches = crontab(minute=minute, hour=hour, day=day, month=month, day_of_week=weekday)
 
@@ -115,14 +152,17 @@ def _in_app_context(app: Flask, func: Callable) -> Callable:
 
 
 def init_app(app: Flask) -> None:
-    """Build the queue and register every declared job (and the periodic ones) on it."""
+    """Give ``app`` its queue (built on first use) and queue jobs when sessions commit."""
     from portal.jobs import tasks  # noqa: F401  (declares the jobs)
 
     if not event.contains(Session, "after_commit", _enqueue_pending):  # once per process
         event.listen(Session, "after_commit", _enqueue_pending)
         event.listen(Session, "after_rollback", _drop_pending)
+    app.extensions[_EXTENSION] = Queue(app)
 
-    huey, backend = make_huey(app)
+
+def _register_jobs(app: Flask, huey: Huey) -> dict[str, Callable]:
+    """Register every declared job (and the periodic ones) on ``huey``; the tasks by name."""
     registered = {}
     for spec in JOBS.values():
         run = _in_app_context(app, spec.func)
@@ -135,7 +175,7 @@ def init_app(app: Flask) -> None:
                 local_cron(cron), retries=spec.retries, retry_delay=spec.retry_delay,
                 name=f"{spec.name}.periodic",
             )(run)  # fmt: skip
-    app.extensions[_EXTENSION] = Queue(huey, registered, backend)
+    return registered
 
 
 def queue() -> Queue:

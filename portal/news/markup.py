@@ -10,9 +10,8 @@ No inline style, no images, no event handlers, no iframes survive.
 from __future__ import annotations
 
 import html
+from functools import cache
 
-import nh3
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 #: What a news item may contain: paragraphs, emphasis, lists, quotes, links, headings.
@@ -22,15 +21,23 @@ ALLOWED_TAGS = frozenset(
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 
-# "js-default": CommonMark without raw HTML and with linkify/typographer off.
-_MARKDOWN = MarkdownIt("js-default", {"breaks": True})
+
+@cache
+def _markdown():
+    """The renderer, made on first use (as nh3 is imported): a web worker may never
+    need either. "js-default": CommonMark without raw HTML, linkify and typographer off."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("js-default", {"breaks": True})
 
 
 def render(source: str | None) -> Markup:
     """Sanitised HTML of a news text (safe to put in a page or an Atom entry)."""
     if not source:
         return Markup("")
-    html = _MARKDOWN.render(source)
+    import nh3
+
+    html = _markdown().render(source)
     # Headings of a news item sit under the page's own h1/h2: shift them down.
     for level, to in (("h1", "h3"), ("h2", "h3"), ("h5", "h4"), ("h6", "h4")):
         html = html.replace(f"<{level}>", f"<{to}>").replace(f"</{level}>", f"</{to}>")
@@ -47,6 +54,8 @@ def render(source: str | None) -> Markup:
 
 def plain(source: str | None, limit: int = 240) -> str:
     """The text without markup, shortened (for cards and the feed's summary)."""
-    text = nh3.clean(_MARKDOWN.render(source or ""), tags=set())
+    import nh3
+
+    text = nh3.clean(_markdown().render(source or ""), tags=set())
     text = html.unescape(" ".join(text.split()))
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

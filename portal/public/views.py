@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import abort, current_app, render_template, request, url_for
 from marshmallow import ValidationError
 
-from portal import maps
 from portal.news.markup import render as render_news
 from portal.public import bp
 from portal.public.facts import appeal_facts
@@ -68,6 +67,8 @@ def _start_view(filters: AppealFilters, ref) -> tuple[float, float, int]:
 
 
 def _map_context(filters: AppealFilters, errors: dict) -> dict:
+    from portal import maps  # with folium's branca, on first use: a worker may never draw a map
+
     ref = load_reference()
     lat, lon, zoom = _start_view(filters, ref)
     parts = maps.viewport_map(
@@ -161,6 +162,8 @@ def appeal_detail(public_id: str):
         abort(404)
     location = None
     if appeal.lat is not None and appeal.lon is not None:
+        from portal import maps
+
         location = maps.location_map(
             lat=appeal.lat,
             lon=appeal.lon,
