@@ -18,6 +18,7 @@ import pyarrow as pa
 import pytest
 
 from opendata import cells, columns, exports
+from opendata.exports import FORMULA_STARTS
 from opendata.schema import ANSWERS, APPEALS, PERFORMANCE, WITHDRAWN
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -280,6 +281,56 @@ def test_arrow_batches_and_python_rows_give_the_same_bytes(fmt):
             arrays[spec.name] = arrays[spec.name].cast(pa.int64())
     driver = pa.RecordBatch.from_pydict(arrays)
     assert b"".join(exports.stream(fmt, APPEALS, batched=[driver])) == render(fmt, ROWS)
+
+
+def random_value(spec, rng: random.Random):
+    """A value of ``spec``'s type as SQLite returns it, or None (a third of the time)."""
+    if rng.random() < 0.3:
+        return None
+    if spec.type == "datetime":  # 1995-2030: across Bishkek's offset changes
+        moment = datetime(1995, 1, 1) + timedelta(seconds=rng.randrange(35 * 365 * 86400))
+        return moment.isoformat(" ", timespec="microseconds")
+    if spec.type == "number":
+        return rng.choice([round(rng.uniform(-90, 90), 6), float(rng.randrange(-5, 5))])
+    if spec.type in ("integer", "boolean"):
+        return rng.randrange(2) if spec.type == "boolean" else rng.randrange(-3, 10**6)
+    return "".join(rng.choice('ab"\\,;\n=@-Я«»\x01 ') for _ in range(rng.randrange(6)))
+
+
+def expected_text(spec, value) -> str | None:
+    """A value as every text format writes it (JSON: before quoting; CSV: before the guard)."""
+    if value is None:
+        return None
+    if spec.type == "datetime":
+        return local_iso(datetime.fromisoformat(value))
+    if spec.type == "boolean":
+        return "true" if value else "false"
+    return repr(value) if spec.type == "number" else str(value)
+
+
+def test_fields_rendered_together_keep_their_own_values():
+    """Fields of one kind (the datetimes, the texts that may be missing, the counts) are
+    rendered in one pass and sliced back: each value stays in its own field and row,
+    whichever fields and rows miss values."""
+    rng = random.Random(11)
+    rows = [
+        tuple([f"BSK-2026-{i:06d}"] + [random_value(spec, rng) for spec in APPEALS.fields[1:]])
+        for i in range(400)
+    ]
+    expected = [[expected_text(spec, value) for spec, value in zip(APPEALS.fields, row, strict=True)]
+                for row in rows]  # fmt: skip
+    objects = json.loads(render("json", rows))
+    as_text = {"boolean": lambda v: "true" if v else "false", "number": repr}
+    got = [[None if value is None else as_text.get(spec.type, str)(value)
+            for spec, value in zip(APPEALS.fields, obj.values(), strict=True)]
+           for obj in objects]  # fmt: skip
+    assert got == expected
+    lines = list(csv.reader(io.StringIO(render("csv", rows).decode(), newline="")))[1:]
+    guard = [spec.free_text for spec in APPEALS.fields]
+    written = [["" if text is None else "'" + text if free and text.startswith(FORMULA_STARTS)
+                else text for text, free in zip(line, guard, strict=True)]
+               for line in expected]  # fmt: skip
+    assert lines == written
 
 
 def test_json_strings_are_escaped_as_orjson_escapes_them():
