@@ -85,10 +85,9 @@ def _holding(text: pa.Array, chars: str) -> pa.Array | None:
     if not isinstance(text, pa.Array) or not pa.types.is_string(text.type):
         holding = pc.match_substring_regex(text, _char_class(chars))
         return holding if _any(holding) else None
-    _, offsets, data = text.buffers()
+    bounds, data = _bounds_and_data(text)
     if data is None or len(text) == 0:
         return None
-    bounds = np.frombuffer(offsets, dtype=np.int32, count=len(text) + 1, offset=4 * text.offset)
     start, end = int(bounds[0]), int(bounds[-1])
     values = np.frombuffer(data, dtype=np.uint8, count=end - start, offset=start)
     bound, others = _byte_tests(chars)
@@ -101,6 +100,14 @@ def _holding(text: pa.Array, chars: str) -> pa.Array | None:
     holding = np.zeros(len(text), dtype=bool)
     holding[np.searchsorted(bounds, hits + start, side="right") - 1] = True
     return pa.array(holding)
+
+
+def _bounds_and_data(text: pa.Array) -> tuple[np.ndarray, pa.Buffer | None]:
+    """A string column's data buffer and where its values start and end in it (the
+    ``len + 1`` offsets of the column's own slice)."""
+    _, offsets, data = text.buffers()
+    bounds = np.frombuffer(offsets, dtype=np.int32, count=len(text) + 1, offset=4 * text.offset)
+    return bounds, data
 
 
 @cache
@@ -281,7 +288,5 @@ def joined_bytes(lines: pa.Array) -> bytes:
         return b""
     if isinstance(lines, pa.ChunkedArray):
         lines = lines.combine_chunks()
-    _, offsets, data = lines.buffers()
-    bounds = np.frombuffer(offsets, dtype=np.int32)
-    start, end = bounds[lines.offset], bounds[lines.offset + len(lines)]
-    return data[start:end].to_pybytes()
+    bounds, data = _bounds_and_data(lines)
+    return b"" if data is None else data[int(bounds[0]) : int(bounds[-1])].to_pybytes()
