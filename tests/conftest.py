@@ -21,6 +21,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from portal import create_app
 from portal.extensions import db
@@ -44,9 +45,32 @@ def _pg_schema() -> Iterator[str]:
     try:
         yield url.render_as_string(hide_password=False)
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        _drop_schema(admin, schema)
         admin.dispose()
+
+
+#: Backends holding a lock on something in a schema.
+_HOLDERS = text(
+    "SELECT DISTINCT l.pid FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+    " JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE n.nspname = :schema AND l.pid <> pg_backend_pid()"
+)
+
+
+def _drop_schema(admin, schema: str) -> None:
+    """Drop ``schema``. A connection a failed test left open (a download stopped half way,
+    say) would make DROP wait for ever, and CI time out with no word of the failure: after
+    a while its backend is ended and the drop tried again."""
+    with admin.connect() as conn:
+        conn.execute(text("SET lock_timeout = '15s'"))
+        try:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            return
+        except OperationalError:
+            pids = conn.execute(_HOLDERS, {"schema": schema}).scalars().all()
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM unnest(:pids) AS pid"),
+                         {"pids": pids})  # fmt: skip
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
 @pytest.fixture(scope="session")
