@@ -36,6 +36,10 @@ NOT_AT_REST = {
 }
 
 
+#: Modules a worker serving the pages never imports.
+UNUSED_BY_PAGES = ("alembic", "flask_migrate", "mako", "huey", "holidays", "snowballstemmer", "h3")
+
+
 def children(pid: int) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
@@ -101,16 +105,18 @@ def test_a_worker_at_rest_loads_no_media_or_parquet_library_and_stays_small(work
     assert rss < MAX_REST_RSS_MB, f"a worker at rest holds {rss:.0f} MB"
 
 
-def test_a_worker_serving_pages_does_not_import_the_migration_tools(app, database_url, tmp_path):
+def test_a_worker_serving_pages_does_not_import_what_they_never_need(app, database_url, tmp_path):
     """Flask-Migrate and Alembic (~8 MB of a worker) are imported by the ``db`` commands and
-    the schema upgrade, not by the application a worker serves (pure Python: no shared
-    object in the maps to look for, so the worker's own interpreter is asked)."""
+    the schema upgrade; huey (~15 MB with the Redis and PostgreSQL clients it imports) when
+    a job is queued; holidays, the stemmers and h3 when a deadline is computed, a text
+    indexed or a point masked. None by the pages (pure Python: no shared object in the maps
+    to look for, so the worker's own interpreter is asked)."""
     pages = ", ".join(repr(page) for page in PAGES)
     code = (
         "import sys\n"
         "from portal.wsgi import app\n"  # what a gunicorn worker imports, warm-up included
         f"statuses = [app.test_client().get(page).status_code for page in ({pages},)]\n"
-        "print(statuses, sorted({'alembic', 'flask_migrate', 'mako'} & set(sys.modules)))\n"
+        f"print(statuses, sorted({set(UNUSED_BY_PAGES)!r} & set(sys.modules)))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], env=worker_env(database_url, tmp_path),
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)  # fmt: skip
