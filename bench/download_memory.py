@@ -80,6 +80,30 @@ psycopg's CSV COPY parsed by Arrow:
 GET / at 1M with the warm-up off was seen to build the map index in the worker before.
 SQLite's Parquet path did not change; its +13 MB is run-to-run spread, which earlier runs
 put at up to ~7 MB.)
+
+Stop 36, as deployed, main at 84b05a8 -> this tree, one run each on a new, quiet machine.
+A worker imports huey (with the Redis and PostgreSQL clients it imports: ~15 MB),
+holidays, snowballstemmer, h3, nh3 with markdown-it, and folium's branca on first use
+(the app after ``create_app``: 157 -> 130 MB); the map index is built through a
+server-side cursor on PostgreSQL (at rest there: 579 -> 202 MB, measured after that
+change with ``--phases rest``):
+
+    1M appeals                PostgreSQL            SQLite
+    at rest, RSS              579 -> 202            205 -> 183
+    CSV download, peak        200 -> 183            216 -> 188
+    GeoJSON download, peak    205 -> 188            220 -> 192
+    Parquet download, peak    322 -> 304            323 -> 304
+
+Where the ~190 MB of a download's peak go (SQLite, in process): Flask, SQLAlchemy, numpy
+and pyarrow with its compute kernels ~90 MB; the portal's own modules and ``create_app``
+~35 MB; the warm-up of /performance ~14-20 MB (compiled templates, Babel's locale data,
+and ~10 MB freed but kept by malloc, which ``malloc_trim`` would return, though a
+download then grows into it again: its peak fell 3 MB); the download ~35-45 MB, of
+which ~10 MB is paid once by the first one (SQL compiled, kernels set up) and ~10 MB is
+Arrow's pool. Allocator settings took the CSV peak from 186 to 165 MB (glibc
+``M_ARENA_MAX`` 1 and ``M_MMAP_THRESHOLD`` 128 KiB, jemalloc decay 0), but each made a
+download 8-17% slower and all three 30-40%; 4,000 rows per batch instead of 2,000 add
+~20 MB. None is used.
 """
 
 from __future__ import annotations

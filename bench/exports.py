@@ -64,6 +64,22 @@ its binary COPY (``portal.queries.postgres_arrow``). Endpoint / shell per round,
   After the rendering change: CSV 1.09, 1.14 -> 1.11x; GeoJSON 0.89, 1.15 -> 1.02x; Parquet
   0.90, 1.08 -> 0.99x (shell 7.6-10.0 s). After both, in a noisier hour (shell 7.8-10.2 s):
   CSV 0.90, 1.01 -> 0.95x; GeoJSON 0.79, 1.43 -> 1.11x; Parquet 1.00, 1.05 -> 1.03x.
+
+Stop 36 (2026-12-07, a new machine, quiet: the shells within 3% between rounds). Columns
+of one kind are rendered together (``opendata.exports.Rendered._by_kind``): the kernels'
+fixed cost per call was two fifths of a 2,000-row batch's GeoJSON (per batch, in process:
+GeoJSON 8.98 -> 7.67 ms, CSV 9.97 -> 8.81 ms). Endpoint / shell per round, median:
+
+- PostgreSQL, before (2 rounds, psql 9.1-9.4 s): CSV 1.02, 0.98 -> 1.00x; GeoJSON 0.95,
+  0.96 -> 0.96x (server CPU 9.8-9.9 s). After, 2 rounds (psql 8.9-9.2 s): CSV 1.04, 1.05
+  -> 1.04x; GeoJSON 1.06, 1.03 -> 1.05x (server CPU 8.4-8.7 s); Parquet 1.08x. A third
+  round with publish: CSV 1.05x, GeoJSON 1.04x, Parquet 1.07x; ``portal publish`` 36.5 s,
+  peak 213 MB.
+- SQLite, main at 84b05a8 then this tree, one run after the other (2 rounds each, shell
+  10.1-10.4 s): CSV 1.09x -> 1.09x, GeoJSON 1.10x -> 1.10x, Parquet 1.05x -> 1.05x. The
+  reading thread sets the pace there; the server's CPU fell (GeoJSON 16.9-17.2 -> 16.3-16.6
+  s) and so did its peak (test virtualenv: 230-237 -> 206-213 MB, see
+  ``download_memory.py``).
 """
 
 from __future__ import annotations
