@@ -23,7 +23,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import accumulate
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -82,10 +81,11 @@ class Rendered:
         for indexes in kinds.values():
             columns = [batch.column(index) for index in indexes]
             parts = render(fields[indexes[0]], _end_to_end(columns))
-            starts = accumulate((len(column) for column in columns), initial=0)
-            for index, column, start in zip(indexes, columns, starts, strict=False):
+            start = 0
+            for index, column in zip(indexes, columns, strict=True):
                 rendered[index] = [part if isinstance(part, str) else part.slice(start, len(column))
                                    for part in parts]  # fmt: skip
+                start += len(column)
         return rendered
 
     def objects(self, prefix: str, suffix: str = "") -> bytes:

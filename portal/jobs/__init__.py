@@ -20,11 +20,11 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import wraps
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app
 from sqlalchemy import event
@@ -98,7 +98,7 @@ class Queue:
             return self._built
 
 
-def backend_name(config) -> str:
+def backend_name(config: Mapping[str, Any]) -> str:
     """The queue's backend as the settings choose it: immediate, redis or sqlite."""
     if config["JOBS_IMMEDIATE"]:
         return "immediate"

@@ -67,7 +67,8 @@ def _start_view(filters: AppealFilters, ref) -> tuple[float, float, int]:
 
 
 def _map_context(filters: AppealFilters, errors: dict) -> dict:
-    from portal import maps  # with folium's branca, on first use: a worker may never draw a map
+    # With folium's branca: a worker serving only the API or downloads never draws a map.
+    from portal import maps
 
     ref = load_reference()
     lat, lon, zoom = _start_view(filters, ref)

@@ -214,7 +214,9 @@ def _fetch(conn, query) -> np.ndarray:
     """The rows of ``query``, ``FETCH_ROWS`` at a time from the driver's own cursor (no
     SQLAlchemy row objects: they made a build at 1M appeals 2 s slower). On PostgreSQL a
     server-side cursor: psycopg's default one takes the whole result into libpq's memory
-    first (~400 MB at 1M appeals, which the process then kept)."""
+    first (~400 MB at 1M appeals, which the process then kept). Values are inline, as in
+    ``portal.queries.exports.compiled_sql``, whose NOT INDEXED would make a refresh's
+    lookups by id scan the whole table."""
     sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
     driver = conn.connection.driver_connection
     server_side = conn.dialect.name == "postgresql"
