@@ -15,31 +15,32 @@ from opendata.dcat import CatalogueFacts, Place, SnapshotEntry, dcat_catalogue, 
 from portal.datasets import bp
 from portal.datasets.snapshots import list_snapshots
 from portal.datasets.views import snapshot_dir
-from portal.extensions import cache, db
+from portal.extensions import db
 from portal.models import Appeal, City, utcnow
 from portal.queries.map import data_as_of
 from portal.queries.record import TABLES, published_appeals
+from portal.versioned_cache import current_or_previous, namespace
 from portal.workdays import BISHKEK
 
 T = TypeVar("T")
 
-
-#: Longest a dataset's row count or time span is kept for a version of the public record
-#: (reference data, e.g. a new category, changes without a new version).
-FACTS_TTL_SECONDS = 600
+#: Key prefix of the facts computed per version of the public record.
+CACHE_PREFIX = "portal:datasets:v1"
 
 
 def _per_version(name: str, produce: Callable[[], T]) -> T:
-    """``produce()``, computed once per version of the public record: its "data as of"
-    (every public change appends a status event). The COUNT of every dataset takes seconds
-    at 1M appeals, and /datasets/ and the catalogues are public pages."""
-    as_of = data_as_of()
-    key = f"datasets:{name}:{as_of.isoformat() if as_of else '-'}"
-    value = cache.get(key)
-    if value is None:
-        value = produce()
-        cache.set(key, value, FACTS_TTL_SECONDS)
-    return value
+    """``produce()`` for the current version of the public record, its "data as of"
+    (every public change appends a status event); after a change, the previous value
+    while a thread computes the new one (``portal.versioned_cache``). The COUNT of every
+    dataset takes seconds at 1M appeals, and /datasets/ and the catalogues are public
+    pages."""
+
+    def version() -> str:
+        as_of = data_as_of()
+        return as_of.isoformat() if as_of else "-"
+
+    base = f"{namespace(CACHE_PREFIX)}:{name}"
+    return current_or_previous(base, version, produce, thread_name=f"datasets-{name}")[1]
 
 
 def _time_span() -> tuple[datetime | None, datetime | None]:

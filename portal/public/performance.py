@@ -19,7 +19,7 @@ from marshmallow import ValidationError
 from opendata import stats
 from portal.models import utcnow
 from portal.public import bp
-from portal.queries.performance import PerformanceSet, cached_text, performance_set
+from portal.queries.performance import PerformanceSet, performance_set
 from portal.queries.performance_counts import (
     BREAKDOWNS,
     district_centres,
@@ -34,6 +34,7 @@ from portal.schemas.performance import (
     parse_performance_query,
 )
 from portal.strict_args import html_error_page, strict_query
+from portal.versioned_cache import cached_text
 from portal.workdays import BISHKEK
 
 LICENCE = {"name": "CC BY 4.0", "url": "https://creativecommons.org/licenses/by/4.0/"}

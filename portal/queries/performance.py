@@ -6,25 +6,21 @@ counts up into every grouping (service, category, district, month, service × mo
 category × district); every figure is derived by
 ``opendata.stats`` (medians are exact: working days are small integers in a histogram).
 
-Results are cached through Flask-Caching (Redis when PORTAL_REDIS_URL is set, else in this process) under a key
-made of the window, the city, the *data version* (the id of the newest status event, so
+Results are cached through Flask-Caching (Redis when PORTAL_REDIS_URL is set, else in this
+process) under a key made of the window, the city, the *data version* (the id of the newest status event, so
 that every new event — answer, rating, reopening, extension, publication — invalidates)
 and the current date in Asia/Bishkek (deadlines end at 23:59:59 local time, so "overdue
 now" can only change at midnight without an event). A short TTL bounds staleness anyway.
-After a change, the previous figures are served while new ones are computed (see
-``performance_set``).
+After a change, the previous figures are served while new ones are computed
+(``portal.versioned_cache``).
 """
 
 from __future__ import annotations
 
-import hashlib
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 import orjson
-from flask import current_app
 from sqlalchemy import select
 
 from opendata import stats
@@ -32,13 +28,9 @@ from opendata.stats import PerformanceRow
 from portal.extensions import db
 from portal.models import StatusEvent, utcnow
 from portal.queries import performance_counts as counts
+from portal.versioned_cache import current_or_previous, namespace
 from portal.workdays import BISHKEK
 
-CACHE_TTL_SECONDS = 600
-#: How long the previous figures may be served while new ones are computed.
-LATEST_TTL_SECONDS = 24 * 3600
-#: How long a computation may hold the single-flight lock (then another request may try).
-COMPUTE_LOCK_SECONDS = 120
 CACHE_PREFIX = "portal:performance:v1"
 
 
@@ -148,93 +140,29 @@ def _performance_set(
 
     When a new event has changed the data version (or a new day has begun: "overdue now"
     changes at midnight), the previous figures are returned at once and the new ones are
-    computed in a background thread (one at a time per window and city): no request
-    waits for the aggregate query except the first one for a window. Without background refresh (the default
-    under TESTING, or PERFORMANCE_BACKGROUND_REFRESH=False) the request computes them
-    itself, while concurrent requests get the previous figures (single flight).
+    computed in a background thread, one at a time per window and city
+    (``portal.versioned_cache``): no request waits for the aggregate query except the
+    first one for a window.
     """
     if window_start > window_end:
         raise ValueError("window_start is after window_end")
-    version = data_version()
-    today = utcnow().astimezone(BISHKEK).date()
     place = city or "*"
     if service:
         place += f"/{service}"
-    base = ":".join((_namespace(), place, window_start.isoformat(), window_end.isoformat()))
-    key = f"{base}:{version.event_id}:{today.isoformat()}"
-    cache = _cache()
-    cached = cache.get(key)
-    if cached is not None:
-        return PerformanceSet.from_json(cached, key)
-    lock = f"{base}:computing"
-    latest = cache.get(f"{base}:latest")
-    background = current_app.config.get("PERFORMANCE_BACKGROUND_REFRESH", not current_app.testing)
-    if latest is not None and background:
-        if cache.add(lock, "1", COMPUTE_LOCK_SECONDS):
-            threading.Thread(
-                target=_refresh_in_background,
-                args=(
-                    current_app._get_current_object(),
-                    window_start,
-                    window_end,
-                    city,
-                    base,
-                    service,
-                ),
-                name="performance-refresh",
-                daemon=True,
-            ).start()
-        return _from_latest(latest)
-    if not cache.add(lock, "1", COMPUTE_LOCK_SECONDS) and latest is not None:
-        return _from_latest(latest)
-    try:
-        return _compute_and_store(window_start, window_end, city, base, version, service)
-    finally:
-        cache.delete(lock)
+    base = ":".join((namespace(CACHE_PREFIX), place, window_start.isoformat(),
+                     window_end.isoformat()))  # fmt: skip
 
+    def produce() -> str:
+        return compute_performance_set(window_start, window_end, city, service=service).to_json()
 
-def _from_latest(latest: str) -> PerformanceSet:
-    key, _, text = latest.partition("\n")
+    key, text = current_or_previous(base, _version_and_day, produce,
+                                    thread_name="performance-refresh")  # fmt: skip
     return PerformanceSet.from_json(text, key)
 
 
-def _compute_and_store(
-    window_start, window_end, city, base, version, service=None
-) -> PerformanceSet:
-    day = utcnow().astimezone(BISHKEK).date().isoformat()
-    key = f"{base}:{version.event_id}:{day}"
-    cache = _cache()
-    result = compute_performance_set(window_start, window_end, city, version=version,
-                                     service=service)  # fmt: skip
-    text = result.to_json()
-    cache.set(key, text, CACHE_TTL_SECONDS)
-    cache.set(f"{base}:latest", f"{key}\n{text}", LATEST_TTL_SECONDS)
-    return replace(result, cache_key=key)
-
-
-def _refresh_in_background(app, window_start, window_end, city, base, service=None) -> None:
-    """Compute the figures of the newest data version in a thread of its own."""
-    with app.app_context():
-        try:
-            _compute_and_store(window_start, window_end, city, base, data_version(), service)
-        except Exception:  # noqa: BLE001 - logged; the next request tries again
-            app.logger.exception("performance figures: background refresh failed")
-        finally:
-            _cache().delete(f"{base}:computing")
-            db.session.remove()
-
-
-def cached_text(key: str, produce: Callable[[], str]) -> str:
-    """A derived output (rendered figures, JSON) cached next to the figures it shows.
-
-    ``key`` must start with a PerformanceSet's ``cache_key``, so it expires with it.
-    """
-    cache = _cache()
-    text = cache.get(key)
-    if text is None:
-        text = produce()
-        cache.set(key, text, CACHE_TTL_SECONDS)
-    return text
+def _version_and_day() -> str:
+    """What the figures depend on: the newest event and today's date in Asia/Bishkek."""
+    return f"{data_version().event_id}:{utcnow().astimezone(BISHKEK).date().isoformat()}"
 
 
 def data_version() -> DataVersion:
@@ -286,21 +214,8 @@ def compute_performance_set(
 # --- Cache --------------------------------------------------------------------------------
 
 
-def _namespace() -> str:
-    """Key prefix: one database's figures never meet another's in a shared Redis (the test
-    suite also gives each app its own RATELIMIT_KEY_PREFIX, reused here)."""
-    uri = current_app.config.get("SQLALCHEMY_DATABASE_URI", "")
-    digest = hashlib.sha1(uri.encode(), usedforsecurity=False).hexdigest()[:10]
-    return f"{CACHE_PREFIX}:{digest}{current_app.config.get('RATELIMIT_KEY_PREFIX', '')}"
-
-
-def _cache():
-    """The application's cache (Flask-Caching: Redis when configured, else this process)."""
-    from portal.extensions import cache
-
-    return cache
-
-
 def clear_cache() -> None:
     """Forget every cached result of this application (tests, benchmarks)."""
-    _cache().clear()
+    from portal.extensions import cache
+
+    cache.clear()

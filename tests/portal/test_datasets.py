@@ -343,6 +343,40 @@ def test_the_datasets_page_counts_rows_once_per_version_of_the_public_record(
     assert [c["appeals"] for c in counts] == [1, 2]
 
 
+def test_after_a_public_change_the_datasets_page_does_not_wait_for_the_counts(
+    app, client, make_appeal, monkeypatch
+):
+    """On a busy portal the public record changes every minute: /datasets/ answers with the
+    previous counts at once while one thread counts again, then with the new counts."""
+    import threading
+
+    from portal.datasets import catalogue
+    from portal.models import utcnow
+
+    app.config["BACKGROUND_REFRESH"] = True
+    counted, count_rows = threading.Event(), catalogue._count_rows
+    monkeypatch.setattr(catalogue, "_count_rows", lambda: counted.wait(30) and count_rows())
+
+    def rows_of_appeals() -> str:
+        page = client.get("/datasets/?lang=en").get_data(as_text=True)
+        return (
+            page.split('id="dataset-appeals"', 1)[1].split('class="rows">', 1)[1].split("<", 1)[0]
+        )
+
+    make_appeal(submitted_at=utcnow() - timedelta(days=2))
+    counted.set()
+    assert rows_of_appeals() == "1"  # the first count of a process: the request counts
+    counted.clear()
+    make_appeal(submitted_at=utcnow() - timedelta(hours=1))
+    assert rows_of_appeals() == "1"  # counting is blocked: the previous figure, at once
+    assert rows_of_appeals() == "1"  # ... and only one thread counts
+    refreshes = [t for t in threading.enumerate() if t.name == "datasets-rows"]
+    assert len(refreshes) == 1
+    counted.set()
+    refreshes[0].join(timeout=30)
+    assert rows_of_appeals() == "2"
+
+
 def test_dictionary_page_lists_every_field_and_its_anonymization(client, app):
     page = client.get("/datasets/dictionary?lang=en").get_data(as_text=True)
     for dataset in schema.DATASETS.values():

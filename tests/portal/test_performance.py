@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from opendata import stats
+from portal import versioned_cache
 from portal.extensions import db
 from portal.models import AppealStatus, District, Resolution, Solved
 from portal.queries import performance as perf
@@ -333,7 +334,7 @@ def test_while_one_request_computes_others_get_the_previous_figures(fixture_appe
     first = perf.performance_set(START, END)
     make_appeal(service="bsk-roads", category="pothole", submitted_at=local(date(2025, 4, 1)))
     base = first.cache_key.rsplit(":", 2)[0]  # without version and day
-    cache = perf._cache()
+    cache = versioned_cache._cache()
     assert cache.add(f"{base}:computing", "1", 60)  # another request is computing
     stale = perf.performance_set(START, END)
     assert stale.cache_key == first.cache_key
@@ -350,7 +351,7 @@ def test_redis_cache_round_trip(make_app):
 
     app = make_app(REDIS_URL=os.environ["PORTAL_TEST_REDIS_URL"])
     with app.app_context():
-        cache = perf._cache()
+        cache = versioned_cache._cache()
         from portal.caching import ResilientRedisCache
 
         assert isinstance(cache.cache, ResilientRedisCache)
@@ -367,7 +368,7 @@ def test_background_refresh_serves_previous_figures_then_the_new_ones(
 ):
     import threading
 
-    app.config["PERFORMANCE_BACKGROUND_REFRESH"] = True
+    app.config["BACKGROUND_REFRESH"] = True
     first = perf.performance_set(START, END)  # first of the day: computed by the request
     make_appeal(service="bsk-roads", category="pothole", submitted_at=local(date(2025, 4, 1)))
     stale = perf.performance_set(START, END)  # new version: previous figures at once
