@@ -114,3 +114,27 @@ def test_sharing_is_on_by_default_outside_tests_and_can_be_turned_off(app, tmp_p
         assert map_index_cache._store(app).folder == tmp_path / "shared"
     finally:
         app.testing = True
+
+
+def test_the_index_is_read_a_chunk_at_a_time_and_on_postgresql_by_a_server_side_cursor(
+    app, make_appeal, monkeypatch
+):
+    """Reading 1M appeals at once kept ~400 MB in a worker (libpq's copy of the result):
+    the rows come FETCH_ROWS at a time, none lost between chunks."""
+    from portal.queries import map_index_load
+
+    ids = {make_appeal().id for _ in range(5)}
+    monkeypatch.setattr(map_index_load, "FETCH_ROWS", 2)
+    names = []
+    if db.engine.dialect.name == "postgresql":
+        import psycopg
+
+        cursor = psycopg.Connection.cursor
+        monkeypatch.setattr(
+            psycopg.Connection, "cursor",
+            lambda self, *args, **kwargs: names.append(kwargs.get("name")) or cursor(self, *args, **kwargs),
+        )  # fmt: skip
+    index = map_index_load.build_index(db.engine)
+    assert set(index.ids.tolist()) == ids
+    if db.engine.dialect.name == "postgresql":
+        assert "map_index" in names  # a named cursor is PostgreSQL's server-side one
