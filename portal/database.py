@@ -6,9 +6,10 @@ import os
 import sqlite3
 
 from flask import Flask
-from sqlalchemy import event, text
+from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, scoped_session
 
 from portal.config import ConfigError, Settings
 
@@ -23,6 +24,18 @@ def init_app(app: Flask, settings: Settings) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
+
+
+def upsert_insert(bind: Session | scoped_session | Connection | Engine):
+    """The INSERT construct with ON CONFLICT (``insert(table).on_conflict_do_…``) of the
+    database behind ``bind``. The dialect is imported here, so a SQLite deployment never
+    loads PostgreSQL's (~3 MB in every worker)."""
+    dialect = bind.dialect if isinstance(bind, Connection | Engine) else bind.get_bind().dialect
+    if dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
 
 
 def configure(app: Flask, settings: Settings) -> None:

@@ -30,6 +30,7 @@ from flask import Flask
 from sqlalchemy import and_, delete, event, select
 from sqlalchemy.orm import Session
 
+from portal.database import upsert_insert
 from portal.models import OPEN_STATUSES, PUBLIC_STATUSES, Appeal, AppealKind, Solved
 from portal.performance_models import (
     CELL_KEY,
@@ -240,21 +241,12 @@ def apply_changes(session_or_conn, before: dict, after: dict) -> None:
                 _change_row(session_or_conn, table, key_names, sum_names, key, sums, histogram)
 
 
-def _insert_for(session_or_conn):
-    bind = session_or_conn.get_bind() if hasattr(session_or_conn, "get_bind") else session_or_conn
-    if bind.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
-
-
 def _change_row(session_or_conn, table, key_names, sum_names, key, sums, histogram) -> None:
     """Add ``sums`` to one row (an upsert: concurrent transactions add up), then merge the
     histogram into it (the upsert holds the row's lock until the commit), and drop the row
     when no appeal is left in it (its first sum counts them)."""
     values = dict(zip(key_names, key, strict=True)) | dict(zip(sum_names, sums, strict=True))
-    statement = _insert_for(session_or_conn)(table).values(**values)
+    statement = upsert_insert(session_or_conn)(table).values(**values)
     if "workdays" in table.c:
         statement = statement.values(workdays="{}")  # merged below
     statement = statement.on_conflict_do_update(

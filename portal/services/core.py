@@ -10,6 +10,7 @@ from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql import ClauseElement
 
+from portal.database import upsert_insert
 from portal.extensions import db
 from portal.models import (
     Appeal,
@@ -93,7 +94,7 @@ def allocate_public_ids(city_code: str, year: int, count: int = 1) -> list[str]:
     PostgreSQL alike): the first submissions of a year cannot race to create the row, and
     the row stays locked until commit, so no two submissions receive the same number.
     """
-    insert = _dialect_insert()
+    insert = upsert_insert(db.session)
     statement = (
         insert(PublicIdCounter)
         .values(city_code=city_code, year=year, last_number=count)
@@ -105,15 +106,6 @@ def allocate_public_ids(city_code: str, year: int, count: int = 1) -> list[str]:
     )
     last = db.session.execute(statement).scalar_one()
     return [format_public_id(city_code, year, n) for n in range(last - count + 1, last + 1)]
-
-
-def _dialect_insert():
-    """The INSERT construct with ON CONFLICT of the session's database."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
 
 
 def claim_transition(appeal: Appeal, expected: tuple[AppealStatus, ...], **values) -> bool:

@@ -29,8 +29,8 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 
+from portal.database import upsert_insert
 from portal.extensions import db
 from portal.models import LoginThrottle
 from portal.services.core import transaction
@@ -133,10 +133,9 @@ def _count(subject: str, rule: _Rule, now: datetime) -> None:
     concurrent failures all count on PostgreSQL (row lock) and on SQLite (the insert takes
     the database's write lock first).
     """
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     values = {"scope": rule.scope, "subject": subject, "source": rule.source}
     db.session.execute(
-        dialect.insert(LoginThrottle)
+        upsert_insert(db.session)(LoginThrottle)
         .values(failures=0, lockouts=0, **values)
         .on_conflict_do_nothing()
     )
