@@ -175,6 +175,7 @@ class Server:
             PORTAL_MAP_INDEX_DIR=str(tmp / "map-index"),
             PORTAL_SNAPSHOT_DIR=str(tmp / "snapshots"),
             PORTAL_RATE_LIMIT_DB=str(tmp / "ratelimits.db"),
+            PORTAL_CACHE_DIR=str(tmp / "cache"),
             PORTAL_JOBS_DB=str(tmp / "jobs.db"),
             PYTHONPATH=str(source),
         )

@@ -93,6 +93,7 @@ def start_server(url: str, index_dir: str, slices: bool, tmp: Path, source: Path
         PORTAL_DATABASE_URL=url,
         PORTAL_SECRET_KEY="benchmark-only-secret-key-0123456789",
         PORTAL_MAP_INDEX_DIR=index_dir,
+        PORTAL_CACHE_DIR=str(tmp / f"cache-{int(slices)}"),
         PORTAL_MAP_VIEW_SLICES="1" if slices else "0",
         BENCH_CPU_LOG=str(log),
         PYTHONPATH=str(source),

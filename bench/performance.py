@@ -118,7 +118,7 @@ def main() -> None:
     )
     parser.add_argument("--cold", type=int, default=5, help="cold requests per endpoint")
     parser.add_argument("--warm", type=int, default=50, help="warm requests per endpoint")
-    parser.add_argument("--redis-url", default="", help="cache in Redis instead of in-process")
+    parser.add_argument("--redis-url", default="", help="cache in Redis instead of files")
     parser.add_argument("--reference", default="", help="source tree of the previous code")
     args = parser.parse_args()
     if args.reference and not args.database_url:
@@ -129,7 +129,7 @@ def main() -> None:
         atexit.register(shutil.rmtree, os.path.dirname(url.removeprefix("sqlite:///")), True)
     app = create_app(
         {"TESTING": True, "SECRET_KEY": "bench-secret-key-0123456789", "DATABASE_URL": url,
-         "REDIS_URL": args.redis_url}
+         "REDIS_URL": args.redis_url, "CACHE_DIR": tempfile.mkdtemp(prefix="bench-cache-")}
     )  # fmt: skip
     from sqlalchemy import func, select
 
@@ -140,7 +140,7 @@ def main() -> None:
         total = db.session.scalar(select(func.count()).select_from(Appeal))
         backend = db.engine.dialect.name
     print(
-        f"database: {backend}, {total:,} appeals; cache: {'redis' if args.redis_url else 'in-process'}"
+        f"database: {backend}, {total:,} appeals; cache: {'redis' if args.redis_url else 'files'}"
     )
 
     client = app.test_client()

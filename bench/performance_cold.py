@@ -91,9 +91,14 @@ def random_requests(n: int, services: dict[str, list[str]], today: date, seed: i
     return out
 
 
-def start(variant: str, reference: str, url: str, port: int, log) -> subprocess.Popen:
+def start(
+    variant: str, reference: str, url: str, port: int, log, cache_dir: str = ""
+) -> subprocess.Popen:
+    """gunicorn with 2 workers of ``variant`` on ``port``; its figures cache in
+    ``cache_dir``, else in a new directory (nothing warm)."""
     env = dict(os.environ, PORTAL_DATABASE_URL=url, PORTAL_SECRET_KEY="b" * 40)
-    env.pop("PORTAL_REDIS_URL", None)  # each process caches for itself: nothing warm
+    env.pop("PORTAL_REDIS_URL", None)  # no shared Redis
+    env["PORTAL_CACHE_DIR"] = cache_dir or tempfile.mkdtemp(prefix="bench-cache-")
     # Each variant's tree before the editable install (which may be yet another tree).
     env["PYTHONPATH"] = reference if variant == "old" else str(HERE)
     gunicorn = Path(sys.executable).with_name("gunicorn")

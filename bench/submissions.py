@@ -147,6 +147,7 @@ def main() -> int:
         PORTAL_DATABASE_URL=database_url, PORTAL_REDIS_URL=args.redis_url,
         PORTAL_SECRET_KEY=uuid.uuid4().hex * 2, PORTAL_SUBMIT_RATE_LIMIT="1000000 per hour",
         PORTAL_RATE_LIMIT_DB=str(workdir / "ratelimits.db"), PORTAL_JOBS_DB=str(workdir / "jobs.db"),
+        PORTAL_CACHE_DIR=str(workdir / "cache"),
         PORTAL_LOG_LEVEL="WARNING", PORTAL_REMIND_SCHEDULE="", PORTAL_PUBLISH_SCHEDULE="",
     )  # fmt: skip
     portal = [sys.executable, "-c", "from portal.cli import main; main()"]

@@ -129,7 +129,7 @@ def main() -> int:
         "TESTING": True, "SECRET_KEY": "bench-secret-key-0123456789",
         "DATABASE_URL": args.database_url or f"sqlite:///{folder / 'bench.db'}",
         "JOBS_IMMEDIATE": False, "JOBS_DB": str(folder / "jobs.db"),
-        "RATE_LIMIT_DB": str(folder / "ratelimits.db"), "MAP_INDEX_DIR": str(folder / "map"),
+        "RATE_LIMIT_DB": str(folder / "ratelimits.db"), "CACHE_DIR": str(folder / "cache"), "MAP_INDEX_DIR": str(folder / "map"),
         "SNAPSHOT_DIR": str(folder / "snapshots"), "WEBHOOK_ALLOW_PRIVATE": True,
     })  # fmt: skip
     with app.app_context():

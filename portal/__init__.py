@@ -16,6 +16,9 @@ from flask import Flask
 from portal.config import Settings, check_production_safety, load_settings
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+#: Files the shared figures cache keeps before it prunes the expired and then the oldest
+#: (a public change makes a few new ones: the figures are cached per version of the data).
+CACHE_FILES = 2000
 
 
 def _asset_dir(name: str) -> str:
@@ -61,7 +64,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     performance_cells.init_app(app)
     alerts_outbox.init_app(app)
     webhooks.init_app(app)
-    cache.init_app(app, config=_cache_config(settings))
+    cache.init_app(app, config=_cache_config(app, settings))
     jobs.init_app(app)
     i18n.init_app(app)
     templating.init_app(app)
@@ -94,10 +97,16 @@ def _apply_settings(app: Flask, settings: Settings) -> None:
     )
 
 
-def _cache_config(settings: Settings) -> dict[str, Any]:
-    """Flask-Caching: Redis when configured (a miss when it is down), else this process."""
+def _cache_config(app: Flask, settings: Settings) -> dict[str, Any]:
+    """Flask-Caching: Redis when configured (a miss when it is down), else files that the
+    workers of this machine share (``portal.caching``)."""
     if not settings.REDIS_URL:
-        return {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 300}
+        return {
+            "CACHE_TYPE": "portal.caching.SharedFileCache",
+            "CACHE_DIR": settings.CACHE_DIR or str(Path(app.instance_path) / "cache"),
+            "CACHE_THRESHOLD": CACHE_FILES,
+            "CACHE_DEFAULT_TIMEOUT": 300,
+        }
     from portal.redis_link import connection_options
 
     return {

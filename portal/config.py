@@ -44,6 +44,10 @@ class Settings:
     # SQLite file holding the rate-limit counters shared by every worker of one machine
     # when REDIS_URL is not set; empty means ``ratelimits.db`` in the instance folder.
     RATE_LIMIT_DB: str = ""
+    # Directory of the cache of computed figures (/performance, /datasets/) shared by every
+    # worker of one machine, and kept across restarts, when REDIS_URL is not set; empty
+    # means ``cache`` in the instance folder.
+    CACHE_DIR: str = ""
     # SQLite file of the embedded job queue (when REDIS_URL is not set); empty means
     # ``jobs.db`` in the instance folder.
     JOBS_DB: str = ""

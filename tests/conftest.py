@@ -129,6 +129,7 @@ def make_app(database_url, tmp_path):
         overrides.setdefault("SNAPSHOT_DIR", str(tmp_path / "snapshots"))
         overrides.setdefault("RATE_LIMIT_DB", str(tmp_path / "ratelimits.db"))
         overrides.setdefault("JOBS_DB", str(tmp_path / "jobs.db"))
+        overrides.setdefault("CACHE_DIR", str(tmp_path / "cache"))
         # Never the checkout's instance/map-index: on PostgreSQL every test's database has
         # the same URL, so an index shared there would outlive the test that built it.
         overrides.setdefault("MAP_INDEX_DIR", str(tmp_path / "map-index"))

@@ -154,6 +154,7 @@ def test_rate_limits_hold_across_gunicorn_workers_without_redis(tmp_path):
     environment = clean_env(
         PORTAL_DATABASE_URL=database, PORTAL_SECRET_KEY="secret-for-two-workers-0123456789",
         PORTAL_SUBMIT_RATE_LIMIT="3 per hour", PORTAL_RATE_LIMIT_DB=str(tmp_path / "rl.db"),
+        PORTAL_CACHE_DIR=str(tmp_path / "cache"),
         PORTAL_JOBS_DB=str(tmp_path / "jobs.db"),
     )  # fmt: skip
     subprocess.run([sys.executable, "-c", "from portal.cli import main; main()", "init-db"],

@@ -363,6 +363,22 @@ def test_redis_cache_round_trip(make_app):
         cache.delete(key)
 
 
+def test_a_lock_left_by_a_killed_worker_expires_in_the_shared_file_cache(tmp_path, monkeypatch):
+    """Without Redis the single-flight lock is a file: a worker killed while it computed
+    leaves it behind, and once it has expired another worker must be able to take it, or
+    the figures would never be recomputed in the background again."""
+    import cachelib.file
+
+    from portal.caching import SharedFileCache
+
+    cache = SharedFileCache(str(tmp_path / "cache"))
+    assert cache.add("computing", "1", 120)
+    assert not cache.add("computing", "1", 120)  # held
+    later = cachelib.file.time() + 121
+    monkeypatch.setattr(cachelib.file, "time", lambda: later)
+    assert cache.add("computing", "1", 120)  # expired: free
+
+
 def test_background_refresh_serves_previous_figures_then_the_new_ones(
     app, fixture_appeals, make_appeal
 ):

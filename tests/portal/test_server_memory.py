@@ -67,6 +67,7 @@ def worker_env(database_url: str, tmp_path: Path) -> dict[str, str]:
         PORTAL_SECRET_KEY="a-long-random-secret-for-this-test-only",
         PORTAL_SNAPSHOT_DIR=str(tmp_path / "snapshots"),
         PORTAL_RATE_LIMIT_DB=str(tmp_path / "ratelimits.db"),
+        PORTAL_CACHE_DIR=str(tmp_path / "cache"),
         PORTAL_JOBS_DB=str(tmp_path / "jobs.db"),
         PORTAL_MAP_INDEX_DIR=str(tmp_path / "map-index"),
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
