@@ -54,8 +54,9 @@ def parsed_batches(
     chunks: Iterable[bytes], dataset: Dataset, dialect: TextDialect
 ) -> Iterator[pa.RecordBatch]:
     """Canonical batches (``opendata.columns``), one per chunk of CSV ``chunks`` written in
-    ``dialect`` (whole lines, one per row, the dataset's fields in order). ``chunks`` is
-    closed when the batches end or are left early.
+    ``dialect`` (whole lines, one per row, the dataset's fields in order; the last one
+    with or without a line break). ``chunks`` is closed when the batches end or are left
+    early.
 
     Each chunk is parsed on its own: Arrow's streaming reader would read some 30 blocks
     ahead of its first batch (38 MB for a download of the appeals).
@@ -129,7 +130,7 @@ def block_chunks(raw_connection, blocks: str, bounds: str, keys: int) -> Iterato
             parameters = {"block_after": after, "block_last": after + keys}
             (lines,) = cursor.execute(blocks, parameters).fetchone()
             if lines:
-                yield lines + b"\n"
+                yield lines  # a last line needs no line break: each chunk is parsed alone
     finally:
         cursor.close()
 
@@ -141,6 +142,6 @@ def line_chunks(raw_connection, sql: str, batch_rows: int) -> Iterator[bytes]:
     try:
         cursor.execute(sql)
         while rows := cursor.fetchmany(batch_rows):
-            yield b"\n".join([line for (line,) in rows]) + b"\n"
+            yield b"\n".join([line for (line,) in rows])
     finally:
         cursor.close()
