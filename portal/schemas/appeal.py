@@ -49,6 +49,15 @@ NUMBER_ERRORS = {**ERRORS, "invalid": _l("Enter a number."), "special": _l("Ente
 OPTIONAL_FIELDS = ("address", "name", "email", "phone")
 
 
+#: A kind of appeal as sent: blank means "a problem", whitespace around it is stripped.
+KIND_GRAMMAR = {
+    "anyOf": [
+        {"type": "string", "enum": list(APPEAL_KINDS)},
+        grammar.stripped_match("|".join(map(re.escape, APPEAL_KINDS)), required=False),
+    ]
+}
+
+
 def _text(**kwargs) -> f.String:
     return f.String(error_messages=ERRORS, **kwargs)
 
@@ -69,7 +78,10 @@ class AppealSubmissionSchema(Schema):
         validate=validate.OneOf(
             APPEAL_KINDS, error=_l("Choose a problem, a proposal or a question.")
         ),
-        metadata={"description": "problem (something to fix, the default), proposal or question."},
+        metadata={
+            "description": "problem (something to fix, the default), proposal or question.",
+            "grammar": KIND_GRAMMAR,
+        },
     )
     description = _text(
         required=True,

@@ -122,6 +122,26 @@ def test_documented_text_grammars_accept_only_what_the_input_schemas_accept(app,
             assert re.search(description, text)
 
 
+def test_the_kind_of_appeal_is_documented_as_the_api_reads_it(app, client):
+    """Blank or null means a problem and whitespace around a kind is stripped: the document
+    says so (schemathesis found ``"kind": ""`` accepted while the document refused it)."""
+    import jsonschema
+
+    from portal.schemas.appeal import AppealSubmissionSchema
+
+    paths = client.get("/api/openapi.json").get_json()["paths"]
+    content = paths["/api/v1/appeals"]["post"]["requestBody"]["content"]["application/json"]
+    documented = content["schema"]["properties"]["kind"]
+    with app.test_request_context():
+        for value in ["problem", " proposal\n", "question", "", "  ", None]:
+            assert AppealSubmissionSchema().validate({"kind": value}, partial=True) == {}
+            jsonschema.validate(value, documented)
+        for value in ["problems", "Problem", "pro blem", "x", "problem question"]:
+            assert "kind" in AppealSubmissionSchema().validate({"kind": value}, partial=True)
+            with pytest.raises(jsonschema.ValidationError):
+                jsonschema.validate(value, documented)
+
+
 def test_every_field_the_appeal_schema_reads_is_declared(app, client):
     """The document allows undeclared properties, so the server must ignore them: any
     field it reads must be declared with what it accepts (schemathesis sent the form's
