@@ -80,6 +80,13 @@ GeoJSON 8.98 -> 7.67 ms, CSV 9.97 -> 8.81 ms). Endpoint / shell per round, media
   reading thread sets the pace there; the server's CPU fell (GeoJSON 16.9-17.2 -> 16.3-16.6
   s) and so did its peak (test virtualenv: 230-237 -> 206-213 MB, see
   ``download_memory.py``).
+
+Stop 37 (2026-12-08, a new machine; the shells varied by up to 20% between rounds). SQLite's
+chunks no longer get a final line break appended (a copy of every block); 47a5302 -> this
+tree, one run after the other, 2 rounds each, endpoint / shell: CSV 0.82, 1.20 -> 1.14, 1.22
+(server CPU 17.9, 14.5 -> 12.8, 11.1 s); GeoJSON 1.02, 1.21 -> 1.08, 1.08; Parquet 0.89,
+0.98 -> 0.92, 0.95. PostgreSQL, this tree, 2 rounds: CSV 1.20, 1.00; GeoJSON 1.22, 0.98;
+Parquet 1.03, 1.13; ``portal publish`` 34.1 s, peak 212 MB.
 """
 
 from __future__ import annotations
