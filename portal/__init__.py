@@ -16,9 +16,6 @@ from flask import Flask
 from portal.config import Settings, check_production_safety, load_settings
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-#: Files the shared figures cache keeps before it prunes the expired and then the oldest
-#: (a public change makes a few new ones: the figures are cached per version of the data).
-CACHE_FILES = 2000
 
 
 def _asset_dir(name: str) -> str:
@@ -101,6 +98,8 @@ def _cache_config(app: Flask, settings: Settings) -> dict[str, Any]:
     """Flask-Caching: Redis when configured (a miss when it is down), else files that the
     workers of this machine share (``portal.caching``)."""
     if not settings.REDIS_URL:
+        from portal.caching import CACHE_FILES
+
         return {
             "CACHE_TYPE": "portal.caching.SharedFileCache",
             "CACHE_DIR": settings.CACHE_DIR or str(Path(app.instance_path) / "cache"),

@@ -24,6 +24,10 @@ from flask_caching.backends.rediscache import RedisCache
 
 log = logging.getLogger(__name__)
 
+#: Files the shared file cache keeps before it prunes the expired and then the oldest
+#: (a public change makes a few new ones: the figures are cached per version of the data).
+CACHE_FILES = 2000
+
 #: What each operation answers when Redis fails.
 _ON_FAILURE = {
     "get": None,

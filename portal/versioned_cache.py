@@ -6,10 +6,10 @@ the data it was computed from (e.g. the newest status event: every public change
 one), so a change invalidates it at once. Recomputing on the request that first sees a new
 version would make a busy portal slow most of the time, so after a change the previous
 figures are served while new ones are computed in a thread of this process, one at a time
-across every process that shares the cache (a lock taken with the cache's atomic ``add``).
+across every process that shares the cache (a lock taken with the cache's ``add``).
 
-Only the first request for a key with no previous figures (a new window, a new process
-with a per-process cache, a day after the last computation) computes them itself. Under
+Only the first request for a key with no previous figures (a new window, a new
+deployment, a day after the last computation) computes them itself. Under
 TESTING, or with ``BACKGROUND_REFRESH = False``, requests compute new figures themselves,
 and concurrent ones get the previous figures while one computes (single flight).
 """
@@ -48,7 +48,6 @@ def current_or_previous(
     version: Callable[[], str],
     produce: Callable[[], T],
     *,
-    ttl: int = CACHE_TTL_SECONDS,
     thread_name: str = "figures-refresh",
 ) -> tuple[str, T]:
     """``(key, value)``: the figures of the data's current ``version()`` cached under
@@ -66,14 +65,14 @@ def current_or_previous(
         if cache.add(lock, "1", COMPUTE_LOCK_SECONDS):
             app = current_app._get_current_object()  # type: ignore[attr-defined]
             threading.Thread(
-                target=_refresh, args=(app, base, version, produce, ttl), name=thread_name,
+                target=_refresh, args=(app, base, version, produce), name=thread_name,
                 daemon=True,
             ).start()  # fmt: skip
         return latest
     if not cache.add(lock, "1", COMPUTE_LOCK_SECONDS) and latest is not None:
         return latest
     try:
-        return _store(key, base, produce(), ttl)
+        return _store(key, base, produce())
     finally:
         cache.delete(lock)
 
@@ -92,20 +91,20 @@ def cached_text(key: str, produce: Callable[[], str]) -> str:
     return text
 
 
-def _store(key: str, base: str, value: T, ttl: int) -> tuple[str, T]:
+def _store(key: str, base: str, value: T) -> tuple[str, T]:
     cache = _cache()
-    cache.set(key, value, ttl)
+    cache.set(key, value, CACHE_TTL_SECONDS)
     cache.set(f"{base}:latest", (key, value), LATEST_TTL_SECONDS)
     return key, value
 
 
-def _refresh(app: Flask, base: str, version, produce, ttl: int) -> None:
+def _refresh(app: Flask, base: str, version, produce) -> None:
     """Compute the figures of the newest version in a thread of its own."""
     from portal.extensions import db
 
     with app.app_context():
         try:
-            _store(f"{base}:{version()}", base, produce(), ttl)
+            _store(f"{base}:{version()}", base, produce())
         except Exception:  # noqa: BLE001 - logged; the next request tries again
             app.logger.exception("figures of %s: background refresh failed", base)
         finally:
@@ -114,7 +113,8 @@ def _refresh(app: Flask, base: str, version, produce, ttl: int) -> None:
 
 
 def _cache():
-    """The application's cache (Flask-Caching: Redis when configured, else this process)."""
+    """The application's cache (Flask-Caching: Redis when configured, else files shared by
+    the workers of this machine: ``portal.caching``)."""
     from portal.extensions import cache
 
     return cache

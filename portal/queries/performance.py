@@ -6,10 +6,10 @@ counts up into every grouping (service, category, district, month, service × mo
 category × district); every figure is derived by
 ``opendata.stats`` (medians are exact: working days are small integers in a histogram).
 
-Results are cached through Flask-Caching (Redis when PORTAL_REDIS_URL is set, else in this
-process) under a key made of the window, the city, the *data version* (the id of the newest status event, so
-that every new event — answer, rating, reopening, extension, publication — invalidates)
-and the current date in Asia/Bishkek (deadlines end at 23:59:59 local time, so "overdue
+Results are cached through Flask-Caching (Redis when PORTAL_REDIS_URL is set, else files
+the workers of one machine share) under a key made of the window, the city, the *data
+version* (the id of the newest status event, so that every new event — answer, rating,
+reopening, extension, publication — invalidates) and the current date in Asia/Bishkek (deadlines end at 23:59:59 local time, so "overdue
 now" can only change at midnight without an event). A short TTL bounds staleness anyway.
 After a change, the previous figures are served while new ones are computed
 (``portal.versioned_cache``).
